@@ -1,0 +1,1 @@
+"""The demo site: every djkida and djtalu capability on one small project."""

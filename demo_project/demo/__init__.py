@@ -1,0 +1,1 @@
+"""The demo pages: dashboards, chat and the live feed."""

@@ -1,0 +1,1 @@
+"""Django integration of the kida template engine: backend, streaming, Suspense, SSE/WebSocket."""

@@ -1,0 +1,1 @@
+"""Inference app: the talu LLM engine in supervised worker processes, streamed to async views."""
