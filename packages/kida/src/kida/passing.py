@@ -7,14 +7,12 @@ render context (current variables, ``autoescape`` and the ``environment``) first
 """
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
-
-F = TypeVar("F", bound=Callable[..., Any])
+from typing import Any, Literal
 
 PassKind = Literal["context", "environment"]
 
 
-def pass_context(func: F) -> F:
+def pass_context[F: Callable[..., Any]](func: F) -> F:
     """Give ``func`` the render context as its first argument.
 
     Example::
@@ -27,7 +25,7 @@ def pass_context(func: F) -> F:
     return func
 
 
-def pass_environment(func: F) -> F:
+def pass_environment[F: Callable[..., Any]](func: F) -> F:
     """Give ``func`` the :class:`~kida.Environment` as its first argument."""
     func.kida_pass = "environment"  # type: ignore[attr-defined]
     return func
