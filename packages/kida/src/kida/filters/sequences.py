@@ -1,0 +1,224 @@
+"""Filters over collections: picking, slicing, ordering, grouping, aggregating, joining.
+
+Attribute arguments are dotted paths (``attribute="author.name"``); ``case_sensitive=False``
+(the default, as in Jinja2) compares strings case-folded but returns the original items.
+"""
+
+import random as _random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import groupby as _groupby
+from itertools import islice
+from typing import Any, NamedTuple
+
+from markupsafe import escape
+
+from kida.filters.attributes import attribute_getter
+from kida.filters.text import text_of
+from kida.passing import pass_context
+from kida.runtime.undefined import UNDEFINED
+
+
+def _ordering_key(key: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap ``key`` so missing values (None, undefined) sort after everything else
+    instead of raising ``TypeError`` on comparison."""
+
+    def ordered(item: Any) -> Any:
+        value = key(item)
+        if isinstance(value, tuple):
+            return tuple((part is None or part is UNDEFINED, part) for part in value)
+        missing = value is None or value is UNDEFINED
+        return (missing, None if missing else value)
+
+    return ordered
+
+
+def do_first(value: Iterable[Any]) -> Any:
+    """The first item, or undefined when empty (so ``|first|default("…")`` works)."""
+    return next(iter(value), UNDEFINED)
+
+
+def do_last(value: Iterable[Any]) -> Any:
+    """The last item, or undefined when empty; iterators are consumed."""
+    items = value if isinstance(value, list | tuple | str) else list(value)
+    return items[-1] if items else UNDEFINED
+
+
+def do_length(value: Any) -> int:
+    """Number of items; iterators without ``len`` are counted (and consumed)."""
+    try:
+        return len(value)
+    except TypeError:
+        return sum(1 for _ in value)
+
+
+def do_list(value: Any) -> list[Any]:
+    """A list of the items; a string gives its characters, a mapping its keys."""
+    return list(value)
+
+
+def do_reverse(value: Any) -> Any:
+    """A reversed string, or the items in reverse order as a list."""
+    if isinstance(value, str):
+        return value[::-1]
+    try:
+        return list(reversed(value))
+    except TypeError:
+        return list(value)[::-1]
+
+
+def do_take(value: Iterable[Any], count: int) -> list[Any]:
+    """The first ``count`` items: ``posts|take(3)``."""
+    return list(islice(value, max(count, 0)))
+
+
+def do_skip(value: Iterable[Any], count: int) -> list[Any]:
+    """Everything after the first ``count`` items: ``posts|skip(3)``."""
+    return list(islice(value, max(count, 0), None))
+
+
+def do_compact(value: Iterable[Any]) -> list[Any]:
+    """Drop falsy items: ``[a, none, "", 0, b]|compact`` → ``[a, b]``."""
+    return [item for item in value if item]
+
+
+def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Iterator[list[Any]]:
+    """Chunks of ``linecount`` items (rows of a grid); the last is padded when ``fill_with``."""
+    iterator = iter(value)
+    while chunk := list(islice(iterator, linecount)):
+        if fill_with is not None and len(chunk) < linecount:
+            chunk.extend([fill_with] * (linecount - len(chunk)))
+        yield chunk
+
+
+def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Iterator[list[Any]]:
+    """Split into ``slices`` columns of near-equal length, the first ones longer."""
+    items = list(value)
+    size, extra = divmod(len(items), slices)
+    start = 0
+    for index in range(slices):
+        end = start + size + (1 if index < extra else 0)
+        column = items[start:end]
+        if fill_with is not None and extra and index >= extra:
+            column.append(fill_with)
+        yield column
+        start = end
+
+
+def do_sort(
+    value: Iterable[Any],
+    reverse: bool = False,
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> list[Any]:
+    """Sorted copy; ``attribute="last,first"`` sorts on several keys; None sorts last."""
+    key = attribute_getter(attribute, fold_case=not case_sensitive)
+    return sorted(value, key=_ordering_key(key), reverse=reverse)
+
+
+def do_dictsort(
+    value: Mapping[Any, Any],
+    case_sensitive: bool = False,
+    by: str = "key",
+    reverse: bool = False,
+) -> list[tuple[Any, Any]]:
+    """A mapping's ``(key, value)`` pairs sorted by key or, with ``by="value"``, by value."""
+    position = {"key": 0, "value": 1}[by]
+    key = attribute_getter(position, fold_case=not case_sensitive)
+    return sorted(value.items(), key=_ordering_key(key), reverse=reverse)
+
+
+def do_unique(
+    value: Iterable[Any], case_sensitive: bool = False, attribute: str | int | None = None
+) -> list[Any]:
+    """Items in first-seen order without repeats (compared by ``attribute`` when given)."""
+    key = attribute_getter(attribute, fold_case=not case_sensitive)
+    seen: set[Any] = set()
+    unique = []
+    for item in value:
+        marker = key(item)
+        if marker not in seen:
+            seen.add(marker)
+            unique.append(item)
+    return unique
+
+
+def _extreme(
+    pick: Callable[..., Any],
+    value: Iterable[Any],
+    case_sensitive: bool,
+    attribute: str | int | None,
+) -> Any:
+    key = attribute_getter(attribute, fold_case=not case_sensitive)
+    present = [
+        item for item in value if (found := key(item)) is not None and found is not UNDEFINED
+    ]
+    return pick(present, key=key, default=UNDEFINED)
+
+
+def do_min(
+    value: Iterable[Any], case_sensitive: bool = False, attribute: str | int | None = None
+) -> Any:
+    """Smallest item, skipping missing values (undefined when none is left)."""
+    return _extreme(min, value, case_sensitive, attribute)
+
+
+def do_max(
+    value: Iterable[Any], case_sensitive: bool = False, attribute: str | int | None = None
+) -> Any:
+    """Largest item, skipping missing values (undefined when none is left)."""
+    return _extreme(max, value, case_sensitive, attribute)
+
+
+def do_sum(value: Iterable[Any], attribute: str | int | None = None, start: Any = 0) -> Any:
+    """Total of the items, or of one attribute of each: ``cart|sum(attribute="price")``."""
+    if attribute is not None:
+        value = map(attribute_getter(attribute, default=0), value)
+    return sum(value, start)
+
+
+class Group(NamedTuple):
+    """One ``groupby`` result: ``{% for city, people in users|groupby("city") %}`` unpacks it."""
+
+    grouper: Any
+    list: list[Any]
+
+
+def do_groupby(
+    value: Iterable[Any],
+    attribute: str | int,
+    default: Any = None,
+    case_sensitive: bool = False,
+) -> list[Group]:
+    """Group items sharing ``attribute``, groups sorted by it; missing values use ``default``."""
+    compare = attribute_getter(attribute, default=default, fold_case=not case_sensitive)
+    show = attribute_getter(attribute, default=default)
+    ordered = sorted(value, key=_ordering_key(compare))
+    groups = []
+    for _, members in _groupby(ordered, key=compare):
+        items = list(members)
+        groups.append(Group(show(items[0]), items))
+    return groups
+
+
+def do_random(value: Any) -> Any:
+    """One item at random (not for anything security related)."""
+    return _random.choice(list(value))
+
+
+def do_shuffle(value: Iterable[Any]) -> list[Any]:
+    """The items in random order, as a new list."""
+    items = list(value)
+    _random.shuffle(items)
+    return items
+
+
+@pass_context
+def do_join(ctx: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None) -> str:
+    """Join items with ``d``; when autoescaping, each item and ``d`` are escaped unless safe,
+    and the result is ``Markup`` (so ``<br>``|safe as separator stays a tag)."""
+    if attribute is not None:
+        value = map(attribute_getter(attribute, default=""), value)
+    pieces = map(text_of, value)
+    if ctx.autoescape:
+        return escape(text_of(d)).join(pieces)
+    return text_of(d).join(pieces)

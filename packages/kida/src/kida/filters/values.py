@@ -1,0 +1,108 @@
+"""Filters about a single value: fallbacks, lookups, assertions, inspection and dates."""
+
+import sys
+from datetime import date, datetime
+from pathlib import PurePath
+from pprint import pformat
+from typing import Any
+
+from kida.environment.exceptions import TemplateRuntimeError
+from kida.filters.attributes import lookup, resolve, split_path
+from kida.runtime.undefined import UNDEFINED
+
+
+def do_default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    """``value`` unless it is missing: undefined, ``None`` or ``""`` (kida semantics); with
+    ``boolean=True`` any falsy value (``0``, ``[]``) counts as missing too."""
+    if value is UNDEFINED or value is None or value == "" or (boolean and not value):
+        return default_value
+    return value
+
+
+def do_attr(obj: Any, name: str) -> Any:
+    """Only the attribute ``name`` (never a key), or undefined when there is none."""
+    return getattr(obj, name, UNDEFINED)
+
+
+def do_get(value: Any, key: str | int, default: Any = None) -> Any:
+    """``config|get("timeout", 30)``: a key or attribute, even one named like a dict method
+    (``data|get("items")`` is the key, not ``dict.items``); dotted paths allowed."""
+    if value is None or value is UNDEFINED:
+        return default
+    found = lookup(value, key)
+    if found is UNDEFINED and isinstance(key, str) and "." in key:
+        found = resolve(value, split_path(key))
+    return default if found is UNDEFINED else found
+
+
+def do_require(value: Any, message: str | None = None, field_name: str | None = None) -> Any:
+    """Pass ``value`` through, or stop the render when it is undefined or ``None``.
+
+    ``{{ user.email|require("a user without email cannot be invited") }}``
+    """
+    if value is UNDEFINED or value is None:
+        what = f"{field_name!r} is" if field_name else "a required value is"
+        raise TemplateRuntimeError(
+            message or f"{what} missing",
+            hint="pass it in the render context, or use |default(...) if it is optional",
+        )
+    return value
+
+
+# Order matters: bool is an int; a tuple reads as a list in templates.
+_TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "bool"),
+    (int, "int"),
+    (float, "float"),
+    (str, "str"),
+    ((list, tuple), "list"),
+    (dict, "dict"),
+    (PurePath, "path"),
+)
+
+
+def do_typeof(value: Any) -> str:
+    """A short type name for branching in templates: bool, int, float, str, list, dict,
+    none, undefined, path; any other object gives its class name."""
+    if value is None:
+        return "none"
+    if value is UNDEFINED:
+        return "undefined"
+    for kind, name in _TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def do_pprint(value: Any) -> str:
+    """Pretty-printed ``repr``, for showing data inside ``<pre>`` while developing."""
+    return pformat(value)
+
+
+def do_debug(value: Any, label: str | None = None) -> Any:
+    """Write the value's type and repr to stderr and pass it through unchanged, so it can
+    sit in the middle of a chain: ``{{ items|debug|length }}``."""
+    prefix = f"{label}: " if label else ""
+    print(f"[kida debug] {prefix}{do_typeof(value)} {value!r}", file=sys.stderr)
+    return value
+
+
+def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
+    """``created|date("%d %b %Y")``: strftime on a date, datetime or ISO-8601 string;
+    ``None`` and undefined render as empty."""
+    if value is None or value is UNDEFINED or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise TemplateRuntimeError(
+                f"date: {value!r} is not an ISO-8601 date",
+                hint='give a date/datetime, or a string like "2026-11-22T07:30:00"',
+            ) from exc
+    if not isinstance(value, date):
+        raise TemplateRuntimeError(
+            f"date needs a date, datetime or ISO string, got {type(value).__name__}",
+            hint="convert the value in the view, or check the variable name",
+        )
+    return value.strftime(format)

@@ -1,0 +1,187 @@
+"""The built-in tests called directly."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+
+from kida.runtime.undefined import UNDEFINED
+from kida.tests import DEFAULT_TESTS
+
+T = DEFAULT_TESTS
+
+
+def test_every_documented_test_is_registered() -> None:
+    documented = {
+        "callable",
+        "defined",
+        "divisibleby",
+        "eq",
+        "equalto",
+        "even",
+        "false",
+        "ge",
+        "greaterthan",
+        "gt",
+        "hx_boosted",
+        "hx_request",
+        "hx_target",
+        "in",
+        "iterable",
+        "le",
+        "lessthan",
+        "lower",
+        "lt",
+        "mapping",
+        "match",
+        "ne",
+        "none",
+        "number",
+        "odd",
+        "sameas",
+        "sequence",
+        "string",
+        "true",
+        "undefined",
+        "upper",
+    }
+    assert set(T) == documented
+
+
+def test_defined_and_undefined_look_only_at_soft_misses() -> None:
+    assert T["defined"](None)
+    assert T["defined"]("")
+    assert not T["defined"](UNDEFINED)
+    assert T["undefined"](UNDEFINED)
+    assert not T["undefined"](None)
+
+
+def test_none_true_false_are_identity_checks() -> None:
+    assert T["none"](None)
+    assert not T["none"](UNDEFINED)
+    assert T["true"](True)
+    assert not T["true"](1)
+    assert T["false"](False)
+    assert not T["false"](0)
+    assert not T["false"](None)
+
+
+def test_numbers() -> None:
+    assert T["odd"](3)
+    assert not T["odd"](4)
+    assert T["even"](0)
+    assert not T["even"](-1)
+    assert T["divisibleby"](9, 3)
+    assert not T["divisibleby"](10, 3)
+    assert T["number"](1.5)
+    assert T["number"](3)
+    assert not T["number"]("3")
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b", "expected"),
+    [
+        ("eq", 1, 1, True),
+        ("equalto", "a", "b", False),
+        ("ne", 1, 2, True),
+        ("lt", 1, 2, True),
+        ("lessthan", 2, 2, False),
+        ("le", 2, 2, True),
+        ("gt", 3, 2, True),
+        ("greaterthan", 2, 3, False),
+        ("ge", 2, 2, True),
+        ("ge", 1, 2, False),
+        ("in", "b", "abc", True),
+        ("in", 4, [1, 2], False),
+        ("sameas", None, None, True),
+        ("sameas", [], [], False),
+    ],
+)
+def test_comparisons(name: str, a: Any, b: Any, expected: bool) -> None:
+    assert T[name](a, b) is expected
+
+
+def test_types() -> None:
+    assert T["string"]("x")
+    assert T["string"](Markup("x"))
+    assert not T["string"](1)
+    assert T["mapping"]({})
+    assert not T["mapping"]([])
+    assert T["sequence"]([1])
+    assert T["sequence"]("ab")
+    assert not T["sequence"]({1})
+    assert not T["sequence"](3)
+    assert T["iterable"]({1})
+    assert T["iterable"](x for x in ())
+    assert not T["iterable"](3)
+    assert T["callable"](len)
+    assert not T["callable"]("len")
+
+
+def test_case_and_match() -> None:
+    assert T["lower"]("abc")
+    assert not T["lower"]("aBc")
+    assert T["upper"]("ABC 1")
+    assert not T["upper"]("123")
+    assert T["match"]("post-12", r"[a-z]+-\d+$")
+    assert not T["match"]("my post-12", r"[a-z]+-\d+$")  # anchored at the start
+
+
+@dataclass
+class Request:
+    """A Django-like request: only ``headers`` (no django-htmx middleware)."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HtmxDetails:
+    """What django-htmx's middleware puts on ``request.htmx``."""
+
+    is_htmx: bool
+    boosted: bool = False
+    target: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.is_htmx
+
+
+@dataclass
+class HtmxRequest:
+    htmx: HtmxDetails
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def test_hx_tests_read_headers() -> None:
+    plain = Request()
+    htmx = Request({"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "results"})
+    assert not T["hx_request"](plain)
+    assert T["hx_request"](htmx)
+    assert not T["hx_request"](Request({"HX-Request": "false"}))
+    assert T["hx_boosted"](htmx)
+    assert not T["hx_boosted"](plain)
+    assert T["hx_target"](htmx, "results")
+    assert not T["hx_target"](htmx, "other")
+    assert T["hx_target"](htmx)
+    assert not T["hx_target"](plain)
+
+
+def test_hx_tests_prefer_django_htmx_details() -> None:
+    # headers say otherwise: request.htmx is the source of truth when the middleware ran
+    request = HtmxRequest(HtmxDetails(True, boosted=True, target="list"), {"HX-Target": "x"})
+    assert T["hx_request"](request)
+    assert T["hx_boosted"](request)
+    assert T["hx_target"](request, "list")
+    assert not T["hx_target"](request, "x")
+    full_page = HtmxRequest(HtmxDetails(False))
+    assert not T["hx_request"](full_page)
+    assert not T["hx_boosted"](full_page)
+    assert not T["hx_target"](full_page)
+
+
+@pytest.mark.parametrize("missing", [None, UNDEFINED])
+def test_hx_tests_are_false_without_a_request(missing: Any) -> None:
+    assert not T["hx_request"](missing)
+    assert not T["hx_boosted"](missing)
+    assert not T["hx_target"](missing, "x")
