@@ -1,4 +1,4 @@
-"""The service fixtures skip on a laptop but fail under CI, so no skip can hide a missing feature."""
+"""Service fixtures skip on a laptop but fail under CI: no skip may hide a missing feature."""
 
 import pytest
 
