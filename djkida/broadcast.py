@@ -1,0 +1,88 @@
+"""Send one rendered event to every client subscribed to a group, from any code in any process.
+
+The sender renders a :class:`~djkida.fragments.Fragment` once; the HTML travels through the
+channel layer (``group_send``) to every :mod:`djkida.consumers` consumer of the group, whichever
+process serves it (``channels_redis`` across processes). Each event gets a per-group id and is
+kept for ``Last-Event-ID`` replay (see :mod:`djkida.replay`).
+"""
+
+import hashlib
+import json
+import re
+from typing import Any, cast
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from djkida.fragments import Fragment
+from djkida.replay import EventMessage, replay_buffer
+from djkida.sse import SSEEvent
+
+MESSAGE_TYPE = "djkida.event"
+VALID_GROUP = re.compile(r"^[a-zA-Z\d\-_.]+$")
+# Channels requires len(name) < 100; both prefixes are 9 characters.
+MAX_READABLE = 99 - len("djkida.g.")
+
+Broadcastable = Fragment | SSEEvent | str | dict[str, Any]
+
+
+def layer_group(group: str) -> str:
+    """The channel-layer group name for any ``group`` string (injective, always valid).
+
+    Names that are already valid stay readable (``room.1`` → ``djkida.g.room.1``); others
+    (spaces, unicode, too long) become a hash (``djkida.x.<sha256>``).
+
+    Example::
+
+        layer_group("public.news")  # 'djkida.g.public.news'
+    """
+    if not isinstance(group, str) or not group:
+        raise ValueError(f"group must be a non-empty str, not {group!r}")
+    if VALID_GROUP.match(group) and len(group) <= MAX_READABLE:
+        return f"djkida.g.{group}"
+    return f"djkida.x.{hashlib.sha256(group.encode()).hexdigest()[:64]}"
+
+
+async def to_message(item: Broadcastable) -> dict[str, Any]:
+    """The event without its id: rendered once, in the shape SSE and WebSocket clients need."""
+    if isinstance(item, Fragment):
+        html = await item.render_async()
+        return {"event": item.event_name, "data": html, "html": item.oob_html(html)}
+    if isinstance(item, SSEEvent):
+        return {"event": item.event, "data": item.data, "html": item.data}
+    if isinstance(item, str):
+        return {"event": None, "data": item, "html": item}
+    if isinstance(item, dict):
+        data = json.dumps(item, separators=(",", ":"))
+        return {"event": None, "data": data, "html": data}
+    raise TypeError(f"broadcast sends a Fragment, SSEEvent, str or dict, not {type(item).__name__}")
+
+
+async def abroadcast(group: str, item: Broadcastable) -> int:
+    """Send ``item`` to every subscriber of ``group``; return the event's id.
+
+    Example::
+
+        await abroadcast("public.scores", Fragment("scores.html", "row", {"s": s}, target="s1"))
+    """
+    name = layer_group(group)
+    content = await to_message(item)
+    content["group"] = group
+    event_id = await replay_buffer().append(name, content)
+    message = cast(EventMessage, {"type": MESSAGE_TYPE, "id": event_id, **content})
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("broadcast needs CHANNEL_LAYERS configured in settings")
+    await layer.group_send(name, message)
+    return event_id
+
+
+def broadcast(group: str, item: Broadcastable) -> int:
+    """Sync :func:`abroadcast`, for views, signals, management commands and workers.
+
+    Example::
+
+        broadcast("public.news", "<li>Released 1.0</li>")
+    """
+    event_id: int = async_to_sync(abroadcast)(group, item)
+    return event_id

@@ -1,0 +1,154 @@
+"""Server-Sent Events: one event's wire framing and a streaming response built from an iterator.
+
+Framing follows the WHATWG ``EventSource`` parser: every line of ``data`` becomes its own
+``data:`` field, and ``\\r\\n``, ``\\r`` and ``\\n`` all count as line breaks (a browser ends a
+line at a lone ``\\r``, so sending it raw would cut the event short and drop the rest of the line
+as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
+"""
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.http import StreamingHttpResponse
+
+if TYPE_CHECKING:
+    from djkida.fragments import Fragment
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+HEARTBEAT = b": ping\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    """One Server-Sent Event.
+
+    Example::
+
+        SSEEvent("<li>hi</li>", event="message", id=7).encode()
+        # b'event: message\\nid: 7\\ndata: <li>hi</li>\\n\\n'
+    """
+
+    data: str
+    event: str | None = None
+    id: str | int | None = None
+    retry: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, str):
+            raise TypeError(f"SSEEvent data must be str, not {type(self.data).__name__}")
+        for field, value in (("event", self.event), ("id", self.id)):
+            if value is not None and LINE_BREAK.search(str(value)):
+                raise ValueError(f"SSE {field} may not contain a line break: {value!r}")
+        if self.id is not None and "\0" in str(self.id):
+            raise ValueError(f"SSE id may not contain NUL: {self.id!r}")
+        if self.retry is not None and (not isinstance(self.retry, int) or self.retry < 0):
+            raise ValueError(f"SSE retry must be a non-negative int (ms), not {self.retry!r}")
+
+    def encode(self) -> bytes:
+        """The event's bytes on the wire, ending with the blank line that dispatches it."""
+        lines = []
+        if self.event is not None:
+            lines.append(f"event: {self.event}")
+        if self.id is not None:
+            lines.append(f"id: {self.id}")
+        if self.retry is not None:
+            lines.append(f"retry: {self.retry}")
+        lines.extend(f"data: {line}" for line in LINE_BREAK.split(self.data))
+        return ("\n".join(lines) + "\n\n").encode()
+
+
+async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:
+    """Turn what a source yields into an event: fragments render, dicts become JSON."""
+    from djkida.fragments import Fragment
+
+    if isinstance(item, SSEEvent):
+        return item
+    if isinstance(item, Fragment):
+        return SSEEvent(await item.render_async(), event=item.event_name)
+    if isinstance(item, str):
+        return SSEEvent(item)
+    if isinstance(item, dict):
+        return SSEEvent(json.dumps(item, separators=(",", ":")))
+    raise TypeError(
+        f"an event stream yields SSEEvent, Fragment, str or dict, not {type(item).__name__}"
+    )
+
+
+async def encode_stream(
+    source: AsyncIterable[Any], *, heartbeat: float | None, retry: int | None
+) -> AsyncIterator[bytes]:
+    """Encoded events of ``source``, with ``: ping`` whenever it is idle for ``heartbeat`` s.
+
+    The pending ``__anext__`` survives a heartbeat (it is waited on again, never restarted), and
+    closing this generator (client disconnect) cancels it and closes ``source``.
+    """
+    iterator = aiter(source)
+    if retry is not None:
+        # A block without data sets the client's reconnection delay and dispatches nothing.
+        yield f"retry: {retry}\n\n".encode()
+    pending: asyncio.Task[Any] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(iterator))
+            done, _ = await asyncio.wait({pending}, timeout=heartbeat)
+            if not done:
+                yield HEARTBEAT
+                continue
+            finished, pending = pending, None
+            try:
+                item = finished.result()
+            except StopAsyncIteration:
+                return
+            yield (await to_event(item)).encode()
+    finally:
+        if pending is not None:
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class EventStream(StreamingHttpResponse):
+    """A ``text/event-stream`` response fed by an async iterable.
+
+    The source may yield :class:`SSEEvent`, :class:`~djkida.fragments.Fragment` (rendered, sent
+    as event ``fragment.event_name``), ``str`` (unnamed event) or ``dict`` (JSON data).
+
+    Example::
+
+        async def clock(request):
+            async def ticks():
+                while True:
+                    yield {"now": time.time()}
+                    await asyncio.sleep(1)
+
+            return EventStream(ticks(), heartbeat=15)
+    """
+
+    def __init__(
+        self,
+        source: AsyncIterable[Any],
+        *,
+        heartbeat: float | None = 15,
+        retry: int | None = None,
+        status: int = 200,
+    ) -> None:
+        if not isinstance(source, AsyncIterable):
+            raise TypeError(f"EventStream needs an async iterable, not {type(source).__name__}")
+        if heartbeat is not None and heartbeat <= 0:
+            raise ValueError(f"heartbeat must be positive seconds or None, not {heartbeat!r}")
+        if retry is not None and (not isinstance(retry, int) or retry < 0):
+            raise ValueError(f"retry must be a non-negative int (ms) or None, not {retry!r}")
+        super().__init__(
+            encode_stream(source, heartbeat=heartbeat, retry=retry),
+            content_type="text/event-stream",
+            status=status,
+        )
+        self["Cache-Control"] = "no-cache"
+        self["X-Accel-Buffering"] = "no"

@@ -1,0 +1,29 @@
+"""Settings for the transport tests' servers: test settings plus, from the environment, Redis.
+
+``TRANSPORT_REDIS_URL`` switches the channel layer to ``channels_redis`` and the replay buffer
+and cache to Redis, so two server processes share broadcasts, replay and cache.
+"""
+
+import os
+
+from tests.settings import *  # noqa: F403
+
+ROOT_URLCONF = "tests.djkida.transport_urls"
+ASGI_APPLICATION = "tests.djkida.transport_asgi.application"
+DJKIDA_PUBLIC_GROUPS = ["lobby"]
+
+TRANSPORT_REDIS_URL = os.environ.get("TRANSPORT_REDIS_URL", "")
+if TRANSPORT_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [TRANSPORT_REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TRANSPORT_REDIS_URL,
+        }
+    }
+    DJKIDA_REPLAY_REDIS_URL = TRANSPORT_REDIS_URL
