@@ -1,0 +1,230 @@
+"""Render time of kida against Jinja2 3.1, measured in the same run on the same data.
+
+Each workload renders one template source in both engines (the common subset of the two
+languages, so the sources are identical) with autoescape on, checks the outputs are equal
+modulo whitespace, then times both with ``timeit`` repeats and prints min and median times and
+the kida/jinja2 ratios. Goal: ratio <= 0.80 on every render workload.
+
+    .venv/bin/python bench/kida_vs_jinja2.py [--quick]
+"""
+
+import argparse
+import statistics
+import sys
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import jinja2
+
+import kida
+
+GOAL = 0.80
+
+BASE = """<!doctype html>
+<html><head><title>{% block title %}Shop{% endblock %}</title></head>
+<body><nav>{% for link in nav %}<a href="{{ link.url }}">{{ link.label }}</a>{% endfor %}</nav>
+<main>{% block content %}{% endblock %}</main>
+<footer>{{ footer|default("(c) shop") }}</footer></body></html>
+"""
+
+PAGE = """{% extends "base.html" %}
+{% block title %}{{ title|upper }} - {{ super_title|default("Shop") }}{% endblock %}
+{% block content %}
+<h1>{{ title|title }}</h1>
+<ul>
+{% for item in items %}
+<li class="{{ loop.cycle('odd', 'even') }}{% if loop.first %} first{% endif %}">
+{{ loop.index }}. {{ item.name|capitalize }} ({{ item.tags|join(", ") }})
+{{ item.price|round(2) }} x {{ item.stock|default(0) }}
+{{ item.discount|default("no discount") }} {{ item.code|lower }} {{ item.tags|length }}
+</li>
+{% endfor %}
+</ul>
+{% endblock %}
+"""
+
+TABLE = """<table>
+{% for row in rows %}
+<tr><td>{{ row.id }}</td><td>{{ row.name }}</td><td>{{ row.email }}</td><td>{{ row.note }}</td>
+<td>{{ row.score }}</td></tr>
+{% endfor %}
+</table>
+"""
+
+
+@dataclass(slots=True)
+class Row:
+    """A table row as an object, the way a Django model instance is read."""
+
+    id: int
+    name: str
+    email: str
+    note: str
+    score: float
+
+
+def page_items(with_discount_every: int) -> list[dict[str, Any]]:
+    """100 shop items; only every ``with_discount_every``-th has a ``discount`` key."""
+    items = []
+    for i in range(100):
+        item: dict[str, Any] = {
+            "name": f"widget number {i}",
+            "tags": ["red", "small", f"batch{i % 7}"],
+            "price": 3.14159 + i * 1.1,
+            "stock": i % 5,
+            "code": f"W-{i:04d}",
+        }
+        if i % with_discount_every == 0:
+            item["discount"] = f"{i % 30}% off"
+        items.append(item)
+    return items
+
+
+def page_context(with_discount_every: int) -> dict[str, Any]:
+    return {
+        "title": "spring catalogue",
+        "nav": [{"url": f"/section/{i}/", "label": f"Section {i}"} for i in range(8)],
+        "items": page_items(with_discount_every),
+    }
+
+
+def row_fields(i: int, escaped: bool) -> dict[str, Any]:
+    if escaped:
+        name, email = f"<b>Ann & Bob {i}</b>", f'"ann{i}"@example.com'
+        note = f"5 > 3 & 'quotes' <script>alert({i})</script>"
+    else:
+        name, email = f"Ann and Bob {i}", f"ann{i}@example.com"
+        note = f"five is more than three, row {i}, nothing to escape here"
+    return {"id": i, "name": name, "email": email, "note": note, "score": i / 7}
+
+
+@dataclass
+class Workload:
+    name: str
+    template: str
+    context: dict[str, Any]
+
+
+def workloads() -> list[Workload]:
+    return [
+        Workload("page: extends + 100-item loop + filters", "page.html", page_context(1)),
+        Workload("page, attribute missing on 9/10 items", "page.html", page_context(10)),
+        Workload(
+            "1000-row table, dicts, strings to escape",
+            "table.html",
+            {"rows": [row_fields(i, escaped=True) for i in range(1000)]},
+        ),
+        Workload(
+            "1000-row table, dicts, nothing to escape",
+            "table.html",
+            {"rows": [row_fields(i, escaped=False) for i in range(1000)]},
+        ),
+        Workload(
+            "1000-row table, object rows",
+            "table.html",
+            {"rows": [Row(**row_fields(i, escaped=True)) for i in range(1000)]},
+        ),
+    ]
+
+
+SOURCES = {"base.html": BASE, "page.html": PAGE, "table.html": TABLE}
+
+
+def kida_environment() -> Any:
+    return kida.Environment(loader=kida.DictLoader(SOURCES), autoescape=True)
+
+
+def jinja_environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.DictLoader(SOURCES), autoescape=True)
+
+
+def squeeze(text: str) -> str:
+    """Output with all whitespace removed: the engines differ only in blank lines."""
+    return "".join(text.split())
+
+
+@dataclass
+class Timing:
+    best: float
+    median: float
+
+
+def measure(func: Callable[[], object], repeat: int, min_time: float) -> Timing:
+    """Seconds per call: ``timeit`` picks a loop count lasting about ``min_time``."""
+    timer = timeit.Timer(func)
+    number = max(1, int(min_time / max(timer.timeit(1), 1e-7)))
+    runs = [total / number for total in timer.repeat(repeat=repeat, number=number)]
+    return Timing(min(runs), statistics.median(runs))
+
+
+def row(name: str, kida_time: Timing, jinja_time: Timing, goal: float | None) -> str:
+    ratio = kida_time.best / jinja_time.best
+    median_ratio = kida_time.median / jinja_time.median
+    verdict = "" if goal is None else ("ok" if ratio <= goal else f"SLOW (goal <= {goal:.2f})")
+    return (
+        f"{name:<42} {kida_time.best * 1e3:>9.3f} {kida_time.median * 1e3:>9.3f} "
+        f"{jinja_time.best * 1e3:>9.3f} {jinja_time.median * 1e3:>9.3f} "
+        f"ratio {ratio:>5.2f} (median {median_ratio:>5.2f}) {verdict}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few short repeats (smoke run)")
+    args = parser.parse_args()
+    repeat, min_time = (2, 0.02) if args.quick else (7, 0.2)
+
+    kida_env, jinja_env = kida_environment(), jinja_environment()
+    print(f"kida vs Jinja2 {jinja2.__version__}, autoescape on; times in ms (min, median)")
+    print(f"{'workload':<42} {'kida min':>9} {'kida med':>9} {'jinja min':>9} {'jinja med':>9}")
+    failures = 0
+    for work in workloads():
+        kida_template = kida_env.get_template(work.template)
+        jinja_template = jinja_env.get_template(work.template)
+        kida_out = kida_template.render(**work.context)
+        jinja_out = jinja_template.render(**work.context)
+        if squeeze(kida_out) != squeeze(jinja_out):
+            print(
+                f"{work.name}: OUTPUTS DIFFER\n--- kida\n{kida_out[:800]}\n--- jinja2\n"
+                f"{jinja_out[:800]}"
+            )
+            failures += 1
+            continue
+
+        def render_kida(t: Any = kida_template, c: dict[str, Any] = work.context) -> str:
+            return str(t.render(**c))
+
+        def render_jinja(t: Any = jinja_template, c: dict[str, Any] = work.context) -> str:
+            return str(t.render(**c))
+
+        kida_time = measure(render_kida, repeat, min_time)
+        jinja_time = measure(render_jinja, repeat, min_time)
+        print(row(work.name, kida_time, jinja_time, GOAL), flush=True)
+
+    # Compile: a fresh source each call (a unique comment) so no engine can serve a cache.
+    unique = count()
+
+    def compile_kida() -> object:
+        return kida_env.from_string(f"{{# {next(unique)} #}}{PAGE}")
+
+    def compile_jinja() -> object:
+        return jinja_env.from_string(f"{{# {next(unique)} #}}{PAGE}")
+
+    compile_kida()
+    compile_jinja()
+    print(
+        row(
+            "compile page template (from_string)",
+            measure(compile_kida, repeat, min_time),
+            measure(compile_jinja, repeat, min_time),
+            None,
+        )
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
