@@ -418,11 +418,11 @@ def test_list_reverse_take_skip_compact() -> None:
 
 
 def test_batch_and_slice() -> None:
-    assert list(call("batch", range(5), 2)) == [[0, 1], [2, 3], [4]]
-    assert list(call("batch", range(5), 2, "-")) == [[0, 1], [2, 3], [4, "-"]]
-    assert list(call("slice", range(7), 3)) == [[0, 1, 2], [3, 4], [5, 6]]
-    assert list(call("slice", range(7), 3, 0)) == [[0, 1, 2], [3, 4, 0], [5, 6, 0]]
-    assert list(call("slice", [], 2)) == [[], []]
+    assert call("batch", range(5), 2) == [[0, 1], [2, 3], [4]]
+    assert call("batch", range(5), 2, "-") == [[0, 1], [2, 3], [4, "-"]]
+    assert call("slice", range(7), 3) == [[0, 1, 2], [3, 4], [5, 6]]
+    assert call("slice", range(7), 3, 0) == [[0, 1, 2], [3, 4, 0], [5, 6, 0]]
+    assert call("slice", [], 2) == [[], []]
 
 
 def test_sort() -> None:
@@ -560,6 +560,7 @@ def test_attr_and_get() -> None:
     data = {"items": 3, "a": {"b": 4}}
     assert call("get", data, "items") == 3  # the key, not dict.items
     assert call("get", data, "missing", 9) == 9
+    assert call("get", data, "keys") is None  # a mapping is read by key only
     assert call("get", data, "a.b") == 4
     assert call("get", user, "city") == "Oslo"
     assert call("get", user, "nope") is None

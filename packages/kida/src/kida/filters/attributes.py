@@ -1,8 +1,8 @@
 """Dotted attribute paths (``"author.name"``, ``"items.0"``) as filters like ``sort`` take them.
 
-Lookup follows the template language: a mapping key first, otherwise an attribute, then a
-subscript. A missing step yields ``UNDEFINED`` (never an exception), so ``default=`` and the
-``defined`` test work on the result.
+Lookup follows the template language: a mapping's key, otherwise an object's attribute, then a
+subscript (for sequences and other containers). A missing step yields ``UNDEFINED`` (never an
+exception), so ``default=`` and the ``defined`` test work on the result.
 """
 
 from collections.abc import Callable, Mapping
@@ -21,11 +21,10 @@ def split_path(path: str | int) -> tuple[PathPart, ...]:
 
 
 def lookup(obj: Any, key: PathPart) -> Any:
-    """One step of a path: mapping key, then attribute, then subscript."""
+    """One step of a path: a mapping's key; an object's attribute, then subscript."""
     if isinstance(obj, Mapping):
-        value = obj.get(key, UNDEFINED)
-        if value is not UNDEFINED or not isinstance(key, str):
-            return value
+        # keys only: a path like "items" must never find dict.items
+        return obj.get(key, UNDEFINED)
     if isinstance(key, str):
         value = getattr(obj, key, UNDEFINED)
         if value is not UNDEFINED:

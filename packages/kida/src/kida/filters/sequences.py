@@ -5,7 +5,7 @@ Attribute arguments are dotted paths (``attribute="author.name"``); ``case_sensi
 """
 
 import random as _random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby as _groupby
 from itertools import islice
 from typing import Any, NamedTuple
@@ -81,27 +81,31 @@ def do_compact(value: Iterable[Any]) -> list[Any]:
     return [item for item in value if item]
 
 
-def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Iterator[list[Any]]:
+def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> list[list[Any]]:
     """Chunks of ``linecount`` items (rows of a grid); the last is padded when ``fill_with``."""
     iterator = iter(value)
+    chunks = []
     while chunk := list(islice(iterator, linecount)):
         if fill_with is not None and len(chunk) < linecount:
             chunk.extend([fill_with] * (linecount - len(chunk)))
-        yield chunk
+        chunks.append(chunk)
+    return chunks
 
 
-def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Iterator[list[Any]]:
+def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> list[list[Any]]:
     """Split into ``slices`` columns of near-equal length, the first ones longer."""
     items = list(value)
     size, extra = divmod(len(items), slices)
+    columns = []
     start = 0
     for index in range(slices):
         end = start + size + (1 if index < extra else 0)
         column = items[start:end]
         if fill_with is not None and extra and index >= extra:
             column.append(fill_with)
-        yield column
+        columns.append(column)
         start = end
+    return columns
 
 
 def do_sort(
