@@ -142,7 +142,7 @@ def test_every_documented_filter_is_registered() -> None:
         ("upper", "abc", "ABC"),
         ("lower", "ABC", "abc"),
         ("capitalize", "hELLO world", "Hello world"),
-        ("title", "it's a fine day", "It's A Fine Day"),
+        ("title", "it's a 'fine' day", "It's A 'Fine' Day"),
         ("trim", "  x  ", "x"),
         ("strip", "\tx\n", "x"),
         ("string", 42, "42"),

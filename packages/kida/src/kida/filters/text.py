@@ -48,7 +48,7 @@ def do_title(value: Any) -> str:
     """Title-case each word; unlike ``str.title`` an apostrophe does not start a word."""
     text = text_of(value)
     return same_kind(
-        text, re.sub(r"[\w']+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), text)
+        text, re.sub(r"\w[\w']*", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), text)
     )
 
 
