@@ -1,0 +1,201 @@
+"""SSE and WebSocket consumers: subscription, permission, replay; in-process and over daphne."""
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from asgiref.testing import ApplicationCommunicator
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser, User
+from django.test import override_settings
+from httpx_sse import ServerSentEvent, connect_sse
+
+from djkida.broadcast import abroadcast, broadcast
+from djkida.routing import http_urlpatterns, websocket_urlpatterns
+from djkida.sse import SSEEvent
+from tests.servers import LiveServer, live_server
+
+ASGI = "tests.djkida.transport_asgi:application"
+SETTINGS = "tests.djkida.transport_settings"
+
+
+def with_user(user: Any, app: Any) -> Any:
+    """Stand-in for AuthMiddlewareStack: puts ``user`` in the scope."""
+
+    async def middleware(scope: Mapping[str, Any], receive: Any, send: Any) -> Any:
+        return await app({**scope, "user": user}, receive, send)
+
+    return middleware
+
+
+def unique(prefix: str = "public") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:8]}"
+
+
+async def ws_connect(group: str, user: Any = None) -> tuple[WebsocketCommunicator, bool, Any]:
+    app = with_user(user or AnonymousUser(), URLRouter(websocket_urlpatterns))
+    communicator = WebsocketCommunicator(app, f"/djkida/ws/{group}/")
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def test_websocket_receives_the_oob_html_of_its_group() -> None:
+    group = unique()
+    communicator, connected, _ = await ws_connect(group)
+    assert connected
+    await abroadcast(group, '<div id="a" hx-swap-oob="true">1</div>')
+    await abroadcast(unique(), "another group")
+    await abroadcast(group, {"n": 2})
+    assert await communicator.receive_from() == '<div id="a" hx-swap-oob="true">1</div>'
+    assert await communicator.receive_from() == '{"n":2}'
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_anonymous_websocket_is_refused_from_private_groups() -> None:
+    _, connected, code = await ws_connect(unique("private"))
+    assert (connected, code) == (False, 4403)
+
+
+async def test_groups_listed_in_the_setting_are_open() -> None:
+    with override_settings(DJKIDA_PUBLIC_GROUPS=["lobby"]):
+        communicator, connected, _ = await ws_connect("lobby")
+    assert connected
+    await communicator.disconnect()
+
+
+async def test_authenticated_users_may_join_private_groups() -> None:
+    communicator, connected, _ = await ws_connect(unique("private"), User(username="ann"))
+    assert connected
+    await communicator.disconnect()
+
+
+async def sse_open(group: str, headers: list[tuple[bytes, bytes]]) -> ApplicationCommunicator:
+    app = with_user(AnonymousUser(), URLRouter(http_urlpatterns))
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": f"/djkida/events/{group}/",
+        "query_string": b"",
+        "headers": headers,
+    }
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    return communicator
+
+
+async def test_sse_consumer_replays_missed_events_then_streams_live_ones() -> None:
+    group = unique()
+    for n in range(1, 4):
+        await abroadcast(group, SSEEvent(f"missed {n}", event="feed"))
+    communicator = await sse_open(group, [(b"last-event-id", b"1")])
+    start = await communicator.receive_output(2)
+    assert start["status"] == 200
+    assert (b"Content-Type", b"text/event-stream") in start["headers"]
+    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
+    replayed = [(await communicator.receive_output(2))["body"] for _ in range(2)]
+    assert replayed == [
+        b"event: feed\nid: 2\ndata: missed 2\n\n",
+        b"event: feed\nid: 3\ndata: missed 3\n\n",
+    ]
+    await abroadcast(group, "live\nevent")
+    assert (await communicator.receive_output(2))["body"] == b"id: 4\ndata: live\ndata: event\n\n"
+    await communicator.send_input({"type": "http.disconnect"})
+    await communicator.wait(2)
+
+
+async def test_sse_consumer_refuses_anonymous_clients_from_private_groups() -> None:
+    communicator = await sse_open(unique("private"), [])
+    start = await communicator.receive_output(2)
+    body = await communicator.receive_output(2)
+    assert (start["status"], body["body"]) == (403, b"Forbidden")
+    assert not body.get("more_body", False)
+
+
+# Through real daphne processes.
+
+
+def take(events: Iterator[ServerSentEvent], count: int) -> list[tuple[str, str]]:
+    return [(event.id, event.data) for event in itertools.islice(events, count)]
+
+
+@pytest.mark.slow
+async def test_real_websocket_client_receives_a_broadcast_from_a_view() -> None:
+    group = unique()
+    with live_server(settings=SETTINGS, app=ASGI) as server:
+        async with websockets.connect(f"{server.ws_url}/djkida/ws/{group}/") as ws:
+            async with httpx.AsyncClient(timeout=10) as client:
+                sent = await client.get(
+                    server.url + "/send/", params={"group": group, "html": "<p id='x'>hi</p>"}
+                )
+            assert sent.text == "1"
+            assert await asyncio.wait_for(ws.recv(), 5) == "<p id='x'>hi</p>"
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(f"{server.ws_url}/djkida/ws/{unique('private')}/"):
+                pass
+        assert refused.value.response.status_code == 403
+
+
+@pytest.mark.slow
+def test_sse_consumer_sends_heartbeats_over_daphne() -> None:
+    with (
+        live_server(settings=SETTINGS, app=ASGI) as server,
+        httpx.Client(timeout=10) as client,
+        client.stream("GET", f"{server.url}/quick/events/{unique()}/") as response,
+    ):
+        lines = []
+        for line in response.iter_lines():
+            lines.append(line)
+            if len(lines) == 6:
+                break
+    assert response.headers["content-type"] == "text/event-stream"
+    assert lines == [": connected", "", ": ping", "", ": ping", ""]
+
+
+@pytest.fixture
+def two_servers(redis_url: str) -> Iterator[tuple[LiveServer, LiveServer]]:
+    env = {"TRANSPORT_REDIS_URL": redis_url}
+    with (
+        live_server(settings=SETTINGS, app=ASGI, env=env) as first,
+        live_server(settings=SETTINGS, app=ASGI, env=env) as second,
+    ):
+        yield first, second
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_broadcasts_cross_processes_and_reconnects_replay_from_redis(
+    two_servers: tuple[LiveServer, LiveServer], redis_url: str
+) -> None:
+    first, second = two_servers
+    group = unique()
+    redis_layer = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url]},
+        }
+    }
+    with httpx.Client(timeout=10) as client:
+        # Event 1 is sent by the second server before anyone listens: only replay can deliver it.
+        client.get(second.url + "/send/", params={"group": group, "html": "one"})
+        with connect_sse(
+            client, "GET", f"{first.url}/djkida/events/{group}/", headers={"Last-Event-ID": "0"}
+        ) as source:
+            events = source.iter_sse()
+            assert take(events, 1) == [("1", "one")]
+            # Subscribed now (replay comes after joining): live events from elsewhere.
+            client.get(second.url + "/send/", params={"group": group, "html": "two"})
+            with override_settings(CHANNEL_LAYERS=redis_layer, DJKIDA_REPLAY_REDIS_URL=redis_url):
+                assert broadcast(group, "three\nlines") == 3
+            assert take(events, 2) == [("2", "two"), ("3", "three\nlines")]
+        with connect_sse(
+            client, "GET", f"{second.url}/djkida/events/{group}/", headers={"Last-Event-ID": "1"}
+        ) as source:
+            assert take(source.iter_sse(), 2) == [("2", "two"), ("3", "three\nlines")]
