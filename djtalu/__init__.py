@@ -1,1 +1,68 @@
-"""Inference app: the talu LLM engine in supervised worker processes, streamed to async views."""
+"""Inference app: the talu LLM engine in supervised worker processes, streamed to async views.
+
+Public API (imported lazily, so ``INSTALLED_APPS`` can load the package before models exist)::
+
+    import djtalu
+
+    result = await djtalu.generate_async("default", "What is 2+2?")
+    async for piece in await djtalu.stream_async("default", "Tell me a story"):
+        ...
+    chat = djtalu.AsyncChat("default")
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from djtalu.api import AsyncChat, RecordedReply, generate_async, stream_async
+    from djtalu.engine import (
+        GenerationError,
+        GenerationParams,
+        GenerationResult,
+        QueueFullError,
+        WorkerCrashedError,
+    )
+    from djtalu.models import Conversation, Message, ModelSession
+    from djtalu.pools import GenerationStream, SessionUnavailableError
+
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "AsyncChat": "djtalu.api",
+    "RecordedReply": "djtalu.api",
+    "generate_async": "djtalu.api",
+    "stream_async": "djtalu.api",
+    "GenerationError": "djtalu.engine",
+    "GenerationParams": "djtalu.engine",
+    "GenerationResult": "djtalu.engine",
+    "QueueFullError": "djtalu.engine",
+    "WorkerCrashedError": "djtalu.engine",
+    "Conversation": "djtalu.models",
+    "Message": "djtalu.models",
+    "ModelSession": "djtalu.models",
+    "GenerationStream": "djtalu.pools",
+    "SessionUnavailableError": "djtalu.pools",
+}
+
+__all__ = [
+    "AsyncChat",
+    "Conversation",
+    "GenerationError",
+    "GenerationParams",
+    "GenerationResult",
+    "GenerationStream",
+    "Message",
+    "ModelSession",
+    "QueueFullError",
+    "RecordedReply",
+    "SessionUnavailableError",
+    "WorkerCrashedError",
+    "generate_async",
+    "stream_async",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'djtalu' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

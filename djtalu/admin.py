@@ -1,0 +1,127 @@
+"""Admin for model sessions (with their live worker status) and stored conversations."""
+
+from asgiref.sync import async_to_sync
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from djtalu import pools
+from djtalu.engine import PoolStats
+from djtalu.models import Conversation, Message, ModelSession
+
+
+@admin.register(ModelSession)
+class ModelSessionAdmin(admin.ModelAdmin):
+    """Create and tune sessions; the list shows what their workers are doing right now."""
+
+    list_display = [
+        "name",
+        "model_path",
+        "enabled",
+        "workers",
+        "state",
+        "live_workers",
+        "in_flight",
+        "queued",
+        "tokens_per_second",
+        "last_error",
+    ]
+    list_filter = ["enabled"]
+    search_fields = ["name", "model_path"]
+    readonly_fields = ["created", "updated"]
+    actions = ["restart_workers", "enable_sessions", "disable_sessions"]
+    fieldsets = [
+        (None, {"fields": ["name", "model_path", "enabled", "workers"]}),
+        ("Generation defaults", {"fields": ["system_prompt", "max_tokens", "temperature",
+                                            "top_k", "top_p", "seed"]}),
+        ("History", {"fields": ["created", "updated"]}),
+    ]  # fmt: skip
+
+    def _stats(self, session: ModelSession) -> PoolStats | None:
+        """Stats read once per row (each column asks for them)."""
+        cached: PoolStats | None = getattr(session, "_talu_stats", None)
+        if cached is None:
+            cached = pools.stats_for(session.name)
+            session._talu_stats = cached  # type: ignore[attr-defined]
+        return cached
+
+    @admin.display(description="state")
+    def state(self, session: ModelSession) -> str:
+        stats = self._stats(session)
+        return stats.state if stats is not None else "not started"
+
+    @admin.display(description="live workers")
+    def live_workers(self, session: ModelSession) -> str:
+        stats = self._stats(session)
+        return f"{stats.workers_alive}/{stats.workers_total}" if stats is not None else "-"
+
+    @admin.display(description="in flight")
+    def in_flight(self, session: ModelSession) -> int | str:
+        stats = self._stats(session)
+        return stats.in_flight if stats is not None else "-"
+
+    @admin.display(description="queued")
+    def queued(self, session: ModelSession) -> int | str:
+        stats = self._stats(session)
+        return stats.queued if stats is not None else "-"
+
+    @admin.display(description="tokens/s")
+    def tokens_per_second(self, session: ModelSession) -> str:
+        stats = self._stats(session)
+        return f"{stats.tokens_per_second:.1f}" if stats is not None else "-"
+
+    @admin.display(description="last error")
+    def last_error(self, session: ModelSession) -> str:
+        stats = self._stats(session)
+        return (stats.last_error or "-") if stats is not None else "-"
+
+    @admin.action(description="Restart workers of the selected sessions")
+    def restart_workers(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:
+        restarted = [s.name for s in queryset if async_to_sync(pools.restart)(s.name)]
+        idle = sorted(set(queryset.values_list("name", flat=True)) - set(restarted))
+        if restarted:
+            self.message_user(request, f"Restarted workers of: {', '.join(restarted)}.")
+        if idle:
+            self.message_user(
+                request,
+                f"Not running in this server (they start on first request): {', '.join(idle)}.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Enable the selected sessions")
+    def enable_sessions(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:
+        count = queryset.update(enabled=True)
+        self.message_user(request, f"Enabled {count} session(s).")
+
+    @admin.action(description="Disable the selected sessions (stops their workers)")
+    def disable_sessions(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:
+        names = list(queryset.values_list("name", flat=True))
+        queryset.update(enabled=False)
+        for name in names:
+            async_to_sync(pools.shutdown)(name)
+        self.message_user(request, f"Disabled {len(names)} session(s).")
+
+    def save_model(
+        self, request: HttpRequest, obj: ModelSession, form: object, change: bool
+    ) -> None:
+        """Disabling a session in its form stops its workers too."""
+        super().save_model(request, obj, form, change)
+        if not obj.enabled:
+            async_to_sync(pools.shutdown)(obj.name)
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["role", "status", "content", "prompt_tokens", "completion_tokens", "created"]
+    readonly_fields = ["created"]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """Stored chats, with partial and failed replies marked by their status."""
+
+    list_display = ["__str__", "session", "created"]
+    list_filter = ["session"]
+    search_fields = ["title", "messages__content"]
+    inlines = [MessageInline]

@@ -1,0 +1,102 @@
+"""A WebSocket chat with a model session, streaming each reply token by token.
+
+Protocol (JSON frames). Client → server: ``{"type": "message", "content": "Hi"}`` (optionally
+``"conversation": id`` on the first message to continue a stored chat) and
+``{"type": "cancel"}``. Server → client: ``{"type": "start", "conversation": id}``, one
+``{"type": "token", "text": ...}`` per piece, then ``{"type": "done", "status": ...,
+"message": id, "completion_tokens": n}`` or ``{"type": "error", "message": ...}``.
+Disconnecting cancels the reply, which is stored with its partial text.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from djtalu.api import AsyncChat, RecordedReply, resolve_session
+from djtalu.engine import GenerationError
+from djtalu.models import Conversation
+from djtalu.pools import SessionUnavailableError
+
+#: Close code for an unknown or disabled session (4000-4999 are free for applications).
+CLOSE_NO_SESSION = 4404
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """One chat per socket; one reply at a time."""
+
+    chat: AsyncChat
+    reply: RecordedReply | None = None
+    task: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        name = self.scope["url_route"]["kwargs"]["session"]
+        try:
+            session = await resolve_session(name)
+        except SessionUnavailableError:
+            await self.close(code=CLOSE_NO_SESSION)
+            return
+        if not session.enabled:
+            await self.close(code=CLOSE_NO_SESSION)
+            return
+        self.chat = AsyncChat(session)
+        await self.accept()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "cancel":
+            if self.reply is not None:
+                await self.reply.cancel()
+        elif kind == "message":
+            if self.task is not None and not self.task.done():
+                await self.send_json({"type": "error", "message": "a reply is still streaming"})
+                return
+            self.task = asyncio.create_task(self._answer(content))
+        else:
+            await self.send_json({"type": "error", "message": f"unknown message type {kind!r}"})
+
+    async def disconnect(self, code: int) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def _answer(self, content: dict[str, Any]) -> None:
+        """Stream the reply to ``content["content"]``, then say how it ended."""
+        try:
+            await self._continue(content.get("conversation"))
+            self.reply = await self.chat.send(str(content.get("content") or ""))
+        except (ValueError, LookupError, GenerationError) as exc:
+            await self.send_json({"type": "error", "message": str(exc)})
+            return
+        await self.send_json({"type": "start", "conversation": self.reply.conversation.pk})
+        try:
+            async with self.reply as reply:
+                async for piece in reply:
+                    await self.send_json({"type": "token", "text": piece})
+        except GenerationError as exc:
+            await self.send_json({"type": "error", "message": str(exc)})
+            return
+        message = self.reply.message
+        assert message is not None  # a finished RecordedReply has saved itself
+        await self.send_json(
+            {
+                "type": "done",
+                "status": message.status,
+                "message": message.pk,
+                "completion_tokens": message.completion_tokens,
+            }
+        )
+
+    async def _continue(self, conversation_id: Any) -> None:
+        """Attach a stored conversation of this session before the first message."""
+        if conversation_id is None or self.chat.conversation is not None:
+            return
+        session = await resolve_session(self.scope["url_route"]["kwargs"]["session"])
+        try:
+            self.chat.conversation = await Conversation.objects.aget(
+                pk=int(conversation_id), session=session
+            )
+        except (Conversation.DoesNotExist, TypeError, ValueError):
+            raise ValueError(f"no conversation {conversation_id!r} in this session") from None
