@@ -1,0 +1,267 @@
+"""kida as a Django ``TEMPLATES`` backend.
+
+Configure it like Django's own engines::
+
+    TEMPLATES = [{
+        "BACKEND": "djkida.backend.Kida",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,  # each app's templates/ directory
+        "OPTIONS": {
+            "context_processors": ["django.template.context_processors.request"],
+            "globals": {"site_name": "Example"},
+            "filters": {"money": "shop.formatting.money"},
+            "extensions": ["shop.kida.install"],  # callables given the Environment
+        },
+    }]
+
+``render()``, ``render_to_string()``, ``TemplateResponse`` and ``TemplateView`` then work
+unchanged; kida errors become Django's ``TemplateSyntaxError``/``TemplateDoesNotExist`` and carry
+``template_debug`` so the debug page shows the template source.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
+from django.template.backends.base import BaseEngine
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.template.base import Origin
+from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
+
+import kida
+from djkida.conf import djkida_settings
+from djkida.template_globals import django_globals
+
+# Lines of source shown around the faulty line on Django's debug page.
+DEBUG_CONTEXT_LINES = 10
+
+ContextProcessor = Callable[[HttpRequest], Mapping[str, Any]]
+
+
+class Kida(BaseEngine):
+    """The ``djkida.backend.Kida`` template backend: one kida ``Environment`` per entry.
+
+    OPTIONS: ``autoescape`` (default True), ``auto_reload`` (default ``DEBUG``), ``debug``
+    (default ``DEBUG``: error details in streamed fallbacks), ``context_processors``,
+    ``globals``, ``filters`` and ``tests`` (callables or dotted paths), ``extensions`` (callables
+    or dotted paths, each called with the Environment), ``loader`` (a kida loader, or the dotted
+    path of a factory called with the template directories); anything else goes to
+    ``kida.Environment``.
+    """
+
+    app_dirname = "templates"
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        params = params.copy()
+        options = dict(params.pop("OPTIONS", {}))
+        super().__init__(params)
+        self.context_processors: list[str | ContextProcessor] = list(
+            options.pop("context_processors", [])
+        )
+        self.debug: bool = options.pop("debug", djkida_settings.DEBUG)
+        extensions = options.pop("extensions", [])
+        options["loader"] = self._loader(options.pop("loader", None))
+        options["globals"] = {**django_globals(), **options.pop("globals", {})}
+        options["filters"] = resolve_callables(options.pop("filters", {}))
+        options["tests"] = resolve_callables(options.pop("tests", {}))
+        options.setdefault("autoescape", True)
+        options.setdefault("auto_reload", djkida_settings.DEBUG)
+        try:
+            self.env = kida.Environment(**options)
+        except TypeError as exc:
+            raise ImproperlyConfigured(f"Kida backend {self.name!r}: bad OPTIONS: {exc}") from exc
+        install_translations(self.env)
+        for extension in extensions:
+            resolve_callable(extension)(self.env)
+
+    def _loader(self, loader: object) -> object:
+        """The configured loader; by default one over DIRS and the apps' template dirs."""
+        dirs = [str(directory) for directory in self.template_dirs]
+        if loader is None:
+            return kida.FileSystemLoader(dirs)
+        if isinstance(loader, str):
+            return import_string(loader)(dirs)
+        return loader
+
+    @cached_property
+    def template_context_processors(self) -> list[ContextProcessor]:
+        return [resolve_callable(processor) for processor in self.context_processors]
+
+    def from_string(self, template_code: str) -> Template:
+        with self.django_errors():
+            return Template(self.env.from_string(template_code), self)
+
+    def get_template(self, template_name: str) -> Template:
+        with self.django_errors():
+            return Template(self.env.get_template(template_name), self)
+
+    def select_template(self, template_names: str | Sequence[str]) -> Template:
+        """The first of ``template_names`` that exists (like Django's ``select_template``)."""
+        if isinstance(template_names, str):
+            return self.get_template(template_names)
+        for name in template_names:
+            try:
+                return self.get_template(name)
+            except TemplateDoesNotExist:
+                continue
+        raise TemplateDoesNotExist(", ".join(template_names), backend=self)
+
+    def template_context(
+        self, context: Mapping[str, Any] | None, request: HttpRequest | None
+    ) -> dict[str, Any]:
+        """The variables a template sees: request, CSRF and context processors, then ``context``.
+
+        As with Django's own engine, the view's ``context`` wins over context processors.
+        """
+        if request is None:
+            return dict(context) if context else {}
+        variables: dict[str, Any] = {
+            "request": request,
+            "csrf_input": csrf_input_lazy(request),
+            "csrf_token": csrf_token_lazy(request),
+        }
+        for processor in self.template_context_processors:
+            variables.update(processor(request))
+        if context:
+            variables.update(context)
+        return variables
+
+    @contextmanager
+    def django_errors(self) -> Iterator[None]:
+        """Turn kida errors into what Django's loaders and debug page understand."""
+        try:
+            yield
+        except kida.TemplateNotFoundError as exc:
+            raise TemplateDoesNotExist(exc.name or str(exc), backend=self) from exc
+        except kida.TemplateSyntaxError as exc:
+            error = TemplateSyntaxError(str(exc))
+            error.template_debug = self.debug_info(exc)  # type: ignore[attr-defined]
+            raise error from exc
+        except kida.TemplateError as exc:
+            exc.template_debug = self.debug_info(exc)  # type: ignore[attr-defined]
+            raise
+
+    def debug_info(self, error: kida.TemplateError) -> dict[str, Any]:
+        """Where ``error`` happened, shaped as Django's debug page renders ``template_info``."""
+        source, filename = self._located(error.name)
+        lines = list(enumerate((error.source or source or "").splitlines(), start=1))
+        lineno = error.lineno or 0
+        faulty = lines[lineno - 1][1] if 0 < lineno <= len(lines) else ""
+        split = (error.col or 1) - 1
+        top = max(0, lineno - DEBUG_CONTEXT_LINES - 1)
+        bottom = min(len(lines), lineno + DEBUG_CONTEXT_LINES)
+        return {
+            "name": filename or error.name or "<string>",
+            "message": error.message,
+            "source_lines": lines[top:bottom],
+            "line": lineno,
+            "before": faulty[:split],
+            "during": faulty[split:],
+            "after": "",
+            "total": len(lines),
+            "top": top,
+            "bottom": bottom,
+        }
+
+    def _located(self, name: str | None) -> tuple[str | None, str | None]:
+        """Source and file name of template ``name``, when its loader still finds it."""
+        if name is None:
+            return None, None
+        try:
+            source, filename = self.env.loader.get_source(name)
+        except (kida.TemplateError, OSError):
+            return None, None
+        return source, filename
+
+
+class Template:
+    """A compiled kida template as Django's template API expects it.
+
+    Example::
+
+        html = engines["kida"].get_template("page.html").render({"title": "Hi"}, request)
+    """
+
+    def __init__(self, template: kida.Template, backend: Kida) -> None:
+        self.template = template
+        self.backend = backend
+        self.origin = Origin(
+            name=template.filename or template.name or "<string>",
+            template_name=template.name,
+        )
+
+    @property
+    def name(self) -> str | None:
+        """The template's name, as the test client's ``assertTemplateUsed`` reads it."""
+        name: str | None = self.template.name
+        return name
+
+    def render(
+        self, context: Mapping[str, Any] | None = None, request: HttpRequest | None = None
+    ) -> str:
+        variables = self.backend.template_context(context, request)
+        announce_render(self, variables)
+        with self.backend.django_errors():
+            html: str = self.template.render(**variables)
+        return html
+
+
+def announce_render(template: Template, variables: Mapping[str, Any]) -> None:
+    """Tell Django's test client what was rendered (``response.templates``/``.context``).
+
+    Only the test machinery listens, and importing it costs a third of a second: when
+    ``django.test`` was never imported, nobody can be listening.
+    """
+    signals = sys.modules.get("django.test.signals")
+    if signals is not None and signals.template_rendered.receivers:
+        signals.template_rendered.send(sender=template, template=template, context=variables)
+
+
+def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
+    """A callable given directly or by dotted path (as settings files usually name them)."""
+    if isinstance(value, str):
+        imported: Callable[..., Any] = import_string(value)
+        return imported
+    return value
+
+
+def resolve_callables(
+    mapping: Mapping[str, str | Callable[..., Any]],
+) -> dict[str, Callable[..., Any]]:
+    """``{name: callable or dotted path}`` with every dotted path imported."""
+    return {name: resolve_callable(value) for name, value in mapping.items()}
+
+
+def install_translations(env: kida.Environment) -> None:
+    """Make kida's ``{% trans %}`` translate with Django's active language."""
+    raise NotImplementedError  # filled in once the engine's i18n hook exists
+
+
+def kida_backend(using: str | None = None) -> Kida:
+    """The Kida backend named ``using``, or the first Kida entry of ``TEMPLATES``."""
+    if using is not None:
+        backend = engines[using]
+        if not isinstance(backend, Kida):
+            raise ImproperlyConfigured(f"TEMPLATES entry {using!r} is not a djkida.backend.Kida")
+        return backend
+    for backend in engines.all():
+        if isinstance(backend, Kida):
+            return backend
+    raise ImproperlyConfigured("no TEMPLATES entry has BACKEND 'djkida.backend.Kida'")
+
+
+def kida_environment(using: str | None = None) -> kida.Environment:
+    """The kida Environment of the first (or the named) Kida backend in ``TEMPLATES``.
+
+    Example::
+
+        html = kida_environment().get_template("page.html").render_block("row", row=row)
+    """
+    return kida_backend(using).env

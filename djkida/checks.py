@@ -1,0 +1,71 @@
+"""``manage.py check``: every kida template compiles.
+
+Each Kida backend's templates (DIRS and the apps' ``templates/`` directories) are compiled,
+never rendered, so a syntax error is reported with its file and line before a request finds it.
+Django's own apps (``django.*``) ship Django-language templates and are skipped.
+"""
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core.checks import CheckMessage, Error
+from django.template import engines
+
+import kida
+from djkida.backend import Kida
+
+
+def check_templates_compile(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """One ``djkida.E001`` error per kida template that does not compile."""
+    errors: list[CheckMessage] = []
+    for backend in engines.all():
+        if isinstance(backend, Kida):
+            errors.extend(compile_errors(backend))
+    return errors
+
+
+def compile_errors(backend: Kida) -> Iterator[Error]:
+    """Compile each template of ``backend`` once (the first file of a name wins, as in loading)."""
+    seen: set[str] = set()
+    for directory in checked_dirs(backend):
+        for path in sorted(template_files(directory)):
+            name = path.relative_to(directory).as_posix()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                backend.env.get_template(name)
+            except (kida.TemplateNotFoundError, UnicodeDecodeError):
+                continue  # not a text template, or not served by this backend's loader
+            except kida.TemplateError as exc:
+                yield Error(
+                    f"{path}:{exc.lineno or '?'}: {exc.message}",
+                    hint=exc.hint,
+                    obj=str(path),
+                    id="djkida.E001",
+                )
+
+
+def checked_dirs(backend: Kida) -> list[Path]:
+    """DIRS, then the template directories of apps that are not Django's own."""
+    dirs = [Path(directory) for directory in backend.dirs]
+    if backend.app_dirs:
+        dirs.extend(
+            Path(config.path) / backend.app_dirname
+            for config in apps.get_app_configs()
+            if not config.name.startswith("django.")
+            and (Path(config.path) / backend.app_dirname).is_dir()
+        )
+    return dirs
+
+
+def template_files(directory: Path) -> Iterator[Path]:
+    """Files under ``directory``, without hidden ones and ``__pycache__`` (compiled caches)."""
+    for path in directory.rglob("*"):
+        parts = path.relative_to(directory).parts
+        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
+            yield path

@@ -1,0 +1,168 @@
+"""Progressive rendering: a template streamed into ``StreamingHttpResponse`` as it renders.
+
+Awaitables and async iterables in the context are consumed where the template uses them
+(``{{ await stats }}``, ``{% async for row in rows %}``), so the page's first bytes leave before
+any slow source resolves. The first chunk is rendered before the response is returned, so an
+error there is an ordinary exception (a 500, or Django's debug page). An error after it can no
+longer change the status: the body ends with a visible fallback and the error is logged. A client
+that disconnects cancels the render, which closes every source.
+"""
+
+import inspect
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.html import escape
+
+from djkida.backend import Kida, announce_render, kida_backend
+from djkida.conf import djkida_settings
+
+logger = logging.getLogger("djkida")
+
+STREAM_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-cache",
+    # Stops nginx from buffering the response, which would undo the streaming.
+    "X-Accel-Buffering": "no",
+}
+PRODUCTION_FALLBACK = "<!-- djkida: rendering failed here; the rest of this page is missing -->"
+
+
+async def stream(
+    request: HttpRequest,
+    template_name: str | Sequence[str],
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    using: str | None = None,
+    timeout: float | None = None,
+) -> StreamingHttpResponse:
+    """Stream ``template_name`` (or the first existing of several) rendered with ``context``.
+
+    ``timeout`` bounds the whole render (default ``DJKIDA_STREAM_TIMEOUT``).
+
+    Example::
+
+        async def dashboard(request):
+            return await djkida.stream(request, "dashboard.html", {"stats": load_stats()})
+    """
+    return await render_streaming(
+        request, template_name, None, context, status, headers, using, timeout
+    )
+
+
+async def stream_block(
+    request: HttpRequest,
+    template_name: str | Sequence[str],
+    block_name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    using: str | None = None,
+    timeout: float | None = None,
+) -> StreamingHttpResponse:
+    """Stream only block ``block_name`` of the template, as :func:`stream` streams a page.
+
+    Example::
+
+        async def rows(request):
+            return await djkida.stream_block(request, "report.html", "rows", {"rows": fetch()})
+    """
+    return await render_streaming(
+        request, template_name, block_name, context, status, headers, using, timeout
+    )
+
+
+async def render_streaming(
+    request: HttpRequest,
+    template_name: str | Sequence[str],
+    block_name: str | None,
+    context: Mapping[str, Any] | None,
+    status: int,
+    headers: Mapping[str, str] | None,
+    using: str | None,
+    timeout: float | None,
+) -> StreamingHttpResponse:
+    """Render the first chunk of the page (or block) now, then hand the rest to the response.
+
+    An error before the first chunk propagates, as Django's template errors.
+    """
+    backend = kida_backend(using)
+    template = backend.select_template(template_name)
+    variables = await request_variables(backend, context, request)
+    announce_render(template, variables)
+    limit = timeout if timeout is not None else djkida_settings.STREAM_TIMEOUT
+    try:
+        with backend.django_errors():
+            if block_name is None:
+                chunks = template.template.render_stream_async(timeout=limit, **variables)
+            else:
+                chunks = template.template.render_block_stream_async(
+                    block_name, timeout=limit, **variables
+                )
+            first = await anext(chunks, "")
+    except BaseException:
+        await close_sources(variables.values())
+        raise
+    body = stream_body(first, chunks, variables, backend.debug, template.name)
+    return StreamingHttpResponse(body, status=status, headers={**STREAM_HEADERS, **(headers or {})})
+
+
+async def request_variables(
+    backend: Kida, context: Mapping[str, Any] | None, request: HttpRequest
+) -> dict[str, Any]:
+    """The template's variables, gathered without running sync database code on the event loop.
+
+    ``request.user`` is resolved first (a lazy user read by the template would query the
+    database from async code); context processors are sync and may query, so they run in a
+    thread.
+    """
+    if hasattr(request, "auser"):
+        request.user = await request.auser()
+    return await sync_to_async(backend.template_context)(context, request)
+
+
+async def stream_body(
+    first: str,
+    chunks: AsyncGenerator[str],
+    variables: Mapping[str, Any],
+    debug: bool,
+    template_name: str | None,
+) -> AsyncIterator[str]:
+    """The response body: ``first``, then the render; an error ends it with a fallback."""
+    try:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        logger.exception("streaming template %s failed after its first chunk", template_name)
+        yield error_fallback(exc, debug)
+    finally:
+        # On disconnect the server closes or cancels this generator; close the render and any
+        # source the template never reached, so no work outlives the client.
+        await chunks.aclose()
+        await close_sources(variables.values())
+
+
+def error_fallback(exc: Exception, debug: bool) -> str:
+    """What ends a page whose render failed mid-stream: the error with ``debug``, else a comment."""
+    if debug:
+        return f'<pre class="djkida-error">{escape(f"{type(exc).__name__}: {exc}")}</pre>'
+    return PRODUCTION_FALLBACK
+
+
+async def close_sources(values: Iterable[object]) -> None:
+    """Close the context's coroutines and async iterators (no-op for finished ones).
+
+    Tasks and futures are left alone: another request may be awaiting the same one.
+    """
+    for value in values:
+        if inspect.iscoroutine(value):
+            value.close()
+        elif isinstance(value, AsyncIterator) and hasattr(value, "aclose"):
+            await value.aclose()

@@ -1,0 +1,36 @@
+"""Django's URL, static-file and translation helpers as kida globals.
+
+kida templates cannot ``{% load %}`` Django tag libraries, so the few helpers every page needs
+are plain functions in the Environment's globals: ``{{ url("post", post.pk) }}``,
+``{{ static("site.css") }}``, ``{{ _("Hello") }}``.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    """Reverse a URL pattern name, with positional or keyword arguments (not both).
+
+    Example::
+
+        <a href="{{ url('post-detail', post.pk) }}">
+    """
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def django_globals() -> dict[str, Callable[..., Any]]:
+    """The globals every Kida backend starts with (OPTIONS["globals"] may override them)."""
+    return {
+        "url": url,
+        "static": static,
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
+    }
