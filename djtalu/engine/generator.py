@@ -1,0 +1,215 @@
+"""In-process generation with talu: one loaded model, one generation at a time.
+
+Used by the pool's worker processes and by the distributed Redis worker. Not safe for
+concurrent use: talu crashes with several generations in flight on one client (TALU.md).
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from djtalu.engine.compat import load_talu
+from djtalu.engine.params import GenerationParams
+from djtalu.engine.result import FinishReason, GenerationResult
+
+Message = dict[str, str]
+
+
+def _never() -> bool:
+    return False
+
+
+class Generator:
+    """A talu model loaded once; ``generate()`` streams one reply at a time.
+
+    Example::
+
+        generator = Generator(Path("/models/smollm2"))
+        run = generator.generate([{"role": "user", "content": "Hi"}], GenerationParams())
+        text = "".join(run)
+        print(run.result().completion_tokens)
+    """
+
+    def __init__(self, model_path: Path) -> None:
+        talu = load_talu()
+        started = time.perf_counter()
+        self._talu = talu
+        self._client = talu.Client(str(model_path))
+        self._tokenizer = talu.Tokenizer(str(model_path))
+        self.model_path = model_path
+        #: Seconds spent loading the model and tokenizer.
+        self.load_seconds = time.perf_counter() - started
+
+    def generate(
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        should_stop: Callable[[], bool] = _never,
+    ) -> "Generation":
+        """Start a generation; ``should_stop`` is polled before each piece is pulled."""
+        return Generation(self, messages, params, should_stop)
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` encodes to (streamed pieces are characters, not tokens)."""
+        return int(self._tokenizer.count_tokens(text, special_tokens=False))
+
+    def count_prompt_tokens(self, messages: list[Message], params: GenerationParams) -> int:
+        """Tokens of the prompt the chat template renders for ``messages``."""
+        prompt = self._tokenizer.apply_chat_template(_with_system(messages, params))
+        return int(self._tokenizer.count_tokens(prompt, special_tokens=False))
+
+    def close(self) -> None:
+        """Release the model."""
+        self._tokenizer.close()
+        self._client.close()
+
+    def _open_stream(self, messages: list[Message], params: GenerationParams) -> tuple[Any, Any]:
+        """A talu chat holding the history, and the pull-based token iterator for the reply."""
+        *history, last = _with_system(messages, params)
+        if last["role"] != "user":
+            raise ValueError(f"the last message must be from the user, not {last['role']!r}")
+        config = self._talu.GenerationConfig(
+            max_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            seed=params.seed,
+        )
+        chat = self._talu.Chat(client=self._client, config=config)
+        for message in history:
+            chat.append(message["role"], message["content"])
+        return chat, self._client.router.stream(chat, last["content"], config)
+
+
+class Generation(Iterator[str]):
+    """One streaming reply: iterate for str pieces, then ``result()`` for counts and timings."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        messages: list[Message],
+        params: GenerationParams,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self._generator = generator
+        self._messages = messages
+        self._params = params
+        self._should_stop = should_stop
+        self._pieces: list[str] = []
+        self._started = time.perf_counter()
+        self._first_piece: float | None = None
+        self._finished: float | None = None
+        self._cancelled = False
+        self._stops = StopMatcher(params.stop)
+        self._chat, self._tokens = generator._open_stream(messages, params)
+
+    def __next__(self) -> str:
+        while self._finished is None:
+            piece = self._pull()
+            if piece:
+                if self._first_piece is None:
+                    self._first_piece = time.perf_counter()
+                self._pieces.append(piece)
+                return piece
+        raise StopIteration
+
+    def _pull(self) -> str:
+        """Text ready to emit ('' if none yet); ends the run on cancel, stop match or the end."""
+        if self._should_stop():
+            self._cancelled = True
+            self.close()
+            return ""
+        try:
+            token = next(self._tokens)
+        except StopIteration:
+            self.close()
+            return self._stops.flush()
+        except BaseException:
+            self.close()
+            raise
+        piece = self._stops.feed(str(token))
+        if self._stops.matched:
+            self.close()
+        return piece
+
+    def close(self) -> None:
+        """Stop generating (closing talu's iterator cancels it natively) and free the chat."""
+        if self._finished is None:
+            self._finished = time.perf_counter()
+            self._tokens.close()
+            self._chat.close()
+
+    def result(self) -> GenerationResult:
+        """Counts and timings of the text produced so far (call after iteration ends)."""
+        text = "".join(self._pieces)
+        completion_tokens = self._generator.count_tokens(text)
+        end = self._finished if self._finished is not None else time.perf_counter()
+        generation = end - self._started
+        first_piece = (self._first_piece or end) - self._started
+        finish_reason: FinishReason = "stop"
+        if self._cancelled:
+            finish_reason = "cancelled"
+        elif self._stops.matched:
+            finish_reason = "stop"
+        elif completion_tokens >= self._params.max_tokens:
+            finish_reason = "length"
+        return GenerationResult(
+            text=text,
+            prompt_tokens=self._generator.count_prompt_tokens(self._messages, self._params),
+            completion_tokens=completion_tokens,
+            finish_reason=finish_reason,
+            timings={
+                "first_piece": first_piece,
+                "generation": generation,
+                "tokens_per_second": completion_tokens / generation if generation else 0.0,
+            },
+        )
+
+
+def _with_system(messages: list[Message], params: GenerationParams) -> list[Message]:
+    """Prepend ``params.system`` unless the conversation already starts with a system message."""
+    if params.system is None or (messages and messages[0]["role"] == "system"):
+        return list(messages)
+    return [{"role": "system", "content": params.system}, *messages]
+
+
+class StopMatcher:
+    """Stop sequences over streamed text (talu 0.0.3's streaming ignores ``stop_sequences``).
+
+    Text that could be the start of a stop sequence is held back until it is decided, so a
+    stop sequence never reaches the client, even split across pieces.
+    """
+
+    def __init__(self, stops: tuple[str, ...]) -> None:
+        self._stops = tuple(stop for stop in stops if stop)
+        self._held = ""
+        #: True once a stop sequence was seen; the text from it on is dropped.
+        self.matched = False
+
+    def feed(self, piece: str) -> str:
+        """The part of ``held + piece`` that is safe to emit now."""
+        if not self._stops:
+            return piece
+        text = self._held + piece
+        hits = [index for stop in self._stops if (index := text.find(stop)) >= 0]
+        if hits:
+            self.matched = True
+            self._held = ""
+            return text[: min(hits)]
+        keep = max(
+            (
+                size
+                for stop in self._stops
+                for size in range(1, min(len(stop) - 1, len(text)) + 1)
+                if text.endswith(stop[:size])
+            ),
+            default=0,
+        )
+        self._held = text[len(text) - keep :]
+        return text[: len(text) - keep]
+
+    def flush(self) -> str:
+        """Held-back text, released when generation ends without a match."""
+        held, self._held = self._held, ""
+        return held
