@@ -1,0 +1,271 @@
+"""Suspense: send the whole page at once, then each slow section the moment its data is ready.
+
+The view passes slow values as awaitables. The shell is the template rendered with each of them
+set to ``None`` and ``__defer_pending__`` naming them, so it can show skeletons::
+
+    {% block stats %}<section id="stats">
+      {% if stats is none %}<p class="skeleton">Loading…</p>{% else %}{{ stats.total }}{% end %}
+    </section>{% endblock %}
+
+Every awaitable then resolves in its own task; as soon as the keys a block uses have settled,
+that block is rendered again with the real values and sent after the shell, in the same
+response, to replace its element (see :mod:`djkida.suspense.wire` for the convention: the block
+renders the element with the target id itself). A failed or timed-out key replaces its blocks
+with an error element; a value that is not awaitable (a cache hit) simply renders in the shell.
+"""
+
+import inspect
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
+
+from djkida.backend import announce_render, kida_backend
+from djkida.streaming import STREAM_HEADERS, close_sources, request_variables, stream_body
+from djkida.suspense.discovery import (
+    DeferredBlock,
+    SuspenseError,
+    find_deferred_blocks,
+    template_blocks,
+)
+from djkida.suspense.scheduler import Outcome, cancel, ready_blocks, start
+from djkida.suspense.wire import error_element, oob_element, page_swap
+
+if TYPE_CHECKING:
+    from kida import Template
+
+__all__ = ["SuspenseError", "suspense"]
+
+logger = logging.getLogger("djkida")
+
+#: The shell's (and each block's) variable naming the keys still on their way.
+PENDING_VARIABLE = "__defer_pending__"
+#: What an ``error_block`` sees besides ``error``: the id its root element must carry.
+TARGET_VARIABLE = "__defer_target__"
+PRODUCTION_MESSAGES = {
+    TimeoutError: "This section took too long to load.",
+    Exception: "This section could not be loaded.",
+}
+
+type Timeouts = float | Mapping[str, float | None] | None
+
+
+async def suspense(
+    request: HttpRequest,
+    template_name: str | Sequence[str],
+    context: Mapping[str, Any] | None = None,
+    *,
+    defer_blocks: Mapping[str, str | Sequence[str]] | None = None,
+    defer_map: Mapping[str, str] | None = None,
+    timeout: Timeouts = None,
+    error_block: str | None = None,
+    using: str | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> StreamingHttpResponse:
+    """Stream the shell of ``template_name`` now and each deferred block when its keys settle.
+
+    ``defer_blocks`` (key → block names) overrides which blocks a key fills; ``defer_map``
+    (block → DOM id, default the block name) says which element each replaces; ``timeout`` is
+    seconds for every key or a key → seconds mapping; ``error_block`` names a block rendered
+    (with ``error``, a short message, and ``__defer_target__``) in place of a failed one.
+    Configuration mistakes raise :class:`SuspenseError` before the first byte.
+
+    Example::
+
+        async def dashboard(request):
+            return await djkida.suspense(
+                request, "dashboard.html",
+                {"user": request.user, "stats": load_stats(), "feed": load_feed()},
+                timeout={"feed": 2.0}, error_block="section_error",
+            )
+    """
+    backend = kida_backend(using)
+    template = backend.select_template(template_name)
+    variables = await request_variables(backend, context, request)
+    sources = {key: value for key, value in variables.items() if inspect.isawaitable(value)}
+    try:
+        plan = plan_blocks(template.template, variables, sources, defer_blocks, defer_map)
+        timeouts = key_timeouts(timeout, variables)
+        if error_block is not None and error_block not in template.template.list_blocks():
+            raise SuspenseError(f"error_block {error_block!r} is not a block of {template.name!r}")
+    except BaseException:
+        await close_sources(sources.values())
+        raise
+    shell = {**variables, **dict.fromkeys(sources), PENDING_VARIABLE: frozenset(sources)}
+    announce_render(template, shell)
+    sender = DeferredSender(
+        template.template,
+        shell,
+        error_block=error_block,
+        htmx=is_htmx_swap(request),
+        nonce=csp_nonce(request),
+        debug=backend.debug,
+    )
+    chunks = suspense_chunks(template.template, shell, plan, sources, timeouts, sender)
+    try:
+        with backend.django_errors():
+            first = await anext(chunks, "")
+    except BaseException:
+        await chunks.aclose()
+        raise
+    body = stream_body(first, chunks, shell, backend.debug, template.name)
+    response = StreamingHttpResponse(
+        body, status=status, headers={**STREAM_HEADERS, **(headers or {})}
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def plan_blocks(
+    template: "Template",
+    variables: Mapping[str, Any],
+    sources: Mapping[str, Awaitable[Any]],
+    defer_blocks: Mapping[str, str | Sequence[str]] | None,
+    defer_map: Mapping[str, str] | None,
+) -> list[DeferredBlock]:
+    """The deferred blocks of ``template`` for this request's awaitable ``sources``."""
+    unknown = sorted(set(defer_blocks or {}) - variables.keys())
+    if unknown:
+        raise SuspenseError(f"defer_blocks names keys that are not in the context: {unknown}")
+    return find_deferred_blocks(
+        template_blocks(template),
+        sources.keys(),
+        defer_blocks=defer_blocks,
+        defer_map=defer_map,
+        template_name=template.name,
+    )
+
+
+def key_timeouts(timeout: Timeouts, variables: Mapping[str, Any]) -> dict[str, float | None]:
+    """Seconds allowed per key: one number for all, or a mapping (keys must be in the context)."""
+    if timeout is None or isinstance(timeout, int | float):
+        return dict.fromkeys(variables, timeout)
+    unknown = sorted(set(timeout) - variables.keys())
+    if unknown:
+        raise SuspenseError(f"timeout names keys that are not in the context: {unknown}")
+    return dict(timeout)
+
+
+def is_htmx_swap(request: HttpRequest) -> bool:
+    """An htmx request that swaps a part of the page (boosts and history restores load pages)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not (htmx.boosted or htmx.history_restore_request)
+
+
+def csp_nonce(request: HttpRequest) -> str | None:
+    """The request's CSP nonce (Django's CSP middleware), for the inline swap scripts."""
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce else None
+
+
+class DeferredSender:
+    """Renders a settled block (or its error stand-in) in the wire form the client expects."""
+
+    def __init__(
+        self,
+        template: "Template",
+        shell: Mapping[str, Any],
+        *,
+        error_block: str | None,
+        htmx: bool,
+        nonce: str | None,
+        debug: bool,
+    ) -> None:
+        self.template = template
+        self.shell = shell
+        self.error_block = error_block
+        self.htmx = htmx
+        self.nonce = nonce
+        self.debug = debug
+
+    async def send(self, block: DeferredBlock, outcomes: Mapping[str, Outcome]) -> str:
+        """The chunk that fills ``block`` once its keys have settled as in ``outcomes``."""
+        failed = {key: outcomes[key].error for key in sorted(block.keys) if key in outcomes}
+        error = next((exc for exc in failed.values() if exc is not None), None)
+        if error is None:
+            try:
+                return self.wire(await self.render(block.name, self.variables(outcomes)), block)
+            except Exception as exc:
+                logger.exception("suspense block %r of %s failed", block.name, self.template.name)
+                error = exc
+        else:
+            logger.error(
+                "suspense block %r of %s: its data failed",
+                block.name,
+                self.template.name,
+                exc_info=error,
+            )
+        return await self.error_chunk(block, outcomes, error)
+
+    async def error_chunk(
+        self, block: DeferredBlock, outcomes: Mapping[str, Outcome], error: Exception
+    ) -> str:
+        """The block's stand-in: ``error_block`` if given and working, else a plain element."""
+        message = self.message(error)
+        if self.error_block is not None:
+            variables = {
+                **self.variables(outcomes),
+                "error": message,
+                TARGET_VARIABLE: block.target,
+            }
+            try:
+                return self.wire(await self.render(self.error_block, variables), block)
+            except Exception:
+                logger.exception("suspense error_block %r failed", self.error_block)
+        return self.wire(error_element(block.target, message), block)
+
+    def variables(self, outcomes: Mapping[str, Outcome]) -> dict[str, Any]:
+        """The shell's variables with every successfully settled key filled in."""
+        values = {key: o.value for key, o in outcomes.items() if o.error is None}
+        pending = self.shell[PENDING_VARIABLE] - values.keys()
+        return {**self.shell, **values, PENDING_VARIABLE: frozenset(pending)}
+
+    async def render(self, block_name: str, variables: Mapping[str, Any]) -> str:
+        """One block rendered to a string (async templates included)."""
+        parts = self.template.render_block_stream_async(block_name, **variables)
+        async with aclosing(parts):
+            return "".join([part async for part in parts])
+
+    def wire(self, html: str, block: DeferredBlock) -> str:
+        """``html`` in the htmx out-of-band form or the full-page template + script form."""
+        if self.htmx:
+            return oob_element(html, block.target, block.name)
+        return page_swap(html, block.target, block.name, self.nonce)
+
+    def message(self, error: Exception) -> str:
+        """What the page says about ``error``: its details only with ``DEBUG``."""
+        if self.debug:
+            return f"{type(error).__name__}: {error}"
+        kind = TimeoutError if isinstance(error, TimeoutError) else Exception
+        return PRODUCTION_MESSAGES[kind]
+
+
+async def suspense_chunks(
+    template: "Template",
+    shell: Mapping[str, Any],
+    plan: Sequence[DeferredBlock],
+    sources: Mapping[str, Awaitable[Any]],
+    timeouts: Mapping[str, float | None],
+    sender: DeferredSender,
+) -> AsyncGenerator[str]:
+    """The body: the shell as it renders, then each deferred block as soon as it is ready.
+
+    The keys start resolving before the shell renders; closing this generator (the client went
+    away) cancels whatever has not settled.
+    """
+    tasks = start(sources, timeouts)
+    try:
+        async with aclosing(template.render_stream_async(**shell)) as shell_chunks:
+            async for chunk in shell_chunks:
+                yield chunk
+        async with aclosing(ready_blocks(plan, tasks)) as ready:
+            async for block, outcomes in ready:
+                yield await sender.send(block, outcomes)
+    finally:
+        await cancel(tasks.values())
