@@ -1,0 +1,23 @@
+"""Settings for the suspense tests' servers: a Kida backend, htmx served by staticfiles.
+
+``SUSPENSE_DEBUG=1`` switches DEBUG on (error details in fallbacks).
+"""
+
+import os
+from pathlib import Path
+
+from tests.settings import *  # noqa: F403
+
+DEBUG = os.environ.get("SUSPENSE_DEBUG") == "1"
+ROOT_URLCONF = "tests.djkida.suspense_urls"
+ASGI_APPLICATION = "tests.djkida.suspense_asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "djkida.backend.Kida",
+        "NAME": "kida",
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {},
+    },
+    *TEMPLATES,  # noqa: F405
+]

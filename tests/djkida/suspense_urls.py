@@ -1,0 +1,17 @@
+"""Routes of the suspense tests, plus htmx from django-htmx's static files (no CDN)."""
+
+from django.contrib.staticfiles.views import serve
+from django.urls import URLPattern, path, re_path
+
+from tests.djkida import suspense_views
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard/", suspense_views.dashboard),
+    path("start/", suspense_views.start),
+    path("failing/", suspense_views.failing),
+    path("cached/", suspense_views.cached),
+    path("endless/", suspense_views.endless),
+    path("misconfigured/", suspense_views.misconfigured),
+    # The servers run with DEBUG off; ``insecure`` serves static files anyway (tests only).
+    re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
+]

@@ -1,0 +1,95 @@
+"""Views of the suspense tests: sources with delays, failures and cache hits set per request.
+
+Delays come from the query string (``?stats=0.2&feed=1.0``), so one view covers every timing.
+"""
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+import djkida
+
+STATS = {"total": 42}
+FEED = ["first <post>", "second post"]
+
+
+async def after(seconds: float, value: Any) -> Any:
+    """``value``, ``seconds`` from now."""
+    await asyncio.sleep(seconds)
+    return value
+
+
+async def broken(seconds: float) -> Any:
+    """A source that fails ``seconds`` from now."""
+    await asyncio.sleep(seconds)
+    raise LookupError("stats <backend> is down")
+
+
+def delay(request: HttpRequest, key: str, default: float) -> float:
+    return float(request.GET.get(key, default))
+
+
+async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
+    """Stats after ``?stats=`` seconds, the feed after ``?feed=`` seconds."""
+    context = {
+        "user_name": "Ada",
+        "stats": after(delay(request, "stats", 0.2), STATS),
+        "feed": after(delay(request, "feed", 1.0), FEED),
+    }
+    return await djkida.suspense(request, "suspense/page.html", context)
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """A page with nothing deferred whose link loads the dashboard with htmx."""
+    return render(request, "suspense/start.html")
+
+
+async def failing(request: HttpRequest) -> StreamingHttpResponse:
+    """Stats fail, the feed outlives its timeout, the greeting's key arrives fine."""
+    context = {
+        "user_name": after(0.05, "Ada"),
+        "stats": broken(0.1),
+        "feed": after(30, FEED),
+    }
+    return await djkida.suspense(
+        request,
+        "suspense/page.html",
+        context,
+        timeout={"feed": 0.4},
+        error_block="section_error" if "error_block" in request.GET else None,
+    )
+
+
+async def cached(request: HttpRequest) -> StreamingHttpResponse:
+    """Stats are a cache hit (a plain value); only the feed is deferred."""
+    context = {"user_name": "Ada", "stats": STATS, "feed": after(0.2, FEED)}
+    return await djkida.suspense(request, "suspense/page.html", context)
+
+
+async def endless(request: HttpRequest) -> StreamingHttpResponse:
+    """A feed that never resolves; when cancelled it writes the time to ``?marker=``."""
+    marker = Path(request.GET["marker"])
+
+    async def never() -> Any:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            marker.write_text(repr(time.monotonic()))  # noqa: ASYNC240 - one tiny write
+
+    context = {"user_name": "Ada", "stats": after(0.05, STATS), "feed": never()}
+    return await djkida.suspense(request, "suspense/page.html", context)
+
+
+async def misconfigured(request: HttpRequest) -> StreamingHttpResponse:
+    """``?case=unknown-block`` or ``?case=unused-key``: both fail before the first byte."""
+    context = {"user_name": "Ada", "stats": after(0.1, STATS), "feed": after(0.1, FEED)}
+    if request.GET["case"] == "unknown-block":
+        return await djkida.suspense(
+            request, "suspense/page.html", context, defer_map={"statz": "stats"}
+        )
+    context["weather"] = after(0.1, "sunny")
+    return await djkida.suspense(request, "suspense/page.html", context)
