@@ -1,0 +1,134 @@
+"""stream_async, generate_async and AsyncChat against real worker processes (tiny model)."""
+
+import asyncio
+
+import pytest
+
+import djtalu
+from djtalu.models import Conversation, Message, ModelSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_stream_async_streams_the_same_text_generate_async_returns(
+    session: ModelSession,
+) -> None:
+    pieces = [piece async for piece in await djtalu.stream_async("tiny", "hello")]
+    result = await djtalu.generate_async(session, "hello")
+
+    assert len(pieces) > 1
+    assert "".join(pieces) == result.text
+    assert result.finish_reason in {"stop", "length"}
+    assert 0 < result.completion_tokens <= session.max_tokens
+    assert result.prompt_tokens > 0
+
+
+async def test_parameters_override_the_session_defaults(session: ModelSession) -> None:
+    short = await djtalu.generate_async(session, "hello", max_tokens=3)
+    seeded = [
+        (await djtalu.generate_async(session, "hello", temperature=1.0, seed=7)).text
+        for _ in range(2)
+    ]
+
+    assert short.completion_tokens <= 3
+    assert short.finish_reason == "length"
+    assert seeded[0] == seeded[1]
+
+
+async def test_system_prompt_comes_from_the_session_unless_given(session: ModelSession) -> None:
+    short = await djtalu.generate_async(session, [{"role": "user", "content": "hello"}], system="a")
+    long = await djtalu.generate_async(session, "hello", system="a " * 50)
+    session.system_prompt = "a " * 50
+    await session.asave()
+    from_session = await djtalu.generate_async(session, "hello")
+
+    assert long.prompt_tokens > short.prompt_tokens
+    assert from_session.prompt_tokens == long.prompt_tokens
+
+
+async def test_bad_input_gets_clear_errors(session: ModelSession) -> None:
+    with pytest.raises(djtalu.SessionUnavailableError, match="no model session named 'nope'"):
+        await djtalu.stream_async("nope", "hello")
+    with pytest.raises(ValueError, match=r"messages\[0\].role"):
+        await djtalu.stream_async(session, [{"role": "robot", "content": "hi"}])
+    with pytest.raises(ValueError, match="end with a user message"):
+        await djtalu.stream_async(session, [{"role": "assistant", "content": "hi"}])
+    session.enabled = False
+    await session.asave()
+    with pytest.raises(djtalu.SessionUnavailableError, match="disabled"):
+        await djtalu.stream_async("tiny", "hello")
+
+
+async def test_timeout_ends_the_stream_early(session: ModelSession) -> None:
+    result = await djtalu.generate_async(session, "hello", max_tokens=5000, timeout=0.05)
+
+    assert result.finish_reason == "timeout"
+    assert result.completion_tokens < 5000
+
+
+async def test_async_chat_persists_complete_replies_and_sends_history(
+    session: ModelSession,
+) -> None:
+    chat = djtalu.AsyncChat("tiny")
+    first = await chat.send("hello")
+    first_text = "".join([piece async for piece in first])
+    second = await chat.send("again")
+    second_result = await second.collect()
+
+    assert chat.conversation is not None
+    messages = [m async for m in Message.objects.filter(conversation=chat.conversation)]
+    assert [(m.role, m.status) for m in messages] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert [m.content for m in messages] == ["hello", first_text, "again", second_result.text]
+    assert messages[1].completion_tokens
+    assert messages[1].prompt_tokens
+    # The second turn's prompt holds the first exchange.
+    assert messages[3].prompt_tokens > messages[1].prompt_tokens
+    assert (await Conversation.objects.aget()).title == "hello"
+
+
+async def test_async_chat_keeps_a_cancelled_reply_with_its_partial_text(
+    session: ModelSession,
+) -> None:
+    chat = djtalu.AsyncChat(session)
+    reply = await chat.send("hello", max_tokens=5000)
+    received = [await anext(reply) for _ in range(3)]
+    await reply.cancel()
+
+    message = await Message.objects.aget(role="assistant")
+    assert message.status == Message.Status.CANCELLED
+    assert message.content.startswith("".join(received))
+    assert len(message.content) < 5000
+
+
+async def test_async_chat_saves_the_reply_when_the_consumer_task_is_cancelled(
+    session: ModelSession,
+) -> None:
+    """A disconnected client's request task is cancelled mid-stream: the reply is kept."""
+    chat = djtalu.AsyncChat(session)
+    reply = await chat.send("hello", max_tokens=5000)
+    got_some = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in reply:
+            got_some.set()
+
+    task = asyncio.create_task(consume())
+    await got_some.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    message = await Message.objects.aget(role="assistant")
+    assert message.status == Message.Status.CANCELLED
+    assert message.content
+
+
+async def test_async_chat_refuses_an_empty_message(session: ModelSession) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        await djtalu.AsyncChat(session).send("  ")
+    assert not await Message.objects.aexists()

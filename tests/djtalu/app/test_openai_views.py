@@ -1,0 +1,198 @@
+"""The OpenAI-compatible endpoints through Django's async test client (real worker processes)."""
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from django.core.handlers.asgi import ASGIHandler
+from django.test import AsyncClient
+
+from djtalu import pools
+from djtalu.models import ModelSession
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.djtalu.app.urls")]
+
+
+async def post(client: AsyncClient, body: Any) -> Any:
+    return await client.post(
+        "/v1/chat/completions",
+        data=body if isinstance(body, str) else json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def sse_events(body: bytes) -> list[str]:
+    """The ``data:`` payloads of an SSE body, checking the blank-line framing."""
+    assert body.endswith(b"\n\n")
+    frames = body.decode().split("\n\n")[:-1]
+    assert all(frame.startswith("data: ") for frame in frames)
+    return [frame.removeprefix("data: ") for frame in frames]
+
+
+async def test_completion_returns_message_and_usage(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    response = await post(
+        async_client,
+        {"model": "tiny", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 5},
+    )
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["object"] == "chat.completion"
+    assert data["model"] == "tiny"
+    assert data["id"].startswith("chatcmpl-")
+    [choice] = data["choices"]
+    assert choice["message"]["role"] == "assistant"
+    assert choice["message"]["content"]
+    assert choice["finish_reason"] == "length"
+    usage = data["usage"]
+    assert usage["completion_tokens"] == 5
+    assert usage["total_tokens"] == usage["prompt_tokens"] + 5
+
+
+async def test_streaming_sends_chunks_then_done(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    response = await post(
+        async_client,
+        {
+            "model": "tiny",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "hello"}]}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    events = sse_events(b"".join([chunk async for chunk in response.streaming_content]))
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(event) for event in events[:-1]]
+    assert {chunk["object"] for chunk in chunks} == {"chat.completion.chunk"}
+    assert len({chunk["id"] for chunk in chunks}) == 1
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    text = "".join(chunk["choices"][0]["delta"].get("content", "") for chunk in chunks[:-1])
+    assert chunks[-2]["choices"][0]["finish_reason"] in {"stop", "length"}
+    assert chunks[-1]["choices"] == []
+    assert chunks[-1]["usage"]["completion_tokens"] > 0
+    # The same request without streaming gives the same text (greedy, seeded session).
+    plain = await post(
+        async_client, {"model": "tiny", "messages": [{"role": "user", "content": "hello"}]}
+    )
+    assert plain.json()["choices"][0]["message"]["content"] == text
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ("{not json", 400, "not valid JSON"),
+        ({"messages": [{"role": "user", "content": "hi"}]}, 400, "model is required"),
+        ({"model": "tiny", "messages": []}, 400, "messages must be a non-empty list"),
+        ({"model": "tiny", "messages": [{"role": "x", "content": "hi"}]}, 400, "role"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 9}, 400,
+         "temperature must be a number"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, 400,
+         "max_tokens must be at least 1"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stop": [1]}, 400,
+         "stop must be"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "n=1"),
+        ({"model": "nope", "messages": [{"role": "user", "content": "hi"}]}, 404,
+         "no model session named 'nope'"),
+    ],
+)  # fmt: skip
+async def test_bad_requests_get_openai_errors(
+    session: ModelSession, async_client: AsyncClient, body: Any, status: int, message: str
+) -> None:
+    response = await post(async_client, body)
+
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert message in error["message"]
+    assert error["type"] == "invalid_request_error"
+
+
+async def test_full_queue_answers_503(
+    session: ModelSession, async_client: AsyncClient, settings: Any
+) -> None:
+    settings.TALU_QUEUE_SIZE = 0
+
+    response = await post(
+        async_client, {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]}
+    )
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "queue_full"
+
+
+async def test_models_lists_enabled_sessions(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    await ModelSession.objects.acreate(name="off", model_path="/nowhere", enabled=False)
+
+    response = await async_client.get("/v1/models")
+
+    assert response.status_code == 200
+    assert [model["id"] for model in response.json()["data"]] == ["tiny"]
+
+
+async def test_api_key_is_required_when_configured(
+    session: ModelSession, async_client: AsyncClient, settings: Any
+) -> None:
+    settings.TALU_API_KEY = "sekrit"
+
+    denied = await async_client.get("/v1/models")
+    allowed = await async_client.get("/v1/models", headers={"Authorization": "Bearer sekrit"})
+
+    assert denied.status_code == 401
+    assert allowed.status_code == 200
+
+
+async def test_client_disconnect_cancels_the_generation(session: ModelSession) -> None:
+    """Drive Django's ASGI handler directly so the client can vanish mid-stream."""
+    body = json.dumps(
+        {
+            "model": "tiny",
+            "messages": [{"role": "user", "content": "hello"}],
+            "stream": True,
+            "max_tokens": 8000,
+        }
+    ).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat/completions",
+        "raw_path": b"/v1/chat/completions",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    requests = [{"type": "http.request", "body": body, "more_body": False}]
+    gone = asyncio.Event()
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        if requests:
+            return requests.pop()
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            chunks.append(message["body"])
+            if len(chunks) == 5:
+                gone.set()
+
+    await asyncio.wait_for(ASGIHandler()(scope, receive, send), timeout=10)
+
+    running = pools.running_pool("tiny")
+    assert running is not None
+    stats = running.backend.stats()
+    assert (stats.in_flight, stats.queued) == (0, 0)
+    assert 5 <= len(chunks) < 100
+    assert b"[DONE]" not in b"".join(chunks)
