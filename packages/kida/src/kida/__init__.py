@@ -1,0 +1,51 @@
+"""kida: a template engine compiled to Python ``ast``, with string, streaming and async renderers.
+
+Example::
+
+    >>> from kida import Environment
+    >>> Environment().from_string("{% for x in 1..3 %}{{ x }}{% end %}").render()
+    '123'
+"""
+
+from markupsafe import Markup
+
+from kida.analysis import BlockMetadata, TemplateMetadata
+from kida.environment import Environment
+from kida.environment.exceptions import (
+    TemplateError,
+    TemplateNotFoundError,
+    TemplateRuntimeError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from kida.environment.loaders import (
+    ChoiceLoader,
+    DictLoader,
+    FileSystemLoader,
+    FunctionLoader,
+    PackageLoader,
+    PrefixLoader,
+)
+from kida.runtime.loop import AsyncLoopContext, LoopContext
+from kida.template import Template
+
+__all__ = [
+    "AsyncLoopContext",
+    "BlockMetadata",
+    "ChoiceLoader",
+    "DictLoader",
+    "Environment",
+    "FileSystemLoader",
+    "FunctionLoader",
+    "LoopContext",
+    "Markup",
+    "PackageLoader",
+    "PrefixLoader",
+    "Template",
+    "TemplateError",
+    "TemplateMetadata",
+    "TemplateNotFoundError",
+    "TemplateRuntimeError",
+    "TemplateSyntaxError",
+    "UndefinedError",
+]

@@ -1,0 +1,252 @@
+"""The Environment: configuration, the filter/test/global registries and the template cache.
+
+Example::
+
+    >>> from kida import Environment, DictLoader
+    >>> env = Environment(loader=DictLoader({"hi.html": "Hi {{ name }}"}))
+    >>> env.get_template("hi.html").render(name="<you>")
+    'Hi &lt;you&gt;'
+"""
+
+import itertools
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from kida.compiler import CodeGenerator
+from kida.debug import register_code
+from kida.environment.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.environment.loaders import BaseLoader
+from kida.filters import DEFAULT_FILTERS
+from kida.lexer import Delimiters, tokenize
+from kida.parser import parse
+from kida.runtime import COMPILED_NAMESPACE
+from kida.runtime.context import consume
+from kida.template import Template
+from kida.tests import DEFAULT_TESTS
+
+F = TypeVar("F", bound=Callable[..., Any])
+Autoescape = bool | str | Callable[[str | None], bool]
+
+_unnamed = itertools.count()
+
+
+def _default_globals() -> dict[str, Any]:
+    from kida.passing import pass_context
+
+    return {"range": range, "dict": dict, "consume": pass_context(consume)}
+
+
+class Environment:
+    """Shared configuration of a set of templates, and their compile cache.
+
+    Example::
+
+        env = Environment(loader=FileSystemLoader("templates"), autoescape=True)
+        env.add_filter("money", lambda v: f"{v:.2f} €")
+        html = env.get_template("page.html").render(user=user)
+    """
+
+    def __init__(
+        self,
+        loader: BaseLoader | None = None,
+        autoescape: Autoescape = True,
+        globals: dict[str, Any] | None = None,  # noqa: A002 - kida-templates' keyword
+        filters: dict[str, Callable[..., Any]] | None = None,
+        tests: dict[str, Callable[..., Any]] | None = None,
+        auto_reload: bool = True,
+        *,
+        block_start: str = "{%",
+        block_end: str = "%}",
+        variable_start: str = "{{",
+        variable_end: str = "}}",
+        comment_start: str = "{#",
+        comment_end: str = "#}",
+        trim_blocks: bool = False,
+        lstrip_blocks: bool = False,
+        cache_size: int = 400,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        self.loader = loader
+        self.autoescape = autoescape
+        self.globals: dict[str, Any] = _default_globals()
+        self.globals.update(globals or {})
+        self.filters: dict[str, Callable[..., Any]] = dict(DEFAULT_FILTERS)
+        self.filters.update(filters or {})
+        self.tests: dict[str, Callable[..., Any]] = dict(DEFAULT_TESTS)
+        self.tests.update(tests or {})
+        self.auto_reload = auto_reload
+        self.delimiters = Delimiters(
+            block_start, block_end, variable_start, variable_end, comment_start, comment_end
+        )
+        self.trim_blocks = trim_blocks
+        self.lstrip_blocks = lstrip_blocks
+        self.cache_size = cache_size
+        self.aliases: dict[str, str] = dict(aliases or {})
+        self._cache: OrderedDict[str, Template] = OrderedDict()
+        self._fragments: dict[Any, tuple[float | None, str]] = {}
+
+    # --- registries ------------------------------------------------------------------------
+
+    def _register(self, registry: dict[str, Callable[..., Any]], name: str | F, func: F | None) -> Any:
+        self._cache.clear()
+        if callable(name):
+            registry[name.__name__] = name
+            return name
+        if func is None:
+
+            def decorator(f: F) -> F:
+                registry[name] = f
+                return f
+
+            return decorator
+        registry[name] = func
+        return func
+
+    def add_filter(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
+        """Register a filter: ``env.add_filter("x", f)``, or ``@env.add_filter("x")``/``@env.add_filter``."""
+        return self._register(self.filters, name, func)
+
+    def add_test(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
+        """Register a test, like :meth:`add_filter`."""
+        return self._register(self.tests, name, func)
+
+    def add_global(self, name: str, value: Any) -> None:
+        """Make ``value`` readable as ``name`` in every template."""
+        self._cache.clear()
+        self.globals[name] = value
+
+    # --- autoescape ------------------------------------------------------------------------
+
+    def autoescape_for(self, name: str | None) -> bool:
+        """Whether templates named ``name`` escape HTML (``x.html.kida``: the inner extension)."""
+        setting = self.autoescape
+        if isinstance(setting, bool):
+            return setting
+        if isinstance(setting, str):
+            return setting not in ("terminal", "markdown", "none", "off")
+        if name is not None and name.endswith(".kida"):
+            name = name[: -len(".kida")]
+        return bool(setting(name))
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def get_template(self, name: str) -> Template:
+        """The compiled template ``name``, from the cache while its source is unchanged."""
+        template = self._cache.get(name)
+        if template is not None:
+            if not self.auto_reload or template.uptodate is None or template.uptodate():
+                self._cache.move_to_end(name)
+                return template
+        if self.loader is None:
+            raise TemplateNotFoundError(
+                f"template {name!r} not found", name=name, hint="the Environment has no loader"
+            )
+        source, filename, uptodate = self.loader.get_source(self, name)
+        template = self.compile_template(source, name, filename, uptodate)
+        self._cache[name] = template
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return template
+
+    def select_template(self, names: Iterable[str]) -> Template:
+        """The first template of ``names`` that exists."""
+        tried = []
+        for name in names:
+            tried.append(name)
+            try:
+                return self.get_template(name)
+            except TemplateNotFoundError:
+                continue
+        raise TemplateNotFoundError(
+            f"none of the templates {tried!r} exists", hint="check the names and the loader"
+        )
+
+    def from_string(
+        self, source: str, name: str | None = None, static_context: dict[str, Any] | None = None
+    ) -> Template:
+        """Compile a template from its source (not cached).
+
+        ``static_context`` values are available to every render of it.
+        """
+        return self.compile_template(source, name, None, None, static_context)
+
+    def compile_template(
+        self,
+        source: str,
+        name: str | None,
+        filename: str | None,
+        uptodate: Callable[[], bool] | None,
+        defaults: dict[str, Any] | None = None,
+    ) -> Template:
+        """Lex, parse, analyse and compile ``source`` into a :class:`Template`."""
+        autoescape = self.autoescape_for(name)
+        try:
+            tokens = tokenize(
+                source,
+                name,
+                self.delimiters,
+                trim_blocks=self.trim_blocks,
+                lstrip_blocks=self.lstrip_blocks,
+            )
+            tree = parse(tokens, name, source)
+            generator = CodeGenerator(
+                filters=self.filters,
+                tests=self.tests,
+                globals_=self.globals,
+                name=name,
+                source=source,
+                autoescape=autoescape,
+            )
+            module = generator.module(tree)
+            code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
+            code = compile(module, code_name, "exec")
+        except RecursionError:
+            raise TemplateSyntaxError(
+                "the template is nested too deeply", name=name, source=source,
+                hint="split it into smaller templates or defs",
+            ) from None
+        except (SyntaxError, ValueError) as error:
+            raise TemplateSyntaxError(
+                f"invalid template: {error}", name=name, source=source,
+                lineno=getattr(error, "lineno", None),
+            ) from None
+        namespace = dict(COMPILED_NAMESPACE)
+        namespace.update(generator.namespace)
+        exec(code, namespace)
+        template = Template(
+            self,
+            namespace,
+            tree,
+            name=name,
+            filename=filename,
+            source=source,
+            autoescape=autoescape,
+            uptodate=uptodate,
+            defaults=defaults,
+        )
+        register_code(code_name, template)
+        return template
+
+    # --- fragment cache of {% cache %} ------------------------------------------------------
+
+    def fragment_cache_get(self, key: Any) -> str | None:
+        """A cached ``{% cache %}`` fragment, or None when absent or expired."""
+        entry = self._fragments.get(key)
+        if entry is None:
+            return None
+        expires, text = entry
+        if expires is not None and expires < time.monotonic():
+            del self._fragments[key]
+            return None
+        return text
+
+    def fragment_cache_set(self, key: Any, text: str, ttl: float | None) -> None:
+        """Store a rendered ``{% cache %}`` fragment for ``ttl`` seconds (forever when None)."""
+        if len(self._fragments) >= self.cache_size * 10:
+            self._fragments.pop(next(iter(self._fragments)))
+        self._fragments[key] = (None if ttl is None else time.monotonic() + ttl, text)
+
+
+__all__ = ["Environment"]

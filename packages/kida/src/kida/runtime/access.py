@@ -1,0 +1,134 @@
+"""Reading names, attributes and items the way templates do.
+
+``d.key`` tries the dict key first, then the attribute, then the item; missing lookups raise
+:class:`UndefinedError` (strict) or return ``UNDEFINED`` (soft, for ``??``/``default``/``is
+defined``). The hit path never raises and catches: ``getattr`` with a default is a C-level miss.
+"""
+
+import difflib
+from collections.abc import Iterable
+from typing import Any, Final
+
+from kida.environment.exceptions import UndefinedError
+from kida.runtime.undefined import UNDEFINED
+
+_MISSING: Final = object()
+
+
+def suggest(name: str, candidates: Iterable[Any]) -> str | None:
+    """A "did you mean" hint, computed only when an error is being reported."""
+    names = [c for c in candidates if isinstance(c, str) and not c.startswith("_")]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
+    """The error for a missing template variable."""
+    hint = suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
+    return UndefinedError(f"{name!r} is undefined", hint=hint)
+
+
+def _missing_attr(obj: Any, name: Any) -> UndefinedError:
+    if obj is None:
+        return UndefinedError(
+            f"cannot read {name!r} of None", hint=f"use ?.{name} for optional access"
+        )
+    if obj is UNDEFINED:
+        return UndefinedError(f"cannot read {name!r} of an undefined value")
+    candidates: list[Any] = list(obj.keys()) if isinstance(obj, dict) else dir(obj)
+    hint = suggest(str(name), candidates) or f"write ?? fallback or | default(...) if {name!r} may be missing"
+    return UndefinedError(f"{type(obj).__name__} object has no attribute or key {name!r}", hint=hint)
+
+
+def _item_or_missing(obj: Any, name: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, _MISSING)
+    if hasattr(type(obj), "__getitem__") and not isinstance(obj, str | bytes):
+        try:
+            return obj[name]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return _MISSING
+    return _MISSING
+
+
+def get_attr(obj: Any, name: str) -> Any:
+    """``obj.name``: dict key, then attribute, then item; raises UndefinedError when missing."""
+    if type(obj) is dict:
+        value = obj.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        value = getattr(obj, name, _MISSING)
+    else:
+        value = getattr(obj, name, _MISSING)
+        if value is _MISSING:
+            value = _item_or_missing(obj, name)
+    if value is _MISSING:
+        raise _missing_attr(obj, name)
+    return value
+
+
+def get_attr_soft(obj: Any, name: str) -> Any:
+    """``obj.name`` for soft lookups: ``UNDEFINED`` instead of an error."""
+    if type(obj) is dict:
+        value = obj.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        return getattr(obj, name, UNDEFINED)
+    if obj is None or obj is UNDEFINED:
+        return UNDEFINED
+    value = getattr(obj, name, _MISSING)
+    if value is _MISSING:
+        value = _item_or_missing(obj, name)
+    return UNDEFINED if value is _MISSING else value
+
+
+def get_item(obj: Any, key: Any) -> Any:
+    """``obj[key]``; a string key falls back to the attribute."""
+    try:
+        return obj[key]
+    except (KeyError, IndexError, TypeError) as error:
+        if isinstance(key, str):
+            value = getattr(obj, key, _MISSING)
+            if value is not _MISSING:
+                return value
+        if isinstance(error, TypeError) and hasattr(type(obj), "__getitem__"):
+            raise
+        raise _missing_attr(obj, key) from None
+
+
+def get_item_soft(obj: Any, key: Any) -> Any:
+    """``obj[key]`` for soft lookups."""
+    if obj is None or obj is UNDEFINED:
+        return UNDEFINED
+    try:
+        return obj[key]
+    except (KeyError, IndexError, TypeError):
+        if isinstance(key, str):
+            return getattr(obj, key, UNDEFINED)
+        return UNDEFINED
+
+
+def is_missing(value: Any) -> bool:
+    """True for None and UNDEFINED: what ``??`` and ``??=`` replace."""
+    return value is None or value is UNDEFINED
+
+
+def add(left: Any, right: Any) -> Any:
+    """``a + b``: numbers add, anything else concatenates as text."""
+    try:
+        return left + right
+    except TypeError:
+        if isinstance(left, str) or isinstance(right, str):
+            return ("" if left is None else str(left)) + ("" if right is None else str(right))
+        raise
+
+
+def make_range(start: int, stop: int, step: int | None, inclusive: bool) -> range:
+    """``a..b``/``a...b [by s]``; an inclusive range counts towards ``stop`` in either direction."""
+    if step is None:
+        step = 1 if stop >= start else -1
+    if step == 0:
+        raise ValueError("a range step cannot be 0")
+    if inclusive:
+        stop = stop + (1 if step > 0 else -1)
+    return range(start, stop, step)

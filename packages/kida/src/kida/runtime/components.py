@@ -1,0 +1,141 @@
+"""What ``def``, ``call`` and ``slot`` compile to at run time.
+
+A :class:`Macro` wraps the compiled body. Sync bodies append to a buffer and calling the macro
+returns ``Markup``; async bodies (in the async renderer) are async generators, and calling
+returns a :class:`PendingRender` that the async renderer streams (or that can be awaited).
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from markupsafe import Markup
+
+from kida.environment.exceptions import TemplateRuntimeError
+
+Appender = Callable[[str], Any]
+
+
+class PendingRender:
+    """The output of an async def or slot, not produced yet: stream it or await it."""
+
+    __slots__ = ("_args", "_function", "_kwargs", "_autoescape")
+
+    def __init__(
+        self, function: Callable[..., AsyncIterator[str]], args: tuple[Any, ...], kwargs: dict[str, Any], autoescape: bool
+    ) -> None:
+        self._function = function
+        self._args = args
+        self._kwargs = kwargs
+        self._autoescape = autoescape
+
+    def stream(self) -> AsyncIterator[str]:
+        """The chunks, as the body produces them."""
+        return self._function(*self._args, **self._kwargs)
+
+    async def collect(self) -> str:
+        """The whole output."""
+        text = "".join([chunk async for chunk in self.stream()])
+        return Markup(text) if self._autoescape else text
+
+    def __await__(self) -> Any:
+        return self.collect().__await__()
+
+    def __str__(self) -> str:
+        raise TemplateRuntimeError(
+            "the output of an async def was used as text",
+            hint="output it directly with {{ f() }} or await it: {{ await f() }}",
+        )
+
+
+class Macro:
+    """A ``{% def %}``: call it like a function to get its rendered output.
+
+    Example::
+
+        {% def card(title) %}<h2>{{ title }}</h2>{% end %}{{ card("Hi") }}
+    """
+
+    __slots__ = ("autoescape", "function", "is_async", "name")
+
+    def __init__(self, name: str, function: Callable[..., Any], is_async: bool, autoescape: bool) -> None:
+        self.name = name
+        self.function = function
+        self.is_async = is_async
+        self.autoescape = autoescape
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.invoke(None, args, kwargs)
+
+    def invoke(self, caller: "Caller | None", args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run the body with ``caller`` filling its slots."""
+        if self.is_async:
+            return PendingRender(self.function, (caller, *args), kwargs, self.autoescape)
+        buffer: list[str] = []
+        self.function(buffer.append, caller, *args, **kwargs)
+        text = "".join(buffer)
+        return Markup(text) if self.autoescape else text
+
+    def __repr__(self) -> str:
+        return f"<Macro {self.name}>"
+
+
+class Caller:
+    """The slots a ``{% call %}`` passes to a def: ``caller()``, ``caller("name")``."""
+
+    __slots__ = ("autoescape", "slots")
+
+    def __init__(self, slots: dict[str, tuple[Callable[..., Any], bool]], autoescape: bool) -> None:
+        self.slots = slots
+        self.autoescape = autoescape
+
+    def has(self, name: str = "default") -> bool:
+        """Whether the call filled slot ``name``."""
+        return name in self.slots
+
+    def __call__(self, name: str = "default", **lets: Any) -> Any:
+        slot = self.slots.get(name)
+        if slot is None:
+            return Markup() if self.autoescape else ""
+        function, is_async = slot
+        if is_async:
+            return PendingRender(function, (), lets, self.autoescape)
+        buffer: list[str] = []
+        function(buffer.append, **lets)
+        text = "".join(buffer)
+        return Markup(text) if self.autoescape else text
+
+    def render(self, name: str, append: Appender, lets: dict[str, Any]) -> None:
+        """Append slot ``name`` (sync renderers)."""
+        slot = self.slots.get(name)
+        if slot is not None:
+            function, is_async = slot
+            if is_async:
+                raise TemplateRuntimeError(
+                    f"slot {name!r} is async", hint="render the template with render_stream_async()"
+                )
+            function(append, **lets)
+
+    async def stream(self, name: str, lets: dict[str, Any]) -> AsyncIterator[str]:
+        """Chunks of slot ``name`` (async renderer)."""
+        slot = self.slots.get(name)
+        if slot is None:
+            return
+        function, is_async = slot
+        if is_async:
+            async for chunk in function(**lets):
+                yield chunk
+        else:
+            buffer: list[str] = []
+            function(buffer.append, **lets)
+            yield "".join(buffer)
+
+
+def has_slot(caller: Caller | None, name: str = "default") -> bool:
+    """``has_slot(name)`` inside a def."""
+    return caller is not None and caller.has(name)
+
+
+async def stream_output(value: Any) -> AsyncIterator[str]:
+    """Chunks of a PendingRender (async renderer helper)."""
+    async for chunk in value.stream():
+        yield chunk

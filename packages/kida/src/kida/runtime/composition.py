@@ -1,0 +1,162 @@
+"""How templates use each other at run time: extends, include, embed, import, push/stack, trans.
+
+Names are resolved against the including template: ``./x`` and ``../x`` are relative to its
+directory, ``@alias/x`` goes through ``Environment.aliases``.
+"""
+
+import posixpath
+import re
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.runtime.components import Caller, Macro
+from kida.runtime.context import RenderContext
+
+if TYPE_CHECKING:
+    from kida.template import BlockTuple, Template
+
+_SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def resolve_name(ctx: RenderContext, name: str) -> str:
+    """The loader name of ``name`` as written in the current template."""
+    if name.startswith(("./", "../")):
+        base = posixpath.dirname(ctx.template.name or "")
+        return posixpath.normpath(posixpath.join(base, name))
+    if name.startswith("@"):
+        alias, _, rest = name[1:].partition("/")
+        target = ctx.environment.aliases.get(alias)
+        if target is not None:
+            return posixpath.join(target, rest)
+    return name
+
+
+def load(ctx: RenderContext, spec: Any) -> "Template":
+    """A template from a name, a list of names (first found) or a Template."""
+    from kida.template import Template
+
+    if isinstance(spec, Template):
+        return spec
+    if isinstance(spec, list | tuple):
+        return ctx.environment.select_template([resolve_name(ctx, s) for s in spec])
+    if not isinstance(spec, str):
+        raise TemplateRuntimeError(
+            f"cannot load a template from a {type(spec).__name__}", hint="pass a name or a list of names"
+        )
+    return ctx.environment.get_template(resolve_name(ctx, spec))
+
+
+def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | None":
+    """The template of an ``{% include %}`` (None when missing and ``ignore missing``)."""
+    try:
+        return load(ctx, spec)
+    except TemplateNotFoundError:
+        if ignore_missing:
+            return None
+        raise
+
+
+def register(ctx: RenderContext, template: "Template") -> None:
+    """Make ``template``'s blocks the fallbacks of the blocks already registered."""
+    blocks = ctx.blocks
+    for name, functions in template.block_functions.items():
+        if name in blocks:
+            blocks[name].append(functions)
+        else:
+            blocks[name] = [functions]
+
+
+def register_embed(ctx: RenderContext, overrides: dict[str, "BlockTuple"]) -> None:
+    """Register the block overrides of an ``{% embed %}`` before the embedded template's own."""
+    from kida.template import BlockFunctions
+
+    for name, functions in overrides.items():
+        ctx.blocks.setdefault(name, []).append(BlockFunctions(name, *functions))
+
+
+def extends(ctx: RenderContext, spec: Any) -> "Template":
+    """The parent of an extending template, with its blocks registered after the child's."""
+    parent = load(ctx, spec)
+    register(ctx, parent)
+    ctx.template = parent
+    return parent
+
+
+def _exports(ctx: RenderContext) -> dict[str, Any]:
+    globals_ = ctx.environment.globals
+    return {k: v for k, v in ctx.items() if globals_.get(k, ctx) is not v}
+
+
+def import_template(ctx: RenderContext, spec: Any) -> dict[str, Any]:
+    """``{% import %}``: run the template's top level alone and return what it defined."""
+    template = load(ctx, spec)
+    cached = template.exports.get("sync")
+    if cached is None:
+        sub = ctx.derive(template, only=True)
+        register(sub, template)
+        template.render_into(sub, [].append)
+        cached = template.exports["sync"] = _exports(sub)
+    return cached
+
+
+async def import_template_async(ctx: RenderContext, spec: Any) -> dict[str, Any]:
+    """``{% import %}`` in the async renderer (the imported defs may be async)."""
+    template = load(ctx, spec)
+    cached = template.exports.get("async")
+    if cached is None:
+        sub = ctx.derive(template, only=True)
+        register(sub, template)
+        async for _ in template.astream_into(sub):
+            pass
+        cached = template.exports["async"] = _exports(sub)
+    return cached
+
+
+def as_macro(value: Any) -> Macro:
+    """The target of a ``{% call %}``."""
+    if isinstance(value, Macro):
+        return value
+    raise TemplateRuntimeError(
+        f"{{% call %}} needs a def, got a {type(value).__name__}", hint="declare it with {% def name() %}"
+    )
+
+
+def caller_or_empty(caller: Caller | None, autoescape: bool) -> Caller:
+    """``caller`` inside a def that was called without a ``{% call %}`` block."""
+    return caller if caller is not None else Caller({}, autoescape)
+
+
+def push(ctx: RenderContext, stack: str, text: str) -> None:
+    """``{% push name %}``: add to a named stack."""
+    ctx.state.stacks.setdefault(stack, []).append(text)
+
+
+def stack(ctx: RenderContext, stack: str) -> str:
+    """``{% stack name %}``: what was pushed so far."""
+    return "".join(ctx.state.stacks.get(stack, ()))
+
+
+def spaceless(text: str) -> str:
+    """Remove whitespace between tags."""
+    return _SPACE_BETWEEN_TAGS.sub("><", text).strip()
+
+
+def translate(
+    ctx: RenderContext, singular: str, plural: str | None, count: Any, variables: dict[str, Any]
+) -> str:
+    """``{% trans %}`` through the ``gettext``/``ngettext`` globals (identity when absent)."""
+    if plural is None:
+        gettext = ctx.get("gettext")
+        text = gettext(singular) if callable(gettext) else singular
+    else:
+        ngettext = ctx.get("ngettext")
+        if callable(ngettext):
+            text = ngettext(singular, plural, count)
+        else:
+            text = singular if count == 1 else plural
+    # Placeholders are %(name)s and literal % is %%, so always format, even with no variables.
+    if ctx.template.autoescape:
+        return str(Markup(text) % variables)
+    return text % variables

@@ -1,0 +1,98 @@
+"""The render context: the template-wide variables of one render, plus what the run shares.
+
+It is a ``dict`` so compiled code reads variables with a plain subscript; a miss calls
+``__missing__``, which raises :class:`UndefinedError`. Soft lookups use ``.get`` and never
+reach ``__missing__``, so they cost a dict miss and nothing more.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from kida.runtime.access import undefined_name
+
+if TYPE_CHECKING:
+    from kida.environment import Environment
+    from kida.template import BlockFunctions, Template
+
+
+class RenderState:
+    """What every template of one render shares: stacks, provided values."""
+
+    __slots__ = ("provided", "stacks")
+
+    def __init__(self) -> None:
+        self.stacks: dict[str, list[str]] = {}
+        self.provided: dict[str, list[Any]] = {}
+
+
+class RenderContext(dict[str, Any]):
+    """Variables of the current template; also the object ``pass_context`` functions receive.
+
+    Example::
+
+        @pass_context
+        def greet(ctx, value):
+            return f"{value} from {ctx.name}"
+    """
+
+    __slots__ = ("blocks", "environment", "state", "template")
+
+    environment: "Environment"
+    template: "Template"
+    blocks: dict[str, list["BlockFunctions"]]
+    state: RenderState
+
+    def __missing__(self, key: str) -> Any:
+        raise undefined_name(key, self.keys())
+
+    @property
+    def name(self) -> str | None:
+        """Name of the template being rendered."""
+        return self.template.name
+
+    @property
+    def autoescape(self) -> bool:
+        """Whether the current template escapes its output."""
+        return self.template.autoescape
+
+    def derive(
+        self, template: "Template", extra: dict[str, Any] | None = None, *, only: bool = False
+    ) -> "RenderContext":
+        """A context for another template (include, import): same run, own blocks."""
+        ctx = RenderContext(self.environment.globals if only else self)
+        if extra:
+            ctx.update(extra)
+        ctx.environment = self.environment
+        ctx.template = template
+        ctx.state = self.state
+        ctx.blocks = {}
+        return ctx
+
+    def with_locals(self, extra: dict[str, Any]) -> "RenderContext":
+        """The same template's context plus the loop/set locals visible at a block call."""
+        ctx = RenderContext(self)
+        ctx.update(extra)
+        ctx.environment = self.environment
+        ctx.template = self.template
+        ctx.state = self.state
+        ctx.blocks = self.blocks
+        return ctx
+
+
+def new_context(
+    environment: "Environment", template: "Template", variables: dict[str, Any]
+) -> RenderContext:
+    """The context of a fresh render: globals, then the caller's variables."""
+    ctx = RenderContext(environment.globals)
+    if variables:
+        ctx.update(variables)
+    ctx.environment = environment
+    ctx.template = template
+    ctx.state = RenderState()
+    ctx.blocks = {}
+    return ctx
+
+
+def consume(ctx: RenderContext, key: str, default: Any = None) -> Any:
+    """The innermost value provided under ``key`` by an enclosing ``{% provide %}``."""
+    values = ctx.state.provided.get(key)
+    return values[-1] if values else default

@@ -1,0 +1,60 @@
+"""Turning values into output text: markupsafe's C escaping plus fast paths for plain values.
+
+``None`` renders as "" (kida semantics); objects with ``__html__`` (``Markup``, Django's
+``SafeString``) are trusted as they are.
+"""
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+try:
+    from markupsafe._speedups import _escape_inner as escape_str
+except ImportError:  # pure-Python markupsafe
+
+    def escape_str(value: str) -> str:
+        """Escape a plain ``str`` (fallback when markupsafe has no C speedups)."""
+        return str(escape(value))
+
+
+def escape_value(value: Any) -> str:
+    """The HTML-safe text of ``value``.
+
+    Example::
+
+        >>> escape_value("<b>"), escape_value(None), escape_value(Markup("<i>"))
+        ('&lt;b&gt;', '', '<i>')
+    """
+    kind = type(value)
+    if kind is str:
+        return escape_str(value)
+    if value is None:
+        return ""
+    if kind is int or kind is float:
+        return str(value)
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return str(html())
+    return escape_str(str(value))
+
+
+def to_str(value: Any) -> str:
+    """The text of ``value`` without escaping; ``None`` is ""."""
+    if type(value) is str:
+        return value
+    return "" if value is None else str(value)
+
+
+def mark_safe(text: str, autoescape: bool) -> str:
+    """Rendered output as a value: ``Markup`` when escaping, so it is not escaped twice."""
+    return Markup(text) if autoescape else text
+
+
+def concat(left: Any, right: Any) -> str:
+    """``a ~ b``: both sides as text, escaping-aware when either side is markup."""
+    if hasattr(left, "__html__") or hasattr(right, "__html__"):
+        return Markup(escape_value(left) + escape_value(right))
+    return to_str(left) + to_str(right)
+
+
+__all__ = ["Markup", "concat", "escape", "escape_str", "escape_value", "mark_safe", "to_str"]

@@ -1,0 +1,288 @@
+"""A compiled template and its renderers.
+
+Example::
+
+    >>> env = Environment()
+    >>> env.from_string("Hello {{ name }}!").render(name="kida")
+    'Hello kida!'
+"""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from kida import nodes as n
+from kida.analysis import (
+    BlockMetadata,
+    TemplateMetadata,
+    block_metadata,
+    collect_blocks,
+    contains_async,
+    dependencies,
+)
+from kida.debug import annotate
+from kida.environment.exceptions import TemplateRuntimeError
+from kida.runtime.async_support import with_timeout
+from kida.runtime.composition import register
+from kida.runtime.context import RenderContext, new_context
+
+if TYPE_CHECKING:
+    from kida.environment import Environment
+
+Appender = Callable[[str], Any]
+BlockTuple = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+
+
+class BlockFunctions:
+    """The three compiled renderers of one block."""
+
+    __slots__ = ("astream_into", "name", "render_into", "stream_into")
+
+    def __init__(
+        self,
+        name: str,
+        render_into: Callable[[RenderContext, Appender], None],
+        stream_into: Callable[[RenderContext], Iterator[str]],
+        astream_into: Callable[[RenderContext], AsyncIterator[str]],
+    ) -> None:
+        self.name = name
+        self.render_into = render_into
+        self.stream_into = stream_into
+        self.astream_into = astream_into
+
+
+def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
+    return TemplateRuntimeError(
+        f"{method}() cannot render the async template {template.name or '<string>'!r}",
+        name=template.name,
+        hint="it uses {% async for %} or await; use render_stream_async() or render_async()",
+    )
+
+
+class Template:
+    """A compiled template: ``render``, ``render_stream``, ``render_stream_async`` and friends."""
+
+    def __init__(
+        self,
+        environment: "Environment",
+        namespace: dict[str, Any],
+        tree: n.TemplateNode,
+        *,
+        name: str | None,
+        filename: str | None,
+        source: str,
+        autoescape: bool,
+        uptodate: Callable[[], bool] | None = None,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
+        self.environment = environment
+        self.name = name
+        self.filename = filename
+        self.source = source
+        self.autoescape = autoescape
+        self.uptodate = uptodate
+        self.defaults = defaults or {}
+        self.tree = tree
+        self.exports: dict[str, dict[str, Any]] = {}
+        self._root = namespace["root"]
+        self._root_stream = namespace["root_stream"]
+        self._root_async = namespace["root_async"]
+        self._setup = namespace["setup"]
+        self._parent = namespace["parent"]
+        self.block_functions: dict[str, BlockFunctions] = {
+            name: BlockFunctions(name, *functions) for name, functions in namespace["BLOCKS"].items()
+        }
+        self._own_async = contains_async(tree)
+        self._metadata: dict[str, BlockMetadata] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Template {self.name or '<string>'}>"
+
+    # --- async detection -------------------------------------------------------------------
+
+    @property
+    def parent_name(self) -> str | None:
+        """The parent named by a constant ``{% extends "..." %}``, if any."""
+        for stmt in self.tree.body:
+            if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
+                value = stmt.template.value
+                return value if isinstance(value, str) else None
+        return None
+
+    @property
+    def is_async(self) -> bool:
+        """Whether rendering needs the async renderer (here or in a constant parent)."""
+        if self._own_async:
+            return True
+        parent = self.parent_name
+        if parent is None:
+            return False
+        return self.environment.get_template(parent).is_async
+
+    # --- entry points used by other templates -----------------------------------------------
+
+    def render_into(self, ctx: RenderContext, append: Appender) -> None:
+        """Render the top level into ``append`` (include/extends from the list renderer)."""
+        if self._own_async:
+            raise _async_refusal(self, "render")
+        self._root(ctx, append)
+
+    def stream_into(self, ctx: RenderContext) -> Iterator[str]:
+        """Stream the top level (include/extends from the sync stream renderer)."""
+        if self._own_async:
+            raise _async_refusal(self, "render_stream")
+        return self._root_stream(ctx)  # type: ignore[no-any-return]
+
+    def astream_into(self, ctx: RenderContext) -> AsyncIterator[str]:
+        """Stream the top level from the async renderer."""
+        return self._root_async(ctx)  # type: ignore[no-any-return]
+
+    # --- public renderers ------------------------------------------------------------------
+
+    def new_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RenderContext:
+        """The context of a render from ``render(mapping, **kwargs)`` arguments."""
+        if len(args) > 1:
+            raise TypeError("render() takes at most one positional mapping")
+        variables = dict(self.defaults)
+        if args:
+            variables.update(args[0])
+        variables.update(kwargs)
+        ctx = new_context(self.environment, self, variables)
+        register(ctx, self)
+        return ctx
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """The whole output as one string.
+
+        Example::
+
+            env.get_template("page.html").render(user=user)
+        """
+        if self.is_async:
+            raise _async_refusal(self, "render")
+        ctx = self.new_context(args, kwargs)
+        buffer: list[str] = []
+        try:
+            self._root(ctx, buffer.append)
+        except Exception as error:
+            annotate(error)
+            raise
+        return "".join(buffer)
+
+    def render_stream(self, *args: Any, **kwargs: Any) -> Iterator[str]:
+        """The output as chunks, produced as the template runs."""
+        if self.is_async:
+            raise _async_refusal(self, "render_stream")
+        return self._annotated(self._root_stream(self.new_context(args, kwargs)))
+
+    def _annotated(self, chunks: Iterator[str]) -> Iterator[str]:
+        try:
+            yield from chunks
+        except Exception as error:
+            annotate(error)
+            raise
+
+    async def _annotated_async(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        try:
+            async for chunk in chunks:
+                yield chunk
+        except Exception as error:
+            annotate(error)
+            raise
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def render_stream_async(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> AsyncIterator[str]:
+        """Stream the output from the async renderer (sync and async templates alike).
+
+        ``aclose()`` on the returned generator closes every async source being consumed;
+        ``timeout`` bounds the whole render and raises ``RenderTimeoutError`` (a TimeoutError).
+        """
+        stream = self._annotated_async(self._root_async(self.new_context(args, kwargs)))
+        if timeout is not None:
+            return with_timeout(stream, timeout, self.name)
+        return stream
+
+    async def render_async(self, *args: Any, **kwargs: Any) -> str:
+        """The whole output, rendered by the async renderer."""
+        return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
+
+    def _block_context(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[RenderContext, BlockFunctions]:
+        ctx = self.new_context(args, kwargs)
+        template: Template = self
+        seen = {id(self)}
+        while True:
+            template._setup(ctx)
+            parent_spec = template._parent(ctx)
+            if parent_spec is None:
+                break
+            from kida.runtime.composition import load
+
+            parent = load(ctx, parent_spec)
+            if id(parent) in seen:
+                raise TemplateRuntimeError(f"{parent.name!r} extends itself", name=self.name)
+            seen.add(id(parent))
+            register(ctx, parent)
+            template = parent
+        functions = ctx.blocks.get(name)
+        if not functions:
+            from kida.runtime.access import suggest
+
+            raise TemplateRuntimeError(
+                f"no block {name!r} in {self.name or '<string>'!r}",
+                name=self.name,
+                hint=suggest(name, ctx.blocks) or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
+            )
+        return ctx, functions[0]
+
+    def render_block(self, name: str, *args: Any, **kwargs: Any) -> str:
+        """One block (inherited ones too) as a string."""
+        ctx, block = self._block_context(name, args, kwargs)
+        buffer: list[str] = []
+        try:
+            block.render_into(ctx, buffer.append)
+        except Exception as error:
+            annotate(error)
+            raise
+        return "".join(buffer)
+
+    def render_block_stream_async(
+        self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
+        """Stream one block from the async renderer."""
+        ctx, block = self._block_context(name, args, kwargs)
+        stream = self._annotated_async(block.astream_into(ctx))
+        if timeout is not None:
+            return with_timeout(stream, timeout, self.name)
+        return stream
+
+    # --- static questions ------------------------------------------------------------------
+
+    def list_blocks(self) -> list[str]:
+        """Names of the blocks this template defines (not inherited ones)."""
+        return list(self.block_functions)
+
+    def block_metadata(self) -> dict[str, BlockMetadata]:
+        """Per block: dotted context paths it reads, purity, cache scope."""
+        if self._metadata is None:
+            globals_ = frozenset(self.environment.globals)
+            self._metadata = {
+                block.name: block_metadata(block, globals_) for block in collect_blocks(self.tree.body)
+            }
+        return self._metadata
+
+    def depends_on(self) -> frozenset[str]:
+        """Dotted context paths the whole template reads."""
+        paths, _ = dependencies(self.tree.body, frozenset(self.environment.globals))
+        return paths
+
+    def required_context(self) -> frozenset[str]:
+        """Top-level context names the template reads."""
+        return frozenset(path.split(".", 1)[0] for path in self.depends_on())
+
+    def template_metadata(self) -> TemplateMetadata:
+        """Whole-template facts: parent, blocks, dependencies, async."""
+        return TemplateMetadata(
+            self.name, self.parent_name, self.block_metadata(), self.depends_on(), self.is_async
+        )
