@@ -619,3 +619,63 @@ def test_date() -> None:
         call("date", "yesterday")
     with pytest.raises(TemplateRuntimeError):
         call("date", 12345)
+
+
+# --- through the engine -----------------------------------------------------------------
+
+
+def render(source: str, **context: Any) -> str:
+    from kida import Environment
+
+    return str(Environment(autoescape=True).from_string(source).render(**context))
+
+
+@pytest.mark.parametrize(
+    ("source", "context", "expected"),
+    [
+        ("{{ x|upper }}", {"x": "<a>"}, "&lt;A&gt;"),
+        ('{{ items|join(", ") }}', {"items": ["<a>", Markup("<b>")]}, "&lt;a&gt;, <b>"),
+        ('{{ missing|default("d") }}/{{ none|d("n") }}/{{ 0|default(1) }}', {}, "d/n/0"),
+        ('{{ user.nick|default("anon") }}', {"user": {"name": "x"}}, "anon"),
+        ('{{ users|map(attribute="name")|join(",") }}', {"users": USERS}, "bob,Alice,carol"),
+        ('{{ xs|map("upper")|join }}', {"xs": ["a", "b"]}, "AB"),
+        ('{{ xs|select("odd")|join(",") }}', {"xs": [1, 2, 3]}, "1,3"),
+        (
+            '{{ xs|selectattr("a", "gt", 1)|map(attribute="a")|join }}',
+            {"xs": [{"a": 1}, {"a": 2}]},
+            "2",
+        ),
+        (
+            '{% for city, people in users|groupby("city") %}{{ city }}={{ people|length }};'
+            "{% end %}",
+            {"users": USERS},
+            "bergen=1;Oslo=2;",
+        ),
+        (
+            '{% for g in users|groupby("city") %}{{ g.grouper }} {% end %}',
+            {"users": USERS},
+            "bergen Oslo ",
+        ),
+        (
+            '{{ "<script>x</script>"|safe|csp_nonce }}',
+            {"csp_nonce": "n"},
+            '<script nonce="n">x</script>',
+        ),
+        ('{{ {"class": "a", "id": none}|xmlattr }}', {}, ' class="a"'),
+        ("{{ data|tojson }}", {"data": {"a": "</script>"}}, '{"a": "\\u003c/script\\u003e"}'),
+        ("{{ 1234567|commas }} {{ 3|pluralize }} {{ 1|pluralize('y,ies') }}", {}, "1,234,567 s y"),
+        ("{{ s|indent(2) }}", {"s": Markup("<p>\n</p>")}, "<p>\n  </p>"),
+        ('{{ ["a", none, "b"]|classes }}', {}, "a b"),
+        ("{{ items|take(2)|join }}-{{ items|skip(2)|join }}", {"items": [1, 2, 3]}, "12-3"),
+        ('{{ "Hello World"|slug }} {{ x|typeof }}', {"x": 1.5}, "hello-world float"),
+    ],
+)
+def test_filters_in_templates(source: str, context: dict[str, Any], expected: str) -> None:
+    assert render(source, **context) == expected
+
+
+def test_require_in_a_template_names_the_line() -> None:
+    with pytest.raises(TemplateRuntimeError) as info:
+        render("\n{{ x|require }}", x=None)
+    assert info.value.lineno == 2
+    assert info.value.hint

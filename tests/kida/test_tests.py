@@ -185,3 +185,40 @@ def test_hx_tests_are_false_without_a_request(missing: Any) -> None:
     assert not T["hx_request"](missing)
     assert not T["hx_boosted"](missing)
     assert not T["hx_target"](missing, "x")
+
+
+# --- through the engine -----------------------------------------------------------------
+
+
+def render(source: str, **context: Any) -> str:
+    from kida import Environment
+
+    return str(Environment().from_string(source).render(**context))
+
+
+@pytest.mark.parametrize(
+    ("source", "context", "expected"),
+    [
+        ("{% if 3 is odd %}y{% else %}n{% end %}", {}, "y"),
+        ("{% if x is defined %}D{% else %}U{% end %}", {}, "U"),
+        ("{% if x is undefined %}U{% end %}", {}, "U"),
+        ("{% if x is none %}N{% end %}", {"x": None}, "N"),
+        ("{% if n is divisibleby 3 %}y{% end %}", {"n": 9}, "y"),
+        ("{% if n is divisibleby(4) %}y{% else %}n{% end %}", {"n": 9}, "n"),
+        ("{% if n is not even %}odd{% end %}", {"n": 9}, "odd"),
+        ("{% if s is match '[a-z]+$' %}m{% end %}", {"s": "abc"}, "m"),
+        ("{% if request is hx_request %}hx{% else %}full{% end %}", {"request": None}, "full"),
+        (
+            "{% if request is hx_request %}hx{% else %}full{% end %}",
+            {"request": Request({"HX-Request": "true"})},
+            "hx",
+        ),
+        (
+            '{% if request is hx_target "list" %}T{% else %}F{% end %}',
+            {"request": HtmxRequest(HtmxDetails(True, target="list"))},
+            "T",
+        ),
+    ],
+)
+def test_tests_in_templates(source: str, context: dict[str, Any], expected: str) -> None:
+    assert render(source, **context) == expected
