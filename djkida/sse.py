@@ -22,9 +22,9 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 HEARTBEAT = b": ping\n\n"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SSEEvent:
-    """One Server-Sent Event.
+    """One Server-Sent Event (built per LLM token, so construction and encoding stay cheap).
 
     Example::
 
@@ -40,25 +40,32 @@ class SSEEvent:
     def __post_init__(self) -> None:
         if not isinstance(self.data, str):
             raise TypeError(f"SSEEvent data must be str, not {type(self.data).__name__}")
-        for field, value in (("event", self.event), ("id", self.id)):
-            if value is not None and LINE_BREAK.search(str(value)):
-                raise ValueError(f"SSE {field} may not contain a line break: {value!r}")
-        if self.id is not None and "\0" in str(self.id):
-            raise ValueError(f"SSE id may not contain NUL: {self.id!r}")
+        if self.event is not None and has_line_break(self.event):
+            raise ValueError(f"SSE event may not contain a line break: {self.event!r}")
+        if self.id is not None and (has_line_break(str(self.id)) or "\0" in str(self.id)):
+            raise ValueError(f"SSE id may not contain a line break or NUL: {self.id!r}")
         if self.retry is not None and (not isinstance(self.retry, int) or self.retry < 0):
             raise ValueError(f"SSE retry must be a non-negative int (ms), not {self.retry!r}")
 
     def encode(self) -> bytes:
         """The event's bytes on the wire, ending with the blank line that dispatches it."""
-        lines = []
+        head = ""
         if self.event is not None:
-            lines.append(f"event: {self.event}")
+            head = f"event: {self.event}\n"
         if self.id is not None:
-            lines.append(f"id: {self.id}")
+            head += f"id: {self.id}\n"
         if self.retry is not None:
-            lines.append(f"retry: {self.retry}")
-        lines.extend(f"data: {line}" for line in LINE_BREAK.split(self.data))
-        return ("\n".join(lines) + "\n\n").encode()
+            head += f"retry: {self.retry}\n"
+        if has_line_break(self.data):
+            body = "\n".join(f"data: {line}" for line in LINE_BREAK.split(self.data))
+        else:
+            body = f"data: {self.data}"
+        return f"{head}{body}\n\n".encode()
+
+
+def has_line_break(text: str) -> bool:
+    """Whether an SSE parser would end a line inside ``text`` (faster than the regex)."""
+    return "\n" in text or "\r" in text
 
 
 async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:

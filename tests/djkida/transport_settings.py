@@ -5,12 +5,22 @@ and cache to Redis, so two server processes share broadcasts, replay and cache.
 """
 
 import os
+from pathlib import Path
 
 from tests.settings import *  # noqa: F403
 
 ROOT_URLCONF = "tests.djkida.transport_urls"
 ASGI_APPLICATION = "tests.djkida.transport_asgi.application"
 DJKIDA_PUBLIC_GROUPS = ["lobby"]
+TEMPLATES = [
+    {
+        "BACKEND": "djkida.backend.Kida",
+        "NAME": "kida",
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
+        "APP_DIRS": False,
+    },
+    *TEMPLATES,  # noqa: F405
+]
 
 TRANSPORT_REDIS_URL = os.environ.get("TRANSPORT_REDIS_URL", "")
 if TRANSPORT_REDIS_URL:
