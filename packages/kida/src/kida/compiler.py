@@ -258,9 +258,9 @@ class CodeGenerator:
         """The context, plus visible locals when there are any (blocks and includes see them)."""
         visible = self.frame.visible_locals()
         if not visible:
-            return _load("ctx")
+            return _load("_ctx")
         mapping = ast.Dict([_const(k) for k in visible], [_load(v) for v in visible.values()])
-        return _call(_attr("ctx", "with_locals"), mapping)
+        return _call(_attr("_ctx", "with_locals"), mapping)
 
     def locals_dict(self) -> ast.expr:
         visible = self.frame.visible_locals()
@@ -332,7 +332,7 @@ class CodeGenerator:
                     stmts.append(ast.Return(None))
                     stmts.append(_expr_stmt(ast.Yield(_const(""))))
         self.in_extending_root = False
-        params = ["ctx", "_a"] if mode == "render" else ["ctx"]
+        params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
     def setup_function(self, body: list[n.Stmt]) -> ast.stmt:
@@ -352,7 +352,7 @@ class CodeGenerator:
                         stmts.extend(self.region_macro(stmt))
                     else:
                         stmts.extend(self.stmt(stmt))
-        return _function("setup", _args(["ctx"]), stmts)
+        return _function("setup", _args(["_ctx"]), stmts)
 
     def parent_function(self) -> ast.stmt:
         """``parent(ctx)``: the name of the parent template, or None."""
@@ -361,7 +361,7 @@ class CodeGenerator:
         value: ast.expr = _const(None)
         if self.extends is not None:
             value = self.expr(self.extends.template)
-        return _function("parent", _args(["ctx"]), [ast.Return(value)])
+        return _function("parent", _args(["_ctx"]), [ast.Return(value)])
 
     def block_functions(self, block: n.Block, fname: str) -> list[ast.stmt]:
         out = []
@@ -373,7 +373,7 @@ class CodeGenerator:
             for param in block.params:
                 local = self.local(param.name)
                 default = self.expr(param.default) if param.default is not None else _load("_UNDEF")
-                prologue.append(_assign(local, _call(_attr("ctx", "get"), _const(param.name), default)))
+                prologue.append(_assign(local, _call(_attr("_ctx", "get"), _const(param.name), default)))
                 params_frame.names[param.name] = local
             saved_root = self.in_extending_root
             self.in_extending_root = False
@@ -395,15 +395,15 @@ class CodeGenerator:
             if mode != "render" and not any(isinstance(node, ast.Yield | ast.YieldFrom) for s in stmts for node in ast.walk(s)):
                 stmts.append(ast.Return(None))
                 stmts.append(_expr_stmt(ast.Yield(_const(""))))
-        params = ["ctx", "_a"] if mode == "render" else ["ctx"]
+        params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
     def delegate_to_parent(self) -> list[ast.stmt]:
         """End of an extending template's root: register the parent's blocks and render it."""
         parent = self.temp("parent")
         return [
-            _assign(parent, _call("_extends", _load("ctx"), _call("parent", _load("ctx")))),
-            *self.pump(_load(parent), _load("ctx")),
+            _assign(parent, _call("_extends", _load("_ctx"), _call("parent", _load("_ctx")))),
+            *self.pump(_load(parent), _load("_ctx")),
         ]
 
     # --- statements ------------------------------------------------------------------------
@@ -637,12 +637,12 @@ class CodeGenerator:
         if to_context:
             if isinstance(node.target, n.NameTarget):
                 self.frame.names[node.target.name] = _IN_CONTEXT
-                return [ast.Assign([ast.Subscript(_load("ctx"), _const(node.target.name), ast.Store())], value)]
+                return [ast.Assign([ast.Subscript(_load("_ctx"), _const(node.target.name), ast.Store())], value)]
             temp = self.temp()
             out: list[ast.stmt] = [ast.Assign([self._tuple_store(node.target, temp)], value)]
             for name in names:
                 self.frame.names[name] = _IN_CONTEXT
-                out.append(ast.Assign([ast.Subscript(_load("ctx"), _const(name), ast.Store())], _load(f"{temp}_{name}")))
+                out.append(ast.Assign([ast.Subscript(_load("_ctx"), _const(name), ast.Store())], _load(f"{temp}_{name}")))
             return out
         return [ast.Assign([self.assign_target(node.target, self.frame)], value)]
 
@@ -655,7 +655,7 @@ class CodeGenerator:
         """``set`` semantics for a single name: context at the root, else a local."""
         if self.frame.kind == "root":
             self.frame.names[name] = _IN_CONTEXT
-            return [ast.Assign([ast.Subscript(_load("ctx"), _const(name), ast.Store())], value)]
+            return [ast.Assign([ast.Subscript(_load("_ctx"), _const(name), ast.Store())], value)]
         local = self.local(name)
         self.frame.names[name] = local
         return [_assign(local, value)]
@@ -709,10 +709,10 @@ class CodeGenerator:
         ttl = self.expr(node.ttl) if node.ttl is not None else _const(None)
         return [
             _assign(key, self.expr(node.key)),
-            _assign(hit, _call(_attr(_attr("ctx", "environment"), "fragment_cache_get"), _load(key))),
+            _assign(hit, _call(_attr(_attr("_ctx", "environment"), "fragment_cache_get"), _load(key))),
             ast.If(
                 _is(_load(hit), _const(None)),
-                [*stmts, _assign(hit, text), _expr_stmt(_call(_attr(_attr("ctx", "environment"), "fragment_cache_set"), _load(key), _load(hit), ttl))],
+                [*stmts, _assign(hit, text), _expr_stmt(_call(_attr(_attr("_ctx", "environment"), "fragment_cache_set"), _load(key), _load(hit), ttl))],
                 [],
             ),
             self.emit(_load(hit)),
@@ -739,10 +739,10 @@ class CodeGenerator:
 
     def visit_Push(self, node: n.Push) -> list[ast.stmt]:
         stmts, text = self.capture(node.body)
-        return [*stmts, _expr_stmt(_call("_push", _load("ctx"), self.expr(node.stack), text))]
+        return [*stmts, _expr_stmt(_call("_push", _load("_ctx"), self.expr(node.stack), text))]
 
     def visit_StackOut(self, node: n.StackOut) -> list[ast.stmt]:
-        return [self.emit(_call("_stack", _load("ctx"), self.expr(node.stack)))]
+        return [self.emit(_call("_stack", _load("_ctx"), self.expr(node.stack)))]
 
     def visit_Provide(self, node: n.Provide) -> list[ast.stmt]:
         provided = self.temp("prov")
@@ -755,7 +755,7 @@ class CodeGenerator:
         with self.scope():
             body = self.body(node.body) or [ast.Pass()]
         return [
-            _assign(provided, _attr(_attr("ctx", "state"), "provided")),
+            _assign(provided, _attr(_attr("_ctx", "state"), "provided")),
             *pushes,
             ast.Try(body, [], [], pops),
         ]
@@ -763,7 +763,7 @@ class CodeGenerator:
     def visit_Trans(self, node: n.Trans) -> list[ast.stmt]:
         variables = ast.Dict([_const(k) for k in node.variables], [self.expr(v) for v in node.variables.values()])
         count = self.expr(node.count) if node.count is not None else _const(None)
-        value = _call("_trans", _load("ctx"), _const(node.singular), _const(node.plural), count, variables)
+        value = _call("_trans", _load("_ctx"), _const(node.singular), _const(node.plural), count, variables)
         return [self.emit(value)]
 
     def visit_Flush(self, node: n.Flush) -> list[ast.stmt]:
@@ -772,6 +772,9 @@ class CodeGenerator:
 
     def visit_Declaration(self, node: n.Declaration) -> list[ast.stmt]:
         return []
+
+    def visit_Group(self, node: n.Group) -> list[ast.stmt]:
+        return self.body(node.body)
 
     def visit_Block(self, node: n.Block) -> list[ast.stmt]:
         fname = f"block_{node.name}"
@@ -782,7 +785,7 @@ class CodeGenerator:
             return self.region_macro(node)
         if node.kind == "fragment" or self.in_extending_root:
             return []
-        block = _call(_attr(ast.Subscript(_attr("ctx", "blocks"), _const(node.name), ast.Load()), "__getitem__"), _const(0))
+        block = _call(_attr(ast.Subscript(_attr("_ctx", "blocks"), _const(node.name), ast.Load()), "__getitem__"), _const(0))
         stmts = self.pump(block, self.ctx_with_locals())
         if node.cond is not None:
             return [ast.If(self.expr(node.cond), stmts, [])]
@@ -808,13 +811,13 @@ class CodeGenerator:
         return ast.Dict(keys, values)
 
     def visit_Include(self, node: n.Include) -> list[ast.stmt]:
-        template, sub = self.temp("inc"), self.temp("ctx")
+        template, sub = self.temp("inc"), self.temp("_ctx")
         body = [
-            _assign(sub, _call(_attr("ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
+            _assign(sub, _call(_attr("_ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
             *self.pump(_load(template), _load(sub)),
         ]
-        load = _call("_include", _load("ctx"), self.expr(node.template), _const(node.ignore_missing))
+        load = _call("_include", _load("_ctx"), self.expr(node.template), _const(node.ignore_missing))
         if node.ignore_missing:
             return [_assign(template, load), ast.If(_is(_load(template), _const(None), negate=True), body, [])]
         return [_assign(template, load), *body]
@@ -831,10 +834,10 @@ class CodeGenerator:
                 self.block_defs.append((f"embed{index}", block, fname))
                 names.append((block.name, fname))
             self.embeds.append(ast.Dict([_const(k) for k, _ in names], [self._block_tuple(f) for _, f in names]))
-        template, sub = self.temp("inc"), self.temp("ctx")
+        template, sub = self.temp("inc"), self.temp("_ctx")
         return [
-            _assign(template, _call("_include", _load("ctx"), self.expr(node.template), _const(False))),
-            _assign(sub, _call(_attr("ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
+            _assign(template, _call("_include", _load("_ctx"), self.expr(node.template), _const(False))),
+            _assign(sub, _call(_attr("_ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
             _expr_stmt(_call("_register_embed", _load(sub), ast.Subscript(_load("EMBEDS"), _const(index), ast.Load()))),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
             *self.pump(_load(template), _load(sub)),
@@ -844,10 +847,10 @@ class CodeGenerator:
         namespace = self.temp("ns")
         if self.is_async:
             stmts: list[ast.stmt] = [
-                _assign(namespace, ast.Await(_call("_import_async", _load("ctx"), self.expr(node.template))))
+                _assign(namespace, ast.Await(_call("_import_async", _load("_ctx"), self.expr(node.template))))
             ]
         else:
-            stmts = [_assign(namespace, _call("_import", _load("ctx"), self.expr(node.template)))]
+            stmts = [_assign(namespace, _call("_import", _load("_ctx"), self.expr(node.template)))]
         return stmts, _load(namespace)
 
     def visit_Import(self, node: n.Import) -> list[ast.stmt]:
@@ -869,7 +872,8 @@ class CodeGenerator:
             positional: list[str] = []
             vararg = kwarg = None
             for param in params:
-                local = self.local(param.name)
+                # Parameters keep their template name so keyword calls work.
+                local = self.local(param.name) if param.name.startswith("_") else param.name
                 frame.names[param.name] = local
                 if param.kind == "*":
                     vararg = local
@@ -893,12 +897,12 @@ class CodeGenerator:
         # Bind first so the body can call itself recursively.
         if binding_frame.kind == "root":
             binding_frame.names[node.name] = _IN_CONTEXT
-            target: ast.expr = ast.Subscript(_load("ctx"), _const(node.name), ast.Store())
+            target: ast.expr = ast.Subscript(_load("_ctx"), _const(node.name), ast.Store())
         else:
             local = self.local(node.name)
             binding_frame.names[node.name] = local
             target = _store(local)
-        args, stmts, _ = self.function_body(node.body, node.params, is_async)
+        args, stmts = self.function_body(node.body, node.params, is_async)
         args.defaults = defaults
         function = _function(fname, args, stmts, is_async=is_async)
         macro = _call("_Macro", _const(node.name), _load(fname), _const(is_async), _const(self.autoescape))
@@ -1009,8 +1013,8 @@ class CodeGenerator:
         if name == "caller" and self.frame.in_function():
             return _call("_caller_or_empty", _load("_caller"), _const(self.autoescape))
         if soft:
-            return _call(_attr("ctx", "get"), _const(name), _load("_UNDEF"))
-        return ast.Subscript(_load("ctx"), _const(name), ast.Load())
+            return _call(_attr("_ctx", "get"), _const(name), _load("_UNDEF"))
+        return ast.Subscript(_load("_ctx"), _const(name), ast.Load())
 
     def expr_ListLit(self, node: n.ListLit, soft: bool) -> ast.expr:
         return ast.List([self.expr(item) for item in node.items], ast.Load())
@@ -1066,9 +1070,9 @@ class CodeGenerator:
     def passed(self, func: Callable[..., Any]) -> list[ast.expr]:
         kind = pass_kind(func)
         if kind == "context":
-            return [_load("ctx")]
+            return [_load("_ctx")]
         if kind == "environment":
-            return [_attr("ctx", "environment")]
+            return [_attr("_ctx", "environment")]
         return []
 
     def expr_Call(self, node: n.Call, soft: bool) -> ast.expr:

@@ -468,5 +468,12 @@ class Declaration(Stmt):
 
 
 @dataclass(slots=True)
+class Group(Stmt):
+    """Several statements from one tag (``set a = 1, b = 2``), in the enclosing scope."""
+
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
 class TemplateNode(Node):
     body: list[Stmt]

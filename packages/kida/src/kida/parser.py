@@ -355,7 +355,7 @@ class Parser:
         self.expect_block_end()
         if len(assigns) == 1:
             return assigns[0]
-        return n.If(n.Const(True), assigns, [])
+        return n.Group(assigns)
 
     def parse_assign_value(self) -> n.Expr:
         """A value, or a tuple, stopping before ``, name =`` (the next assignment)."""
@@ -385,16 +385,10 @@ class Parser:
         if not self.current.test("op", ","):
             return first
         items = [first]
-        while self.current.test("op", ",") and self.peek().kind == "name" and not self.peek(2).test("op", "="):
+        while self.current.test("op", ",") and self.peek().kind == "name":
             self.advance()
             t = self.current
             items.append(n.NameTarget(self.expect_name(), lineno=t.lineno, col=t.col))
-        if len(items) > 1 and self.current.test("op", ",") and self.peek().kind == "name":
-            self.advance()
-            t = self.current
-            items.append(n.NameTarget(self.expect_name(), lineno=t.lineno, col=t.col))
-        if len(items) == 1:
-            return first
         return n.TupleTarget(items, lineno=token.lineno, col=token.col)
 
     def parse_with(self, token: Token) -> n.Stmt:

@@ -1,0 +1,113 @@
+"""Expressions: literals, operators, ranges, optional access, coalescing, filters, tests."""
+
+from collections.abc import Callable
+
+import pytest
+
+from kida import Environment, Markup, TemplateSyntaxError, UndefinedError
+
+Render = Callable[..., str]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ 1 + 2 * 3 }}", "7"),
+        ("{{ (1 + 2) * 3 }}", "9"),
+        ("{{ 7 // 2 }} {{ 7 % 4 }} {{ 2 ** 10 }} {{ 7 / 2 }}", "3 3 1024 3.5"),
+        ("{{ -5 }}{{-5}}", "-55"),
+        ("{{ 'a' ~ 1 ~ none }}", "a1"),
+        ("{{ 'a' + 'b' }} {{ 'n' + 1 }}", "ab n1"),
+        ("{{ true }} {{ True }} {{ false }} {{ none }}|{{ None }}", "True True False |"),
+        ("{{ [1, 2, 3] }}", "[1, 2, 3]"),
+        ("{{ {'a': 1}['a'] }}", "1"),
+        ("{{ (1, 2)[1] }}", "2"),
+        ("{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }}", "True False"),
+        ("{{ 1 in [1] }} {{ 2 not in [1] }} {{ not 1 }}", "True True False"),
+        ("{{ 1 and 2 }} {{ 0 or 'x' }}", "2 x"),
+        ("{{ 'y' if true else 'n' }}{{ 'y' if false }}", "y"),
+        ("{{ (1..4) | list }}", "[1, 2, 3, 4]"),
+        ("{{ (1...4) | list }}", "[1, 2, 3]"),
+        ("{{ (1..9 by 3) | list }}", "[1, 4, 7]"),
+        ("{{ [x * 2 for x in 1..3] }}", "[2, 4, 6]"),
+        ("{{ [x for x in 1..6 if x % 2] }}", "[1, 3, 5]"),
+        ("{{ 'abcdef'[1:3] }}{{ 'abcdef'[::2] }}", "bcace"),
+        ("{{ 'a' 'b' }}", "ab"),
+    ],
+)
+def test_expression_values(render: Render, source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def test_dict_key_before_attribute(render: Render) -> None:
+    class Obj:
+        name = "attr"
+
+        def __getitem__(self, key: str) -> str:
+            return f"item-{key}"
+
+    assert render("{{ d.items }}", d={"items": "key"}) == "key"
+    assert render("{{ o.name }} {{ o.other }}", o=Obj()) == "attr item-other"
+
+
+def test_optional_access_and_coalescing(render: Render) -> None:
+    assert render("{{ user?.name }}|{{ user?['x'] }}", user=None) == "|"
+    assert render("{{ user?.name }}", user={"name": "Ann"}) == "Ann"
+    assert render("{{ missing ?? 'fallback' }}") == "fallback"
+    assert render("{{ user.name ?? 'anon' }}", user={}) == "anon"
+    assert render("{{ a.b.c ?? 'deep' }}", a={"b": None}) == "deep"
+    assert render("{{ v ?? 'x' }}", v=0) == "0"
+
+
+def test_undefined_raises_with_hint(env: Environment) -> None:
+    with pytest.raises(UndefinedError) as info:
+        env.from_string("line1\n{{ usr.name }}", name="page.html").render(user={})
+    error = info.value
+    assert error.name == "page.html"
+    assert error.lineno == 2
+    assert "usr" in str(error) and "did you mean 'user'" in str(error)
+
+
+def test_missing_attribute_raises(env: Environment) -> None:
+    with pytest.raises(UndefinedError, match="nme"):
+        env.from_string("{{ u.nme }}").render(u={"name": 1})
+
+
+def test_none_renders_empty_and_escaping(render: Render) -> None:
+    assert render("{{ x }}|{{ y }}|{{ z }}", x=None, y="<b>", z=Markup("<i>")) == "|&lt;b&gt;|<i>"
+    assert render("{{ x | safe }}", x="<b>") == "<b>"
+    assert render("{{ x | e }}", x="<b>") == "&lt;b&gt;"
+
+
+def test_filters_and_pipelines(render: Render) -> None:
+    assert render("{{ name | upper }}", name="ann") == "ANN"
+    assert render("{{ items | join(', ') | upper }}", items=["a", "b"]) == "A, B"
+    assert render("{{ items |> join('-') |> upper }}", items=["a", "b"]) == "A-B"
+    assert render("{{ x ?| upper }}|{{ y ?|> upper }}", x=None, y="b") == "|B"
+    assert render("{{ missing | default('d') }}{{ u.x | d('e') }}", u={}) == "de"
+
+
+def test_mixing_filter_styles_is_a_syntax_error(env: Environment) -> None:
+    with pytest.raises(TemplateSyntaxError, match="cannot be mixed"):
+        env.from_string("{{ x | upper |> lower }}")
+
+
+def test_tests(render: Render) -> None:
+    assert render("{{ x is defined }} {{ y is undefined }} {{ x is not none }}", x=1) == "True True True"
+    assert render("{{ 4 is divisibleby(2) }} {{ 3 is odd }} {{ 'a' is string }}") == "True True True"
+    assert render("{{ u.name is defined }}", u={}) == "False"
+
+
+def test_unknown_filter_is_a_syntax_error(env: Environment) -> None:
+    with pytest.raises(TemplateSyntaxError) as info:
+        env.from_string("{{ x | uper }}")
+    assert "did you mean 'upper'" in str(info.value)
+
+
+def test_calls_with_star_arguments(render: Render) -> None:
+    def f(*args: int, **kwargs: int) -> str:
+        return f"{args}{sorted(kwargs.items())}"
+
+    assert render("{{ f(1, *rest, k=2, **more) }}", f=f, rest=[3], more={"z": 4}) == (
+        "(1, 3)[(&#39;k&#39;, 2), (&#39;z&#39;, 4)]"
+    )
