@@ -79,16 +79,21 @@ def kida_rerender(template: Any) -> Callable[[int], Awaitable[str]]:
     return run
 
 
-def cpu_seconds(run: Callable[[int], Awaitable[str]], count: int, repeat: int) -> list[float]:
-    """CPU seconds of each of ``repeat`` complete runs over ``count`` tokens, all in one event
-    loop so its start-up is not counted."""
+Run = Callable[[int], Awaitable[str]]
 
-    async def timed() -> list[float]:
-        times = []
+
+def cpu_seconds(runs: dict[str, Run], count: int, repeat: int) -> dict[str, list[float]]:
+    """CPU seconds of ``repeat`` complete runs over ``count`` tokens for each of ``runs``,
+    interleaved so a busy neighbour slows all alike, in one event loop so its start-up is not
+    counted."""
+
+    async def timed() -> dict[str, list[float]]:
+        times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(repeat):
-            start = time.process_time()
-            await run(count)
-            times.append(time.process_time() - start)
+            for name, run in runs.items():
+                start = time.process_time()
+                await run(count)
+                times[name].append(time.process_time() - start)
         return times
 
     return asyncio.run(timed())
@@ -102,7 +107,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few repeats, small sizes (smoke)")
     args = parser.parse_args()
-    repeat = 2 if args.quick else 9
+    repeat = 2 if args.quick else 5
     sizes = GROWTH_SIZES[:3] if args.quick else GROWTH_SIZES
     tokens = 2000
 
@@ -118,25 +123,20 @@ def main() -> int:
         return 1
 
     print(f"{tokens} tokens, CPU ms per stream (min, median over {repeat} runs)")
-    results = {}
-    for name, run in (
-        ("kida async for", native),
-        ("jinja2 generate_async", jinja),
-        ("kida re-render per token", rerender),
-    ):
-        times = cpu_seconds(run, tokens, repeat)
-        results[name] = (min(times), statistics.median(times))
-        print(
-            f"{name:<26} {min(times) * 1e3:>9.2f} {statistics.median(times) * 1e3:>9.2f}",
-            flush=True,
-        )
+    runs = {"kida async for": native, "jinja2 generate_async": jinja, "re-render": rerender}
+    results = {
+        name: (min(times), statistics.median(times))
+        for name, times in cpu_seconds(runs, tokens, repeat).items()
+    }
+    for name, (best, median) in results.items():
+        print(f"{name:<26} {best * 1e3:>9.2f} {median * 1e3:>9.2f}", flush=True)
 
     kida_best, kida_median = results["kida async for"]
     jinja_best, jinja_median = results["jinja2 generate_async"]
     ratio = kida_best / jinja_best
     verdict = "ok" if ratio <= RATIO_GOAL else f"SLOW (goal <= {RATIO_GOAL:.2f})"
     print(f"kida/jinja2 ratio {ratio:.2f} (median {kida_median / jinja_median:.2f}) {verdict}")
-    rerender_best, rerender_median = results["kida re-render per token"]
+    rerender_best, rerender_median = results["re-render"]
     saving = rerender_best / kida_best
     verdict = "ok" if saving >= RERENDER_GOAL else f"LOW (goal >= {RERENDER_GOAL:.0f}x)"
     print(
@@ -148,8 +148,8 @@ def main() -> int:
     print(f"{'tokens':>7} {'native':>9} {'x':>6} {'re-render':>11} {'x':>7} {'ratio':>8}")
     first: tuple[float, float] | None = None
     for count in sizes:
-        native_time = min(cpu_seconds(native, count, repeat))
-        rerender_time = min(cpu_seconds(rerender, count, max(1, repeat // 3)))
+        times = cpu_seconds({"native": native, "re-render": rerender}, count, repeat)
+        native_time, rerender_time = min(times["native"]), min(times["re-render"])
         first = first or (native_time, rerender_time)
         print(
             f"{count:>7} {native_time * 1e3:>9.2f} {native_time / first[0]:>6.1f} "
