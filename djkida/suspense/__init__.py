@@ -16,11 +16,12 @@ with an error element; a value that is not awaitable (a cache hit) simply render
 
 import inspect
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.middleware.csp import get_nonce
 from django.utils.cache import patch_vary_headers
 
 from djkida.backend import announce_render, kida_backend
@@ -28,6 +29,7 @@ from djkida.streaming import STREAM_HEADERS, close_sources, request_variables, s
 from djkida.suspense.discovery import (
     DeferredBlock,
     SuspenseError,
+    describe_blocks,
     find_deferred_blocks,
     template_blocks,
 )
@@ -90,8 +92,7 @@ async def suspense(
     try:
         plan = plan_blocks(template.template, variables, sources, defer_blocks, defer_map)
         timeouts = key_timeouts(timeout, variables)
-        if error_block is not None and error_block not in template.template.list_blocks():
-            raise SuspenseError(f"error_block {error_block!r} is not a block of {template.name!r}")
+        check_error_block(template.template, error_block)
     except BaseException:
         await close_sources(sources.values())
         raise
@@ -140,6 +141,16 @@ def plan_blocks(
     )
 
 
+def check_error_block(template: "Template", error_block: str | None) -> None:
+    """``error_block`` must be a block of the template (or of one it extends)."""
+    blocks = template_blocks(template)
+    if error_block is not None and error_block not in {block.name for block in blocks}:
+        raise SuspenseError(
+            f"error_block {error_block!r} is not a block of {template.name!r}; "
+            f"{describe_blocks(blocks)}"
+        )
+
+
 def key_timeouts(timeout: Timeouts, variables: Mapping[str, Any]) -> dict[str, float | None]:
     """Seconds allowed per key: one number for all, or a mapping (keys must be in the context)."""
     if timeout is None or isinstance(timeout, int | float):
@@ -159,9 +170,15 @@ def is_htmx_swap(request: HttpRequest) -> bool:
 
 
 def csp_nonce(request: HttpRequest) -> str | None:
-    """The request's CSP nonce (Django's CSP middleware), for the inline swap scripts."""
-    nonce = getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce else None
+    """The request's CSP nonce, for the inline swap scripts.
+
+    Django's CSP middleware keeps a lazy nonce that only reaches the header once read, so it
+    is read here; ``request.csp_nonce`` is where django-csp puts it.
+    """
+    nonce = get_nonce(request)
+    if nonce is None:
+        nonce = getattr(request, "csp_nonce", None)
+    return None if nonce is None else str(nonce)
 
 
 class DeferredSender:
@@ -228,7 +245,7 @@ class DeferredSender:
 
     async def render(self, block_name: str, variables: Mapping[str, Any]) -> str:
         """One block rendered to a string (async templates included)."""
-        parts = self.template.render_block_stream_async(block_name, **variables)
+        parts = render_generator(self.template.render_block_stream_async(block_name, **variables))
         async with aclosing(parts):
             return "".join([part async for part in parts])
 
@@ -261,7 +278,9 @@ async def suspense_chunks(
     """
     tasks = start(sources, timeouts)
     try:
-        async with aclosing(template.render_stream_async(**shell)) as shell_chunks:
+        async with aclosing(
+            render_generator(template.render_stream_async(**shell))
+        ) as shell_chunks:
             async for chunk in shell_chunks:
                 yield chunk
         async with aclosing(ready_blocks(plan, tasks)) as ready:
@@ -269,3 +288,9 @@ async def suspense_chunks(
                 yield await sender.send(block, outcomes)
     finally:
         await cancel(tasks.values())
+
+
+def render_generator(chunks: AsyncIterator[str]) -> AsyncGenerator[str]:
+    """kida's render streams as what they are: async generators, whose ``aclose()`` closes the
+    sources the template was consuming."""
+    return cast("AsyncGenerator[str]", chunks)

@@ -2,18 +2,17 @@
 
 A block *uses* a key when one of its own dependency paths (``stats`` or ``stats.total``) starts
 with it; paths that only a nested block reads do not count, so a page-wide ``content`` block that
-merely contains ``{% block stats %}`` is not deferred. For each key the outermost using blocks
-win: a using block nested inside another using block is rendered as part of it, never alone.
+merely contains ``{% block stats %}`` is not deferred (a path read both by a block and by a block
+nested in it counts for the nested one only). For each key the outermost using blocks win: a
+using block nested inside another using block is rendered as part of it, never alone.
 """
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kida import nodes
-from kida.lexer import tokenize
-from kida.parser import parse
 
 if TYPE_CHECKING:
     from kida import Template
@@ -28,7 +27,7 @@ class SuspenseError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BlockInfo:
-    """One block of a template: its dependency paths and the block it is nested in."""
+    """One block of a template: the paths it reads itself and the block it is nested in."""
 
     name: str
     depends_on: frozenset[str]
@@ -100,9 +99,13 @@ def find_deferred_blocks(
 
 
 def outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
-    """Names of the blocks that use ``key`` themselves and have no ancestor that does."""
+    """Names of the blocks that read ``key`` themselves and have no ancestor that does."""
     parents = {block.name: block.parent for block in blocks}
-    users = {block.name for block in blocks if key in own_roots(block, blocks)}
+    users = {
+        block.name
+        for block in blocks
+        if any(context_root(path) == key for path in block.depends_on)
+    }
 
     def has_using_ancestor(name: str) -> bool:
         parent = parents.get(name)
@@ -115,30 +118,6 @@ def outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
     return [
         block.name for block in blocks if block.name in users and not has_using_ancestor(block.name)
     ]
-
-
-def own_roots(block: BlockInfo, blocks: Iterable[BlockInfo]) -> set[str]:
-    """Context roots ``block`` reads itself: its paths minus those only its nested blocks read.
-
-    Subtracting nested blocks' paths makes this right whether the engine reports a block's
-    dependencies with or without those of the blocks inside it.
-    """
-    nested: set[str] = set()
-    for other in descendants(block.name, blocks):
-        nested |= other.depends_on
-    return {context_root(path) for path in block.depends_on - nested}
-
-
-def descendants(name: str, blocks: Iterable[BlockInfo]) -> list[BlockInfo]:
-    """Every block nested (at any depth) inside block ``name``."""
-    blocks = list(blocks)
-    found: list[BlockInfo] = []
-    frontier = {name}
-    while frontier:
-        children = [block for block in blocks if block.parent in frontier]
-        found.extend(children)
-        frontier = {block.name for block in children}
-    return found
 
 
 def check_targets(deferred: Iterable[DeferredBlock]) -> None:
@@ -173,59 +152,55 @@ def _names(value: str | Sequence[str]) -> list[str]:
 
 
 def template_blocks(template: "Template") -> list[BlockInfo]:
-    """The blocks of a compiled template in template order, with their nesting."""
-    metadata = template.block_metadata()
-    parents = block_parents(template)
-    return [
-        BlockInfo(name, frozenset(metadata[name].depends_on), parents.get(name))
-        for name in template.list_blocks()
-    ]
+    """The blocks of a template in page order, with their nesting, across ``{% extends %}``.
 
-
-def block_parents(template: "Template") -> dict[str, str | None]:
-    """Block name → name of the block it sits in, across ``{% extends %}``.
-
-    Each template's own nesting is read from its parse tree; a block a child template overrides
-    at top level keeps the place its base gives it, blocks nested inside the override are placed
-    by the child.
+    The page's structure comes from the root template, each block's body (and so the blocks
+    nested in it and its dependencies) from the most derived template that defines it. Blocks a
+    child defines outside any placed block (fragments, usually) come last, at top level.
     """
-    parents: dict[str, str | None] = {}
-    for tree in reversed(list(inheritance_trees(template))):
-        for name, parent in nesting(tree).items():
-            if parent is not None or name not in parents:
-                parents[name] = parent
-    return parents
+    chain = inheritance_chain(template)
+    definitions: dict[str, tuple[nodes.Block, frozenset[str]]] = {}
+    for member in chain:
+        metadata = member.block_metadata()
+        for node in member.tree.walk():
+            if isinstance(node, nodes.Block) and node.name not in definitions:
+                # kida reports nested blocks' paths as the enclosing block's too: take them out,
+                # as the defining template nests them (a child may override them).
+                nested = (metadata[inner.name].depends_on for inner in nested_blocks(node))
+                own = metadata[node.name].depends_on.difference(*nested)
+                definitions[node.name] = (node, own)
+    placed: list[BlockInfo] = []
+
+    def place(children: list[nodes.Block], parent: str | None) -> None:
+        for child in children:
+            body, depends_on = definitions[child.name]
+            placed.append(BlockInfo(child.name, depends_on, parent))
+            place(nested_blocks(body), child.name)
+
+    place(nested_blocks(chain[-1].tree), None)
+    seen = {block.name for block in placed}
+    unplaced = [
+        BlockInfo(name, depends_on, None)
+        for name, (_, depends_on) in definitions.items()
+        if name not in seen
+    ]
+    return placed + unplaced
 
 
-def inheritance_trees(template: "Template") -> Iterator[nodes.TemplateNode]:
-    """Parse trees of ``template`` and of every template it extends, most derived first."""
-    environment, name = template.environment, template.name
-    while name is not None:
-        source, _ = environment.loader.get_source(name)
-        tree = parse(tokenize(source, name), name, source)
-        yield tree
-        name = extended_name(tree)
+def inheritance_chain(template: "Template") -> list["Template"]:
+    """``template`` and every template it extends, most derived first."""
+    chain = [template]
+    while (parent := chain[-1].parent_name) is not None:
+        chain.append(template.environment.get_template(parent))
+    return chain
 
 
-def extended_name(tree: nodes.TemplateNode) -> str | None:
-    """The template a tree's ``{% extends "…" %}`` names (None without a literal extends)."""
-    for statement in tree.body:
-        if isinstance(statement, nodes.Extends) and isinstance(statement.template, nodes.Const):
-            return str(statement.template.value)
-    return None
-
-
-def nesting(tree: nodes.Node) -> dict[str, str | None]:
-    """Block name → enclosing block name (None at top level) within one parse tree."""
-    parents: dict[str, str | None] = {}
-
-    def visit(node: nodes.Node, enclosing: str | None) -> None:
-        for child in node.children():
-            if isinstance(child, nodes.Block):
-                parents[child.name] = enclosing
-                visit(child, child.name)
-            else:
-                visit(child, enclosing)
-
-    visit(tree, None)
-    return parents
+def nested_blocks(node: nodes.Node) -> list[nodes.Block]:
+    """The blocks directly inside ``node`` (not those inside them), in source order."""
+    found: list[nodes.Block] = []
+    for child in node.children():
+        if isinstance(child, nodes.Block):
+            found.append(child)
+        else:
+            found.extend(nested_blocks(child))
+    return found

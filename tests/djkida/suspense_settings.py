@@ -6,6 +6,8 @@
 import os
 from pathlib import Path
 
+from django.utils.csp import CSP
+
 from tests.settings import *  # noqa: F403
 
 DEBUG = os.environ.get("SUSPENSE_DEBUG") == "1"
@@ -21,3 +23,7 @@ TEMPLATES = [
     },
     *TEMPLATES,  # noqa: F405
 ]
+
+# A strict script policy: the swap scripts only run because they carry the request's nonce.
+MIDDLEWARE = [*MIDDLEWARE, "django.middleware.csp.ContentSecurityPolicyMiddleware"]  # noqa: F405
+SECURE_CSP = {"script-src": [CSP.SELF, CSP.NONCE]}

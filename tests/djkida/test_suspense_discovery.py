@@ -8,19 +8,18 @@ from djkida.suspense.discovery import (
     SuspenseError,
     context_root,
     find_deferred_blocks,
-    nesting,
+    template_blocks,
 )
-from kida.lexer import tokenize
-from kida.parser import parse
+from kida import DictLoader, Environment
 
-# content
+# content          reads user.name
 # ├── stats        reads stats.total
 # │   └── rows     reads stats.rows
 # └── feed         reads feed, user
 # sidebar          reads user
 PAGE = [
-    BlockInfo("content", frozenset({"user.name", "stats.total", "stats.rows", "feed", "user"})),
-    BlockInfo("stats", frozenset({"stats.total", "stats.rows"}), parent="content"),
+    BlockInfo("content", frozenset({"user.name"})),
+    BlockInfo("stats", frozenset({"stats.total"}), parent="content"),
     BlockInfo("rows", frozenset({"stats.rows"}), parent="stats"),
     BlockInfo("feed", frozenset({"feed", "user"}), parent="content"),
     BlockInfo("sidebar", frozenset({"user"})),
@@ -44,15 +43,6 @@ def test_outermost_block_that_reads_the_key_itself_is_chosen() -> None:
     assert find_deferred_blocks(PAGE, {"stats"}) == [
         DeferredBlock("stats", "stats", frozenset({"stats"}))
     ]
-
-
-def test_non_transitive_metadata_gives_the_same_answer() -> None:
-    own_only = [
-        BlockInfo("content", frozenset({"user.name"})),
-        BlockInfo("stats", frozenset({"stats.total"}), parent="content"),
-        BlockInfo("rows", frozenset({"stats.rows"}), parent="stats"),
-    ]
-    assert names(find_deferred_blocks(own_only, {"stats"})) == ["stats"]
 
 
 def test_a_page_wide_block_reading_the_key_directly_wins() -> None:
@@ -110,15 +100,30 @@ def test_two_blocks_on_one_target_or_a_bad_id_raise() -> None:
         find_deferred_blocks(PAGE, {"stats"}, defer_map={"stats": "a b"})
 
 
-def test_nesting_is_read_from_the_parse_tree() -> None:
-    source = (
-        "{% block content %}<main>{% block stats %}{% if on %}{% block rows %}{% endblock %}"
-        "{% endif %}{% endblock %}</main>{% endblock %}{% block sidebar %}{% endblock %}"
+def test_template_blocks_reads_nesting_and_own_paths_across_extends() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": (
+                    "{% block content %}<main>{% block stats %}{{ stats.total }}"
+                    "{% if on %}{% block rows %}{{ stats.rows }}{% endblock %}{% endif %}"
+                    "{% endblock %}{% block feed %}{{ feed }}{% endblock %}</main>{% endblock %}"
+                    "{% block sidebar %}{{ user }}{% endblock %}"
+                ),
+                "child.html": (
+                    '{% extends "base.html" %}{% block feed %}<section id="feed">'
+                    "{% block items %}{{ feed.items }}{% endblock %}</section>{% endblock %}"
+                    "{% fragment oops %}{{ error }}{% endfragment %}"
+                ),
+            }
+        )
     )
-    tree = parse(tokenize(source, "page.html"), "page.html", source)
-    assert nesting(tree) == {
-        "content": None,
-        "stats": "content",
-        "rows": "stats",
-        "sidebar": None,
-    }
+    assert template_blocks(env.get_template("child.html")) == [
+        BlockInfo("content", frozenset(), None),
+        BlockInfo("stats", frozenset({"stats.total", "on"}), "content"),
+        BlockInfo("rows", frozenset({"stats.rows"}), "stats"),
+        BlockInfo("feed", frozenset(), "content"),
+        BlockInfo("items", frozenset({"feed.items"}), "feed"),
+        BlockInfo("sidebar", frozenset({"user"}), None),
+        BlockInfo("oops", frozenset({"error"}), None),
+    ]
