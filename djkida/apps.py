@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class DjkidaConfig(AppConfig):
@@ -6,3 +7,8 @@ class DjkidaConfig(AppConfig):
 
     name = "djkida"
     verbose_name = "kida for Django"
+
+    def ready(self) -> None:
+        from djkida.checks import check_templates_compile
+
+        checks.register(check_templates_compile, checks.Tags.templates)

@@ -19,8 +19,6 @@ unchanged; kida errors become Django's ``TemplateSyntaxError``/``TemplateDoesNot
 ``template_debug`` so the debug page shows the template source.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -77,7 +75,6 @@ class Kida(BaseEngine):
             self.env = kida.Environment(**options)
         except TypeError as exc:
             raise ImproperlyConfigured(f"Kida backend {self.name!r}: bad OPTIONS: {exc}") from exc
-        install_translations(self.env)
         for extension in extensions:
             resolve_callable(extension)(self.env)
 
@@ -94,15 +91,15 @@ class Kida(BaseEngine):
     def template_context_processors(self) -> list[ContextProcessor]:
         return [resolve_callable(processor) for processor in self.context_processors]
 
-    def from_string(self, template_code: str) -> Template:
+    def from_string(self, template_code: str) -> "Template":
         with self.django_errors():
             return Template(self.env.from_string(template_code), self)
 
-    def get_template(self, template_name: str) -> Template:
+    def get_template(self, template_name: str) -> "Template":
         with self.django_errors():
             return Template(self.env.get_template(template_name), self)
 
-    def select_template(self, template_names: str | Sequence[str]) -> Template:
+    def select_template(self, template_names: str | Sequence[str]) -> "Template":
         """The first of ``template_names`` that exists (like Django's ``select_template``)."""
         if isinstance(template_names, str):
             return self.get_template(template_names)
@@ -172,10 +169,10 @@ class Kida(BaseEngine):
 
     def _located(self, name: str | None) -> tuple[str | None, str | None]:
         """Source and file name of template ``name``, when its loader still finds it."""
-        if name is None:
+        if name is None or self.env.loader is None:
             return None, None
         try:
-            source, filename = self.env.loader.get_source(name)
+            source, filename, _uptodate = self.env.loader.get_source(self.env, name)
         except (kida.TemplateError, OSError):
             return None, None
         return source, filename
@@ -237,11 +234,6 @@ def resolve_callables(
 ) -> dict[str, Callable[..., Any]]:
     """``{name: callable or dotted path}`` with every dotted path imported."""
     return {name: resolve_callable(value) for name, value in mapping.items()}
-
-
-def install_translations(env: kida.Environment) -> None:
-    """Make kida's ``{% trans %}`` translate with Django's active language."""
-    raise NotImplementedError  # filled in once the engine's i18n hook exists
 
 
 def kida_backend(using: str | None = None) -> Kida:

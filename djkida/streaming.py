@@ -10,11 +10,12 @@ that disconnects cancels the render, which closes every source.
 
 import inspect
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.utils.html import escape
 
 from djkida.backend import Kida, announce_render, kida_backend
@@ -120,16 +121,18 @@ async def request_variables(
 
     ``request.user`` is resolved first (a lazy user read by the template would query the
     database from async code); context processors are sync and may query, so they run in a
-    thread.
+    thread. The CSRF token is made now: the headers (and so the CSRF cookie) leave with the
+    first chunk, before the template may reach ``{{ csrf_input }}``.
     """
     if hasattr(request, "auser"):
         request.user = await request.auser()
+    get_token(request)
     return await sync_to_async(backend.template_context)(context, request)
 
 
 async def stream_body(
     first: str,
-    chunks: AsyncGenerator[str],
+    chunks: AsyncIterator[str],
     variables: Mapping[str, Any],
     debug: bool,
     template_name: str | None,
@@ -145,8 +148,7 @@ async def stream_body(
     finally:
         # On disconnect the server closes or cancels this generator; close the render and any
         # source the template never reached, so no work outlives the client.
-        await chunks.aclose()
-        await close_sources(variables.values())
+        await close_sources([chunks, *variables.values()])
 
 
 def error_fallback(exc: Exception, debug: bool) -> str:

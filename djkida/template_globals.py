@@ -2,7 +2,8 @@
 
 kida templates cannot ``{% load %}`` Django tag libraries, so the few helpers every page needs
 are plain functions in the Environment's globals: ``{{ url("post", post.pk) }}``,
-``{{ static("site.css") }}``, ``{{ _("Hello") }}``.
+``{{ static("site.css") }}``, ``{{ _("Hello") }}``. kida's ``{% trans %}`` translates through
+the ``gettext``/``ngettext`` globals, so it follows Django's active language too.
 """
 
 from collections.abc import Callable

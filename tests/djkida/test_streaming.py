@@ -1,0 +1,82 @@
+"""djkida.stream / stream_block / StreamingTemplateView in process, through Django's AsyncClient."""
+
+import logging
+
+import pytest
+from django.test import AsyncClient
+from pytest_django.fixtures import Settings
+
+from djkida.streaming import PRODUCTION_FALLBACK, STREAM_HEADERS
+from tests.djkida import stream_settings
+
+
+@pytest.fixture(autouse=True)
+def stream_routes(settings: Settings) -> None:
+    settings.TEMPLATES = stream_settings.TEMPLATES
+    settings.ROOT_URLCONF = stream_settings.ROOT_URLCONF
+
+
+async def body(response: object) -> str:
+    chunks = [chunk async for chunk in response.streaming_content]  # type: ignore[attr-defined]
+    return b"".join(chunks).decode()
+
+
+async def test_streamed_page_has_streaming_headers_and_all_parts() -> None:
+    response = await AsyncClient().get("/progressive/")
+    assert response.status_code == 200
+    assert response.streaming
+    for header, value in STREAM_HEADERS.items():
+        assert response[header] == value
+    html = await body(response)
+    assert "<h1>Progressive</h1>" in html
+    assert html.index("fast done") < html.index("slow done") < html.index("<footer>")
+
+
+async def test_view_records_template_and_context_for_the_test_client() -> None:
+    response = await AsyncClient().get("/progressive/")
+    await body(response)
+    assert [t.name for t in response.templates] == ["stream/progressive.html"]
+    assert response.context["site_name"] == "Example Site"
+
+
+async def test_error_before_first_chunk_is_an_ordinary_exception() -> None:
+    client = AsyncClient(raise_request_exception=False)
+    response = await client.get("/early-error/")
+    assert response.status_code == 500
+
+
+async def test_error_before_first_chunk_carries_template_debug_info() -> None:
+    with pytest.raises(Exception) as caught:
+        await AsyncClient().get("/early-error/")
+    info = caught.value.template_debug  # type: ignore[attr-defined]
+    assert info["line"] == 1
+    assert info["name"].endswith("stream/early_error.html")
+
+
+async def test_midstream_error_ends_with_fallback_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    response = await AsyncClient().get("/midstream-error/")
+    assert response.status_code == 200
+    with caplog.at_level(logging.ERROR, logger="djkida"):
+        html = await body(response)
+    assert "<h1>Before the error</h1>" in html
+    assert html.endswith(PRODUCTION_FALLBACK)
+    assert "never sent" not in html
+    assert any("stream/midstream_error.html" in r.getMessage() for r in caplog.records)
+
+
+async def test_block_stream_sends_only_the_block_with_status() -> None:
+    response = await AsyncClient().get("/rows/")
+    assert response.status_code == 203
+    html = await body(response)
+    assert html == "<li>0</li><li>1</li><li>2</li>"
+
+
+async def test_streaming_template_view_has_csrf_processors_and_awaits() -> None:
+    response = await AsyncClient().get("/form/")
+    html = await body(response)
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert "Example Site /form/" in html
+    assert '<p id="greeting">hello</p>' in html
+    assert "csrftoken" in response.cookies
