@@ -16,14 +16,17 @@ from kida.runtime.undefined import UNDEFINED
 
 
 def is_defined(value: Any) -> bool:
+    """``x is defined``: false only for a soft lookup that found nothing (``None`` is defined)."""
     return value is not UNDEFINED
 
 
 def is_undefined(value: Any) -> bool:
+    """``x is undefined``: the opposite of ``defined``."""
     return value is UNDEFINED
 
 
 def is_none(value: Any) -> bool:
+    """``x is none``."""
     return value is None
 
 
@@ -38,26 +41,32 @@ def is_false(value: Any) -> bool:
 
 
 def is_odd(value: int) -> bool:
+    """``n is odd``."""
     return value % 2 == 1
 
 
 def is_even(value: int) -> bool:
+    """``n is even``."""
     return value % 2 == 0
 
 
 def is_divisibleby(value: int, num: int) -> bool:
+    """``n is divisibleby 3``."""
     return value % num == 0
 
 
 def is_number(value: Any) -> bool:
+    """``x is number``: int, float, Decimal, Fraction (and bool, as in Python)."""
     return isinstance(value, Number)
 
 
 def is_string(value: Any) -> bool:
+    """``x is string``: ``str`` and its subclasses, ``Markup`` included."""
     return isinstance(value, str)
 
 
 def is_mapping(value: Any) -> bool:
+    """``x is mapping``: dicts and other ``Mapping`` types."""
     return isinstance(value, Mapping)
 
 
@@ -69,6 +78,7 @@ def is_sequence(value: Any) -> bool:
 
 
 def is_iterable(value: Any) -> bool:
+    """``x is iterable``: anything a ``for`` loop accepts."""
     if isinstance(value, Iterable):
         return True
     try:
@@ -79,14 +89,17 @@ def is_iterable(value: Any) -> bool:
 
 
 def is_callable(value: Any) -> bool:
+    """``x is callable``."""
     return callable(value)
 
 
 def is_lower(value: Any) -> bool:
+    """``s is lower``: has cased characters, all lowercase."""
     return str(value).islower()
 
 
 def is_upper(value: Any) -> bool:
+    """``s is upper``: has cased characters, all uppercase."""
     return str(value).isupper()
 
 
@@ -96,6 +109,7 @@ def is_sameas(value: Any, other: Any) -> bool:
 
 
 def is_in(value: Any, container: Any) -> bool:
+    """``x is in [1, 2]``: membership, like the ``in`` operator."""
     return value in container
 
 

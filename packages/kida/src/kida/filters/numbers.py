@@ -12,6 +12,7 @@ from kida.environment.exceptions import TemplateRuntimeError
 
 
 def do_abs(value: Any) -> Any:
+    """``-3|abs`` → ``3``."""
     return abs(value)
 
 
@@ -29,6 +30,7 @@ def do_int(value: Any, default: int = 0, base: int = 10) -> int:
 
 
 def do_float(value: Any, default: float = 0.0) -> float:
+    """``"2.5"|float`` → ``2.5``; anything unparsable gives ``default``."""
     try:
         return float(value)
     except (TypeError, ValueError):

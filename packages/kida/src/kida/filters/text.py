@@ -33,14 +33,17 @@ def do_string(value: Any) -> str:
 
 
 def do_upper(value: Any) -> str:
+    """``"ok"|upper`` → ``"OK"``."""
     return text_of(value).upper()
 
 
 def do_lower(value: Any) -> str:
+    """``"OK"|lower`` → ``"ok"``."""
     return text_of(value).lower()
 
 
 def do_capitalize(value: Any) -> str:
+    """First character upper, the rest lower: ``"hELLO"|capitalize`` → ``"Hello"``."""
     return text_of(value).capitalize()
 
 
@@ -53,10 +56,12 @@ def do_title(value: Any) -> str:
 
 
 def do_trim(value: Any, chars: str | None = None) -> str:
+    """Strip whitespace, or the given ``chars``: ``"--x--"|trim("-")`` → ``"x"``."""
     return text_of(value).strip(chars)
 
 
 def do_center(value: Any, width: int = 80) -> str:
+    """Pad to ``width`` on both sides, for fixed-width text such as ``<pre>``."""
     return text_of(value).center(width)
 
 
@@ -87,6 +92,7 @@ def do_truncate(
 
 
 def do_wordcount(value: Any) -> int:
+    """Number of whitespace-separated words."""
     return len(text_of(value).split())
 
 
