@@ -86,6 +86,18 @@ def _function(
     return ast.FunctionDef(name, args, body, [], None, None, [])
 
 
+def _yields(stmts: list[ast.stmt]) -> bool:
+    """Whether the function body ``stmts`` yields (not counting nested functions)."""
+    pending: list[ast.AST] = list(stmts)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _locate(tree: ast.AST, lineno: int, col: int) -> None:
     """Give every node of ``tree`` without a position the template's line and column."""
     for node in ast.walk(tree):
@@ -328,7 +340,7 @@ class CodeGenerator:
                 stmts = (prologue or []) + self.body(body)
                 if self.in_extending_root:
                     stmts.extend(self.delegate_to_parent())
-                if mode != "render" and not any(isinstance(node, ast.Yield | ast.YieldFrom) for s in stmts for node in ast.walk(s)):
+                if mode != "render" and not _yields(stmts):
                     stmts.append(ast.Return(None))
                     stmts.append(_expr_stmt(ast.Yield(_const(""))))
         self.in_extending_root = False
@@ -392,7 +404,7 @@ class CodeGenerator:
                 ]
             else:
                 stmts = prologue + self.body(body)
-            if mode != "render" and not any(isinstance(node, ast.Yield | ast.YieldFrom) for s in stmts for node in ast.walk(s)):
+            if mode != "render" and not _yields(stmts):
                 stmts.append(ast.Return(None))
                 stmts.append(_expr_stmt(ast.Yield(_const(""))))
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
@@ -883,7 +895,7 @@ class CodeGenerator:
                     positional.append(local)
             with self.output_to(None if is_async else "_a"):
                 stmts = self.body(body)
-            if is_async and not any(isinstance(x, ast.Yield) for s in stmts for x in ast.walk(s)):
+            if is_async and not _yields(stmts):
                 stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
         self.mode = saved_mode
         leading = ["_caller"] if is_async else ["_a", "_caller"]
@@ -966,7 +978,7 @@ class CodeGenerator:
                 prologue.append(_assign(local, _call(_attr(lets, "get"), _const(name))))
             with self.output_to(None if is_async else "_a"):
                 stmts = prologue + self.body(filler.body)
-            if is_async and not any(isinstance(x, ast.Yield) for s in stmts for x in ast.walk(s)):
+            if is_async and not _yields(stmts):
                 stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
         self.mode = saved_mode
         params = [] if is_async else ["_a"]

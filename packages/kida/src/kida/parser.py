@@ -202,11 +202,14 @@ class Parser:
         body = self.parse_body(clauses | {"end"})
         self.open_blocks.pop()
         self.advance()  # block_begin
-        word = self.advance().value
+        word_token = self.advance()
+        word = word_token.value
         if word.startswith("end"):
-            if word not in ("end", "end" + tag):
+            if word not in ("end", "end" + tag.replace("async ", "")):
                 raise self.error(
-                    f"{{% {word} %}} closes {{% {tag} %}}", hint=f"use {{% end %}} or {{% end{tag} %}}"
+                    f"{{% {word} %}} closes {{% {tag} %}}",
+                    word_token,
+                    hint=f"use {{% end %}} or {{% end{tag} %}}",
                 )
             self.expect_block_end()
             return body, "end"

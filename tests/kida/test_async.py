@@ -1,0 +1,219 @@
+"""The native async renderer: async for, await, taint, refusal, cancellation, timeouts."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from kida import AsyncLoopContext, Environment, LoopContext, TemplateRuntimeError
+from kida.runtime.async_support import RenderTimeoutError
+
+MakeEnv = Callable[..., Environment]
+
+
+async def numbers(n: int, delay: float = 0) -> AsyncIterator[int]:
+    for i in range(n):
+        if delay:
+            await asyncio.sleep(delay)
+        yield i
+
+
+async def collect(stream: AsyncIterator[str]) -> str:
+    return "".join([chunk async for chunk in stream])
+
+
+async def test_async_for_with_loop_attributes(env: Environment) -> None:
+    template = env.from_string(
+        "{% async for x in src %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}"
+        "{{ loop.previtem }}{{ loop.cycle('a', 'b') }}{{ loop.depth }};{% end %}"
+    )
+    assert template.is_async
+    assert await template.render_async(src=numbers(3)) == "10Truea1;21False0b1;32False1a1;"
+    assert issubclass(AsyncLoopContext, LoopContext)
+
+
+async def test_async_for_filter_and_empty(env: Environment) -> None:
+    template = env.from_string("{% async for x in src if x % 2 %}{{ x }}{{ loop.index }} {% empty %}none{% end %}")
+    assert await template.render_async(src=numbers(5)) == "11 32 "
+    assert await template.render_async(src=numbers(0)) == "none"
+
+
+@pytest.mark.parametrize("attr", ["length", "last", "revindex", "revindex0", "nextitem"])
+async def test_async_loop_attributes_that_need_the_whole_source_raise(env: Environment, attr: str) -> None:
+    template = env.from_string(f"{{% async for x in src %}}{{{{ loop.{attr} }}}}{{% end %}}")
+    with pytest.raises(TemplateRuntimeError, match=f"loop.{attr} is not available") as info:
+        await template.render_async(src=numbers(2))
+    assert info.value.hint and "list" in info.value.hint
+
+
+async def test_await_anywhere_an_expression_stands(env: Environment) -> None:
+    async def fetch(x: int) -> dict[str, int]:
+        await asyncio.sleep(0)
+        return {"v": x}
+
+    template = env.from_string("{{ await fetch(1) }}{{ (await fetch(2)).v }}{% if await fetch(3) %}y{% end %}")
+    assert await template.render_async(fetch=fetch) == "{&#39;v&#39;: 1}2y"
+
+
+async def test_await_non_awaitable_names_template_line_and_expression(env: Environment) -> None:
+    template = env.from_string("a\n{{ await user.name }}", name="profile.html")
+    with pytest.raises(TemplateRuntimeError) as info:
+        await template.render_async(user={"name": "x"})
+    error = info.value
+    assert error.name == "profile.html"
+    assert error.lineno == 2
+    assert "user.name" in str(error)
+    assert error.hint
+
+
+async def test_sync_renderers_refuse_async_templates(env: Environment) -> None:
+    template = env.from_string("{% async for x in src %}{{ x }}{% end %}", name="feed.html")
+    with pytest.raises(TemplateRuntimeError, match="render_stream_async"):
+        template.render(src=[])
+    with pytest.raises(TemplateRuntimeError, match="feed.html"):
+        template.render_stream(src=[])
+
+
+async def test_sync_templates_render_async_too(env: Environment) -> None:
+    template = env.from_string("{% for x in xs %}{{ x }}{% end %}")
+    assert not template.is_async
+    assert await collect(template.render_stream_async(xs=[1, 2])) == "12"
+
+
+async def test_async_block_in_sync_parent(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "base.html": "<ul>{% block items %}{% end %}</ul>",
+            "child.html": '{% extends "base.html" %}{% block items %}{% async for x in src %}<li>{{ x }}{% end %}{% end %}',
+        }
+    )
+    child = env.get_template("child.html")
+    assert child.is_async and not env.get_template("base.html").is_async
+    assert await child.render_async(src=numbers(2)) == "<ul><li>0<li>1</ul>"
+    with pytest.raises(TemplateRuntimeError):
+        child.render(src=[])
+    assert await collect(child.render_block_stream_async("items", src=numbers(2))) == "<li>0<li>1"
+
+
+async def test_sync_child_of_async_parent_is_async(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {"base.html": "{{ await v }}{% block b %}{% end %}", "child.html": '{% extends "base.html" %}{% block b %}!{% end %}'}
+    )
+    child = env.get_template("child.html")
+    assert child.is_async
+
+    async def value() -> str:
+        return "v"
+
+    assert await child.render_async(v=value()) == "v!"
+
+
+async def test_include_taint(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "async.html": "{% async for x in src %}{{ x }}{% end %}",
+            "sync.html": "[{{ y }}]",
+            "outer_async.html": "{% include 'async.html' %}{% include 'sync.html' %}{{ await done }}",
+            "outer_sync.html": "{% include 'async.html' %}",
+        }
+    )
+
+    async def done() -> str:
+        return "."
+
+    outer = env.get_template("outer_async.html")
+    assert await outer.render_async(src=numbers(2), y=1, done=done()) == "01[1]."
+    with pytest.raises(TemplateRuntimeError, match="async.html"):
+        env.get_template("outer_sync.html").render(src=[])
+
+
+async def test_async_def_call_and_import(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "ui.html": "{% def feed(src) %}{% async for x in src %}<{{ x }}>{% end %}{% end %}",
+            "page.html": '{% from "ui.html" import feed %}{{ feed(src) }}|{% def box() %}[{% slot %}]{% end %}'
+            "{% call box() %}{% async for y in more %}{{ y }}{% end %}{% end %}",
+        }
+    )
+    page = env.get_template("page.html")
+    assert await page.render_async(src=numbers(2), more=numbers(2)) == "<0><1>|[01]"
+
+
+async def test_aclose_closes_an_endless_source_at_once(env: Environment) -> None:
+    closed = asyncio.Event()
+
+    async def endless() -> AsyncIterator[int]:
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+                await asyncio.sleep(0)
+        finally:
+            closed.set()
+
+    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=endless())
+    assert [await anext(stream) for _ in range(3)] == ["0", "1", "2"]
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert closed.is_set()
+
+
+async def test_timeout_closes_sources_and_raises(env: Environment) -> None:
+    closed = asyncio.Event()
+
+    async def slow() -> AsyncIterator[int]:
+        try:
+            yield 1
+            await asyncio.sleep(10)
+            yield 2
+        finally:
+            closed.set()
+
+    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=slow(), timeout=0.05)
+    with pytest.raises(TimeoutError) as info:
+        await collect(stream)
+    assert isinstance(info.value, RenderTimeoutError)
+    assert isinstance(info.value, TemplateRuntimeError)
+    assert closed.is_set()
+
+
+async def test_error_in_source_propagates(env: Environment) -> None:
+    async def broken() -> AsyncIterator[int]:
+        yield 1
+        raise ConnectionError("db gone")
+
+    chunks: list[str] = []
+    with pytest.raises(ConnectionError, match="db gone"):
+        async for chunk in env.from_string("{% async for x in src %}<{{ x }}>{% end %}").render_stream_async(src=broken()):
+            chunks.append(chunk)
+    assert "".join(chunks) == "<1>"
+
+
+async def test_chunk_reaches_consumer_before_next_item_is_requested(env: Environment) -> None:
+    events: list[str] = []
+
+    async def source() -> AsyncIterator[int]:
+        for i in range(2):
+            events.append(f"produce {i}")
+            yield i
+
+    async for chunk in env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=source()):
+        events.append(f"consume {chunk}")
+    assert events == ["produce 0", "consume 0", "produce 1", "consume 1"]
+
+
+async def test_render_block_stream_async_of_sync_block(env: Environment) -> None:
+    template = env.from_string("{% block a %}A{{ x }}{% end %}")
+    assert await collect(template.render_block_stream_async("a", x=1)) == "A1"
+
+
+async def test_concurrent_renders_share_nothing(env: Environment) -> None:
+    template = env.from_string("{% async for x in src %}{{ x }}{% end %}")
+    results = await asyncio.gather(*(template.render_async(src=numbers(3, 0.001)) for _ in range(5)))
+    assert results == ["012"] * 5
+
+
+def test_any_helper_is_importable() -> None:
+    assert callable(collect)
+    _: Any = None
