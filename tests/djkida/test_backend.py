@@ -11,6 +11,7 @@ from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from djkida.backend import Kida, kida_environment
+from kida import DictLoader
 from tests.djkida import backend_settings
 
 
@@ -141,3 +142,22 @@ def test_app_dirs_are_each_apps_templates_directory() -> None:
 def test_options_override_defaults_and_autoescape() -> None:
     backend = kida(autoescape=False, globals={"url": "overridden"})
     assert backend.from_string("{{ x }} {{ url }}").render({"x": "<b>"}) == "<b> overridden"
+
+
+def test_auto_reload_follows_debug_unless_set() -> None:
+    assert kida().env.auto_reload is False  # the test settings have DEBUG = False
+    assert kida(auto_reload=True).env.auto_reload is True
+
+
+def test_custom_loader_instance_or_factory_path() -> None:
+    loader = DictLoader({"hi.html": "hi {{ name }}"})
+    assert kida(loader=loader).get_template("hi.html").render({"name": "<x>"}) == "hi &lt;x&gt;"
+    backend = Kida(
+        {
+            "NAME": "k",
+            "DIRS": [backend_settings.TEMPLATE_DIR / "backend"],
+            "APP_DIRS": False,
+            "OPTIONS": {"loader": "kida.FileSystemLoader"},  # called with the template dirs
+        }
+    )
+    assert backend.get_template("base.html").render().startswith("<!doctype html>")
