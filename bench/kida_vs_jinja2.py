@@ -210,7 +210,8 @@ def main() -> int:
         def render_jinja(t: Any = jinja_template, c: dict[str, Any] = work.context) -> str:
             return str(t.render(**c))
 
-        print(row(work.name, *measure_pair(render_kida, render_jinja, repeat, min_time), GOAL))
+        timings = measure_pair(render_kida, render_jinja, repeat, min_time)
+        print(row(work.name, *timings, GOAL), flush=True)
 
     # Compile: a fresh source each call (a unique comment) so no engine can serve a cache.
     unique = count()

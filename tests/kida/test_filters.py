@@ -228,6 +228,7 @@ def test_format_uses_str_format_and_explains_errors() -> None:
         ([1, 2], "s", "s"),
         ("1", "s", ""),
         ("2", "es", "es"),
+        (None, "y,ies", "ies"),
     ],
 )
 def test_pluralize(value: Any, suffix: str, expected: str) -> None:
@@ -401,6 +402,7 @@ def test_first_last_length() -> None:
     assert call("length", [1, 2]) == 2
     assert call("count", (x for x in range(5))) == 5
     assert call("length", UNDEFINED) == 0
+    assert call("length", None) == 0
 
 
 def test_list_reverse_take_skip_compact() -> None:
@@ -451,6 +453,7 @@ def test_dictsort() -> None:
 def test_unique_min_max_sum() -> None:
     assert call("unique", ["a", "A", "b", "a"]) == ["a", "b"]
     assert call("unique", ["a", "A"], case_sensitive=True) == ["a", "A"]
+    assert call("unique", [{"a": 1}, {"a": 1}, [2], 3, [2]]) == [{"a": 1}, [2], 3]
     assert [u.city for u in call("unique", USERS, attribute="city")] == ["Oslo", "bergen"]
     assert call("min", ["b", "A", "c"]) == "A"
     assert call("max", ["b", "A", "c"]) == "c"

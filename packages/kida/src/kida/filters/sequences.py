@@ -44,7 +44,10 @@ def do_last(value: Iterable[Any]) -> Any:
 
 
 def do_length(value: Any) -> int:
-    """Number of items; iterators without ``len`` are counted (and consumed)."""
+    """Number of items; ``None`` has none; iterators without ``len`` are counted (and
+    consumed)."""
+    if value is None:
+        return 0
     try:
         return len(value)
     except TypeError:
@@ -134,15 +137,25 @@ def do_dictsort(
 def do_unique(
     value: Iterable[Any], case_sensitive: bool = False, attribute: str | int | None = None
 ) -> list[Any]:
-    """Items in first-seen order without repeats (compared by ``attribute`` when given)."""
+    """Items in first-seen order without repeats (compared by ``attribute`` when given).
+
+    Unhashable markers (dicts, lists) are compared by equality, slower but not an error.
+    """
     key = attribute_getter(attribute, fold_case=not case_sensitive)
-    seen: set[Any] = set()
+    hashable_seen: set[Any] = set()
+    other_seen: list[Any] = []
     unique = []
     for item in value:
         marker = key(item)
-        if marker not in seen:
-            seen.add(marker)
-            unique.append(item)
+        try:
+            if marker in hashable_seen:
+                continue
+            hashable_seen.add(marker)
+        except TypeError:
+            if marker in other_seen:
+                continue
+            other_seen.append(marker)
+        unique.append(item)
     return unique
 
 

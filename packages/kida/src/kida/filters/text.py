@@ -10,16 +10,16 @@ import textwrap
 import unicodedata
 from typing import Any
 
-from markupsafe import Markup, escape, soft_str
+from markupsafe import Markup, escape
 
 from kida.environment.exceptions import TemplateRuntimeError
 
 
 def text_of(value: Any) -> str:
     """The string a filter works on: ``None`` is empty (as it renders), ``Markup`` stays Markup."""
-    if value is None:
-        return ""
-    return soft_str(value)
+    if isinstance(value, str):
+        return value
+    return "" if value is None else str(value)
 
 
 def same_kind(original: str, text: str) -> str:
@@ -153,9 +153,11 @@ def do_slug(value: Any) -> str:
 def do_pluralize(value: Any, suffix: str = "s") -> str:
     """Django-style suffix: ``""`` for one, ``"s"`` otherwise; ``"y,ies"`` gives both forms.
 
-    The value may be a count or anything with a length.
+    The value may be a count or anything with a length; ``None`` counts as none (plural).
     """
     singular, _, plural = suffix.rpartition(",") if "," in suffix else ("", "", suffix)
+    if value is None:
+        return plural
     try:
         count = int(value) if isinstance(value, str | int | float) else len(value)
     except (TypeError, ValueError) as exc:
