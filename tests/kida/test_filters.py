@@ -6,7 +6,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
-from markupsafe import Markup
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from kida.environment.exceptions import TemplateRuntimeError
 from kida.filters import DEFAULT_FILTERS, Group
@@ -163,6 +165,31 @@ def test_text_filters_keep_markup() -> None:
         assert isinstance(call(name, markup), Markup), name
     assert call("upper", markup) == Markup("<B>HI</B> THERE")
     assert not isinstance(call("upper", "<b>"), Markup)
+
+
+MARKUP_KEEPING = {
+    "upper": (),
+    "lower": (),
+    "capitalize": (),
+    "title": (),
+    "trim": (),
+    "center": (30,),
+    "indent": (2, True),
+    "wordwrap": (5,),
+    "truncate": (8,),
+    "replace": ("a", "<&>"),
+    "string": (),
+}
+
+
+@given(st.text(alphabet="ab <>&\"'\n", max_size=40))
+def test_text_filters_keep_markup_kind_and_never_inject_tags(text: str) -> None:
+    safe = escape(text)  # Markup with no raw "<" in it
+    for name, args in MARKUP_KEEPING.items():
+        from_markup = call(name, safe, *args)
+        assert isinstance(from_markup, Markup), name
+        assert "<" not in from_markup, name
+        assert not isinstance(call(name, text, *args), Markup), name
 
 
 def test_trim_chars_and_center() -> None:
