@@ -44,6 +44,8 @@ def load_talu() -> ModuleType:
             return sys.modules["talu"]
         _preload_native()
         talu = importlib.import_module("talu")
+        # A submodule imported before its package is not bound as an attribute: do it here.
+        vars(talu).setdefault("_native", sys.modules["talu._native"])
         _check_version(talu)
         _fix_restypes()
         return talu

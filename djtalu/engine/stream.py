@@ -64,14 +64,19 @@ class RequestState:
         self.changed.set()
 
     def take(self) -> str | None:
-        """The next buffered piece, returning credit to the worker every half window."""
+        """All buffered text as one piece (a slow consumer catches up in one step), or None.
+
+        Credit goes back to the worker once half a window of pieces has been consumed.
+        """
         if not self.pieces:
             return None
-        self._unacknowledged += 1
+        self._unacknowledged += len(self.pieces)
         if self._unacknowledged >= max(1, self.window // 2) and not self.done:
             self._send_credit(self, self._unacknowledged)
             self._unacknowledged = 0
-        return self.pieces.popleft()
+        text = "".join(self.pieces)
+        self.pieces.clear()
+        return text
 
     def cancel(self, reason: FinishReason) -> None:
         """Stop the generation (idempotent); the result will say ``reason``."""
