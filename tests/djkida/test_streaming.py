@@ -1,11 +1,13 @@
 """djkida.stream / stream_block / StreamingTemplateView in process, through Django's AsyncClient."""
 
+import asyncio
 import logging
 
 import pytest
-from django.test import AsyncClient
+from django.test import AsyncClient, RequestFactory
 from pytest_django.fixtures import Settings
 
+from djkida import stream
 from djkida.streaming import PRODUCTION_FALLBACK, STREAM_HEADERS
 from tests.djkida import stream_settings
 
@@ -80,3 +82,16 @@ async def test_streaming_template_view_has_csrf_processors_and_awaits() -> None:
     assert "Example Site /form/" in html
     assert '<p id="greeting">hello</p>' in html
     assert "csrftoken" in response.cookies
+
+
+async def test_timeout_bounds_the_render_and_defaults_to_the_setting(settings: Settings) -> None:
+    async def never() -> str:
+        await asyncio.sleep(2)  # long enough to tell; short enough if the bound is ignored
+        return "never"
+
+    request = RequestFactory().get("/")
+    response = await stream(request, "stream/ttfb.html", {"source": never()}, timeout=0.05)
+    assert (await body(response)).endswith(PRODUCTION_FALLBACK)
+    settings.DJKIDA_STREAM_TIMEOUT = 0.05
+    response = await stream(request, "stream/ttfb.html", {"source": never()})
+    assert (await body(response)).endswith(PRODUCTION_FALLBACK)
