@@ -5,8 +5,10 @@
   own chunk (O(n)). Compared with Jinja2 ``Environment(enable_async=True)`` + ``generate_async``
   over the same generator (goal: kida/jinja2 <= 0.80).
 - re-render: for every token, the reply block is rendered again with all the text so far, which
-  is what a client that replaces the element needs (O(n^2)). Goal: the native path uses >= 50x
-  less CPU at 2000 tokens; the growth table shows how each scales from 250 to 4000 tokens.
+  is what a client that replaces the element needs (O(n^2)); done with the sync
+  ``render_block``, the cheapest way, so the comparison flatters it. Goal: the native path
+  uses >= 50x less CPU at 2000 tokens; the growth table shows how each scales from 250 to 4000
+  tokens.
 
 CPU time is ``time.process_time`` so other processes on the machine do not count.
 
