@@ -20,7 +20,7 @@ Example::
 """
 
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
-from contextlib import aclosing, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from djkida.fragments import Fragment
@@ -49,11 +49,11 @@ async def stream_tokens(
         # chat.html: {% block reply %}{% async for t in tokens %}{{ t }}{% end %}{% endblock %}
         EventStream(stream_tokens(llm_tokens, "chat.html", "reply"))
     """
-    async with closing_source(tokens):
+    async with closing(tokens):
         compiled = Fragment(template, block).template()
         context = {**(context or {}), tokens_key: tokens}
         pieces = compiled.render_block_stream_async(block, timeout=timeout, **context)
-        async with aclosing(pieces):
+        async with closing(pieces):
             async for piece in pieces:
                 if piece:
                     yield SSEEvent(piece, event=name)
@@ -78,7 +78,7 @@ async def stream_to_fragments(
         EventStream(stream_to_fragments(llm_tokens, "chat.html", "reply"))
     """
     text = ""
-    async with closing_source(tokens):
+    async with closing(tokens):
         async for token in tokens:
             text += token
             fragment = Fragment(template, block, {**(context or {}), text_key: text})
@@ -107,23 +107,23 @@ async def stream_with_sources(
         EventStream(stream_with_sources(llm_tokens, "ask.html", sources=docs))
     """
     base = {**(context or {}), "sources": sources}
-    async with closing_source(tokens):
+    async with closing(tokens):
         sources_fragment = Fragment(template, sources_block, base)
         yield SSEEvent(await sources_fragment.render_async(), event=sources_name)
         answer = stream_to_fragments(
             tokens, template, response_block, context=base, name=name, text_key=text_key, done=done
         )
-        async with aclosing(answer):
+        async with closing(answer):
             async for event in answer:
                 yield event
 
 
 @asynccontextmanager
-async def closing_source(tokens: AsyncIterable[str]) -> AsyncIterator[None]:
-    """Close ``tokens`` (when it can be closed) however the stream ends: done, error, disconnect."""
+async def closing(source: AsyncIterable[Any]) -> AsyncIterator[None]:
+    """Close ``source`` (when it can be closed) however the stream ends: done, error, disconnect."""
     try:
         yield
     finally:
-        aclose = getattr(tokens, "aclose", None)
+        aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -125,9 +125,9 @@ async def test_an_unreachable_cache_degrades_to_computing(
 
 
 def start_worker(
-    redis_url: str, key: str, start_at: float, mode: str, lock_ttl: float
+    redis_url: str, key: str, parties: int, mode: str, lock_ttl: float
 ) -> subprocess.Popen[str]:
-    command = ["tests.djkida.transport_cache_worker", key, str(start_at), mode, str(lock_ttl)]
+    command = ["tests.djkida.transport_cache_worker", key, str(parties), mode, str(lock_ttl)]
     return subprocess.Popen(
         [sys.executable, "-m", *command],
         cwd=ROOT,
@@ -145,10 +145,11 @@ def start_worker(
 @pytest.mark.slow
 @pytest.mark.redis
 def test_two_processes_on_one_cold_key_compute_it_once(redis_url: str) -> None:
-    start_at = time.time() + 3
-    workers = [start_worker(redis_url, "report", start_at, "compute", 5.0) for _ in range(2)]
+    workers = [start_worker(redis_url, "report", 2, "compute", 5.0) for _ in range(2)]
     outputs = [worker.communicate(timeout=60)[0].strip() for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0], outputs
+    # Both found the key cold, so one of them waited for the other's computation.
+    assert [output.split(" ", 1)[0] for output in outputs] == ["cold", "cold"]
     assert outputs[0] == outputs[1]
     assert outputs[0].endswith("(call 1)")
     assert int(redis.Redis.from_url(redis_url).get("report:calls") or 0) == 1
@@ -157,7 +158,7 @@ def test_two_processes_on_one_cold_key_compute_it_once(redis_url: str) -> None:
 @pytest.mark.slow
 @pytest.mark.redis
 async def test_a_dead_lock_holder_is_replaced_after_the_lock_expires(redis_url: str) -> None:
-    holder = start_worker(redis_url, "report", 0, "hang", 1.0)
+    holder = start_worker(redis_url, "report", 1, "hang", 1.0)
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "holding"
     holder.send_signal(signal.SIGKILL)

@@ -10,13 +10,14 @@ import httpx
 import pytest
 import websockets
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import override_settings
 from httpx_sse import ServerSentEvent, connect_sse
 
-from djkida.broadcast import abroadcast, broadcast
+from djkida.broadcast import abroadcast, broadcast, layer_group
 from djkida.routing import http_urlpatterns, websocket_urlpatterns
 from djkida.sse import SSEEvent
 from tests.servers import LiveServer, live_server
@@ -105,6 +106,11 @@ async def test_sse_consumer_replays_missed_events_then_streams_live_ones() -> No
         b"event: feed\nid: 2\ndata: missed 2\n\n",
         b"event: feed\nid: 3\ndata: missed 3\n\n",
     ]
+    # A live copy of a replayed event (it raced the replay) is dropped, not sent twice.
+    duplicate = {"type": "djkida.event", "group": group, "id": 3, "event": "feed"}
+    await get_channel_layer().group_send(
+        layer_group(group), {**duplicate, "data": "missed 3", "html": "missed 3"}
+    )
     await abroadcast(group, "live\nevent")
     assert (await communicator.receive_output(2))["body"] == b"id: 4\ndata: live\ndata: event\n\n"
     await communicator.send_input({"type": "http.disconnect"})

@@ -1,9 +1,10 @@
 """A separate OS process calling DeferredCache.get_or_defer, for the single-flight tests.
 
-Usage: ``python -m tests.djkida.transport_cache_worker KEY START_AT MODE LOCK_TTL`` with
-``TRANSPORT_REDIS_URL`` set. At wall-clock ``START_AT`` it asks for ``KEY``; the factory counts
-its calls with Redis ``INCR KEY:calls``, and either returns after 0.5 s (``MODE=compute``) or
-hangs forever (``MODE=hang``, to be killed while holding the lock). Prints the value it got.
+Usage: ``python -m tests.djkida.transport_cache_worker KEY PARTIES MODE LOCK_TTL`` with
+``TRANSPORT_REDIS_URL`` set. Once ``PARTIES`` workers are ready (a Redis counter as barrier, so
+slow start-ups still overlap) it asks for ``KEY``; the factory counts its calls with Redis
+``INCR KEY:calls``, and either returns after 0.5 s (``MODE=compute``) or hangs forever
+(``MODE=hang``, to be killed while holding the lock). Prints ``cold``/``warm`` and the value.
 """
 
 import asyncio
@@ -15,7 +16,15 @@ import django
 import redis
 
 
-async def main(key: str, start_at: float, mode: str, lock_ttl: float) -> None:
+def barrier(key: str, parties: int) -> None:
+    """Return once ``parties`` workers reached this point."""
+    counter = redis.Redis.from_url(os.environ["TRANSPORT_REDIS_URL"])
+    counter.incr(f"{key}:ready")
+    while int(counter.get(f"{key}:ready") or 0) < parties:
+        time.sleep(0.005)
+
+
+async def main(key: str, mode: str, lock_ttl: float) -> None:
     from djkida.cache import DeferredCache
 
     counter = redis.Redis.from_url(os.environ["TRANSPORT_REDIS_URL"])
@@ -29,13 +38,15 @@ async def main(key: str, start_at: float, mode: str, lock_ttl: float) -> None:
         return f"value from pid {os.getpid()} (call {calls})"
 
     cache: DeferredCache[str] = DeferredCache(lock_ttl=lock_ttl)
-    await asyncio.sleep(max(0.0, start_at - time.time()))
     result = await cache.get_or_defer(key, factory)
-    value = result if isinstance(result, str) else await result
-    print(value, flush=True)
+    if isinstance(result, str):
+        print("warm", result, flush=True)
+    else:
+        print("cold", await result, flush=True)
 
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.djkida.transport_settings")
     django.setup()
-    asyncio.run(main(sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4])))
+    barrier(sys.argv[1], int(sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[3], float(sys.argv[4])))
