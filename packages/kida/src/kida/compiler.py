@@ -22,6 +22,8 @@ from kida.runtime.access import suggest
 
 Mode = str  # "render" | "stream" | "async"
 _IN_CONTEXT: Final = "<ctx>"
+_ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
+_SUFFIXES: Final = (("render", ""), ("stream", "_stream"), ("async", "_async"))
 _BINOPS: Final[dict[str, Callable[[], ast.operator]]] = {
     "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
 }  # fmt: skip
@@ -98,14 +100,52 @@ def _yields(stmts: list[ast.stmt]) -> bool:
     return False
 
 
-def _locate(tree: ast.AST, lineno: int, col: int) -> None:
-    """Give every node of ``tree`` without a position the template's line and column."""
-    for node in ast.walk(tree):
-        if "lineno" in node._attributes and getattr(node, "lineno", None) is None:
-            node.lineno = lineno  # type: ignore[attr-defined]
-            node.col_offset = max(col - 1, 0)  # type: ignore[attr-defined]
-            node.end_lineno = lineno  # type: ignore[attr-defined]
-            node.end_col_offset = max(col - 1, 0)  # type: ignore[attr-defined]
+def _locate(node: ast.AST, lineno: int, col: int) -> None:
+    """Give ``node`` the template's line and column unless it has one; children without a
+    position inherit their parent's in the final ``ast.fix_missing_locations`` pass."""
+    if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
+        node.lineno = lineno  # type: ignore[attr-defined]
+        node.col_offset = max(col - 1, 0)  # type: ignore[attr-defined]
+        node.end_lineno = lineno  # type: ignore[attr-defined]
+        node.end_col_offset = max(col - 1, 0)  # type: ignore[attr-defined]
+
+
+def _template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
+    """The blocks a template defines, nested ones included, not those of an ``embed``."""
+    for stmt in body:
+        if isinstance(stmt, n.Embed):
+            continue
+        if isinstance(stmt, n.Block):
+            yield stmt
+        for child in stmt.children():
+            if isinstance(child, n.Stmt):
+                yield from _template_blocks([child])
+            elif isinstance(child, n.SlotFill | n.Case):
+                yield from _template_blocks(child.body)
+
+
+def _fill_locations(module: ast.Module) -> None:
+    """Give every node without a position its parent's (a leaner ``ast.fix_missing_locations``)."""
+    AST, position_names = ast.AST, ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    stack: list[tuple[ast.AST, int, int]] = [(module, 1, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, line, col = pop()
+        if node._attributes[:1] == ("lineno",):
+            own = getattr(node, "lineno", None)
+            if own is None:
+                for attr, value in zip(position_names, (line, col, line, col), strict=True):
+                    setattr(node, attr, value)
+            else:
+                line, col = own, node.col_offset  # type: ignore[attr-defined]
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push((item, line, col))
+            elif isinstance(value, AST) and value._fields:
+                push((value, line, col))
 
 
 def describe(expr: n.Expr) -> str:
@@ -191,6 +231,8 @@ class CodeGenerator:
         self.seen_blocks: list[n.Block] = []
         self.block_defs: list[tuple[str, n.Block, str]] = []
         self.in_extending_root = False
+        self.modes: tuple[Mode, ...] = ("render",)
+        self._async_cache: dict[tuple[int, ...], bool] = {}
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -280,8 +322,22 @@ class CodeGenerator:
 
     # --- module ----------------------------------------------------------------------------
 
-    def module(self, tree: n.TemplateNode) -> ast.Module:
-        """The module: ``root``/``root_stream``/``root_async``, block functions, ``BLOCKS``."""
+    def contains_async(self, body: list[n.Stmt]) -> bool:
+        key = tuple(id(stmt) for stmt in body)
+        found = self._async_cache.get(key)
+        if found is None:
+            found = self._async_cache[key] = contains_async(body)
+        return found
+
+    def module(self, tree: n.TemplateNode, modes: tuple[Mode, ...] = ("render",)) -> ast.Module:
+        """A module with the renderers of ``modes``: ``root``/``root_stream``/``root_async``,
+        the block functions, ``BLOCKS`` (name → (render, stream, async), None for modes not
+        built), ``EMBEDS`` and ``parent``; ``render`` also builds ``setup``.
+
+        The streaming modes are built in a second module on first use, so compiling a template
+        for ``render()`` costs one renderer, not three.
+        """
+        self.modes = modes
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):
@@ -291,10 +347,15 @@ class CodeGenerator:
         for stmt in tree.walk():
             if isinstance(stmt, n.Extends) and stmt is not self.extends:
                 raise self.error("{% extends %} must be at the top level", stmt, hint="move it out of the enclosing block")
+        for block in _template_blocks(body):
+            self.seen_blocks.append(block)
+            self.block_defs.append(("", block, f"block_{block.name}"))
         statements: list[ast.stmt] = []
-        for mode, fname in (("render", "root"), ("stream", "root_stream"), ("async", "root_async")):
-            statements.append(self.unit(fname, mode, body, kind="root"))
-        statements.append(self.setup_function(body))
+        for mode, fname in _ROOTS:
+            if mode in modes:
+                statements.append(self.unit(fname, mode, body, kind="root"))
+        if "render" in modes:
+            statements.append(self.setup_function(body))
         statements.append(self.parent_function())
         blocks_dict: dict[str, str] = {}
         while self.block_defs:
@@ -315,12 +376,16 @@ class CodeGenerator:
         )
         statements.append(_assign("EMBEDS", ast.List(self.embeds, ast.Load())))
         module = ast.Module(statements, [])
-        ast.fix_missing_locations(module)
+        _fill_locations(module)
         return module
 
     def _block_tuple(self, fname: str) -> ast.expr:
         return ast.Tuple(
-            [_load(fname), _load(fname + "_stream"), _load(fname + "_async")], ast.Load()
+            [
+                _load(fname + suffix) if mode in self.modes else _const(None)
+                for mode, suffix in _SUFFIXES
+            ],
+            ast.Load(),
         )
 
     def unit(self, fname: str, mode: Mode, body: list[n.Stmt], kind: str, prologue: list[ast.stmt] | None = None) -> ast.stmt:
@@ -330,7 +395,7 @@ class CodeGenerator:
         self.in_extending_root = kind == "root" and self.extends is not None
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
-            if mode != "async" and contains_async(body):
+            if mode != "async" and self.contains_async(body):
                 stmts: list[ast.stmt] = [
                     ast.Raise(_call("_async_only", _const("this template"), _const(body[0].lineno if body else 1)), None)
                 ]
@@ -358,7 +423,7 @@ class CodeGenerator:
         self.frame = Frame(None, kind="root")
         with self.output_to("_a"):
             stmts = [_assign("_a", _attr(ast.List([], ast.Load()), "append"))]
-            if not contains_async(defining):
+            if not self.contains_async(defining):
                 for stmt in defining:
                     if isinstance(stmt, n.Block):
                         stmts.extend(self.region_macro(stmt))
@@ -377,7 +442,9 @@ class CodeGenerator:
 
     def block_functions(self, block: n.Block, fname: str) -> list[ast.stmt]:
         out = []
-        for mode, suffix in (("render", ""), ("stream", "_stream"), ("async", "_async")):
+        for mode, suffix in _SUFFIXES:
+            if mode not in self.modes:
+                continue
             self.mode = mode
             prologue: list[ast.stmt] = []
             self.frame = Frame(None, kind="block")
@@ -398,7 +465,7 @@ class CodeGenerator:
     def _unit_in_frame(self, fname: str, mode: Mode, body: list[n.Stmt], prologue: list[ast.stmt]) -> ast.stmt:
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
-            if mode != "async" and contains_async(body):
+            if mode != "async" and self.contains_async(body):
                 stmts: list[ast.stmt] = [
                     ast.Raise(_call("_async_only", _const("this block"), _const(body[0].lineno if body else 1)), None)
                 ]

@@ -18,14 +18,22 @@ class Node:
 
     def children(self) -> Iterator["Node"]:
         """Direct child nodes, in source order."""
-        for f in fields(self):
-            yield from _nodes_in(getattr(self, f.name))
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(
+                f.name for f in fields(self) if f.name not in ("lineno", "col")
+            )
+        for name in names:
+            yield from _nodes_in(getattr(self, name))
 
     def walk(self) -> Iterator["Node"]:
         """This node and all its descendants, depth first."""
         yield self
         for child in self.children():
             yield from child.walk()
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _nodes_in(value: Any) -> Iterator[Node]:

@@ -33,21 +33,41 @@ BlockTuple = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 
 
 class BlockFunctions:
-    """The three compiled renderers of one block."""
+    """The compiled renderers of one block; the streaming ones come from the template's
+    streaming module, built on first use."""
 
-    __slots__ = ("astream_into", "name", "render_into", "stream_into")
+    __slots__ = ("_astream", "_stream", "_template", "name", "render_into")
 
     def __init__(
         self,
         name: str,
-        render_into: Callable[[RenderContext, Appender], None],
-        stream_into: Callable[[RenderContext], Iterator[str]],
-        astream_into: Callable[[RenderContext], AsyncIterator[str]],
+        render_into: Callable[[RenderContext, Appender], None] | None,
+        stream_into: Callable[[RenderContext], Iterator[str]] | None = None,
+        astream_into: Callable[[RenderContext], AsyncIterator[str]] | None = None,
+        template: "Template | None" = None,
     ) -> None:
         self.name = name
         self.render_into = render_into
-        self.stream_into = stream_into
-        self.astream_into = astream_into
+        self._stream = stream_into
+        self._astream = astream_into
+        self._template = template
+
+    def _streaming(self, index: int) -> Callable[..., Any]:
+        assert self._template is not None
+        function: Callable[..., Any] = self._template.streaming()["BLOCKS"][self.name][index]
+        return function
+
+    def stream_into(self, ctx: RenderContext) -> Iterator[str]:
+        """The block's chunks from the sync stream renderer."""
+        if self._stream is None:
+            self._stream = self._streaming(1)
+        return self._stream(ctx)
+
+    def astream_into(self, ctx: RenderContext) -> AsyncIterator[str]:
+        """The block's chunks from the async renderer."""
+        if self._astream is None:
+            self._astream = self._streaming(2)
+        return self._astream(ctx)
 
 
 def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
@@ -65,6 +85,7 @@ class Template:
         self,
         environment: "Environment",
         namespace: dict[str, Any],
+        build_streaming: Callable[[], dict[str, Any]],
         tree: n.TemplateNode,
         *,
         name: str | None,
@@ -84,12 +105,13 @@ class Template:
         self.tree = tree
         self.exports: dict[str, dict[str, Any]] = {}
         self._root = namespace["root"]
-        self._root_stream = namespace["root_stream"]
-        self._root_async = namespace["root_async"]
         self._setup = namespace["setup"]
         self._parent = namespace["parent"]
+        self._build_streaming = build_streaming
+        self._streaming_namespace: dict[str, Any] | None = None
         self.block_functions: dict[str, BlockFunctions] = {
-            name: BlockFunctions(name, *functions) for name, functions in namespace["BLOCKS"].items()
+            name: BlockFunctions(name, functions[0], template=self)
+            for name, functions in namespace["BLOCKS"].items()
         }
         self._own_async = contains_async(tree)
         self._metadata: dict[str, BlockMetadata] | None = None
@@ -118,6 +140,20 @@ class Template:
             return False
         return self.environment.get_template(parent).is_async
 
+    def streaming(self) -> dict[str, Any]:
+        """The namespace of the stream and async renderers, compiled on first use."""
+        if self._streaming_namespace is None:
+            self._streaming_namespace = self._build_streaming()
+        return self._streaming_namespace
+
+    def _root_stream(self, ctx: RenderContext) -> Iterator[str]:
+        stream: Iterator[str] = self.streaming()["root_stream"](ctx)
+        return stream
+
+    def _root_async(self, ctx: RenderContext) -> AsyncIterator[str]:
+        stream: AsyncIterator[str] = self.streaming()["root_async"](ctx)
+        return stream
+
     # --- entry points used by other templates -----------------------------------------------
 
     def render_into(self, ctx: RenderContext, append: Appender) -> None:
@@ -130,11 +166,11 @@ class Template:
         """Stream the top level (include/extends from the sync stream renderer)."""
         if self._own_async:
             raise _async_refusal(self, "render_stream")
-        return self._root_stream(ctx)  # type: ignore[no-any-return]
+        return self._root_stream(ctx)
 
     def astream_into(self, ctx: RenderContext) -> AsyncIterator[str]:
         """Stream the top level from the async renderer."""
-        return self._root_async(ctx)  # type: ignore[no-any-return]
+        return self._root_async(ctx)
 
     # --- public renderers ------------------------------------------------------------------
 

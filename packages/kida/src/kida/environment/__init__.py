@@ -182,6 +182,7 @@ class Environment:
     ) -> Template:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`."""
         autoescape = self.autoescape_for(name)
+        code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
         try:
             tokens = tokenize(
                 source,
@@ -191,33 +192,22 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source)
-            generator = CodeGenerator(
-                filters=self.filters,
-                tests=self.tests,
-                globals_=self.globals,
-                name=name,
-                source=source,
-                autoescape=autoescape,
-            )
-            module = generator.module(tree)
-            code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
-            code = compile(module, code_name, "exec")
+            namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
         except RecursionError:
             raise TemplateSyntaxError(
-                "the template is nested too deeply", name=name, source=source,
+                "the template is nested too deeply",
+                name=name,
+                source=source,
                 hint="split it into smaller templates or defs",
             ) from None
-        except (SyntaxError, ValueError) as error:
-            raise TemplateSyntaxError(
-                f"invalid template: {error}", name=name, source=source,
-                lineno=getattr(error, "lineno", None),
-            ) from None
-        namespace = dict(COMPILED_NAMESPACE)
-        namespace.update(generator.namespace)
-        exec(code, namespace)
+
+        def build_streaming() -> dict[str, Any]:
+            return self._build(tree, name, source, autoescape, code_name, ("stream", "async"))
+
         template = Template(
             self,
             namespace,
+            build_streaming,
             tree,
             name=name,
             filename=filename,
@@ -228,6 +218,39 @@ class Environment:
         )
         register_code(code_name, template)
         return template
+
+    def _build(
+        self,
+        tree: Any,
+        name: str | None,
+        source: str,
+        autoescape: bool,
+        code_name: str,
+        modes: tuple[str, ...],
+    ) -> dict[str, Any]:
+        """Generate, compile and run the module of ``modes``; returns its namespace."""
+        generator = CodeGenerator(
+            filters=self.filters,
+            tests=self.tests,
+            globals_=self.globals,
+            name=name,
+            source=source,
+            autoescape=autoescape,
+        )
+        module = generator.module(tree, modes)
+        try:
+            code = compile(module, code_name, "exec")
+        except (SyntaxError, ValueError) as error:
+            raise TemplateSyntaxError(
+                f"invalid template: {error}",
+                name=name,
+                source=source,
+                lineno=getattr(error, "lineno", None),
+            ) from None
+        namespace = dict(COMPILED_NAMESPACE)
+        namespace.update(generator.namespace)
+        exec(code, namespace)
+        return namespace
 
     # --- fragment cache of {% cache %} ------------------------------------------------------
 
