@@ -84,18 +84,30 @@ def kida_rerender(template: Any) -> Callable[[int], Awaitable[str]]:
 Run = Callable[[int], Awaitable[str]]
 
 
+SAMPLE_SECONDS = 0.05
+
+
 def cpu_seconds(runs: dict[str, Run], count: int, repeat: int) -> dict[str, list[float]]:
-    """CPU seconds of ``repeat`` complete runs over ``count`` tokens for each of ``runs``,
-    interleaved so a busy neighbour slows all alike, in one event loop so its start-up is not
-    counted."""
+    """CPU seconds per complete run over ``count`` tokens, ``repeat`` samples for each of
+    ``runs``. Like ``timeit``, a sample repeats a short run until it lasts ``SAMPLE_SECONDS``
+    so clock noise stays small; samples are interleaved so a busy neighbour slows all alike,
+    and everything shares one event loop so its start-up is not counted."""
+
+    async def cpu_of(run: Run, number: int) -> float:
+        start = time.process_time()
+        for _ in range(number):
+            await run(count)
+        return (time.process_time() - start) / number
 
     async def timed() -> dict[str, list[float]]:
+        numbers = {
+            name: max(1, int(SAMPLE_SECONDS / max(await cpu_of(run, 1), 1e-6)))
+            for name, run in runs.items()
+        }
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(repeat):
             for name, run in runs.items():
-                start = time.process_time()
-                await run(count)
-                times[name].append(time.process_time() - start)
+                times[name].append(await cpu_of(run, numbers[name]))
         return times
 
     return asyncio.run(timed())
