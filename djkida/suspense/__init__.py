@@ -47,6 +47,8 @@ logger = logging.getLogger("djkida")
 PENDING_VARIABLE = "__defer_pending__"
 #: What an ``error_block`` sees besides ``error``: the id its root element must carry.
 TARGET_VARIABLE = "__defer_target__"
+#: Marks the response for ``djkida/suspense-htmx.js``, which swaps it as it streams.
+SUSPENSE_HEADERS = {"Djkida-Suspense": "1"}
 PRODUCTION_MESSAGES = {
     TimeoutError: "This section took too long to load.",
     Exception: "This section could not be loaded.",
@@ -115,7 +117,7 @@ async def suspense(
         raise
     body = stream_body(first, chunks, shell, backend.debug, template.name)
     response = StreamingHttpResponse(
-        body, status=status, headers={**STREAM_HEADERS, **(headers or {})}
+        body, status=status, headers={**STREAM_HEADERS, **SUSPENSE_HEADERS, **(headers or {})}
     )
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -5,9 +5,11 @@ Convention: a deferred block renders exactly the element it replaces, carrying t
 renders that element with its skeleton; later it replaces it whole (outerHTML), so both
 transports end with the same DOM and no id ever appears twice.
 
-- htmx requests: the element itself with ``hx-swap-oob="true"`` added to its root tag; htmx
-  swaps it over the element with that id (and drops the attribute, or reports
-  ``htmx:oobErrorNoTarget`` on the console when there is none).
+- htmx requests: the element itself with ``hx-swap-oob="true"`` added to its root tag. htmx on
+  its own waits for the whole response and resolves out-of-band targets before swapping the
+  shell in, so pages load ``djkida/suspense-htmx.js`` after htmx: it swaps the shell as soon as
+  it arrives, then each element over the one with its id (dropping the attribute, or saying
+  ``console.error`` when there is none).
 - Full page loads: ``<template id="djkida-suspense-{id}">`` holding the element, then a tiny
   inline script that moves it over ``#{id}`` and removes both itself and the template (or says
   ``console.error`` when the page has no such element).

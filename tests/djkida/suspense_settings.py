@@ -24,6 +24,7 @@ TEMPLATES = [
     *TEMPLATES,  # noqa: F405
 ]
 
-# A strict script policy: the swap scripts only run because they carry the request's nonce.
+# A strict script policy: an inline script without the request's nonce is a console error.
+# Report-only, because an enforced policy also stops Playwright's own evaluation in the page.
 MIDDLEWARE = [*MIDDLEWARE, "django.middleware.csp.ContentSecurityPolicyMiddleware"]  # noqa: F405
-SECURE_CSP = {"script-src": [CSP.SELF, CSP.NONCE]}
+SECURE_CSP_REPORT_ONLY = {"script-src": [CSP.SELF, CSP.NONCE]}

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("failing/", suspense_views.failing),
     path("cached/", suspense_views.cached),
     path("endless/", suspense_views.endless),
+    path("missing/", suspense_views.missing),
     path("misconfigured/", suspense_views.misconfigured),
     # The servers run with DEBUG off; ``insecure`` serves static files anyway (tests only).
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),

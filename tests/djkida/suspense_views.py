@@ -44,8 +44,18 @@ async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def start(request: HttpRequest) -> HttpResponse:
-    """A page with nothing deferred whose link loads the dashboard with htmx."""
-    return render(request, "suspense/start.html")
+    """A page with nothing deferred whose links load suspense pages with htmx.
+
+    Its query string is passed on to the dashboard (``?stats=0.5&feed=1.5``).
+    """
+    dashboard_url = f"/dashboard/?{request.GET.urlencode()}"
+    return render(request, "suspense/start.html", {"dashboard_url": dashboard_url})
+
+
+async def missing(request: HttpRequest) -> StreamingHttpResponse:
+    """A page whose shell leaves out the element its deferred block replaces."""
+    context = {"show": False, "stats": after(0.05, STATS)}
+    return await djkida.suspense(request, "suspense/missing.html", context)
 
 
 async def failing(request: HttpRequest) -> StreamingHttpResponse:

@@ -1,0 +1,92 @@
+// djkida suspense for htmx 2: show a streamed suspense response as it arrives.
+//
+// htmx swaps a response only once it is complete, and resolves out-of-band elements against the
+// page *before* swapping the main content, so the sections of a suspense response would be
+// looked up in the old page and then overwritten by the shell's skeletons. For responses marked
+// with the Djkida-Suspense header this script swaps instead: the shell (hx-select and the
+// innerHTML/outerHTML swap style are honoured) as soon as it arrives, then each out-of-band
+// element over the element with its id the moment it is complete. Load it after htmx.
+(function () {
+  "use strict";
+  var HEADER = "Djkida-Suspense";
+
+  function attribute(elt, name) {
+    var owner = elt.closest("[" + name + "],[data-" + name + "]");
+    return owner && (owner.getAttribute(name) || owner.getAttribute("data-" + name));
+  }
+
+  function isSuspense(xhr) {
+    return xhr.readyState >= 2 && xhr.getResponseHeader(HEADER) === "1";
+  }
+
+  function Stream(detail) {
+    this.target = detail.target;
+    this.select = attribute(detail.elt, "hx-select");
+    var swap = attribute(detail.elt, "hx-swap") || htmx.config.defaultSwapStyle;
+    this.outer = swap.split(" ")[0] === "outerHTML";
+    this.shell = null; // nodes the shell put in the page, while it may still grow
+    this.filled = 0; // out-of-band elements already swapped in
+  }
+
+  // Bring the page up to date with the response text received so far.
+  Stream.prototype.update = function (text, complete) {
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    var sections = Array.prototype.slice.call(doc.querySelectorAll("[hx-swap-oob]"));
+    sections.forEach(function (section) { section.remove(); });
+    if (this.filled === 0) this.showShell(doc);
+    var last = sections[sections.length - 1];
+    var tail = last && "</" + last.tagName.toLowerCase() + ">";
+    var lastComplete = complete || (last && text.trimEnd().endsWith(tail));
+    var ready = lastComplete ? sections.length : sections.length - 1;
+    for (; this.filled < ready; this.filled++) this.fill(sections[this.filled]);
+  };
+
+  Stream.prototype.showShell = function (doc) {
+    var picked = this.select ? doc.querySelectorAll(this.select) : doc.body.childNodes;
+    var nodes = Array.prototype.map.call(picked, function (node) {
+      return document.importNode(node, true);
+    });
+    if (nodes.length === 0) nodes = [document.createTextNode("")]; // keeps our place
+    if (this.shell) {
+      this.shell[0].before.apply(this.shell[0], nodes);
+      this.shell.forEach(function (node) { node.remove(); });
+    } else if (this.outer) {
+      this.target.replaceWith.apply(this.target, nodes);
+    } else {
+      this.target.replaceChildren.apply(this.target, nodes);
+    }
+    this.shell = nodes;
+    if (doc.title) document.title = doc.title;
+    nodes.forEach(function (node) { if (node.nodeType === 1) htmx.process(node); });
+  };
+
+  Stream.prototype.fill = function (section) {
+    section.removeAttribute("hx-swap-oob");
+    var old = document.getElementById(section.id);
+    if (!old) {
+      console.error('djkida suspense: no element with id "' + section.id + '" to replace');
+      return;
+    }
+    var fresh = document.importNode(section, true);
+    old.replaceWith(fresh);
+    htmx.process(fresh);
+  };
+
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var detail = event.detail;
+    var xhr = detail.xhr;
+    var stream = new Stream(detail);
+    xhr.addEventListener("progress", function () {
+      if (isSuspense(xhr)) stream.update(xhr.responseText, false);
+    });
+    // htmx fires beforeSwap on the original target, which the shell may have replaced already
+    // (so the event would not bubble to the document): listen on the target itself.
+    detail.target.addEventListener("htmx:beforeSwap", function finish(swap) {
+      if (swap.detail.xhr !== xhr) return;
+      detail.target.removeEventListener("htmx:beforeSwap", finish);
+      if (!isSuspense(xhr)) return;
+      stream.update(xhr.responseText, true);
+      swap.detail.shouldSwap = false;
+    });
+  });
+})();

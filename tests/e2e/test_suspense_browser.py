@@ -1,0 +1,116 @@
+"""Suspense in Chromium: skeletons first, then each section, the same DOM by page load or htmx."""
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from tests.e2e.conftest import save_screenshot
+from tests.servers import LiveServer, live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SETTINGS = "tests.djkida.suspense_settings"
+APP = "tests.djkida.suspense_asgi:application"
+DELAYS = "stats=0.6&feed=1.8"
+
+# Every id on the page once, no suspense leftovers, and the main element's markup.
+PAGE_STATE = """() => {
+    const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+    return {
+        duplicates: ids.filter((id, i) => ids.indexOf(id) !== i),
+        leftovers: document.querySelectorAll('template, [hx-swap-oob], script:not([src])').length,
+        main: document.querySelector('#main').outerHTML,
+    };
+}"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with live_server(settings=SETTINGS, app=APP) as running:
+        httpx.get(running.url + "/cached/", timeout=30)  # warm up: imports, template compiling
+        yield running
+
+
+def errors_of(page: Page) -> list[str]:
+    """Console errors of ``page`` from now on (CSP refusals included)."""
+    errors: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep)
+    return errors
+
+
+def watch_sections(page: Page, name: str) -> dict[str, object]:
+    """Wait through skeleton → stats → feed, with a screenshot and timing of each stage."""
+    began = time.monotonic()
+    page.locator("#stats .skeleton").wait_for(state="visible", timeout=5000)
+    skeleton_at = time.monotonic() - began
+    assert page.locator("#feed .skeleton").is_visible()
+    save_screenshot(page, f"{name}-1-skeleton")
+    page.locator("#stats .total").wait_for(state="visible", timeout=5000)
+    stats_at = time.monotonic() - began
+    feed_still_loading = page.locator("#feed .skeleton").is_visible()
+    save_screenshot(page, f"{name}-2-stats")
+    page.locator("#feed li").first.wait_for(state="visible", timeout=5000)
+    feed_at = time.monotonic() - began
+    save_screenshot(page, f"{name}-3-feed")
+    return {
+        "skeleton_at": skeleton_at,
+        "stats_at": stats_at,
+        "feed_at": feed_at,
+        "feed_still_loading": feed_still_loading,
+    }
+
+
+def final_state(page: Page) -> dict[str, object]:
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(100)  # let the response's end reach the page
+    state: dict[str, object] = page.evaluate(PAGE_STATE)
+    return state
+
+
+def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
+    page: Page, server: LiveServer
+) -> None:
+    errors = errors_of(page)
+    page.goto(f"{server.url}/dashboard/?{DELAYS}", wait_until="commit")
+    loaded = watch_sections(page, "suspense-page-load")
+    by_page_load = final_state(page)
+
+    page.goto(f"{server.url}/start/?{DELAYS}")
+    page.click("#to-dashboard")
+    navigated = watch_sections(page, "suspense-htmx")
+    by_htmx = final_state(page)
+
+    for timing in (loaded, navigated):
+        assert timing["skeleton_at"] < timing["stats_at"]  # type: ignore[operator]
+        assert timing["feed_still_loading"]
+        assert 0.4 < timing["stats_at"] < 1.5 < timing["feed_at"] < 3.5  # type: ignore[operator]
+    assert by_page_load == by_htmx
+    assert by_page_load["duplicates"] == []
+    assert by_page_load["leftovers"] == 0
+    assert "42 orders" in str(by_page_load["main"])
+    assert "first &lt;post&gt;" in str(by_page_load["main"])
+    assert "skeleton" not in str(by_page_load["main"])
+    assert errors == []  # the inline swap scripts passed the nonce-only script policy
+
+
+def test_a_missing_target_is_reported_on_the_console(page: Page, server: LiveServer) -> None:
+    expected = 'djkida suspense: no element with id "stats" to replace'
+    errors = errors_of(page)
+    page.goto(f"{server.url}/missing/")
+    final_state(page)
+    assert errors == [expected]
+
+    page.goto(f"{server.url}/start/")
+    page.click("#to-missing")
+    page.locator("#intro").wait_for(state="visible", timeout=5000)
+    final_state(page)
+    assert errors == [expected, expected]
+    assert page.evaluate(PAGE_STATE)["leftovers"] == 0
