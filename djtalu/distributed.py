@@ -32,7 +32,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from djtalu.engine import (
     GenerationError,
@@ -340,7 +341,12 @@ class RedisGenerationStream:
                 return
             block_ms = max(1, min(block_ms, int(remaining * 1000)))
         key = self._pool.keys.reply(self.request_id)
-        response = await self._pool.redis.xread({key: self._last_id}, count=256, block=block_ms)
+        try:
+            response = await self._pool.redis.xread({key: self._last_id}, count=256, block=block_ms)
+        except RedisTimeoutError:  # a slow read is not a failed generation: read again
+            return
+        except RedisError as exc:
+            raise GenerationError(f"lost the connection to Redis: {exc}") from exc
         for entry_id, fields in stream_entries(response):
             self._last_id = entry_id
             self._apply(fields)
@@ -585,4 +591,4 @@ def _error(kind: str, message: str) -> str:
 
 def _params_from_json(params: dict[str, Any]) -> dict[str, Any]:
     """JSON turns the ``stop`` tuple into a list; give the frozen dataclass its tuple back."""
-    return {**params, "stop": tuple(params["stop"]) if params.get("stop") else params.get("stop")}
+    return {**params, "stop": tuple(params.get("stop") or ())}

@@ -54,10 +54,14 @@ def run_manage(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
-@pytest.fixture
-def site_env(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="session")
+def site_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment of a site in other processes: its own SQLite file, migrated, with the tiny
-    model installed as session "tiny" by ``manage.py talu_models install tiny``."""
+    model installed as session "tiny" by ``manage.py talu_models install tiny``.
+
+    Built once: those processes only read it.
+    """
+    tmp_path = tmp_path_factory.mktemp("site")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SETTINGS,

@@ -1,0 +1,180 @@
+"""Distributed mode: ``manage.py talu_worker`` in other processes, real Redis, the public API."""
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+import djtalu
+from djtalu import pools
+from djtalu.engine import GenerationParams, Generator
+from djtalu.models import ModelSession
+from tests.servers import ROOT
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
+
+REQUESTS = "djtalu:tiny:requests"
+StartWorker = Callable[..., subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def distributed(site_env: dict[str, str], redis_url: str, settings: Any) -> dict[str, str]:
+    """This process as a distributed site; the environment its workers run in."""
+    settings.TALU_DISTRIBUTED = True
+    settings.TALU_REDIS_URL = redis_url
+    settings.TALU_HEARTBEAT_SECONDS = 0.2
+    return {**site_env, "TALU_REDIS_URL": redis_url, "TALU_CLAIM_IDLE_MS": "300"}
+
+
+@pytest.fixture
+async def remote(distributed: dict[str, str]) -> Any:
+    """Session "tiny" here, pointing at the model the workers' site installed."""
+    session = await ModelSession.objects.acreate(
+        name="tiny",
+        model_path=str(Path(distributed["TALU_MODELS_DIR"]) / "tiny"),
+        max_tokens=16,
+        temperature=0.0,
+        seed=1,
+    )
+    yield session
+    await pools.shutdown_all()
+
+
+@pytest.fixture
+def start_worker(distributed: dict[str, str], redis_url: str) -> Iterator[StartWorker]:
+    """Start ``manage.py talu_worker tiny`` processes; each is ready (heartbeating) on return.
+
+    It blocks: while a request is in flight, call it with ``asyncio.to_thread``.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+    client = redis.Redis.from_url(redis_url)
+
+    def start() -> subprocess.Popen[bytes]:
+        before = set(client.keys("djtalu:tiny:worker:*"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django", "talu_worker", "tiny"],
+            cwd=ROOT,
+            env=distributed,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        deadline = time.monotonic() + 60
+        while set(client.keys("djtalu:tiny:worker:*")) <= before:
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "talu_worker did not start"
+            time.sleep(0.05)
+        return process
+
+    yield start
+    for process in started:
+        process.terminate()
+    for process in started:
+        process.wait(timeout=15)
+    client.close()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_worker_streams_what_the_model_generates(
+    remote: ModelSession, start_worker: StartWorker
+) -> None:
+    start_worker()
+
+    pieces = [piece async for piece in await djtalu.stream_async("tiny", "hello")]
+    result = await djtalu.generate_async("tiny", "hello")
+
+    expected = Generator(Path(remote.model_path)).generate(
+        [{"role": "user", "content": "hello"}],
+        GenerationParams(max_tokens=16, temperature=0.0, seed=1),
+    )
+    assert "".join(pieces) == result.text == "".join(expected)
+    assert result.completion_tokens == 16
+    assert result.finish_reason == "length"
+    assert result.prompt_tokens > 0
+    stats = pools.stats_for("tiny")
+    assert stats is not None
+    assert stats.workers_alive == 1
+    assert stats.state == "running"
+
+
+async def test_cancel_stops_the_remote_generation(
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
+) -> None:
+    start_worker()
+    stream = await djtalu.stream_async("tiny", "hello", max_tokens=8000)
+    first = [await anext(stream.__aiter__()) for _ in range(3)]
+    await stream.cancel()
+    client = redis.Redis.from_url(redis_url)
+
+    # The worker acknowledges the request as soon as it stops, long before 8000 tokens.
+    started = time.monotonic()
+    await wait_for(lambda: client.xlen(REQUESTS) == 0, timeout=3)
+    stopped_after = time.monotonic() - started
+    follow_up = await djtalu.generate_async("tiny", "hello", max_tokens=3)
+
+    assert len(first) == 3
+    assert stream.cancelled
+    assert stopped_after < 2
+    assert follow_up.completion_tokens == 3
+    client.close()
+
+
+async def test_request_of_a_vanished_worker_is_taken_over(
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
+) -> None:
+    """A worker took the request and died before starting it: another worker serves it."""
+    stream = await djtalu.stream_async("tiny", "hello")
+    collecting = asyncio.create_task(stream.collect())
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    await wait_for(lambda: client.xlen(REQUESTS) == 1)
+    client.xreadgroup("workers", "dead-worker", {REQUESTS: ">"}, count=1)
+
+    await asyncio.to_thread(start_worker)
+    result = await asyncio.wait_for(collecting, timeout=20)
+
+    assert result.completion_tokens == 16
+    await wait_for(lambda: client.xlen(REQUESTS) == 0)  # acknowledged and removed
+    client.close()
+
+
+async def test_a_worker_killed_mid_reply_fails_the_request_cleanly(
+    remote: ModelSession, start_worker: StartWorker
+) -> None:
+    victim = start_worker()
+    stream = await djtalu.stream_async("tiny", "hello", max_tokens=8000)
+    pieces = stream.__aiter__()
+    await anext(pieces)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+
+    # The new worker takes the dead one's request over after TALU_CLAIM_IDLE_MS.
+    await asyncio.to_thread(start_worker)
+    with pytest.raises(djtalu.WorkerCrashedError, match="a worker died"):
+        await asyncio.wait_for(stream.collect(), timeout=20)
+    follow_up = await djtalu.generate_async("tiny", "hello", max_tokens=3)
+    assert follow_up.completion_tokens == 3
+
+
+async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> None:
+    settings.TALU_QUEUE_SIZE = 1
+    waiting = await djtalu.stream_async("tiny", "hello")
+    queued = asyncio.create_task(waiting.collect())
+    await asyncio.sleep(0.2)
+
+    with pytest.raises(djtalu.QueueFullError):
+        await djtalu.generate_async("tiny", "hello")
+    queued.cancel()
+    await waiting.cancel()
