@@ -34,13 +34,17 @@ async def test_async_for_with_loop_attributes(env: Environment) -> None:
 
 
 async def test_async_for_filter_and_empty(env: Environment) -> None:
-    template = env.from_string("{% async for x in src if x % 2 %}{{ x }}{{ loop.index }} {% empty %}none{% end %}")
+    template = env.from_string(
+        "{% async for x in src if x % 2 %}{{ x }}{{ loop.index }} {% empty %}none{% end %}"
+    )
     assert await template.render_async(src=numbers(5)) == "11 32 "
     assert await template.render_async(src=numbers(0)) == "none"
 
 
 @pytest.mark.parametrize("attr", ["length", "last", "revindex", "revindex0", "nextitem"])
-async def test_async_loop_attributes_that_need_the_whole_source_raise(env: Environment, attr: str) -> None:
+async def test_async_loop_attributes_that_need_the_whole_source_raise(
+    env: Environment, attr: str
+) -> None:
     template = env.from_string(f"{{% async for x in src %}}{{{{ loop.{attr} }}}}{{% end %}}")
     with pytest.raises(TemplateRuntimeError, match=f"loop.{attr} is not available") as info:
         await template.render_async(src=numbers(2))
@@ -52,7 +56,9 @@ async def test_await_anywhere_an_expression_stands(env: Environment) -> None:
         await asyncio.sleep(0)
         return {"v": x}
 
-    template = env.from_string("{{ await fetch(1) }}{{ (await fetch(2)).v }}{% if await fetch(3) %}y{% end %}")
+    template = env.from_string(
+        "{{ await fetch(1) }}{{ (await fetch(2)).v }}{% if await fetch(3) %}y{% end %}"
+    )
     assert await template.render_async(fetch=fetch) == "{&#39;v&#39;: 1}2y"
 
 
@@ -98,7 +104,10 @@ async def test_async_block_in_sync_parent(loader_env: MakeEnv) -> None:
 
 async def test_sync_child_of_async_parent_is_async(loader_env: MakeEnv) -> None:
     env = loader_env(
-        {"base.html": "{{ await v }}{% block b %}{% end %}", "child.html": '{% extends "base.html" %}{% block b %}!{% end %}'}
+        {
+            "base.html": "{{ await v }}{% block b %}{% end %}",
+            "child.html": '{% extends "base.html" %}{% block b %}!{% end %}',
+        }
     )
     child = env.get_template("child.html")
     assert child.is_async
@@ -153,7 +162,9 @@ async def test_aclose_closes_an_endless_source_at_once(env: Environment) -> None
         finally:
             closed.set()
 
-    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=endless())
+    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(
+        src=endless()
+    )
     assert [await anext(stream) for _ in range(3)] == ["0", "1", "2"]
     await stream.aclose()  # type: ignore[attr-defined]
     assert closed.is_set()
@@ -170,7 +181,9 @@ async def test_timeout_closes_sources_and_raises(env: Environment) -> None:
         finally:
             closed.set()
 
-    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=slow(), timeout=0.05)
+    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(
+        src=slow(), timeout=0.05
+    )
     with pytest.raises(TimeoutError) as info:
         await collect(stream)
     assert isinstance(info.value, RenderTimeoutError)
@@ -185,7 +198,9 @@ async def test_error_in_source_propagates(env: Environment) -> None:
 
     chunks: list[str] = []
     with pytest.raises(ConnectionError, match="db gone"):
-        async for chunk in env.from_string("{% async for x in src %}<{{ x }}>{% end %}").render_stream_async(src=broken()):
+        async for chunk in env.from_string(
+            "{% async for x in src %}<{{ x }}>{% end %}"
+        ).render_stream_async(src=broken()):
             chunks.append(chunk)
     assert "".join(chunks) == "<1>"
 
@@ -198,7 +213,9 @@ async def test_chunk_reaches_consumer_before_next_item_is_requested(env: Environ
             events.append(f"produce {i}")
             yield i
 
-    async for chunk in env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(src=source()):
+    async for chunk in env.from_string(
+        "{% async for x in src %}{{ x }}{% end %}"
+    ).render_stream_async(src=source()):
         events.append(f"consume {chunk}")
     assert events == ["produce 0", "consume 0", "produce 1", "consume 1"]
 
@@ -210,7 +227,9 @@ async def test_render_block_stream_async_of_sync_block(env: Environment) -> None
 
 async def test_concurrent_renders_share_nothing(env: Environment) -> None:
     template = env.from_string("{% async for x in src %}{{ x }}{% end %}")
-    results = await asyncio.gather(*(template.render_async(src=numbers(3, 0.001)) for _ in range(5)))
+    results = await asyncio.gather(
+        *(template.render_async(src=numbers(3, 0.001)) for _ in range(5))
+    )
     assert results == ["012"] * 5
 
 

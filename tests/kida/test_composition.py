@@ -28,7 +28,9 @@ def test_three_level_inheritance(loader_env: MakeEnv) -> None:
 
 
 def test_dynamic_extends(loader_env: MakeEnv) -> None:
-    env = loader_env({**LAYOUTS, "a.html": "A{% block x %}{% end %}", "b.html": "B{% block x %}{% end %}"})
+    env = loader_env(
+        {**LAYOUTS, "a.html": "A{% block x %}{% end %}", "b.html": "B{% block x %}{% end %}"}
+    )
     child = env.from_string("{% extends layout %}{% block x %}!{% end %}")
     assert render_all(child, layout="a.html") == "A!"
     assert render_all(child, layout="b.html") == "B!"
@@ -53,7 +55,10 @@ def test_include_variants(loader_env: MakeEnv) -> None:
             "other.html": "{% include '../dir/b.html' %}",
         }
     )
-    assert render_all(env.from_string("{% for x in xs %}{% include 'item.html' %}{% end %}"), xs="ab") == "[a1][b2]"
+    assert (
+        render_all(env.from_string("{% for x in xs %}{% include 'item.html' %}{% end %}"), xs="ab")
+        == "[a1][b2]"
+    )
     assert render_all(env.get_template("dir/a.html")) == "B"
     assert render_all(env.from_string("{% include ['nope.html', 'dir/b.html'] %}")) == "B"
     assert render_all(env.from_string("{% include 'nope.html' ignore missing %}x")) == "x"
@@ -69,15 +74,25 @@ def test_alias_paths(loader_env: MakeEnv) -> None:
 
 
 def test_embed(loader_env: MakeEnv) -> None:
-    env = loader_env({"card.html": "<div>{% block head %}H{% end %}|{% block body %}B{% end %}</div>"})
+    env = loader_env(
+        {"card.html": "<div>{% block head %}H{% end %}|{% block body %}B{% end %}</div>"}
+    )
     template = env.from_string('{% embed "card.html" %}{% block body %}{{ msg }}{% end %}{% end %}')
     assert render_all(template, msg="hi") == "<div>H|hi</div>"
 
 
 def test_import_and_from_import(loader_env: MakeEnv) -> None:
-    env = loader_env({"ui.html": "{% def btn(label) %}<b>{{ label }}</b>{% end %}{% let version = 2 %}"})
-    assert render_all(env.from_string('{% import "ui.html" as ui %}{{ ui.btn("x") }}{{ ui.version }}')) == "<b>x</b>2"
-    assert render_all(env.from_string('{% from "ui.html" import btn as b %}{{ b("y") }}')) == "<b>y</b>"
+    env = loader_env(
+        {"ui.html": "{% def btn(label) %}<b>{{ label }}</b>{% end %}{% let version = 2 %}"}
+    )
+    assert (
+        render_all(env.from_string('{% import "ui.html" as ui %}{{ ui.btn("x") }}{{ ui.version }}'))
+        == "<b>x</b>2"
+    )
+    assert (
+        render_all(env.from_string('{% from "ui.html" import btn as b %}{{ b("y") }}'))
+        == "<b>y</b>"
+    )
 
 
 def test_def_parameters(env: Environment) -> None:
@@ -89,11 +104,16 @@ def test_def_parameters(env: Environment) -> None:
 
 
 def test_def_output_is_not_escaped_twice(env: Environment) -> None:
-    assert render_all(env.from_string("{% def f(x) %}<i>{{ x }}</i>{% end %}{{ f('<') }}")) == "<i>&lt;</i>"
+    assert (
+        render_all(env.from_string("{% def f(x) %}<i>{{ x }}</i>{% end %}{{ f('<') }}"))
+        == "<i>&lt;</i>"
+    )
 
 
 def test_recursive_def(env: Environment) -> None:
-    source = "{% def count(n) %}{{ n }}{% if n > 0 %}{{ count(n - 1) }}{% end %}{% end %}{{ count(3) }}"
+    source = (
+        "{% def count(n) %}{{ n }}{% if n > 0 %}{{ count(n - 1) }}{% end %}{% end %}{{ count(3) }}"
+    )
     assert render_all(env.from_string(source)) == "3210"
 
 
@@ -129,7 +149,9 @@ def test_yield_forwards_a_slot(env: Environment) -> None:
 
 
 def test_region_is_block_and_callable(env: Environment) -> None:
-    template = env.from_string("{% region card(title='x') %}<h2>{{ title }}</h2>{% end %}{{ card(title='a') }}")
+    template = env.from_string(
+        "{% region card(title='x') %}<h2>{{ title }}</h2>{% end %}{{ card(title='a') }}"
+    )
     assert render_all(template) == "<h2>a</h2>"
     assert template.render_block("card", title="b") == "<h2>b</h2>"
     assert template.render_block("card") == "<h2>x</h2>"
@@ -142,7 +164,9 @@ def test_fragment_renders_only_on_request(env: Environment) -> None:
 
 
 def test_block_condition_and_locals(env: Environment) -> None:
-    template = env.from_string("{% for i in [1, 2] %}{% block b if i > 1 %}{{ i }}{% end %}{% end %}")
+    template = env.from_string(
+        "{% for i in [1, 2] %}{% block b if i > 1 %}{{ i }}{% end %}{% end %}"
+    )
     assert render_all(template) == "2"
 
 

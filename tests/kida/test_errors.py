@@ -61,7 +61,11 @@ def test_undefined_error_column_points_at_the_lookup() -> None:
 def test_error_inside_included_template_names_it() -> None:
     from kida import DictLoader
 
-    env = Environment(loader=DictLoader({"inner.html": "x\n{{ nope }}", "outer.html": "{% include 'inner.html' %}"}))
+    env = Environment(
+        loader=DictLoader(
+            {"inner.html": "x\n{{ nope }}", "outer.html": "{% include 'inner.html' %}"}
+        )
+    )
     with pytest.raises(UndefinedError) as info:
         env.get_template("outer.html").render()
     assert (info.value.name, info.value.lineno) == ("inner.html", 2)

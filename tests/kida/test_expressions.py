@@ -93,8 +93,13 @@ def test_mixing_filter_styles_is_a_syntax_error(env: Environment) -> None:
 
 
 def test_tests(render: Render) -> None:
-    assert render("{{ x is defined }} {{ y is undefined }} {{ x is not none }}", x=1) == "True True True"
-    assert render("{{ 4 is divisibleby(2) }} {{ 3 is odd }} {{ 'a' is string }}") == "True True True"
+    assert (
+        render("{{ x is defined }} {{ y is undefined }} {{ x is not none }}", x=1)
+        == "True True True"
+    )
+    assert (
+        render("{{ 4 is divisibleby(2) }} {{ 3 is odd }} {{ 'a' is string }}") == "True True True"
+    )
     assert render("{{ u.name is defined }}", u={}) == "False"
 
 

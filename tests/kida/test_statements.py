@@ -26,9 +26,17 @@ def test_for_loop_attributes(render: Render) -> None:
 
 
 def test_for_tuple_targets_filter_and_empty(render: Render) -> None:
-    assert render("{% for k, v in d.items() %}{{ k }}={{ v }} {% end %}", d={"a": 1, "b": 2}) == "a=1 b=2 "
+    assert (
+        render("{% for k, v in d.items() %}{{ k }}={{ v }} {% end %}", d={"a": 1, "b": 2})
+        == "a=1 b=2 "
+    )
     assert render("{% for x in xs if x % 2 %}{{ x }}{% end %}", xs=[1, 2, 3]) == "13"
-    assert render("{% for x in xs if x % 2 %}{{ loop.index }}/{{ loop.length }} {% end %}", xs=[1, 2, 3]) == "1/2 2/2 "
+    assert (
+        render(
+            "{% for x in xs if x % 2 %}{{ loop.index }}/{{ loop.length }} {% end %}", xs=[1, 2, 3]
+        )
+        == "1/2 2/2 "
+    )
     assert render("{% for x in xs %}{{ x }}{% empty %}none{% end %}", xs=[]) == "none"
     assert render("{% for x in xs %}{{ x }}{% else %}none{% endfor %}", xs=[]) == "none"
 
@@ -65,7 +73,10 @@ def test_match(render: Render) -> None:
 def test_set_is_block_scoped_and_let_is_template_wide(render: Render) -> None:
     assert render("{% set x = 1 %}{% for i in [1] %}{% set x = 2 %}{{ x }}{% end %}{{ x }}") == "21"
     assert render("{% let x = 1 %}{% for i in [1] %}{% let x = 2 %}{% end %}{{ x }}") == "2"
-    assert render("{% for i in [1, 2] %}{% export total = (total ?? 0) + i %}{% end %}{{ total }}") == "3"
+    assert (
+        render("{% for i in [1, 2] %}{% export total = (total ?? 0) + i %}{% end %}{{ total }}")
+        == "3"
+    )
     assert render("{% if true %}{% promote p = 5 %}{% end %}{{ p }}") == "5"
 
 
@@ -79,8 +90,13 @@ def test_assignment_forms(render: Render) -> None:
 
 def test_with(render: Render) -> None:
     assert render("{% with a = 1, b = 2 %}{{ a + b }}{% end %}") == "3"
-    assert render("{% with user as u %}{{ u.name }}{% empty %}nobody{% end %}", user={"name": "A"}) == "A"
-    assert render("{% with user as u %}{{ u.name }}{% empty %}nobody{% end %}", user=None) == "nobody"
+    assert (
+        render("{% with user as u %}{{ u.name }}{% empty %}nobody{% end %}", user={"name": "A"})
+        == "A"
+    )
+    assert (
+        render("{% with user as u %}{{ u.name }}{% empty %}nobody{% end %}", user=None) == "nobody"
+    )
 
 
 def test_capture_filter_spaceless(render: Render) -> None:
@@ -104,7 +120,9 @@ def test_cache(env: Environment) -> None:
 
 def test_try_fallback(render: Render) -> None:
     assert render("{% try %}a{{ 1 // 0 }}{% fallback %}safe{% end %}") == "safe"
-    assert render("{% try %}{{ boom() }}{% fallback err %}{{ err }}{% end %}", boom=_boom) == "kaboom"
+    assert (
+        render("{% try %}{{ boom() }}{% fallback err %}{{ err }}{% end %}", boom=_boom) == "kaboom"
+    )
     assert render("{% try %}ok{% fallback %}no{% end %}") == "ok"
 
 
@@ -113,8 +131,12 @@ def _boom() -> None:
 
 
 def test_push_stack_provide_consume(render: Render) -> None:
-    assert render("{% push 'js' %}<a>{% end %}{% push 'js' %}<b>{% end %}{% stack 'js' %}") == "<a><b>"
-    source = "{% provide theme = 'dark' %}{{ consume('theme') }}{% end %}|{{ consume('theme', 'none') }}"
+    assert (
+        render("{% push 'js' %}<a>{% end %}{% push 'js' %}<b>{% end %}{% stack 'js' %}") == "<a><b>"
+    )
+    source = (
+        "{% provide theme = 'dark' %}{{ consume('theme') }}{% end %}|{{ consume('theme', 'none') }}"
+    )
     assert render(source) == "dark|none"
 
 

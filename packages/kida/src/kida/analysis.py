@@ -4,6 +4,7 @@ Async detection (``async for``/``await``), which names a block reads (``depends_
 context paths), whether a body uses ``loop``, and the metadata objects of the public API.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -53,7 +54,16 @@ def contains_async(nodes: list[n.Stmt] | n.Node) -> bool:
 
 
 #: Statements that hand rendering to other code, which may be async at run time.
-_DELEGATING = (n.Block, n.Include, n.Embed, n.CallBlock, n.SlotOut, n.Extends, n.Import, n.FromImport)
+_DELEGATING = (
+    n.Block,
+    n.Include,
+    n.Embed,
+    n.CallBlock,
+    n.SlotOut,
+    n.Extends,
+    n.Import,
+    n.FromImport,
+)
 
 
 def needs_async_body(body: list[n.Stmt]) -> bool:
@@ -67,7 +77,7 @@ def needs_async_body(body: list[n.Stmt]) -> bool:
     return False
 
 
-def uses_name(nodes: list[n.Stmt] | list[n.Node], name: str) -> bool:
+def uses_name(nodes: Sequence[n.Node], name: str) -> bool:
     """Whether ``name`` is read anywhere inside (includes count: they share ``loop``)."""
     for root in nodes:
         for node in root.walk():
@@ -135,7 +145,9 @@ class _DependencyCollector:
             self.expr(stmt.subject, bound)
             for case in stmt.cases:
                 captures = {
-                    node.name for node in case.pattern.walk() if isinstance(node, n.Name) and node.name != "_"
+                    node.name
+                    for node in case.pattern.walk()
+                    if isinstance(node, n.Name) and node.name != "_"
                 }
                 if case.guard is not None:
                     self.expr(case.guard, bound | captures)
@@ -149,13 +161,14 @@ class _DependencyCollector:
             return bound
         if isinstance(stmt, n.Include | n.Embed | n.Cache):
             self.impure = self.impure or isinstance(stmt, n.Cache)
+        inner = bound
         for child in stmt.children():
             if isinstance(child, n.Expr):
-                self.expr(child, bound)
+                self.expr(child, inner)
             elif isinstance(child, n.Stmt):
-                self.stmt(child, bound)
+                inner = self.stmt(child, inner)
             elif isinstance(child, n.SlotFill | n.Case):
-                self.body(child.body, bound)
+                self.body(child.body, inner)
         return bound
 
     def expr(self, expr: n.Expr, bound: frozenset[str]) -> None:
@@ -198,7 +211,9 @@ def dotted_path(expr: n.Expr) -> str | None:
     return None
 
 
-def dependencies(body: list[n.Stmt], bound: frozenset[str] = frozenset()) -> tuple[frozenset[str], bool]:
+def dependencies(
+    body: list[n.Stmt], bound: frozenset[str] = frozenset()
+) -> tuple[frozenset[str], bool]:
     """(dotted paths read from the context, whether the body is pure)."""
     collector = _DependencyCollector()
     collector.body(body, bound)
@@ -224,4 +239,6 @@ def block_metadata(block: n.Block, globals_: frozenset[str]) -> BlockMetadata:
         depends_on |= cond_deps
         pure = pure and cond_pure
     scope: CacheScope = "none" if not pure else ("site" if not depends_on else "page")
-    return BlockMetadata(block.name, depends_on, pure, scope, contains_async(block.body), block.kind)
+    return BlockMetadata(
+        block.name, depends_on, pure, scope, contains_async(block.body), block.kind
+    )

@@ -132,12 +132,11 @@ def _fill_locations(module: ast.Module) -> None:
     while stack:
         node, line, col = pop()
         if node._attributes[:1] == ("lineno",):
-            own = getattr(node, "lineno", None)
-            if own is None:
-                for attr, value in zip(position_names, (line, col, line, col), strict=True):
-                    setattr(node, attr, value)
+            if getattr(node, "lineno", None) is None:
+                for attr, number in zip(position_names, (line, col, line, col), strict=True):
+                    setattr(node, attr, number)
             else:
-                line, col = own, node.col_offset  # type: ignore[attr-defined]
+                line, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
         for field in node._fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -238,8 +237,12 @@ class CodeGenerator:
 
     def error(self, message: str, node: n.Node, hint: str | None = None) -> TemplateSyntaxError:
         return TemplateSyntaxError(
-            message, name=self.name, lineno=node.lineno or None, col=node.col or None,
-            source=self.source, hint=hint,
+            message,
+            name=self.name,
+            lineno=node.lineno or None,
+            col=node.col or None,
+            source=self.source,
+            hint=hint,
         )
 
     def temp(self, prefix: str = "t") -> str:
@@ -291,8 +294,10 @@ class CodeGenerator:
             chunk = self.temp("c")
             return [
                 ast.AsyncFor(
-                    _store(chunk), _call(_attr(target, "astream_into"), ctx),
-                    [self.emit(_load(chunk))], [],
+                    _store(chunk),
+                    _call(_attr(target, "astream_into"), ctx),
+                    [self.emit(_load(chunk))],
+                    [],
                 )
             ]
         if self.sink is None:
@@ -342,11 +347,19 @@ class CodeGenerator:
         for stmt in body:
             if isinstance(stmt, n.Extends):
                 if self.extends is not None:
-                    raise self.error("a template can extend only one parent", stmt, hint="remove the second {% extends %}")
+                    raise self.error(
+                        "a template can extend only one parent",
+                        stmt,
+                        hint="remove the second {% extends %}",
+                    )
                 self.extends = stmt
-        for stmt in tree.walk():
-            if isinstance(stmt, n.Extends) and stmt is not self.extends:
-                raise self.error("{% extends %} must be at the top level", stmt, hint="move it out of the enclosing block")
+        for node in tree.walk():
+            if isinstance(node, n.Extends) and node is not self.extends:
+                raise self.error(
+                    "{% extends %} must be at the top level",
+                    node,
+                    hint="move it out of the enclosing block",
+                )
         for block in _template_blocks(body):
             self.seen_blocks.append(block)
             self.block_defs.append(("", block, f"block_{block.name}"))
@@ -363,7 +376,9 @@ class CodeGenerator:
             statements.extend(self.block_functions(block, fname))
             if prefix == "":
                 if block.name in blocks_dict:
-                    raise self.error(f"block {block.name!r} is defined twice", block, hint="rename one of them")
+                    raise self.error(
+                        f"block {block.name!r} is defined twice", block, hint="rename one of them"
+                    )
                 blocks_dict[block.name] = fname
         statements.append(
             _assign(
@@ -388,7 +403,14 @@ class CodeGenerator:
             ast.Load(),
         )
 
-    def unit(self, fname: str, mode: Mode, body: list[n.Stmt], kind: str, prologue: list[ast.stmt] | None = None) -> ast.stmt:
+    def unit(
+        self,
+        fname: str,
+        mode: Mode,
+        body: list[n.Stmt],
+        kind: str,
+        prologue: list[ast.stmt] | None = None,
+    ) -> ast.stmt:
         """One renderer function of ``body`` in ``mode``."""
         self.mode = mode
         self.frame = Frame(None, kind=kind)
@@ -397,7 +419,14 @@ class CodeGenerator:
         with self.output_to(sink):
             if mode != "async" and self.contains_async(body):
                 stmts: list[ast.stmt] = [
-                    ast.Raise(_call("_async_only", _const("this template"), _const(body[0].lineno if body else 1)), None)
+                    ast.Raise(
+                        _call(
+                            "_async_only",
+                            _const("this template"),
+                            _const(body[0].lineno if body else 1),
+                        ),
+                        None,
+                    )
                 ]
                 if mode == "stream":
                     stmts.append(_expr_stmt(ast.Yield(_const(""))))
@@ -414,7 +443,7 @@ class CodeGenerator:
 
     def setup_function(self, body: list[n.Stmt]) -> ast.stmt:
         """``setup(ctx)``: the definitions of the top level, run before rendering a block alone."""
-        defining = [
+        defining: list[n.Stmt] = [
             stmt for stmt in body
             if isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign)
             or (isinstance(stmt, n.Block) and stmt.kind == "region")
@@ -422,7 +451,7 @@ class CodeGenerator:
         self.mode = "render"
         self.frame = Frame(None, kind="root")
         with self.output_to("_a"):
-            stmts = [_assign("_a", _attr(ast.List([], ast.Load()), "append"))]
+            stmts: list[ast.stmt] = [_assign("_a", _attr(ast.List([], ast.Load()), "append"))]
             if not self.contains_async(defining):
                 for stmt in defining:
                     if isinstance(stmt, n.Block):
@@ -452,7 +481,9 @@ class CodeGenerator:
             for param in block.params:
                 local = self.local(param.name)
                 default = self.expr(param.default) if param.default is not None else _load("_UNDEF")
-                prologue.append(_assign(local, _call(_attr("_ctx", "get"), _const(param.name), default)))
+                prologue.append(
+                    _assign(local, _call(_attr("_ctx", "get"), _const(param.name), default))
+                )
                 params_frame.names[param.name] = local
             saved_root = self.in_extending_root
             self.in_extending_root = False
@@ -462,12 +493,21 @@ class CodeGenerator:
             out.append(func)
         return out
 
-    def _unit_in_frame(self, fname: str, mode: Mode, body: list[n.Stmt], prologue: list[ast.stmt]) -> ast.stmt:
+    def _unit_in_frame(
+        self, fname: str, mode: Mode, body: list[n.Stmt], prologue: list[ast.stmt]
+    ) -> ast.stmt:
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
             if mode != "async" and self.contains_async(body):
                 stmts: list[ast.stmt] = [
-                    ast.Raise(_call("_async_only", _const("this block"), _const(body[0].lineno if body else 1)), None)
+                    ast.Raise(
+                        _call(
+                            "_async_only",
+                            _const("this block"),
+                            _const(body[0].lineno if body else 1),
+                        ),
+                        None,
+                    )
                 ]
             else:
                 stmts = prologue + self.body(body)
@@ -494,7 +534,11 @@ class CodeGenerator:
         return out
 
     def stmt(self, stmt: n.Stmt) -> list[ast.stmt]:
-        if self.in_extending_root and self.frame.kind == "root" and isinstance(stmt, n.Data | n.Output):
+        if (
+            self.in_extending_root
+            and self.frame.kind == "root"
+            and isinstance(stmt, n.Data | n.Output)
+        ):
             return []
         method: Callable[[Any], list[ast.stmt]] = getattr(self, "visit_" + type(stmt).__name__)
         result = method(stmt)
@@ -566,7 +610,7 @@ class CodeGenerator:
         if node.is_async:
             return self.async_for(node)
         iterable = self.expr(node.iter)
-        uses_loop = uses_name([*node.body, *([node.cond] if node.cond else [])], "loop")  # type: ignore[list-item]
+        uses_loop = uses_name([*node.body, *([node.cond] if node.cond else [])], "loop")
         parent_loop = self.frame.resolve("loop")
         out: list[ast.stmt] = []
         iterated = self.temp("it") if node.empty else None
@@ -590,13 +634,21 @@ class CodeGenerator:
                     [ast.comprehension(_clone_store(target), iterable, [cond], 0)],
                 )
             out.append(
-                _assign(loop_local, _call("_Loop", iterable, _load(parent_loop) if parent_loop else _const(None)))
+                _assign(
+                    loop_local,
+                    _call("_Loop", iterable, _load(parent_loop) if parent_loop else _const(None)),
+                )
             )
             loop_target = ast.Tuple(
                 [ast.Attribute(_load(loop_local), "index0", ast.Store()), target], ast.Store()
             )
             out.append(
-                ast.For(loop_target, _call("enumerate", _attr(loop_local, "sequence")), body or [ast.Pass()], [])
+                ast.For(
+                    loop_target,
+                    _call("enumerate", _attr(loop_local, "sequence")),
+                    body or [ast.Pass()],
+                    [],
+                )
             )
         else:
             out.append(ast.For(target, iterable, body or [ast.Pass()], []))
@@ -608,7 +660,11 @@ class CodeGenerator:
 
     def async_for(self, node: n.For) -> list[ast.stmt]:
         if not self.is_async:
-            return [ast.Raise(_call("_async_only", _const("{% async for %}"), _const(node.lineno)), None)]
+            return [
+                ast.Raise(
+                    _call("_async_only", _const("{% async for %}"), _const(node.lineno)), None
+                )
+            ]
         source = self.temp("src")
         iterated = self.temp("it")
         uses_loop = uses_name(node.body, "loop")
@@ -625,12 +681,26 @@ class CodeGenerator:
         if cond is not None:
             skip: list[ast.stmt] = [ast.Continue()]
             if loop_local is not None:
-                skip.insert(0, ast.AugAssign(ast.Attribute(_load(loop_local), "index0", ast.Store()), ast.Sub(), _const(1)))
+                skip.insert(
+                    0,
+                    ast.AugAssign(
+                        ast.Attribute(_load(loop_local), "index0", ast.Store()),
+                        ast.Sub(),
+                        _const(1),
+                    ),
+                )
             body.insert(0, ast.If(ast.UnaryOp(ast.Not(), cond), skip, []))
         iterator: ast.expr = _load(source)
         setup: list[ast.stmt] = []
         if loop_local is not None:
-            setup.append(_assign(loop_local, _call("_ALoop", _load(source), _load(parent_loop) if parent_loop else _const(None))))
+            setup.append(
+                _assign(
+                    loop_local,
+                    _call(
+                        "_ALoop", _load(source), _load(parent_loop) if parent_loop else _const(None)
+                    ),
+                )
+            )
             iterator = _load(loop_local)
         with self.scope():
             empty = self.body(node.empty)
@@ -683,7 +753,9 @@ class CodeGenerator:
             return ast.BoolOp(ast.Or(), [ast.NamedExpr(_store(local), subject), _const(True)])
         if isinstance(pattern, n.TupleLit):
             tests: list[ast.expr] = [
-                _call("isinstance", subject, ast.Tuple([_load("list"), _load("tuple")], ast.Load())),
+                _call(
+                    "isinstance", subject, ast.Tuple([_load("list"), _load("tuple")], ast.Load())
+                ),
                 ast.Compare(_call("len", subject), [ast.Eq()], [_const(len(pattern.items))]),
             ]
             for index, item in enumerate(pattern.items):
@@ -695,7 +767,9 @@ class CodeGenerator:
             for key, value in pattern.pairs:
                 key_expr = self.expr(key)
                 tests.append(ast.Compare(key_expr, [ast.In()], [subject]))
-                tests.append(self.pattern(value, ast.Subscript(subject, self.expr(key), ast.Load()), frame))
+                tests.append(
+                    self.pattern(value, ast.Subscript(subject, self.expr(key), ast.Load()), frame)
+                )
             return ast.BoolOp(ast.And(), tests)
         return ast.Compare(subject, [ast.Eq()], [self.expr(pattern)])
 
@@ -708,7 +782,9 @@ class CodeGenerator:
         if node.coalesce:
             if not isinstance(node.target, n.NameTarget):
                 raise self.error("??= assigns one name", node, hint="write {% set x ??= value %}")
-            current = self.expr(n.Name(node.target.name, lineno=node.lineno, col=node.col), soft=True)
+            current = self.expr(
+                n.Name(node.target.name, lineno=node.lineno, col=node.col), soft=True
+            )
             temp = self.temp()
             value = ast.IfExp(
                 _call("_is_missing", ast.NamedExpr(_store(temp), current)), value, _load(temp)
@@ -716,12 +792,21 @@ class CodeGenerator:
         if to_context:
             if isinstance(node.target, n.NameTarget):
                 self.frame.names[node.target.name] = _IN_CONTEXT
-                return [ast.Assign([ast.Subscript(_load("_ctx"), _const(node.target.name), ast.Store())], value)]
+                return [
+                    ast.Assign(
+                        [ast.Subscript(_load("_ctx"), _const(node.target.name), ast.Store())], value
+                    )
+                ]
             temp = self.temp()
             out: list[ast.stmt] = [ast.Assign([self._tuple_store(node.target, temp)], value)]
             for name in names:
                 self.frame.names[name] = _IN_CONTEXT
-                out.append(ast.Assign([ast.Subscript(_load("_ctx"), _const(name), ast.Store())], _load(f"{temp}_{name}")))
+                out.append(
+                    ast.Assign(
+                        [ast.Subscript(_load("_ctx"), _const(name), ast.Store())],
+                        _load(f"{temp}_{name}"),
+                    )
+                )
             return out
         return [ast.Assign([self.assign_target(node.target, self.frame)], value)]
 
@@ -759,7 +844,11 @@ class CodeGenerator:
         with self.output_to(append), self.scope():
             stmts = self.body(body)
         return (
-            [_assign(buffer, ast.List([], ast.Load())), _assign(append, _attr(buffer, "append")), *stmts],
+            [
+                _assign(buffer, ast.List([], ast.Load())),
+                _assign(append, _attr(buffer, "append")),
+                *stmts,
+            ],
             _call(_attr(_const(""), "join"), _load(buffer)),
         )
 
@@ -788,10 +877,23 @@ class CodeGenerator:
         ttl = self.expr(node.ttl) if node.ttl is not None else _const(None)
         return [
             _assign(key, self.expr(node.key)),
-            _assign(hit, _call(_attr(_attr("_ctx", "environment"), "fragment_cache_get"), _load(key))),
+            _assign(
+                hit, _call(_attr(_attr("_ctx", "environment"), "fragment_cache_get"), _load(key))
+            ),
             ast.If(
                 _is(_load(hit), _const(None)),
-                [*stmts, _assign(hit, text), _expr_stmt(_call(_attr(_attr("_ctx", "environment"), "fragment_cache_set"), _load(key), _load(hit), ttl))],
+                [
+                    *stmts,
+                    _assign(hit, text),
+                    _expr_stmt(
+                        _call(
+                            _attr(_attr("_ctx", "environment"), "fragment_cache_set"),
+                            _load(key),
+                            _load(hit),
+                            ttl,
+                        )
+                    ),
+                ],
                 [],
             ),
             self.emit(_load(hit)),
@@ -827,10 +929,21 @@ class CodeGenerator:
         provided = self.temp("prov")
         keys = [_const(key) for key, _ in node.pairs]
         pushes = [
-            _expr_stmt(_call(_attr(_call(_attr(provided, "setdefault"), key, ast.List([], ast.Load())), "append"), self.expr(value)))
+            _expr_stmt(
+                _call(
+                    _attr(
+                        _call(_attr(provided, "setdefault"), key, ast.List([], ast.Load())),
+                        "append",
+                    ),
+                    self.expr(value),
+                )
+            )
             for key, (_, value) in zip(keys, node.pairs, strict=True)
         ]
-        pops = [_expr_stmt(_call(_attr(ast.Subscript(_load(provided), key, ast.Load()), "pop"))) for key in keys]
+        pops: list[ast.stmt] = [
+            _expr_stmt(_call(_attr(ast.Subscript(_load(provided), key, ast.Load()), "pop")))
+            for key in keys
+        ]
         with self.scope():
             body = self.body(node.body) or [ast.Pass()]
         return [
@@ -840,9 +953,13 @@ class CodeGenerator:
         ]
 
     def visit_Trans(self, node: n.Trans) -> list[ast.stmt]:
-        variables = ast.Dict([_const(k) for k in node.variables], [self.expr(v) for v in node.variables.values()])
+        variables = ast.Dict(
+            [_const(k) for k in node.variables], [self.expr(v) for v in node.variables.values()]
+        )
         count = self.expr(node.count) if node.count is not None else _const(None)
-        value = _call("_trans", _load("_ctx"), _const(node.singular), _const(node.plural), count, variables)
+        value = _call(
+            "_trans", _load("_ctx"), _const(node.singular), _const(node.plural), count, variables
+        )
         return [self.emit(value)]
 
     def visit_Flush(self, node: n.Flush) -> list[ast.stmt]:
@@ -864,7 +981,12 @@ class CodeGenerator:
             return self.region_macro(node)
         if node.kind == "fragment" or self.in_extending_root:
             return []
-        block = _call(_attr(ast.Subscript(_attr("_ctx", "blocks"), _const(node.name), ast.Load()), "__getitem__"), _const(0))
+        block = _call(
+            _attr(
+                ast.Subscript(_attr("_ctx", "blocks"), _const(node.name), ast.Load()), "__getitem__"
+            ),
+            _const(0),
+        )
         stmts = self.pump(block, self.ctx_with_locals())
         if node.cond is not None:
             return [ast.If(self.expr(node.cond), stmts, [])]
@@ -872,7 +994,9 @@ class CodeGenerator:
 
     def region_macro(self, node: n.Block) -> list[ast.stmt]:
         """A region is also callable: bind it like a def."""
-        return self.visit_Def(n.Def(node.name, node.params, node.body, lineno=node.lineno, col=node.col))
+        return self.visit_Def(
+            n.Def(node.name, node.params, node.body, lineno=node.lineno, col=node.col)
+        )
 
     def visit_Extends(self, node: n.Extends) -> list[ast.stmt]:
         return []
@@ -892,13 +1016,26 @@ class CodeGenerator:
     def visit_Include(self, node: n.Include) -> list[ast.stmt]:
         template, sub = self.temp("inc"), self.temp("_ctx")
         body = [
-            _assign(sub, _call(_attr("_ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
+            _assign(
+                sub,
+                _call(
+                    _attr("_ctx", "derive"),
+                    _load(template),
+                    self.include_bindings(node.bindings, node.only),
+                    only=_const(node.only),
+                ),
+            ),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
             *self.pump(_load(template), _load(sub)),
         ]
-        load = _call("_include", _load("_ctx"), self.expr(node.template), _const(node.ignore_missing))
+        load = _call(
+            "_include", _load("_ctx"), self.expr(node.template), _const(node.ignore_missing)
+        )
         if node.ignore_missing:
-            return [_assign(template, load), ast.If(_is(_load(template), _const(None), negate=True), body, [])]
+            return [
+                _assign(template, load),
+                ast.If(_is(_load(template), _const(None), negate=True), body, []),
+            ]
         return [_assign(template, load), *body]
 
     def visit_Embed(self, node: n.Embed) -> list[ast.stmt]:
@@ -912,12 +1049,30 @@ class CodeGenerator:
                 fname = f"embed{index}_{block.name}"
                 self.block_defs.append((f"embed{index}", block, fname))
                 names.append((block.name, fname))
-            self.embeds.append(ast.Dict([_const(k) for k, _ in names], [self._block_tuple(f) for _, f in names]))
+            self.embeds.append(
+                ast.Dict([_const(k) for k, _ in names], [self._block_tuple(f) for _, f in names])
+            )
         template, sub = self.temp("inc"), self.temp("_ctx")
         return [
-            _assign(template, _call("_include", _load("_ctx"), self.expr(node.template), _const(False))),
-            _assign(sub, _call(_attr("_ctx", "derive"), _load(template), self.include_bindings(node.bindings, node.only), only=_const(node.only))),
-            _expr_stmt(_call("_register_embed", _load(sub), ast.Subscript(_load("EMBEDS"), _const(index), ast.Load()))),
+            _assign(
+                template, _call("_include", _load("_ctx"), self.expr(node.template), _const(False))
+            ),
+            _assign(
+                sub,
+                _call(
+                    _attr("_ctx", "derive"),
+                    _load(template),
+                    self.include_bindings(node.bindings, node.only),
+                    only=_const(node.only),
+                ),
+            ),
+            _expr_stmt(
+                _call(
+                    "_register_embed",
+                    _load(sub),
+                    ast.Subscript(_load("EMBEDS"), _const(index), ast.Load()),
+                )
+            ),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
             *self.pump(_load(template), _load(sub)),
         ]
@@ -926,7 +1081,10 @@ class CodeGenerator:
         namespace = self.temp("ns")
         if self.is_async:
             stmts: list[ast.stmt] = [
-                _assign(namespace, ast.Await(_call("_import_async", _load("_ctx"), self.expr(node.template))))
+                _assign(
+                    namespace,
+                    ast.Await(_call("_import_async", _load("_ctx"), self.expr(node.template))),
+                )
             ]
         else:
             stmts = [_assign(namespace, _call("_import", _load("_ctx"), self.expr(node.template)))]
@@ -942,7 +1100,9 @@ class CodeGenerator:
             stmts.extend(self.bind(alias, _call("_ga", namespace, _const(name))))
         return stmts
 
-    def function_body(self, body: list[n.Stmt], params: list[n.Param], is_async: bool) -> tuple[ast.arguments, list[ast.stmt]]:
+    def function_body(
+        self, body: list[n.Stmt], params: list[n.Param], is_async: bool
+    ) -> tuple[ast.arguments, list[ast.stmt]]:
         """Arguments and body of a def or slot filler, compiled in a function frame."""
         saved_mode = self.mode
         if not is_async and self.mode == "async":
@@ -970,7 +1130,9 @@ class CodeGenerator:
 
     def visit_Def(self, node: n.Def) -> list[ast.stmt]:
         is_async = self.is_async and needs_async_body(node.body)
-        defaults = [self.expr(p.default) for p in node.params if p.default is not None and p.kind == ""]
+        defaults = [
+            self.expr(p.default) for p in node.params if p.default is not None and p.kind == ""
+        ]
         fname = self.temp("def")
         binding_frame = self.frame
         # Bind first so the body can call itself recursively.
@@ -984,15 +1146,19 @@ class CodeGenerator:
         args, stmts = self.function_body(node.body, node.params, is_async)
         args.defaults = defaults
         function = _function(fname, args, stmts, is_async=is_async)
-        macro = _call("_Macro", _const(node.name), _load(fname), _const(is_async), _const(self.autoescape))
+        macro = _call(
+            "_Macro", _const(node.name), _load(fname), _const(is_async), _const(self.autoescape)
+        )
         return [function, ast.Assign([target], macro)]
 
     def visit_CallBlock(self, node: n.CallBlock) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         slots: dict[str, tuple[str, bool]] = {}
-        fillers = [n.SlotFill("default", [], node.body, lineno=node.lineno, col=node.col)] if any(
-            not (isinstance(s, n.Data) and not s.text.strip()) for s in node.body
-        ) else []
+        fillers = (
+            [n.SlotFill("default", [], node.body, lineno=node.lineno, col=node.col)]
+            if any(not (isinstance(s, n.Data) and not s.text.strip()) for s in node.body)
+            else []
+        )
         for filler in fillers + node.slots:
             is_async = self.is_async and needs_async_body(filler.body)
             fname = self.temp("slot")
@@ -1015,10 +1181,15 @@ class CodeGenerator:
             )
         )
         call = node.call
-        args, kwargs = self.arguments(call.arguments)
-        args_tuple = ast.Tuple(args, ast.Load())
+        call_args, kwargs = self.arguments(call.arguments)
+        args_tuple = ast.Tuple(call_args, ast.Load())
         kwargs_dict = ast.Dict([k.arg and _const(k.arg) for k in kwargs], [k.value for k in kwargs])  # type: ignore[misc]
-        value = _call(_attr(_call("_as_macro", self.expr(call.func)), "invoke"), _load(caller), args_tuple, kwargs_dict)
+        value = _call(
+            _attr(_call("_as_macro", self.expr(call.func)), "invoke"),
+            _load(caller),
+            args_tuple,
+            kwargs_dict,
+        )
         result = self.temp()
         out.append(_assign(result, value))
         if self.is_async:
@@ -1033,7 +1204,9 @@ class CodeGenerator:
             out.append(self.emit(self.to_text(_load(result))))
         return out
 
-    def _slot_function(self, filler: n.SlotFill, lets: str, is_async: bool) -> tuple[ast.arguments, list[ast.stmt]]:
+    def _slot_function(
+        self, filler: n.SlotFill, lets: str, is_async: bool
+    ) -> tuple[ast.arguments, list[ast.stmt]]:
         saved_mode = self.mode
         if not is_async and self.mode == "async":
             self.mode = "render"
@@ -1051,6 +1224,13 @@ class CodeGenerator:
         params = [] if is_async else ["_a"]
         return _args(params, None, lets), stmts
 
+    def visit_SlotFill(self, node: n.SlotFill) -> list[ast.stmt]:
+        raise self.error(
+            f"the filler of slot {node.name!r} is not directly inside a {{% call %}}",
+            node,
+            hint="put {% slot name %}...{% end %} at the top of the call body",
+        )
+
     def visit_SlotOut(self, node: n.SlotOut) -> list[ast.stmt]:
         if not self.frame.in_function():
             return []
@@ -1059,17 +1239,30 @@ class CodeGenerator:
         if self.is_async:
             chunk = self.temp("c")
             body: list[ast.stmt] = [
-                ast.AsyncFor(_store(chunk), _call(_attr("_caller", "stream"), _const(node.name), lets), [self.emit(_load(chunk))], [])
+                ast.AsyncFor(
+                    _store(chunk),
+                    _call(_attr("_caller", "stream"), _const(node.name), lets),
+                    [self.emit(_load(chunk))],
+                    [],
+                )
             ]
         elif self.sink is None:
             buffer = self.temp("buf")
             body = [
                 _assign(buffer, ast.List([], ast.Load())),
-                _expr_stmt(_call(_attr("_caller", "render"), _const(node.name), _attr(buffer, "append"), lets)),
+                _expr_stmt(
+                    _call(
+                        _attr("_caller", "render"), _const(node.name), _attr(buffer, "append"), lets
+                    )
+                ),
                 self.emit(_call(_attr(_const(""), "join"), _load(buffer))),
             ]
         else:
-            body = [_expr_stmt(_call(_attr("_caller", "render"), _const(node.name), _load(self.sink), lets))]
+            body = [
+                _expr_stmt(
+                    _call(_attr("_caller", "render"), _const(node.name), _load(self.sink), lets)
+                )
+            ]
         return [ast.If(present, body, [])]
 
     # --- expressions -----------------------------------------------------------------------
@@ -1102,12 +1295,16 @@ class CodeGenerator:
         return ast.Tuple([self.expr(item) for item in node.items], ast.Load())
 
     def expr_DictLit(self, node: n.DictLit, soft: bool) -> ast.expr:
-        return ast.Dict([self.expr(k) for k, _ in node.pairs], [self.expr(v) for _, v in node.pairs])
+        return ast.Dict(
+            [self.expr(k) for k, _ in node.pairs], [self.expr(v) for _, v in node.pairs]
+        )
 
     def none_safe(self, obj: ast.expr, access: Callable[[ast.expr], ast.expr]) -> ast.expr:
         temp = self.temp()
         return ast.IfExp(
-            _call("_is_missing", ast.NamedExpr(_store(temp), obj)), _const(None), access(_load(temp))
+            _call("_is_missing", ast.NamedExpr(_store(temp), obj)),
+            _const(None),
+            access(_load(temp)),
         )
 
     def expr_Getattr(self, node: n.Getattr, soft: bool) -> ast.expr:
@@ -1161,7 +1358,11 @@ class CodeGenerator:
             if func.name == "has_slot" and self.frame.in_function():
                 return _call("_has_slot", _load("_caller"), *args)
             if func.name == "caller" and self.frame.in_function():
-                return ast.Call(_call("_caller_or_empty", _load("_caller"), _const(self.autoescape)), args, kwargs)
+                return ast.Call(
+                    _call("_caller_or_empty", _load("_caller"), _const(self.autoescape)),
+                    args,
+                    kwargs,
+                )
             if func.name in self.globals:
                 args = self.passed(self.globals[func.name]) + args
         return ast.Call(self.expr(func), args, kwargs)
@@ -1202,7 +1403,9 @@ class CodeGenerator:
             _load(temp),
         )
 
-    def lookup_function(self, registry: dict[str, Callable[..., Any]], name: str, kind: str, node: n.Node) -> Callable[..., Any]:
+    def lookup_function(
+        self, registry: dict[str, Callable[..., Any]], name: str, kind: str, node: n.Node
+    ) -> Callable[..., Any]:
         func = registry.get(name)
         if func is None:
             hint = suggest(name, registry) or f"register it with env.add_{kind}({name!r}, function)"
@@ -1212,7 +1415,11 @@ class CodeGenerator:
     def expr_Filter(self, node: n.Filter, soft: bool) -> ast.expr:
         name = node.name
         value = self.expr(node.value, soft=soft or name in ("default", "d"))
-        if name == "safe" and name not in self.filters or (name == "safe" and self._is_builtin("safe")):
+        if (
+            (name == "safe"
+            and name not in self.filters)
+            or (name == "safe" and self._is_builtin("safe"))
+        ):
             result: ast.expr = _call("_Markup", _call("_ts", value))
             return self.skip_none(node, value, lambda v: _call("_Markup", _call("_ts", v)))
         if name in ("escape", "e") and self._is_builtin(name):
@@ -1231,7 +1438,9 @@ class CodeGenerator:
 
         return self.filters.get(name) is DEFAULT_FILTERS.get(name)
 
-    def skip_none(self, node: n.Filter, value: ast.expr, apply: Callable[[ast.expr], ast.expr]) -> ast.expr:
+    def skip_none(
+        self, node: n.Filter, value: ast.expr, apply: Callable[[ast.expr], ast.expr]
+    ) -> ast.expr:
         if not node.safe:
             return apply(value)
         return self.none_safe(value, apply)
@@ -1247,14 +1456,20 @@ class CodeGenerator:
         else:
             func = self.lookup_function(self.tests, name, "test", node)
             args, kwargs = self.arguments(node.arguments)
-            result = ast.Call(self.bind_value("_t", func), [*self.passed(func), self.expr(node.value), *args], kwargs)
+            result = ast.Call(
+                self.bind_value("_t", func),
+                [*self.passed(func), self.expr(node.value), *args],
+                kwargs,
+            )
         if node.negated:
             return ast.UnaryOp(ast.Not(), result)
         return result
 
     def expr_Range(self, node: n.Range, soft: bool) -> ast.expr:
         step = self.expr(node.step) if node.step is not None else _const(None)
-        return _call("_range", self.expr(node.start), self.expr(node.stop), step, _const(node.inclusive))
+        return _call(
+            "_range", self.expr(node.start), self.expr(node.stop), step, _const(node.inclusive)
+        )
 
     def expr_Comprehension(self, node: n.Comprehension, soft: bool) -> ast.expr:
         iterable = self.expr(node.iter)
@@ -1267,9 +1482,10 @@ class CodeGenerator:
     def expr_Await(self, node: n.Await, soft: bool) -> ast.expr:
         text = describe(node.value)
         if not self.is_async:
-            return _call("_raise", _call("_async_only", _const(f"await {text}"), _const(node.lineno)))
+            return _call(
+                "_raise", _call("_async_only", _const(f"await {text}"), _const(node.lineno))
+            )
         return ast.Await(_call("_await", self.expr(node.value), _const(text), _const(node.lineno)))
-
 
 
 def _clone_store(target: ast.expr) -> ast.expr:

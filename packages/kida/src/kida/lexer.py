@@ -179,7 +179,9 @@ class Lexer:
         return pos
 
     def _is_raw(self, after: int) -> bool:
-        return re.match(r"\s*raw\s*-?" + re.escape(self.d.block_end), self.source[after:]) is not None
+        return (
+            re.match(r"\s*raw\s*-?" + re.escape(self.d.block_end), self.source[after:]) is not None
+        )
 
     def _lex_raw(self, start: int, after: int) -> tuple[int, bool]:
         src, d = self.source, self.d
@@ -203,7 +205,9 @@ class Lexer:
         self._emit_data(body, head.end())
         return end.end(), bool(end.group(2))
 
-    def _lex_expression(self, pos: int, closer: str, start: int, is_block: bool) -> tuple[int, bool]:
+    def _lex_expression(
+        self, pos: int, closer: str, start: int, is_block: bool
+    ) -> tuple[int, bool]:
         """Tokens up to the matching closer; returns (offset after it, trim-next flag)."""
         src = self.source
         stack: list[tuple[str, int]] = []
@@ -252,9 +256,7 @@ def _lstrip_line(text: str) -> str:
 
 
 def _unquote(literal: str) -> str:
-    return _STRING_ESCAPES.sub(
-        lambda m: _ESCAPE_CHARS.get(m.group(1), m.group(1)), literal[1:-1]
-    )
+    return _STRING_ESCAPES.sub(lambda m: _ESCAPE_CHARS.get(m.group(1), m.group(1)), literal[1:-1])
 
 
 def tokenize(

@@ -441,7 +441,7 @@ class Def(Stmt):
 
 
 @dataclass(slots=True)
-class SlotFill(Node):
+class SlotFill(Stmt):
     """A ``{% slot name let:x %}`` filler inside a ``call`` body."""
 
     name: str

@@ -92,10 +92,17 @@ class Parser:
             self.pos += 1
         return token
 
-    def error(self, message: str, token: Token | None = None, hint: str | None = None) -> TemplateSyntaxError:
+    def error(
+        self, message: str, token: Token | None = None, hint: str | None = None
+    ) -> TemplateSyntaxError:
         token = token or self.current
         return TemplateSyntaxError(
-            message, name=self.name, lineno=token.lineno, col=token.col, source=self.source, hint=hint
+            message,
+            name=self.name,
+            lineno=token.lineno,
+            col=token.col,
+            source=self.source,
+            hint=hint,
         )
 
     def skip_op(self, value: str) -> bool:
@@ -138,7 +145,11 @@ class Parser:
     def parse(self) -> n.TemplateNode:
         body = self.parse_body(frozenset())
         if self.current.kind != "eof":
-            raise self.error(f"unexpected {{% {self.peek().value} %}}", self.peek(), hint="nothing is open here to close")
+            raise self.error(
+                f"unexpected {{% {self.peek().value} %}}",
+                self.peek(),
+                hint="nothing is open here to close",
+            )
         return n.TemplateNode(body, lineno=1, col=1)
 
     def parse_body(self, stop: frozenset[str]) -> list[n.Stmt]:
@@ -193,10 +204,16 @@ class Parser:
             raise self.error(f"{{% {word} %}} is not kida", token, hint=_FORBIDDEN[word])
         method = self._statements.get(word)
         if method is None:
-            raise self.error(f"unknown statement {{% {word} %}}", token, hint="see kida-language.md for the statements")
+            raise self.error(
+                f"unknown statement {{% {word} %}}",
+                token,
+                hint="see kida-language.md for the statements",
+            )
         return method(token)
 
-    def subparse(self, tag: str, token: Token, clauses: frozenset[str] = frozenset()) -> tuple[list[n.Stmt], str]:
+    def subparse(
+        self, tag: str, token: Token, clauses: frozenset[str] = frozenset()
+    ) -> tuple[list[n.Stmt], str]:
         """Body of a block statement; returns it and the keyword that ended it (consumed)."""
         self.open_blocks.append((tag, token))
         body = self.parse_body(clauses | {"end"})
@@ -249,7 +266,9 @@ class Parser:
     def parse_for(self, token: Token, is_async: bool = False) -> n.Stmt:
         target = self.parse_target()
         if not self.skip_name("in"):
-            raise self.error(f"expected 'in', found {self.current.describe()}", hint="write {% for x in items %}")
+            raise self.error(
+                f"expected 'in', found {self.current.describe()}", hint="write {% for x in items %}"
+            )
         iterable = self.parse_expression(with_condexpr=False)
         cond = self.parse_expression() if self.skip_name("if") else None
         self.expect_block_end()
@@ -265,7 +284,9 @@ class Parser:
 
     def parse_async(self, token: Token) -> n.Stmt:
         if not self.skip_name("for"):
-            raise self.error("expected 'for' after 'async'", hint="write {% async for x in source %}")
+            raise self.error(
+                "expected 'for' after 'async'", hint="write {% async for x in source %}"
+            )
         return self.parse_for(token, is_async=True)
 
     def parse_while(self, token: Token) -> n.Stmt:
@@ -284,7 +305,11 @@ class Parser:
 
     def _loop_control(self, token: Token, stmt: n.Stmt) -> n.Stmt:
         if not self.loop_depth:
-            raise self.error(f"{{% {token.value} %}} outside a loop", token, hint="use it inside {% for %} or {% while %}")
+            raise self.error(
+                f"{{% {token.value} %}} outside a loop",
+                token,
+                hint="use it inside {% for %} or {% while %}",
+            )
         self.expect_block_end()
         return stmt
 
@@ -311,7 +336,10 @@ class Parser:
                 break
         self.open_blocks.pop()
         if not (self.current.kind == "block_begin" and self.peek().value in ("end", "endmatch")):
-            raise self.error("expected {% case %} or {% end %} in {% match %}", hint="each branch starts with {% case pattern %}")
+            raise self.error(
+                "expected {% case %} or {% end %} in {% match %}",
+                hint="each branch starts with {% case pattern %}",
+            )
         self.pos += 2
         self.expect_block_end()
         return n.Match(subject, cases)
@@ -350,7 +378,10 @@ class Parser:
             elif not self.skip_op("="):
                 if self.current.kind == "block_end" and kind == "set":
                     raise self.error("{% set %} needs a value", hint=_FORBIDDEN["endset"])
-                raise self.error(f"expected '=', found {self.current.describe()}", hint=f"write {{% {kind} name = value %}}")
+                raise self.error(
+                    f"expected '=', found {self.current.describe()}",
+                    hint=f"write {{% {kind} name = value %}}",
+                )
             value = self.parse_assign_value()
             assigns.append(self.at(n.Assign(kind, target, value, coalesce), start))  # type: ignore[arg-type]
             if not self.skip_op(","):
@@ -384,7 +415,9 @@ class Parser:
             inner = self.parse_target()
             self.expect_op(")")
             return inner
-        first: n.Target = n.NameTarget(self.expect_name("a variable name"), lineno=token.lineno, col=token.col)
+        first: n.Target = n.NameTarget(
+            self.expect_name("a variable name"), lineno=token.lineno, col=token.col
+        )
         if not self.current.test("op", ","):
             return first
         items = [first]
@@ -400,7 +433,9 @@ class Parser:
         if self.current.kind == "name" and self.peek().test("op", "="):
             while True:
                 name_token = self.current
-                target = n.NameTarget(self.expect_name(), lineno=name_token.lineno, col=name_token.col)
+                target = n.NameTarget(
+                    self.expect_name(), lineno=name_token.lineno, col=name_token.col
+                )
                 self.expect_op("=")
                 bindings.append((target, self.parse_expression()))
                 if not self.skip_op(","):
@@ -408,7 +443,10 @@ class Parser:
         else:
             value = self.parse_expression()
             if not self.skip_name("as"):
-                raise self.error("expected 'as' or 'name = value' in {% with %}", hint="write {% with x as name %} or {% with name = x %}")
+                raise self.error(
+                    "expected 'as' or 'name = value' in {% with %}",
+                    hint="write {% with x as name %} or {% with name = x %}",
+                )
             bindings.append((self.parse_target(), value))
             guarded = True
         self.expect_block_end()
@@ -490,7 +528,11 @@ class Parser:
         count: n.Expr | None = None
         while self.current.kind == "name":
             var = self.advance().value
-            variables[var] = self.parse_expression() if self.skip_op("=") else n.Name(var, lineno=token.lineno, col=token.col)
+            variables[var] = (
+                self.parse_expression()
+                if self.skip_op("=")
+                else n.Name(var, lineno=token.lineno, col=token.col)
+            )
             if count is None:
                 count = variables[var]
             self.skip_op(",")
@@ -508,7 +550,11 @@ class Parser:
         self.open_blocks.pop()
         word = self.peek().value
         if word not in ("end", "endtrans"):
-            raise self.error(f"unexpected {{% {word} %}} in {{% trans %}}", self.peek(), hint="a trans block holds text and {{ name }} only")
+            raise self.error(
+                f"unexpected {{% {word} %}} in {{% trans %}}",
+                self.peek(),
+                hint="a trans block holds text and {{ name }} only",
+            )
         self.pos += 2
         self.expect_block_end()
         if plural is not None and count is None:
@@ -525,16 +571,26 @@ class Parser:
                 self.advance()
                 var = self.expect_name("a variable name (trans allows {{ name }} only)")
                 if self.current.kind != "var_end":
-                    raise self.error("only {{ name }} is allowed inside {% trans %}", hint="bind expressions first: {% trans n=items|length %}")
+                    raise self.error(
+                        "only {{ name }} is allowed inside {% trans %}",
+                        hint="bind expressions first: {% trans n=items|length %}",
+                    )
                 self.advance()
                 variables.setdefault(var, n.Name(var, lineno=current.lineno, col=current.col))
                 parts.append(f"%({var})s")
-            elif current.kind == "block_begin" and self.peek().value in ("plural", "end", "endtrans"):
+            elif current.kind == "block_begin" and self.peek().value in (
+                "plural",
+                "end",
+                "endtrans",
+            ):
                 return "".join(parts)
             elif current.kind == "eof":
                 self.parse_body(frozenset())
             else:
-                raise self.error("only text and {{ name }} are allowed inside {% trans %}", hint="close it with {% endtrans %}")
+                raise self.error(
+                    "only text and {{ name }} are allowed inside {% trans %}",
+                    hint="close it with {% endtrans %}",
+                )
 
     def parse_flush(self, token: Token) -> n.Stmt:
         self.expect_block_end()
@@ -574,7 +630,9 @@ class Parser:
                 bindings.append((key, self.parse_expression()))
                 self.skip_op(",")
             if not bindings and self.current.kind != "name":
-                raise self.error("expected name=value after 'with'", hint="write {% include 'x' with a=1 %}")
+                raise self.error(
+                    "expected name=value after 'with'", hint="write {% include 'x' with a=1 %}"
+                )
         only = self.skip_name("only")
         if self.skip_name("context"):
             only = False
@@ -599,13 +657,19 @@ class Parser:
         blocks = [stmt for stmt in body if isinstance(stmt, n.Block)]
         for stmt in body:
             if not isinstance(stmt, n.Block | n.Data):
-                raise self.error("an {% embed %} body holds only {% block %} overrides", token, hint="move other statements into a block")
+                raise self.error(
+                    "an {% embed %} body holds only {% block %} overrides",
+                    token,
+                    hint="move other statements into a block",
+                )
         return n.Embed(template, blocks, bindings, only)
 
     def parse_import(self, token: Token) -> n.Stmt:
         template = self.parse_expression()
         if not self.skip_name("as"):
-            raise self.error("expected 'as' in {% import %}", hint='write {% import "x.html" as x %}')
+            raise self.error(
+                "expected 'as' in {% import %}", hint='write {% import "x.html" as x %}'
+            )
         alias = self.expect_name("an alias")
         self.skip_name("with") and self.skip_name("context")
         self.expect_block_end()
@@ -614,7 +678,9 @@ class Parser:
     def parse_from(self, token: Token) -> n.Stmt:
         template = self.parse_expression()
         if not self.skip_name("import"):
-            raise self.error("expected 'import' in {% from %}", hint='write {% from "x.html" import a, b %}')
+            raise self.error(
+                "expected 'import' in {% from %}", hint='write {% from "x.html" import a, b %}'
+            )
         names: list[tuple[str, str]] = []
         while True:
             name = self.expect_name("a name to import")
@@ -644,10 +710,16 @@ class Parser:
             if self.skip_op("="):
                 default = self.parse_expression()
             elif not kind and params and params[-1].default is not None and params[-1].kind == "":
-                raise self.error(f"parameter {name!r} needs a default", token, hint="parameters with defaults come last")
+                raise self.error(
+                    f"parameter {name!r} needs a default",
+                    token,
+                    hint="parameters with defaults come last",
+                )
             if kind and params and any(p.kind == kind or p.kind == "**" for p in params):
                 raise self.error(f"misplaced {kind}{name}", token)
-            params.append(n.Param(name, default, kind, annotation, lineno=token.lineno, col=token.col))
+            params.append(
+                n.Param(name, default, kind, annotation, lineno=token.lineno, col=token.col)
+            )
             if not self.skip_op(","):
                 self.expect_op(")")
                 break
@@ -656,8 +728,10 @@ class Parser:
     def parse_type(self) -> str:
         """A type annotation (names, dots, ``|``, ``[...]``), kept as text."""
         parts = [self.expect_name("a type")]
-        while self.current.kind == "op" and self.current.value in (".", "|", "[", "]", ",") and not (
-            self.current.value == "," and not any(p == "[" for p in parts)
+        while (
+            self.current.kind == "op"
+            and self.current.value in (".", "|", "[", "]", ",")
+            and not (self.current.value == "," and not any(p == "[" for p in parts))
         ):
             parts.append(self.advance().value)
             if self.current.kind == "name":
@@ -686,8 +760,8 @@ class Parser:
         self.in_call_body = True
         body = self.parse_block_body("call", token)
         self.in_call_body = saved
-        slots = [stmt for stmt in body if isinstance(stmt, n.SlotFill)]  # type: ignore[misc]
-        rest = [stmt for stmt in body if not isinstance(stmt, n.SlotFill)]  # type: ignore[misc]
+        slots = [stmt for stmt in body if isinstance(stmt, n.SlotFill)]
+        rest = [stmt for stmt in body if not isinstance(stmt, n.SlotFill)]
         return n.CallBlock(call, rest, slots)
 
     def parse_slot(self, token: Token) -> n.Stmt:
@@ -701,8 +775,7 @@ class Parser:
             self.in_call_body = False
             body = self.parse_block_body("slot", token)
             self.in_call_body = True
-            fill = n.SlotFill(name, lets, body, lineno=token.lineno, col=token.col)
-            return fill  # type: ignore[return-value]
+            return n.SlotFill(name, lets, body, lineno=token.lineno, col=token.col)
         pairs: list[tuple[str, n.Expr]] = []
         while self._skip_let():
             key = self.expect_name()
@@ -806,17 +879,23 @@ class Parser:
         negated = self.skip_name("not")
         name_token = self.current
         if name_token.kind != "name":
-            raise self.error(f"expected a test name after 'is', found {name_token.describe()}", hint="e.g. x is defined")
+            raise self.error(
+                f"expected a test name after 'is', found {name_token.describe()}",
+                hint="e.g. x is defined",
+            )
         self.advance()
         arguments = n.Arguments()
         if self.current.test("op", "("):
             self.advance()
             arguments = self.parse_arguments()
         elif self.current.kind in ("int", "float", "string") or (
-            self.current.kind == "name" and self.current.value not in ("and", "or", "if", "else", "is", "in", "not", "by")
+            self.current.kind == "name"
+            and self.current.value not in ("and", "or", "if", "else", "is", "in", "not", "by")
         ):
             arguments = n.Arguments([self.parse_unary()])
-        return n.Test(value, name_token.value, arguments, negated, lineno=token.lineno, col=token.col)
+        return n.Test(
+            value, name_token.value, arguments, negated, lineno=token.lineno, col=token.col
+        )
 
     def parse_range(self) -> n.Expr:
         token = self.current
@@ -840,7 +919,9 @@ class Parser:
         left = self.parse_multiplicative()
         while self.current.kind == "op" and self.current.value in ("+", "-"):
             op = self.advance().value
-            left = n.BinOp(op, left, self.parse_multiplicative(), lineno=token.lineno, col=token.col)
+            left = n.BinOp(
+                op, left, self.parse_multiplicative(), lineno=token.lineno, col=token.col
+            )
         return left
 
     def parse_multiplicative(self) -> n.Expr:
@@ -858,7 +939,9 @@ class Parser:
             return n.UnaryOp(op, self.parse_unary(), lineno=token.lineno, col=token.col)
         if self.current.test("name", "await"):
             self.advance()
-            value: n.Expr = n.Await(self.parse_postfix(self.parse_primary()), lineno=token.lineno, col=token.col)
+            value: n.Expr = n.Await(
+                self.parse_postfix(self.parse_primary()), lineno=token.lineno, col=token.col
+            )
         else:
             value = self.parse_postfix(self.parse_primary())
         value = self.parse_filters(value)
@@ -874,7 +957,11 @@ class Parser:
             if token.value in _CONSTANTS:
                 return n.Const(_CONSTANTS[token.value], lineno=token.lineno, col=token.col)
             if token.value in ("and", "or", "not", "in", "is", "if", "else"):
-                raise self.error(f"unexpected keyword {token.value!r}", token, hint="an expression was expected here")
+                raise self.error(
+                    f"unexpected keyword {token.value!r}",
+                    token,
+                    hint="an expression was expected here",
+                )
             return n.Name(token.value, lineno=token.lineno, col=token.col)
         if kind == "string":
             self.advance()
@@ -916,7 +1003,9 @@ class Parser:
                     self.expect_op("}", hint="close the dict with }")
                     break
             return n.DictLit(pairs, lineno=token.lineno, col=token.col)
-        raise self.error(f"unexpected {token.describe()}", token, hint="an expression was expected here")
+        raise self.error(
+            f"unexpected {token.describe()}", token, hint="an expression was expected here"
+        )
 
     def parse_list(self, token: Token) -> n.Expr:
         self.advance()
@@ -931,7 +1020,9 @@ class Parser:
             iterable = self.parse_coalesce()
             cond = self.parse_coalesce() if self.skip_name("if") else None
             self.expect_op("]", hint="a comprehension has one for")
-            return n.Comprehension(first, target, iterable, cond, lineno=token.lineno, col=token.col)
+            return n.Comprehension(
+                first, target, iterable, cond, lineno=token.lineno, col=token.col
+            )
         items.append(first)
         while self.skip_op(","):
             if self.current.test("op", "]"):
@@ -952,9 +1043,17 @@ class Parser:
                     raise self.error(f"expected an attribute name after {token.value!r}", attr)
                 self.advance()
                 if attr.kind == "int":
-                    node = n.Getitem(node, n.Const(int(attr.value)), token.value == "?.", lineno=token.lineno, col=token.col)
+                    node = n.Getitem(
+                        node,
+                        n.Const(int(attr.value)),
+                        token.value == "?.",
+                        lineno=token.lineno,
+                        col=token.col,
+                    )
                 else:
-                    node = n.Getattr(node, attr.value, token.value == "?.", lineno=token.lineno, col=token.col)
+                    node = n.Getattr(
+                        node, attr.value, token.value == "?.", lineno=token.lineno, col=token.col
+                    )
             elif token.value in ("[", "?["):
                 self.advance()
                 key = self.parse_subscript()
@@ -1040,7 +1139,14 @@ class Parser:
             arguments = n.Arguments()
             if self.skip_op("("):
                 arguments = self.parse_arguments()
-            node = n.Filter(node, name, arguments, op.startswith("?"), lineno=name_token.lineno, col=name_token.col)
+            node = n.Filter(
+                node,
+                name,
+                arguments,
+                op.startswith("?"),
+                lineno=name_token.lineno,
+                col=name_token.col,
+            )
 
 
 def parse(tokens: list[Token], name: str | None, source: str) -> n.TemplateNode:

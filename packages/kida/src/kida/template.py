@@ -41,13 +41,14 @@ class BlockFunctions:
     def __init__(
         self,
         name: str,
-        render_into: Callable[[RenderContext, Appender], None] | None,
+        render_into: Any,
         stream_into: Callable[[RenderContext], Iterator[str]] | None = None,
         astream_into: Callable[[RenderContext], AsyncIterator[str]] | None = None,
         template: "Template | None" = None,
     ) -> None:
         self.name = name
-        self.render_into = render_into
+        # None only for embed overrides registered by a streaming renderer, which never call it.
+        self.render_into: Callable[[RenderContext, Appender], None] = render_into
         self._stream = stream_into
         self._astream = astream_into
         self._template = template
@@ -229,7 +230,9 @@ class Template:
             if aclose is not None:
                 await aclose()
 
-    def render_stream_async(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> AsyncIterator[str]:
+    def render_stream_async(
+        self, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
         """Stream the output from the async renderer (sync and async templates alike).
 
         ``aclose()`` on the returned generator closes every async source being consumed;
@@ -244,7 +247,9 @@ class Template:
         """The whole output, rendered by the async renderer."""
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
-    def _block_context(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[RenderContext, BlockFunctions]:
+    def _block_context(
+        self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[RenderContext, BlockFunctions]:
         ctx = self.new_context(args, kwargs)
         template: Template = self
         seen = {id(self)}
@@ -268,7 +273,8 @@ class Template:
             raise TemplateRuntimeError(
                 f"no block {name!r} in {self.name or '<string>'!r}",
                 name=self.name,
-                hint=suggest(name, ctx.blocks) or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
+                hint=suggest(name, ctx.blocks)
+                or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
             )
         return ctx, functions[0]
 
@@ -304,7 +310,8 @@ class Template:
         if self._metadata is None:
             globals_ = frozenset(self.environment.globals)
             self._metadata = {
-                block.name: block_metadata(block, globals_) for block in collect_blocks(self.tree.body)
+                block.name: block_metadata(block, globals_)
+                for block in collect_blocks(self.tree.body)
             }
         return self._metadata
 

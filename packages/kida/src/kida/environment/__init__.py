@@ -52,7 +52,7 @@ class Environment:
         self,
         loader: BaseLoader | None = None,
         autoescape: Autoescape = True,
-        globals: dict[str, Any] | None = None,  # noqa: A002 - kida-templates' keyword
+        globals: dict[str, Any] | None = None,
         filters: dict[str, Callable[..., Any]] | None = None,
         tests: dict[str, Callable[..., Any]] | None = None,
         auto_reload: bool = True,
@@ -89,7 +89,9 @@ class Environment:
 
     # --- registries ------------------------------------------------------------------------
 
-    def _register(self, registry: dict[str, Callable[..., Any]], name: str | F, func: F | None) -> Any:
+    def _register(
+        self, registry: dict[str, Callable[..., Any]], name: str | F, func: F | None
+    ) -> Any:
         self._cache.clear()
         if callable(name):
             registry[name.__name__] = name

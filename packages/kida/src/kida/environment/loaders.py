@@ -47,7 +47,9 @@ class DictLoader(BaseLoader):
 
     def get_source(self, environment: "Environment", name: str) -> Source:
         if name not in self.mapping:
-            raise _not_found(name, hint=f"known templates: {', '.join(sorted(self.mapping)) or 'none'}")
+            raise _not_found(
+                name, hint=f"known templates: {', '.join(sorted(self.mapping)) or 'none'}"
+            )
         source = self.mapping[name]
         return source, None, lambda: self.mapping.get(name) == source
 
@@ -64,7 +66,9 @@ class FileSystemLoader(BaseLoader):
     """
 
     def __init__(
-        self, searchpath: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], encoding: str = "utf-8"
+        self,
+        searchpath: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        encoding: str = "utf-8",
     ) -> None:
         if isinstance(searchpath, str | os.PathLike):
             searchpath = [searchpath]
@@ -102,7 +106,9 @@ class FileSystemLoader(BaseLoader):
 class PackageLoader(FileSystemLoader):
     """Templates from a directory inside an importable package."""
 
-    def __init__(self, package_name: str, package_path: str = "templates", encoding: str = "utf-8") -> None:
+    def __init__(
+        self, package_name: str, package_path: str = "templates", encoding: str = "utf-8"
+    ) -> None:
         spec = importlib.util.find_spec(package_name)
         if spec is None or not spec.submodule_search_locations:
             raise ValueError(f"{package_name!r} is not a package")

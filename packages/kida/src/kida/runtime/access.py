@@ -24,7 +24,9 @@ def suggest(name: str, candidates: Iterable[Any]) -> str | None:
 
 def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
     """The error for a missing template variable."""
-    hint = suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
+    hint = (
+        suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
+    )
     return UndefinedError(f"{name!r} is undefined", hint=hint)
 
 
@@ -36,8 +38,13 @@ def _missing_attr(obj: Any, name: Any) -> UndefinedError:
     if obj is UNDEFINED:
         return UndefinedError(f"cannot read {name!r} of an undefined value")
     candidates: list[Any] = list(obj.keys()) if isinstance(obj, dict) else dir(obj)
-    hint = suggest(str(name), candidates) or f"write ?? fallback or | default(...) if {name!r} may be missing"
-    return UndefinedError(f"{type(obj).__name__} object has no attribute or key {name!r}", hint=hint)
+    hint = (
+        suggest(str(name), candidates)
+        or f"write ?? fallback or | default(...) if {name!r} may be missing"
+    )
+    return UndefinedError(
+        f"{type(obj).__name__} object has no attribute or key {name!r}", hint=hint
+    )
 
 
 def _item_or_missing(obj: Any, name: Any) -> Any:

@@ -58,7 +58,9 @@ async def close_source(iterator: Any) -> None:
         pass
 
 
-async def with_timeout(stream: AsyncIterator[str], timeout: float, name: str | None) -> AsyncIterator[str]:
+async def with_timeout(
+    stream: AsyncIterator[str], timeout: float, name: str | None
+) -> AsyncIterator[str]:
     """``stream`` bounded to ``timeout`` seconds in total; on expiry every source is closed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

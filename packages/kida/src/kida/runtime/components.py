@@ -18,10 +18,14 @@ Appender = Callable[[str], Any]
 class PendingRender:
     """The output of an async def or slot, not produced yet: stream it or await it."""
 
-    __slots__ = ("_args", "_function", "_kwargs", "_autoescape")
+    __slots__ = ("_args", "_autoescape", "_function", "_kwargs")
 
     def __init__(
-        self, function: Callable[..., AsyncIterator[str]], args: tuple[Any, ...], kwargs: dict[str, Any], autoescape: bool
+        self,
+        function: Callable[..., AsyncIterator[str]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        autoescape: bool,
     ) -> None:
         self._function = function
         self._args = args
@@ -57,7 +61,9 @@ class Macro:
 
     __slots__ = ("autoescape", "function", "is_async", "name")
 
-    def __init__(self, name: str, function: Callable[..., Any], is_async: bool, autoescape: bool) -> None:
+    def __init__(
+        self, name: str, function: Callable[..., Any], is_async: bool, autoescape: bool
+    ) -> None:
         self.name = name
         self.function = function
         self.is_async = is_async

@@ -43,7 +43,8 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
         return ctx.environment.select_template([resolve_name(ctx, s) for s in spec])
     if not isinstance(spec, str):
         raise TemplateRuntimeError(
-            f"cannot load a template from a {type(spec).__name__}", hint="pass a name or a list of names"
+            f"cannot load a template from a {type(spec).__name__}",
+            hint="pass a name or a list of names",
         )
     return ctx.environment.get_template(resolve_name(ctx, spec))
 
@@ -96,7 +97,8 @@ def import_template(ctx: RenderContext, spec: Any) -> dict[str, Any]:
     if cached is None:
         sub = ctx.derive(template, only=True)
         register(sub, template)
-        template.render_into(sub, [].append)
+        discarded: list[str] = []
+        template.render_into(sub, discarded.append)
         cached = template.exports["sync"] = _exports(sub)
     return cached
 
@@ -119,7 +121,8 @@ def as_macro(value: Any) -> Macro:
     if isinstance(value, Macro):
         return value
     raise TemplateRuntimeError(
-        f"{{% call %}} needs a def, got a {type(value).__name__}", hint="declare it with {% def name() %}"
+        f"{{% call %}} needs a def, got a {type(value).__name__}",
+        hint="declare it with {% def name() %}",
     )
 
 

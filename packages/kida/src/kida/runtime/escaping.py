@@ -4,17 +4,23 @@
 ``SafeString``) are trusted as they are.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
 
-try:
-    from markupsafe._speedups import _escape_inner as escape_str
-except ImportError:  # pure-Python markupsafe
 
-    def escape_str(value: str) -> str:
-        """Escape a plain ``str`` (fallback when markupsafe has no C speedups)."""
-        return str(escape(value))
+def _escape_plain(value: str) -> str:
+    """Escape a plain ``str`` (fallback when markupsafe has no C speedups)."""
+    return str(escape(value))
+
+
+try:
+    from markupsafe._speedups import _escape_inner
+
+    escape_str: Callable[[str], str] = _escape_inner
+except ImportError:  # pure-Python markupsafe
+    escape_str = _escape_plain
 
 
 def escape_value(value: Any) -> str:

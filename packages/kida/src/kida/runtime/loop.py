@@ -29,7 +29,7 @@ class LoopContext:
         )
         self.index0 = -1
         self.parent = parent
-        self.depth0 = parent.depth0 + 1 if parent is not None else 0
+        self.depth0: int = parent.depth0 + 1 if parent is not None else 0
 
     @property
     def index(self) -> int:
