@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("start/", suspense_views.start),
     path("failing/", suspense_views.failing),
     path("cached/", suspense_views.cached),
+    path("cache-backed/", suspense_views.cache_backed),
     path("endless/", suspense_views.endless),
     path("missing/", suspense_views.missing),
     path("misconfigured/", suspense_views.misconfigured),

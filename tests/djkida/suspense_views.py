@@ -12,8 +12,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 import djkida
+from djkida.cache import DeferredCache
 
 STATS = {"total": 42}
+stats_cache: DeferredCache[dict[str, int]] = DeferredCache(default_ttl=60)
 FEED = ["first <post>", "second post"]
 
 
@@ -77,6 +79,13 @@ async def failing(request: HttpRequest) -> StreamingHttpResponse:
 async def cached(request: HttpRequest) -> StreamingHttpResponse:
     """Stats are a cache hit (a plain value); only the feed is deferred."""
     context = {"user_name": "Ada", "stats": STATS, "feed": after(0.2, FEED)}
+    return await djkida.suspense(request, "suspense/page.html", context)
+
+
+async def cache_backed(request: HttpRequest) -> StreamingHttpResponse:
+    """Stats through DeferredCache under ``?key=``: deferred on a miss, in the shell on a hit."""
+    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(0.2, STATS))
+    context = {"user_name": "Ada", "stats": stats, "feed": FEED}
     return await djkida.suspense(request, "suspense/page.html", context)
 
 

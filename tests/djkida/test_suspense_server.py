@@ -168,6 +168,18 @@ def test_a_plain_value_renders_in_the_shell_and_is_not_sent_again(server: LiveSe
     assert '<template id="djkida-suspense-feed">' in got.text
 
 
+def test_deferred_cache_miss_is_deferred_and_its_hit_renders_in_the_shell(
+    server: LiveServer,
+) -> None:
+    url = f"{server.url}/cache-backed/?key=stats-{time.monotonic_ns()}"
+    miss = Arrivals(url)
+    assert "Loading stats…" in shell_of(miss.text)
+    assert 0.18 < miss.at('<template id="djkida-suspense-stats">') < 0.5
+    hit = Arrivals(url)
+    assert "42 orders" in shell_of(hit.text)
+    assert "djkida-suspense" not in hit.text
+
+
 @pytest.mark.parametrize(
     ("case", "message"),
     [
