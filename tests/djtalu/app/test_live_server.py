@@ -1,0 +1,59 @@
+"""The official ``openai`` SDK against djtalu served by a real daphne process."""
+
+import time
+
+import openai
+import pytest
+
+from tests.djtalu.app.conftest import SETTINGS
+from tests.servers import live_server
+
+pytestmark = pytest.mark.slow
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+def test_openai_sdk_streams_and_completes_against_daphne(site_env: dict[str, str]) -> None:
+    with live_server(
+        settings=SETTINGS, app="tests.djtalu.app.asgi:application", env=site_env
+    ) as server:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
+
+        model_ids = [model.id for model in client.models.list()]
+        # Also starts the session's workers, so the stream below is timed warm.
+        completion = client.chat.completions.create(
+            model="tiny",
+            messages=MESSAGES,  # type: ignore[arg-type]
+            max_tokens=1500,
+            temperature=0,
+            seed=3,
+        )
+        started = time.monotonic()
+        stream = client.chat.completions.create(
+            model="tiny",
+            messages=MESSAGES,  # type: ignore[arg-type]
+            stream=True,
+            max_tokens=1500,
+            temperature=0,
+            seed=3,
+            stream_options={"include_usage": True},
+        )
+        chunks = []
+        first_chunk_after = None
+        for chunk in stream:
+            if first_chunk_after is None and chunk.choices and chunk.choices[0].delta.content:
+                first_chunk_after = time.monotonic() - started
+            chunks.append(chunk)
+        total = time.monotonic() - started
+        with pytest.raises(openai.NotFoundError, match="no model session named 'nope'"):
+            client.chat.completions.create(model="nope", messages=MESSAGES)  # type: ignore[arg-type]
+
+    assert model_ids == ["tiny"]
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text == completion.choices[0].message.content
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == completion.usage.completion_tokens  # type: ignore[union-attr]
+    assert len(chunks) > 100
+    # Pieces leave as they are generated, not all at the end.
+    assert first_chunk_after is not None
+    assert first_chunk_after < total / 2
