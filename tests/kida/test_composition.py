@@ -10,8 +10,10 @@ from tests.kida.conftest import render_all
 MakeEnv = Callable[..., Environment]
 
 LAYOUTS = {
-    "base.html": "<title>{% block title %}Site{% end %}</title><main>{% block body %}{% end %}</main>",
-    "section.html": '{% extends "base.html" %}{% block body %}<nav/>{% block content %}{% end %}{% end %}',
+    "base.html": "<title>{% block title %}Site{% end %}</title>"
+    "<main>{% block body %}{% end %}</main>",
+    "section.html": '{% extends "base.html" %}'
+    "{% block body %}<nav/>{% block content %}{% end %}{% end %}",
     "page.html": '{% extends "section.html" %}{% block title %}Page{% end %}'
     "{% block content %}{% for x in items %}{{ x }}{% end %}{% end %}",
 }
@@ -97,7 +99,8 @@ def test_import_and_from_import(loader_env: MakeEnv) -> None:
 
 def test_def_parameters(env: Environment) -> None:
     source = (
-        "{% def f(a, b: int = 2, *rest, **kw) %}{{ a }}{{ b }}{{ rest | length }}{{ kw | length }}{% end %}"
+        "{% def f(a, b: int = 2, *rest, **kw) %}"
+        "{{ a }}{{ b }}{{ rest | length }}{{ kw | length }}{% end %}"
         "{{ f(1) }}|{{ f(1, 3, 4, 5, k=6) }}"
     )
     assert render_all(env.from_string(source)) == "1200|1321"
@@ -127,14 +130,19 @@ def test_call_with_slots(env: Environment) -> None:
 
 
 def test_caller_function(env: Environment) -> None:
-    source = "{% def wrap() %}[{{ caller() }}|{{ caller('x') }}]{% end %}{% call wrap() %}in{% slot x %}X{% end %}{% end %}"
+    source = (
+        "{% def wrap() %}[{{ caller() }}|{{ caller('x') }}]{% end %}"
+        "{% call wrap() %}in{% slot x %}X{% end %}{% end %}"
+    )
     assert render_all(env.from_string(source)) == "[in|X]"
 
 
 def test_scoped_slots(env: Environment) -> None:
     source = (
-        "{% def table(rows) %}{% for r in rows %}{% slot row let:item=r, let:i=loop.index %}{% end %}{% end %}"
-        "{% call table([1, 2]) %}{% slot row let:item, let:i %}{{ i }}:{{ item }};{% end %}{% end %}"
+        "{% def table(rows) %}{% for r in rows %}"
+        "{% slot row let:item=r, let:i=loop.index %}{% end %}{% end %}"
+        "{% call table([1, 2]) %}{% slot row let:item, let:i %}{{ i }}:{{ item }};{% end %}"
+        "{% end %}"
     )
     assert render_all(env.from_string(source)) == "1:1;2:2;"
 

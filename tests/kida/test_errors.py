@@ -1,5 +1,7 @@
 """Error messages: template name, line, column, excerpt and hint; never a raw Python error."""
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,8 @@ def test_unclosed_block_names_its_opening_line() -> None:
     error = syntax_error("a\nb\n{% if x %}\nc")
     assert (error.name, error.lineno, error.col) == ("t.html", 3, 4)
     assert error.hint == "the {% if %} opened on line 3 is never closed; add {% end %}"
-    assert "^" in str(error) and "t.html, line 3" in str(error)
+    assert "^" in str(error)
+    assert "t.html, line 3" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -77,16 +80,15 @@ def test_deep_nesting_is_a_syntax_error() -> None:
 
 
 _ALPHABET = st.sampled_from(
-    ["{{", "}}", "{%", "%}", "{#", "#}", " ", "x", "if", "for", "in", "end", "block", "def", "(", ")",
-     "[", "]", "{", "}", "'", '"', "|", "|>", "??", "?.", "..", ",", "=", "1", "-", "set", "call",
-     "slot", "match", "case", "async", "await", "raw", "endraw", "\n", ":", "*", "~", "is", "not"]
+    ["{{", "}}", "{%", "%}", "{#", "#}", " ", "x", "if", "for", "in", "end", "block", "def",
+     "(", ")", "[", "]", "{", "}", "'", '"', "|", "|>", "??", "?.", "..", ",", "=", "1", "-",
+     "set", "call", "slot", "match", "case", "async", "await", "raw", "endraw", "\n", ":", "*",
+     "~", "is", "not"]
 )  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_random_input_only_raises_syntax_errors(source: str) -> None:
-    try:
+    with contextlib.suppress(TemplateSyntaxError):
         Environment().from_string(source)
-    except TemplateSyntaxError:
-        pass

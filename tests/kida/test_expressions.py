@@ -65,7 +65,8 @@ def test_undefined_raises_with_hint(env: Environment) -> None:
     error = info.value
     assert error.name == "page.html"
     assert error.lineno == 2
-    assert "usr" in str(error) and "did you mean 'user'" in str(error)
+    assert "usr" in str(error)
+    assert "did you mean 'user'" in str(error)
 
 
 def test_missing_attribute_raises(env: Environment) -> None:

@@ -42,7 +42,10 @@ def test_for_tuple_targets_filter_and_empty(render: Render) -> None:
 
 
 def test_nested_loop_depth(render: Render) -> None:
-    source = "{% for a in 'ab' %}{% for b in 'c' %}{{ loop.depth }}{{ loop.parent.index }}{% end %}{% end %}"
+    source = (
+        "{% for a in 'ab' %}{% for b in 'c' %}{{ loop.depth }}{{ loop.parent.index }}{% end %}"
+        "{% end %}"
+    )
     assert render(source) == "2122"
 
 

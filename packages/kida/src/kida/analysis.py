@@ -222,12 +222,7 @@ def dependencies(
 
 def collect_blocks(body: list[n.Stmt]) -> list[n.Block]:
     """Every block/fragment/region, nested ones included, outermost first."""
-    found: list[n.Block] = []
-    for stmt in body:
-        for node in stmt.walk():
-            if isinstance(node, n.Block):
-                found.append(node)
-    return found
+    return [node for stmt in body for node in stmt.walk() if isinstance(node, n.Block)]
 
 
 def block_metadata(block: n.Block, globals_: frozenset[str]) -> BlockMetadata:

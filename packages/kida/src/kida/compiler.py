@@ -17,8 +17,10 @@ from typing import Any, Final
 from kida import nodes as n
 from kida.analysis import contains_async, needs_async_body, uses_name
 from kida.environment.exceptions import TemplateSyntaxError
+from kida.filters import DEFAULT_FILTERS
 from kida.passing import pass_kind
 from kida.runtime.access import suggest
+from kida.runtime.escaping import escape_value, to_str
 
 Mode = str  # "render" | "stream" | "async"
 _IN_CONTEXT: Final = "<ctx>"
@@ -289,7 +291,8 @@ class CodeGenerator:
         return _expr_stmt(_call(self.sink, value))
 
     def pump(self, target: ast.expr, ctx: ast.expr) -> list[ast.stmt]:
-        """Hand output to ``target`` (a block or template): ``render_into``/``stream_into``/``astream_into``."""
+        """Hand output to ``target``, a block or template, through the method of the mode:
+        ``render_into``, ``stream_into`` or ``astream_into``."""
         if self.is_async:
             chunk = self.temp("c")
             return [
@@ -567,11 +570,8 @@ class CodeGenerator:
         return [self.emit(self.to_text(value))]
 
     def format_constant(self, value: Any) -> str:
-        namespace: dict[str, Any] = {}
-        from kida.runtime.escaping import escape_value, to_str
-
-        namespace["f"] = escape_value if self.autoescape else to_str
-        return str(namespace["f"](value))
+        """The output of a constant, computed once at compile time."""
+        return escape_value(value) if self.autoescape else to_str(value)
 
     def to_text(self, value: ast.expr) -> ast.expr:
         """The output text of a value: escaped (with a C fast path for ``str``) or plain."""
@@ -1415,12 +1415,7 @@ class CodeGenerator:
     def expr_Filter(self, node: n.Filter, soft: bool) -> ast.expr:
         name = node.name
         value = self.expr(node.value, soft=soft or name in ("default", "d"))
-        if (
-            (name == "safe"
-            and name not in self.filters)
-            or (name == "safe" and self._is_builtin("safe"))
-        ):
-            result: ast.expr = _call("_Markup", _call("_ts", value))
+        if name == "safe" and self._is_builtin(name):
             return self.skip_none(node, value, lambda v: _call("_Markup", _call("_ts", v)))
         if name in ("escape", "e") and self._is_builtin(name):
             return self.skip_none(node, value, lambda v: _call("_Markup", _call("_ev", v)))
@@ -1434,8 +1429,6 @@ class CodeGenerator:
         return result
 
     def _is_builtin(self, name: str) -> bool:
-        from kida.filters import DEFAULT_FILTERS
-
         return self.filters.get(name) is DEFAULT_FILTERS.get(name)
 
     def skip_none(

@@ -5,6 +5,7 @@ innermost traceback frame with such a file name tells the template, line and col
 The source is also given to ``linecache`` so Python's own tracebacks print template lines.
 """
 
+import contextlib
 import linecache
 import weakref
 from types import TracebackType
@@ -53,7 +54,5 @@ def annotate(error: BaseException) -> None:
         error.locate(name=template.name, lineno=lineno, col=col, source=template.source)
     else:
         error.add_note(f"  in template {template.name or '<string>'}, line {lineno}")
-    try:
+    with contextlib.suppress(AttributeError):  # exceptions with __slots__
         error._kida_located = True  # type: ignore[attr-defined]
-    except AttributeError:  # exceptions with __slots__
-        pass

@@ -163,7 +163,10 @@ class Parser:
                     raise self.error(
                         f"unclosed {{% {tag} %}} block",
                         opened,
-                        hint=f"the {{% {tag} %}} opened on line {opened.lineno} is never closed; add {{% end %}}",
+                        hint=(
+                            f"the {{% {tag} %}} opened on line {opened.lineno} is never "
+                            "closed; add {% end %}"
+                        ),
                     )
                 return body
             if token.kind == "data":

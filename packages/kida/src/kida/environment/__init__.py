@@ -107,7 +107,8 @@ class Environment:
         return func
 
     def add_filter(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
-        """Register a filter: ``env.add_filter("x", f)``, or ``@env.add_filter("x")``/``@env.add_filter``."""
+        """Register a filter: ``env.add_filter("x", f)``, ``@env.add_filter("x")`` or
+        ``@env.add_filter``."""
         return self._register(self.filters, name, func)
 
     def add_test(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
@@ -137,10 +138,11 @@ class Environment:
     def get_template(self, name: str) -> Template:
         """The compiled template ``name``, from the cache while its source is unchanged."""
         template = self._cache.get(name)
-        if template is not None:
-            if not self.auto_reload or template.uptodate is None or template.uptodate():
-                self._cache.move_to_end(name)
-                return template
+        if template is not None and (
+            not self.auto_reload or template.uptodate is None or template.uptodate()
+        ):
+            self._cache.move_to_end(name)
+            return template
         if self.loader is None:
             raise TemplateNotFoundError(
                 f"template {name!r} not found", name=name, hint="the Environment has no loader"

@@ -1,6 +1,7 @@
 """Helpers of the async renderer: awaiting template values, closing sources, time limits."""
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -52,10 +53,9 @@ async def close_source(iterator: Any) -> None:
     aclose = getattr(iterator, "aclose", None)
     if aclose is None:
         return
-    try:
+    # RuntimeError: still running, because the task that drove it is being cancelled.
+    with contextlib.suppress(RuntimeError):
         await aclose()
-    except RuntimeError:  # still running: the task that drove it is being cancelled
-        pass
 
 
 async def with_timeout(

@@ -18,7 +18,7 @@ class LoopContext:
 
     Example::
 
-        {% for x in items %}{{ loop.index }}/{{ loop.length }}{% if not loop.last %}, {% end %}{% end %}
+        {% for x in items %}{{ loop.index }}/{{ loop.length }}{% end %}
     """
 
     __slots__ = ("depth0", "index0", "parent", "sequence")
