@@ -116,9 +116,15 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
         return None
 
     async def replay(self, last_id: int | None) -> None:
+        """Send the group's events after ``last_id``; without the buffer, go on live only."""
         if last_id is None:
             return
-        for event in await replay_buffer().since(layer_group(self.group), last_id):
+        try:
+            missed = await replay_buffer().since(layer_group(self.group), last_id)
+        except Exception:
+            logger.warning("replay of %r failed; live events only", self.group, exc_info=True)
+            return
+        for event in missed:
             await self.send_event(event)
             self.replayed_up_to = max(self.replayed_up_to, event["id"])
 

@@ -11,12 +11,11 @@ import json
 import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import StreamingHttpResponse
 
-if TYPE_CHECKING:
-    from djkida.fragments import Fragment
+from djkida.fragments import Fragment
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 HEARTBEAT = b": ping\n\n"
@@ -70,8 +69,6 @@ def has_line_break(text: str) -> bool:
 
 async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:
     """Turn what a source yields into an event: fragments render, dicts become JSON."""
-    from djkida.fragments import Fragment
-
     if isinstance(item, SSEEvent):
         return item
     if isinstance(item, Fragment):

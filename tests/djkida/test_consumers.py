@@ -20,7 +20,7 @@ from httpx_sse import ServerSentEvent, connect_sse
 from djkida.broadcast import abroadcast, broadcast, layer_group
 from djkida.routing import http_urlpatterns, websocket_urlpatterns
 from djkida.sse import SSEEvent
-from tests.servers import LiveServer, live_server
+from tests.servers import LiveServer, free_port, live_server
 
 ASGI = "tests.djkida.transport_asgi:application"
 SETTINGS = "tests.djkida.transport_settings"
@@ -205,3 +205,17 @@ def test_broadcasts_cross_processes_and_reconnects_replay_from_redis(
             client, "GET", f"{second.url}/djkida/events/{group}/", headers={"Last-Event-ID": "1"}
         ) as source:
             assert take(source.iter_sse(), 2) == [("2", "two"), ("3", "three\nlines")]
+
+
+async def test_sse_consumer_streams_live_events_when_replay_storage_is_down() -> None:
+    group = unique()
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(DJKIDA_REPLAY_REDIS_URL=closed):
+        communicator = await sse_open(group, [(b"last-event-id", b"0")])
+        assert (await communicator.receive_output(5))["status"] == 200
+        assert (await communicator.receive_output(5))["body"] == b": connected\n\n"
+    live = {"type": "djkida.event", "group": group, "id": 9, "event": None}
+    await get_channel_layer().group_send(layer_group(group), {**live, "data": "x", "html": "x"})
+    assert (await communicator.receive_output(2))["body"] == b"id: 9\ndata: x\n\n"
+    await communicator.send_input({"type": "http.disconnect"})
+    await communicator.wait(2)
