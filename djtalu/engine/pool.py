@@ -119,14 +119,15 @@ class WorkerPool:
         self._last_error = ""
         self._finished: deque[tuple[float, int, float]] = deque()
 
-    async def start(self) -> None:
-        """Start the workers and wait until one has loaded the model.
+    async def start(self, *, all_workers: bool = False) -> None:
+        """Start the workers and wait until one (or, with ``all_workers``, each) is ready.
 
-        Raises ``GenerationError`` if no worker can load it.
+        Raises ``GenerationError`` if no worker can load the model.
         """
         self._ensure_started(asyncio.get_running_loop())
         assert self._changed is not None
-        while not any(worker and worker.ready for worker in self._workers):
+        wanted = self._size if all_workers else 1
+        while sum(bool(worker and worker.ready) for worker in self._workers) < wanted:
             if self._startup_failed:
                 raise GenerationError(f"no worker could start: {self._last_error}")
             if self._state != "running":

@@ -15,6 +15,7 @@ generation within one token.
 """
 
 import os
+import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from djtalu.engine.params import GenerationParams
 
 def worker_main(conn: Connection, model_path: str) -> None:
     """Process entry point (spawn): serve requests until ``stop`` or the parent goes away."""
+    # Ctrl-C reaches the whole process group; the supervising parent decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         generator = Generator(Path(model_path))
     except Exception as exc:  # reported to the supervisor, which backs off and retries

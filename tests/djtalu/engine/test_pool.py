@@ -200,21 +200,32 @@ async def test_four_concurrent_streams_on_two_workers(tiny_model: Path) -> None:
         await pool.shutdown()
 
 
-async def test_killed_worker_fails_its_request_and_is_replaced(pool: WorkerPool) -> None:
-    [pid] = pool.worker_pids()
-    stream = pool.stream(USER, ENDLESS)
-    await _take(stream, 20)
-    os.kill(pid, signal.SIGKILL)
-    with pytest.raises(WorkerCrashedError, match=f"worker {pid} .*exit code -9"):
-        async for _ in stream:
-            pass
-    assert stream.result is not None
-    assert stream.result.finish_reason == "error"
-    assert "exit code -9" in pool.stats().last_error
-    result = await pool.stream(USER, SHORT).collect()  # waits for the replacement
-    assert result.completion_tokens == 40
-    assert pool.worker_pids() != [pid]
-    assert pool.stats().workers_alive == 1
+async def test_killed_worker_fails_its_request_and_is_replaced(tiny_model: Path) -> None:
+    pool = WorkerPool(tiny_model, workers=2)
+    try:
+        await pool.start(all_workers=True)
+        assert pool.stats().state == "running"
+        streams = [pool.stream(USER, GREEDY.replace(max_tokens=4000)) for _ in range(2)]
+        for stream in streams:
+            await _take(stream, 20)
+        victim, survivor = pool.worker_pids()
+        os.kill(victim, signal.SIGKILL)
+        outcomes = await asyncio.gather(
+            *(stream.collect() for stream in streams), return_exceptions=True
+        )
+        [crash] = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        assert isinstance(crash, WorkerCrashedError)
+        assert f"worker {victim} exited (exit code -9)" in str(crash)
+        [finished] = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+        assert finished.completion_tokens == 4000  # the other request continued
+        assert "exit code -9" in pool.stats().last_error
+        results = await asyncio.gather(*(pool.stream(USER, SHORT).collect() for _ in range(2)))
+        assert [result.completion_tokens for result in results] == [40, 40]
+        assert survivor in pool.worker_pids()
+        assert victim not in pool.worker_pids()
+        assert pool.stats().workers_alive == 2
+    finally:
+        await pool.shutdown()
 
 
 async def test_queue_full_raises(tiny_model: Path) -> None:
