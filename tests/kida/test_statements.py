@@ -177,3 +177,29 @@ def test_configurable_delimiters() -> None:
 
 def test_dict_literal_inside_output(render: Render) -> None:
     assert render("{{ {'a': {'b': 1}}['a']['b'] }}") == "1"
+
+
+def test_trim_and_lstrip_blocks() -> None:
+    env = Environment(trim_blocks=True, lstrip_blocks=True)
+    source = "<ul>\n    {% for x in xs %}\n  <li>{{ x }}</li>\n    {% end %}\n</ul>"
+    assert env.from_string(source).render(xs=[1]) == "<ul>\n  <li>1</li>\n</ul>"
+
+
+def test_stream_has_a_chunk_boundary_at_flush(env: Environment) -> None:
+    chunks = list(env.from_string("a{% flush %}b").render_stream())
+    assert chunks == ["a", "b"]
+
+
+def test_stack_in_layout_collects_pushes_from_later_blocks() -> None:
+    from kida import DictLoader
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "<head>{% stack 'js' %}</head>{% block body %}{% end %}",
+                "page.html": '{% extends "base.html" %}{% block body %}'
+                "{% push 'js' %}<script/>{% end %}ok{% end %}",
+            }
+        )
+    )
+    assert env.get_template("page.html").render() == "<head><script/></head>ok"

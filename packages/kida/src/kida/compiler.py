@@ -923,7 +923,11 @@ class CodeGenerator:
         return [*stmts, _expr_stmt(_call("_push", _load("_ctx"), self.expr(node.stack), text))]
 
     def visit_StackOut(self, node: n.StackOut) -> list[ast.stmt]:
-        return [self.emit(_call("_stack", _load("_ctx"), self.expr(node.stack)))]
+        # In the page buffer of render(), leave a placeholder filled in at the end, so pushes
+        # made later (a child's blocks, an include) still land in the layout's stack.
+        deferred = self.mode == "render" and self.sink == "_a" and not self.frame.in_function()
+        helper = "_stack_placeholder" if deferred else "_stack"
+        return [self.emit(_call(helper, _load("_ctx"), self.expr(node.stack)))]
 
     def visit_Provide(self, node: n.Provide) -> list[ast.stmt]:
         provided = self.temp("prov")

@@ -203,7 +203,7 @@ class Template:
         except Exception as error:
             annotate(error)
             raise
-        return "".join(buffer)
+        return ctx.state.finish(buffer)
 
     def render_stream(self, *args: Any, **kwargs: Any) -> Iterator[str]:
         """The output as chunks, produced as the template runs."""
@@ -287,7 +287,7 @@ class Template:
         except Exception as error:
             annotate(error)
             raise
-        return "".join(buffer)
+        return ctx.state.finish(buffer)
 
     def render_block_stream_async(
         self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any

@@ -54,6 +54,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_import_async": composition.import_template_async,
     "_push": composition.push,
     "_stack": composition.stack,
+    "_stack_placeholder": composition.stack_placeholder,
     "_spaceless": composition.spaceless,
     "_trans": composition.translate,
 }

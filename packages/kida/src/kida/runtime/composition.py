@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
 from kida.runtime.components import Caller, Macro
-from kida.runtime.context import RenderContext
+from kida.runtime.context import RenderContext, StackPlaceholder
 
 if TYPE_CHECKING:
     from kida.template import BlockTuple, Template
@@ -134,6 +134,14 @@ def caller_or_empty(caller: Caller | None, autoescape: bool) -> Caller:
 def push(ctx: RenderContext, stack: str, text: str) -> None:
     """``{% push name %}``: add to a named stack."""
     ctx.state.stacks.setdefault(stack, []).append(text)
+
+
+def stack_placeholder(ctx: RenderContext, stack: str) -> str:
+    """``{% stack name %}`` in ``render()``: filled with every push of the render, at its end."""
+    placeholder = StackPlaceholder()
+    placeholder.stack = stack
+    ctx.state.placeholders = True
+    return placeholder
 
 
 def stack(ctx: RenderContext, stack: str) -> str:

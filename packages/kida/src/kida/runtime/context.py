@@ -17,11 +17,27 @@ if TYPE_CHECKING:
 class RenderState:
     """What every template of one render shares: stacks, provided values."""
 
-    __slots__ = ("provided", "stacks")
+    __slots__ = ("placeholders", "provided", "stacks")
 
     def __init__(self) -> None:
         self.stacks: dict[str, list[str]] = {}
         self.provided: dict[str, list[Any]] = {}
+        self.placeholders = False
+
+    def finish(self, buffer: list[str]) -> str:
+        """The page text, with stack placeholders replaced by everything pushed."""
+        if self.placeholders:
+            buffer = [
+                "".join(self.stacks.get(item.stack, ())) if type(item) is StackPlaceholder else item
+                for item in buffer
+            ]
+        return "".join(buffer)
+
+
+class StackPlaceholder(str):
+    """Where ``{% stack %}`` stands in a ``render()`` buffer until the render ends."""
+
+    stack: str
 
 
 class RenderContext(dict[str, Any]):
