@@ -243,3 +243,10 @@ async def test_concurrent_renders_share_nothing(env: Environment) -> None:
 def test_any_helper_is_importable() -> None:
     assert callable(collect)
     _: Any = None
+
+
+async def test_inline_if_skips_do_not_count_in_loop(env: Environment) -> None:
+    template = env.from_string(
+        "{% async for x in src if x != 1 %}{{ loop.index }}:{{ x }}:{{ loop.previtem }} {% end %}"
+    )
+    assert await template.render_async(src=numbers(3)) == "1:0: 2:2:0 "

@@ -681,14 +681,7 @@ class CodeGenerator:
         if cond is not None:
             skip: list[ast.stmt] = [ast.Continue()]
             if loop_local is not None:
-                skip.insert(
-                    0,
-                    ast.AugAssign(
-                        ast.Attribute(_load(loop_local), "index0", ast.Store()),
-                        ast.Sub(),
-                        _const(1),
-                    ),
-                )
+                skip.insert(0, _expr_stmt(_call(_attr(loop_local, "skip"))))
             body.insert(0, ast.If(ast.UnaryOp(ast.Not(), cond), skip, []))
         iterator: ast.expr = _load(source)
         setup: list[ast.stmt] = []

@@ -115,6 +115,11 @@ class Template:
             for name, functions in namespace["BLOCKS"].items()
         }
         self._own_async = contains_async(tree)
+        self._parent_name: str | None = None
+        for stmt in tree.body:
+            if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
+                value = stmt.template.value
+                self._parent_name = value if isinstance(value, str) else None
         self._metadata: dict[str, BlockMetadata] | None = None
 
     def __repr__(self) -> str:
@@ -125,11 +130,7 @@ class Template:
     @property
     def parent_name(self) -> str | None:
         """The parent named by a constant ``{% extends "..." %}``, if any."""
-        for stmt in self.tree.body:
-            if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
-                value = stmt.template.value
-                return value if isinstance(value, str) else None
-        return None
+        return self._parent_name
 
     @property
     def is_async(self) -> bool:

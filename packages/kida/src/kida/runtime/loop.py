@@ -96,7 +96,7 @@ class AsyncLoopContext(LoopContext):
     source and raise a :class:`TemplateRuntimeError` saying so.
     """
 
-    __slots__ = ("_current", "_iterator", "_previous")
+    __slots__ = ("_current", "_iterator", "_previous", "_restore")
 
     def __init__(self, iterator: AsyncIterator[Any], parent: LoopContext | None = None) -> None:
         self._iterator = iterator
@@ -106,6 +106,7 @@ class AsyncLoopContext(LoopContext):
         self.depth0 = parent.depth0 + 1 if parent is not None else 0
         self._previous: Any = None
         self._current: Any = None
+        self._restore: tuple[Any, Any] = (None, None)
 
     def __aiter__(self) -> "AsyncLoopContext":
         return self
@@ -113,8 +114,14 @@ class AsyncLoopContext(LoopContext):
     async def __anext__(self) -> Any:
         item = await self._iterator.__anext__()
         self.index0 += 1
+        self._restore = (self._previous, self._current)
         self._previous, self._current = self._current, item
         return item
+
+    def skip(self) -> None:
+        """Forget the item just read: the loop's inline ``if`` rejected it."""
+        self.index0 -= 1
+        self._previous, self._current = self._restore
 
     @property
     def previtem(self) -> Any:
