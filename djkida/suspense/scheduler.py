@@ -26,12 +26,18 @@ async def settle(source: Awaitable[Any], timeout: float | None) -> Outcome:
     """Await ``source`` within ``timeout`` seconds, catching its failure into the outcome.
 
     A future (maybe shared with other requests) is shielded: cancelling this request's wait,
-    on timeout or disconnect, must not cancel it for everyone else.
+    on timeout or disconnect, must not cancel it for everyone else. A source cancelled by
+    someone else is a failure of that key; this task being cancelled is not caught.
     """
     awaited = asyncio.shield(source) if asyncio.isfuture(source) else source
     try:
         async with asyncio.timeout(timeout):
             value = await awaited
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            raise
+        return Outcome(error=RuntimeError("the awaitable was cancelled elsewhere"))
     except Exception as exc:
         return Outcome(error=exc)
     return Outcome(value=value)

@@ -90,6 +90,18 @@ async def test_cancel_stops_own_work_but_not_a_shared_future() -> None:
     shared.set_result("still usable by others")
 
 
+async def test_a_source_cancelled_elsewhere_fails_only_its_own_key() -> None:
+    shared: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    tasks = start({"shared": shared, "fine": after(0.05, "ok")}, {})
+    asyncio.get_running_loop().call_later(0.01, shared.cancel)
+    got = {
+        ready.name: outcomes
+        async for ready, outcomes in ready_blocks([block("a", "shared"), block("b", "fine")], tasks)
+    }
+    assert isinstance(got["a"]["shared"].error, RuntimeError)
+    assert got["b"]["fine"] == Outcome(value="ok")
+
+
 async def test_blocks_waiting_for_a_key_without_a_task_are_refused() -> None:
     with pytest.raises(ValueError, match=r"no task: \['ghost'\]"):
         await anext(ready_blocks([block("b", "ghost")], {}))

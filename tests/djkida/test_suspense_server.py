@@ -71,11 +71,11 @@ def test_full_page_shell_at_once_then_each_block_when_its_source_resolves(
     assert "Loading stats…" in shell
     assert "Loading feed…" in shell
     assert "Hello, Ada" in shell
-    assert got.at("</html>") < 0.15
+    assert got.at("</html>") < 0.3
     stats_at = got.at('<template id="djkida-suspense-stats">')
     feed_at = got.at('<template id="djkida-suspense-feed">')
-    assert 0.18 < stats_at < 0.5
-    assert 0.95 < feed_at < 1.4
+    assert 0.18 < stats_at < 0.7  # the 0.2 s source, long before the 1 s one resolves
+    assert 0.95 < feed_at < 1.6
     assert got.at("42 orders") == stats_at
     assert got.at("first &lt;post&gt;") == feed_at
     nonce = re.search(
@@ -90,7 +90,7 @@ def test_a_fast_source_behind_a_slow_one_in_the_template_still_arrives_first(
     server: LiveServer,
 ) -> None:
     got = Arrivals(server.url + "/dashboard/?stats=1.0&feed=0.2")
-    assert got.at('<template id="djkida-suspense-feed">') < 0.5
+    assert got.at('<template id="djkida-suspense-feed">') < 0.7
     assert got.at('<template id="djkida-suspense-stats">') > 0.95
     assert got.text.index("djkida-suspense-feed") < got.text.index("djkida-suspense-stats")
 
@@ -101,7 +101,7 @@ def test_blocks_ready_together_are_sent_in_template_order(server: LiveServer) ->
 
 
 def test_htmx_request_gets_out_of_band_elements_after_the_shell(server: LiveServer) -> None:
-    got = Arrivals(server.url + "/dashboard/?stats=0.2&feed=0.6", headers=HTMX)
+    got = Arrivals(server.url + "/dashboard/?stats=0.2&feed=1.0", headers=HTMX)
     shell = shell_of(got.text)
     rest = got.text[len(shell) :]
     assert "hx-swap-oob" not in shell
@@ -111,7 +111,7 @@ def test_htmx_request_gets_out_of_band_elements_after_the_shell(server: LiveServ
         f'\n{STATS_OOB}\n<p class="total">42 orders</p>\n</section>'
         f"{FEED_OOB}\n<ul><li>first &lt;post&gt;</li><li>second post</li></ul>\n</section>"
     )
-    assert 0.18 < got.at(STATS_OOB) < 0.5 < 0.55 < got.at(FEED_OOB) < 1.0
+    assert 0.18 < got.at(STATS_OOB) < 0.7 < 0.95 < got.at(FEED_OOB) < 1.6
 
 
 @pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
@@ -137,9 +137,9 @@ def test_failed_and_timed_out_keys_show_an_error_without_disturbing_the_rest(
         '<div id="feed" class="djkida-suspense-error" role="alert">'
         "This section took too long to load.</div>"
     )
-    assert greeting_at < 0.3
-    assert 0.08 < got.at(stats_error) < 0.35
-    assert 0.38 < got.at(feed_error) < 0.8
+    assert greeting_at < 0.35
+    assert 0.08 < got.at(stats_error) < 0.38
+    assert 0.38 < got.at(feed_error) < 1.0
     assert "backend" not in got.text  # no details in production
     assert got.text.rstrip().endswith("</script>")  # the body ends cleanly
 
@@ -174,7 +174,7 @@ def test_deferred_cache_miss_is_deferred_and_its_hit_renders_in_the_shell(
     url = f"{server.url}/cache-backed/?key=stats-{time.monotonic_ns()}"
     miss = Arrivals(url)
     assert "Loading stats…" in shell_of(miss.text)
-    assert 0.18 < miss.at('<template id="djkida-suspense-stats">') < 0.5
+    assert 0.18 < miss.at('<template id="djkida-suspense-stats">') < 0.7
     hit = Arrivals(url)
     assert "42 orders" in shell_of(hit.text)
     assert "djkida-suspense" not in hit.text
