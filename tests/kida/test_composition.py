@@ -184,3 +184,14 @@ def test_template_cache_reloads_changed_source(loader_env: MakeEnv) -> None:
     assert env.get_template("a.html") is env.get_template("a.html")
     templates["a.html"] = "two"
     assert env.get_template("a.html").render() == "two"
+
+
+def test_parameters_named_like_builtins(env: Environment) -> None:
+    source = "{% def button(type, id, str='s') %}{{ type }}{{ id }}{{ str }}{% end %}{{ button('a', 1) }}"
+    assert render_all(env.from_string(source)) == "a1s"
+
+
+def test_context_variables_named_like_render_parameters(env: Environment) -> None:
+    template = env.from_string("{% block b %}{{ name }}{{ self }}{% end %}")
+    assert template.render(name="n", self="s") == "ns"
+    assert template.render_block("b", name="n", self="s") == "ns"

@@ -562,7 +562,7 @@ class CodeGenerator:
             return [
                 _assign(temp, value),
                 ast.If(
-                    _is(_call("type", _load(temp)), _load("_Pending")),
+                    _is(_call("_type", _load(temp)), _load("_Pending")),
                     self.pump_pending(_load(temp)),
                     [self.emit(self.to_text(_load(temp)))],
                 ),
@@ -579,7 +579,7 @@ class CodeGenerator:
             return _call("_ts", value)
         temp = self.temp()
         return ast.IfExp(
-            _is(_call("type", ast.NamedExpr(_store(temp), value)), _load("str")),
+            _is(_call("_type", ast.NamedExpr(_store(temp), value)), _load("_str")),
             _call("_es", _load(temp)),
             _call("_ev", _load(temp)),
         )
@@ -645,7 +645,7 @@ class CodeGenerator:
             out.append(
                 ast.For(
                     loop_target,
-                    _call("enumerate", _attr(loop_local, "sequence")),
+                    _call("_enumerate", _attr(loop_local, "sequence")),
                     body or [ast.Pass()],
                     [],
                 )
@@ -747,16 +747,16 @@ class CodeGenerator:
         if isinstance(pattern, n.TupleLit):
             tests: list[ast.expr] = [
                 _call(
-                    "isinstance", subject, ast.Tuple([_load("list"), _load("tuple")], ast.Load())
+                    "_isinstance", subject, ast.Tuple([_load("_list"), _load("_tuple")], ast.Load())
                 ),
-                ast.Compare(_call("len", subject), [ast.Eq()], [_const(len(pattern.items))]),
+                ast.Compare(_call("_len", subject), [ast.Eq()], [_const(len(pattern.items))]),
             ]
             for index, item in enumerate(pattern.items):
                 element = ast.Subscript(subject, _const(index), ast.Load())
                 tests.append(self.pattern(item, element, frame))
             return ast.BoolOp(ast.And(), tests)
         if isinstance(pattern, n.DictLit):
-            tests = [_call("isinstance", subject, _load("_Mapping"))]
+            tests = [_call("_isinstance", subject, _load("_Mapping"))]
             for key, value in pattern.pairs:
                 key_expr = self.expr(key)
                 tests.append(ast.Compare(key_expr, [ast.In()], [subject]))
@@ -904,7 +904,7 @@ class CodeGenerator:
                 prologue.append(_assign(local, _load(error)))
             fallback_stmts, fallback_text = self.capture(node.fallback)
         handler = ast.ExceptHandler(
-            _load("Exception"), error, [*prologue, *fallback_stmts, _assign(result, fallback_text)]
+            _load("_Exception"), error, [*prologue, *fallback_stmts, _assign(result, fallback_text)]
         )
         return [
             ast.Try([*body_stmts, _assign(result, body_text)], [handler], [], []),
@@ -1192,7 +1192,7 @@ class CodeGenerator:
         if self.is_async:
             out.append(
                 ast.If(
-                    _is(_call("type", _load(result)), _load("_Pending")),
+                    _is(_call("_type", _load(result)), _load("_Pending")),
                     self.pump_pending(_load(result)),
                     [self.emit(self.to_text(_load(result)))],
                 )

@@ -188,7 +188,7 @@ class Template:
         register(ctx, self)
         return ctx
 
-    def render(self, *args: Any, **kwargs: Any) -> str:
+    def render(self, /, *args: Any, **kwargs: Any) -> str:
         """The whole output as one string.
 
         Example::
@@ -206,7 +206,7 @@ class Template:
             raise
         return ctx.state.finish(buffer)
 
-    def render_stream(self, *args: Any, **kwargs: Any) -> Iterator[str]:
+    def render_stream(self, /, *args: Any, **kwargs: Any) -> Iterator[str]:
         """The output as chunks, produced as the template runs."""
         if self.is_async:
             raise _async_refusal(self, "render_stream")
@@ -232,7 +232,7 @@ class Template:
                 await aclose()
 
     def render_stream_async(
-        self, *args: Any, timeout: float | None = None, **kwargs: Any
+        self, /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
         """Stream the output from the async renderer (sync and async templates alike).
 
@@ -244,7 +244,7 @@ class Template:
             return with_timeout(stream, timeout, self.name)
         return stream
 
-    async def render_async(self, *args: Any, **kwargs: Any) -> str:
+    async def render_async(self, /, *args: Any, **kwargs: Any) -> str:
         """The whole output, rendered by the async renderer."""
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
@@ -279,7 +279,7 @@ class Template:
             )
         return ctx, functions[0]
 
-    def render_block(self, name: str, *args: Any, **kwargs: Any) -> str:
+    def render_block(self, name: str, /, *args: Any, **kwargs: Any) -> str:
         """One block (inherited ones too) as a string."""
         ctx, block = self._block_context(name, args, kwargs)
         buffer: list[str] = []
@@ -291,7 +291,7 @@ class Template:
         return ctx.state.finish(buffer)
 
     def render_block_stream_async(
-        self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any
+        self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
         """Stream one block from the async renderer."""
         ctx, block = self._block_context(name, args, kwargs)

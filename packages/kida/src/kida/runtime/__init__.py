@@ -19,6 +19,15 @@ def _raise(error: BaseException) -> NoReturn:
 
 
 COMPILED_NAMESPACE: dict[str, Any] = {
+    # Builtins under private names: a def parameter called ``type`` must not shadow them.
+    "_type": type,
+    "_str": str,
+    "_isinstance": isinstance,
+    "_len": len,
+    "_enumerate": enumerate,
+    "_Exception": Exception,
+    "_list": list,
+    "_tuple": tuple,
     "_UNDEF": UNDEFINED,
     "_Mapping": Mapping,
     "_Markup": Markup,
