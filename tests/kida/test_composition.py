@@ -187,7 +187,10 @@ def test_template_cache_reloads_changed_source(loader_env: MakeEnv) -> None:
 
 
 def test_parameters_named_like_builtins(env: Environment) -> None:
-    source = "{% def button(type, id, str='s') %}{{ type }}{{ id }}{{ str }}{% end %}{{ button('a', 1) }}"
+    source = (
+        "{% def button(type, id, str='s') %}{{ type }}{{ id }}{{ str }}{% end %}"
+        "{{ button('a', 1) }}"
+    )
     assert render_all(env.from_string(source)) == "a1s"
 
 
