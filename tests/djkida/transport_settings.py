@@ -12,14 +12,16 @@ from tests.settings import *  # noqa: F403
 ROOT_URLCONF = "tests.djkida.transport_urls"
 ASGI_APPLICATION = "tests.djkida.transport_asgi.application"
 DJKIDA_PUBLIC_GROUPS = ["lobby"]
+KIDA_BACKEND = "djkida.backend.Kida"
+# Our Kida backend replaces any the project has, so it is the one Fragment renders with.
 TEMPLATES = [
     {
-        "BACKEND": "djkida.backend.Kida",
+        "BACKEND": KIDA_BACKEND,
         "NAME": "kida",
         "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": False,
     },
-    *TEMPLATES,  # noqa: F405
+    *(engine for engine in TEMPLATES if engine["BACKEND"] != KIDA_BACKEND),  # noqa: F405
 ]
 
 TRANSPORT_REDIS_URL = os.environ.get("TRANSPORT_REDIS_URL", "")
