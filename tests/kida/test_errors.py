@@ -91,4 +91,4 @@ _ALPHABET = st.sampled_from(
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_random_input_only_raises_syntax_errors(source: str) -> None:
     with contextlib.suppress(TemplateSyntaxError):
-        Environment().from_string(source)
+        Environment().from_string(source).streaming()

@@ -324,10 +324,6 @@ class CodeGenerator:
         mapping = ast.Dict([_const(k) for k in visible], [_load(v) for v in visible.values()])
         return _call(_attr("_ctx", "with_locals"), mapping)
 
-    def locals_dict(self) -> ast.expr:
-        visible = self.frame.visible_locals()
-        return ast.Dict([_const(k) for k in visible], [_load(v) for v in visible.values()])
-
     # --- module ----------------------------------------------------------------------------
 
     def contains_async(self, body: list[n.Stmt]) -> bool:

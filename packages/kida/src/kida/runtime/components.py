@@ -139,9 +139,3 @@ class Caller:
 def has_slot(caller: Caller | None, name: str = "default") -> bool:
     """``has_slot(name)`` inside a def."""
     return caller is not None and caller.has(name)
-
-
-async def stream_output(value: Any) -> AsyncIterator[str]:
-    """Chunks of a PendingRender (async renderer helper)."""
-    async for chunk in value.stream():
-        yield chunk

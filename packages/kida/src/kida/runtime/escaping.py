@@ -51,11 +51,6 @@ def to_str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def mark_safe(text: str, autoescape: bool) -> str:
-    """Rendered output as a value: ``Markup`` when escaping, so it is not escaped twice."""
-    return Markup(text) if autoescape else text
-
-
 def concat(left: Any, right: Any) -> str:
     """``a ~ b``: both sides as text, escaping-aware when either side is markup."""
     if hasattr(left, "__html__") or hasattr(right, "__html__"):
@@ -63,4 +58,4 @@ def concat(left: Any, right: Any) -> str:
     return to_str(left) + to_str(right)
 
 
-__all__ = ["Markup", "concat", "escape", "escape_str", "escape_value", "mark_safe", "to_str"]
+__all__ = ["Markup", "concat", "escape", "escape_str", "escape_value", "to_str"]
