@@ -527,10 +527,53 @@ class CodeGenerator:
     # --- statements ------------------------------------------------------------------------
 
     def body(self, stmts: list[n.Stmt]) -> list[ast.stmt]:
+        """Statements in order; adjacent text and ``{{ }}`` outputs become one f-string chunk."""
         out: list[ast.stmt] = []
+        run: list[n.Data | n.Output] = []
         for stmt in stmts:
+            if self.joinable(stmt):
+                run.append(stmt)  # type: ignore[arg-type]
+                continue
+            out.extend(self.output_run(run))
+            run = []
             out.extend(self.stmt(stmt))
+        out.extend(self.output_run(run))
         return out
+
+    def joinable(self, stmt: n.Stmt) -> bool:
+        """Whether ``stmt`` is plain output that can share a chunk with its neighbours."""
+        if self.in_extending_root and self.frame.kind == "root":
+            return False
+        if isinstance(stmt, n.Data):
+            return True
+        return isinstance(stmt, n.Output) and not (self.is_async and isinstance(stmt.expr, n.Call))
+
+    def output_run(self, run: list[n.Data | n.Output]) -> list[ast.stmt]:
+        """One emit for a run of outputs (each expression keeps its own line for errors)."""
+        if len(run) < 2:
+            return [s for stmt in run for s in self.stmt(stmt)]
+        parts: list[ast.expr] = []
+        for stmt in run:
+            if isinstance(stmt, n.Data):
+                text: str | None = stmt.text
+            elif isinstance(stmt.expr, n.Const):
+                text = self.format_constant(stmt.expr.value)
+            else:
+                text = None
+            if text is not None:
+                if parts and isinstance(parts[-1], ast.Constant):
+                    parts[-1] = _const(parts[-1].value + text)
+                else:
+                    parts.append(_const(text))
+                continue
+            assert isinstance(stmt, n.Output)
+            value = self.to_text(self.expr(stmt.expr))
+            _locate(value, stmt.lineno, stmt.col)
+            parts.append(ast.FormattedValue(value, -1, None))
+        chunk = parts[0] if len(parts) == 1 else ast.JoinedStr(parts)
+        emitted = self.emit(chunk)
+        _locate(emitted, run[0].lineno or 1, run[0].col or 1)
+        return [emitted]
 
     def stmt(self, stmt: n.Stmt) -> list[ast.stmt]:
         if (
@@ -974,11 +1017,10 @@ class CodeGenerator:
             return self.region_macro(node)
         if node.kind == "fragment" or self.in_extending_root:
             return []
-        block = _call(
-            _attr(
-                ast.Subscript(_attr("_ctx", "blocks"), _const(node.name), ast.Load()), "__getitem__"
-            ),
+        block = ast.Subscript(
+            ast.Subscript(_attr("_ctx", "blocks"), _const(node.name), ast.Load()),
             _const(0),
+            ast.Load(),
         )
         stmts = self.pump(block, self.ctx_with_locals())
         if node.cond is not None:
