@@ -2,8 +2,10 @@
 
 Embedded defaults (SQLite, in-memory channel layer, local-memory cache, local talu workers) need
 nothing installed; production components are switched on with environment variables only:
-``REDIS_URL`` (channel layer, cache, distributed workers), ``DATABASE_URL``, ``DEBUG``,
-``ALLOWED_HOSTS``, ``SECRET_KEY``, ``TALU_MODELS_DIR``.
+``REDIS_URL`` (channel layer, cache, broadcast replay buffer), ``TALU_DISTRIBUTED=1`` (with
+``REDIS_URL``: generation by ``manage.py talu_worker`` processes instead of local workers),
+``DATABASE_URL``, ``DEBUG``, ``ALLOWED_HOSTS``, ``SECRET_KEY``, ``TALU_MODELS_DIR``,
+``SERVE_STATIC`` (default on: the site serves its own static files, daphne has no handler).
 """
 
 import os
@@ -58,6 +60,22 @@ ASGI_APPLICATION = "demo_project.asgi.application"
 
 TEMPLATES = [
     {
+        # The site's pages are kida templates; first, so its names win.
+        "BACKEND": "djkida.backend.Kida",
+        "NAME": "kida",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "loader": "demo_project.kida_loaders.site_templates",
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csrf",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+    {
         # The admin and other contrib apps keep Django's own engine.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
@@ -96,6 +114,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# With Redis, SSE clients reconnecting to another process still get the events they missed.
+DJKIDA_REPLAY_REDIS_URL = REDIS_URL or None
+TALU_DISTRIBUTED = bool(REDIS_URL) and env_flag("TALU_DISTRIBUTED", False)
+
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 
 LANGUAGE_CODE = "en-us"
@@ -105,6 +127,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+SERVE_STATIC = env_flag("SERVE_STATIC", True)
 
 TALU_MODELS_DIR = Path(os.environ.get("TALU_MODELS_DIR", BASE_DIR / "var" / "models"))
 

@@ -1,9 +1,18 @@
-"""URL routes of the demo site."""
+"""URL routes of the demo site (SSE and WebSocket consumers are in :mod:`demo_project.routing`)."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.contrib.staticfiles.views import serve
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("", include("djtalu.urls")),  # the OpenAI-compatible API under /v1/
     path("", include("demo_project.demo.urls")),
 ]
+
+if settings.SERVE_STATIC:
+    # daphne serves no static files; a real deployment puts them behind nginx or a CDN.
+    urlpatterns.append(
+        re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.*)$", serve, {"insecure": True})
+    )

@@ -1,21 +1,39 @@
-"""Prepare the demo site in one idempotent step: database, default model session, superuser."""
+"""Prepare the demo site in one idempotent step: database, model and session, superuser."""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+
+from djtalu.models import ModelSession
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # a local demo account, printed for the user
+#: Models ``--model`` accepts: SmolLM2 (real answers) or tiny (random weights, instant set-up).
+MODELS = ("smollm2", "tiny")
+SESSION = "default"
 
 
 class Command(BaseCommand):
     help = "Migrate, install the default model and create the demo superuser (idempotent)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--model",
+            choices=MODELS,
+            default="smollm2",
+            help="Model of the 'default' session: smollm2 (default) or tiny (fast, gibberish).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database migrated")
+        session = ModelSession.objects.filter(name=SESSION).first()
+        if session is None:
+            call_command("talu_models", "install", options["model"], "--session", SESSION)
+        else:
+            self.stdout.write(f"model session {SESSION!r} exists ({session.model_path})")
         user_model = get_user_model()
         if not user_model.objects.filter(username=DEMO_USERNAME).exists():
             user_model.objects.create_superuser(DEMO_USERNAME, "admin@example.com", DEMO_PASSWORD)

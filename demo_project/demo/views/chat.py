@@ -1,0 +1,136 @@
+"""Chat with the local model: the page, the send endpoint and the reply's event stream.
+
+Sending is a POST that returns a signed, single-use link; the page opens it with
+``EventSource`` and each token arrives as an SSE event rendered by djkida's ``stream_tokens``
+(escaped HTML to append). Closing the stream (the Stop button, a closed tab) cancels the
+generation, and the reply is kept with what was written so far. The page can also talk to
+djtalu's WebSocket consumer instead (``/ws/talu/<session>/``).
+"""
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+import djkida
+from djkida.ai import stream_tokens
+from djtalu import AsyncChat, Conversation, GenerationError, ModelSession, RecordedReply
+from djtalu.pools import SessionUnavailableError
+
+#: The model session the chat talks to (``manage.py demo_setup`` creates it).
+CHAT_SESSION = "default"
+MAX_PROMPT = 2000
+RECENT_CONVERSATIONS = 20
+STREAM_SALT = "demo.chat.stream"
+#: Seconds a reply link stays valid; it is opened right after the POST that made it.
+STREAM_LINK_AGE = 60
+
+
+async def chat(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
+    """A new chat, or the stored conversation ``pk``, with the latest conversations listed."""
+    session = await ModelSession.objects.filter(name=CHAT_SESSION).afirst()
+    conversation = None
+    if pk is not None:
+        conversation = await Conversation.objects.filter(pk=pk).afirst()
+        if conversation is None:
+            raise Http404(f"no conversation {pk}")
+    recent = Conversation.objects.filter(session__name=CHAT_SESSION)[:RECENT_CONVERSATIONS]
+    context = {
+        "section": "chat",
+        "session": session,
+        "conversation": conversation,
+        "messages": [m async for m in conversation.messages.all()] if conversation else [],
+        "conversations": [c async for c in recent],
+        "max_prompt": MAX_PROMPT,
+        # Channels routes (djtalu.routing) are not in Django's URL resolver.
+        "ws_path": f"/ws/talu/{CHAT_SESSION}/",
+    }
+    return await djkida.stream(request, "demo/chat.html", context)
+
+
+@require_POST
+async def send(request: HttpRequest) -> JsonResponse:
+    """Check the message, attach it to a conversation and answer with the reply's stream link."""
+    text = request.POST.get("text", "").strip()
+    if not text:
+        return JsonResponse({"error": "Type a message first."}, status=400)
+    if len(text) > MAX_PROMPT:
+        return JsonResponse({"error": f"Keep it under {MAX_PROMPT} characters."}, status=400)
+    session = await ModelSession.objects.filter(name=CHAT_SESSION, enabled=True).afirst()
+    if session is None:
+        message = f"No enabled model session {CHAT_SESSION!r}: run manage.py demo_setup."
+        return JsonResponse({"error": message}, status=503)
+    conversation = await conversation_for(request.POST.get("conversation", ""), session, text)
+    if conversation is None:
+        return JsonResponse({"error": "That conversation does not exist."}, status=400)
+    link = signing.dumps({"conversation": conversation.pk, "text": text}, salt=STREAM_SALT)
+    return JsonResponse(
+        {
+            "conversation": conversation.pk,
+            "title": str(conversation),
+            "url": reverse("chat-conversation", args=[conversation.pk]),
+            "stream": reverse("chat-stream", args=[link]),
+        }
+    )
+
+
+async def conversation_for(raw_id: str, session: ModelSession, text: str) -> Conversation | None:
+    """The conversation to continue (None if ``raw_id`` names none), or a new one."""
+    if not raw_id:
+        return await Conversation.objects.acreate(session=session, title=text[:80])
+    if not raw_id.isdigit():
+        return None
+    return await Conversation.objects.filter(pk=int(raw_id), session=session).afirst()
+
+
+async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
+    """The model's reply to a signed link from :func:`send`, token by token (once per link)."""
+    try:
+        payload = signing.loads(link, salt=STREAM_SALT, max_age=STREAM_LINK_AGE)
+    except signing.BadSignature:
+        return HttpResponse("This reply link is invalid or expired.", status=400)
+    # EventSource reconnects on its own after a network error: never answer the same turn twice.
+    used_key = "demo:chat:link:" + hashlib.sha256(link.encode()).hexdigest()
+    if not await cache.aadd(used_key, True, STREAM_LINK_AGE * 2):
+        return HttpResponse("This reply was already streamed.", status=410)
+    conversation = await Conversation.objects.select_related("session").aget(
+        pk=payload["conversation"]
+    )
+    try:
+        reply = await AsyncChat(conversation.session, conversation=conversation).send(
+            payload["text"]
+        )
+    except (SessionUnavailableError, GenerationError, ValueError) as exc:
+        return djkida.EventStream(failure(exc))
+    return djkida.EventStream(reply_events(reply))
+
+
+async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
+    """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored.
+
+    A client that goes away cancels the generation; the reply is saved as cancelled.
+    """
+    async with reply:
+        try:
+            async for event in stream_tokens(reply, "demo/chat.html", "reply_tokens"):
+                if event.event != "done":
+                    yield event
+        except GenerationError as exc:
+            async for event in failure(exc):
+                yield event
+            return
+    message = reply.message
+    status = message.status if message is not None else "error"
+    tokens = message.completion_tokens if message is not None else None
+    yield djkida.SSEEvent(json.dumps({"status": status, "tokens": tokens}), event="done")
+
+
+async def failure(error: Exception) -> AsyncIterator[djkida.SSEEvent]:
+    """The one event of a reply that could not start or broke off."""
+    yield djkida.SSEEvent(json.dumps({"status": "error", "error": str(error)}), event="done")

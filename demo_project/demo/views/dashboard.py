@@ -1,0 +1,59 @@
+"""The same shop dashboard twice: streamed in document order, and with suspense.
+
+``?delay=SECONDS`` scales every source's latency (default 1, 0 for instant).
+"""
+
+import time
+
+from django.http import HttpRequest, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
+
+import djkida
+from demo_project.demo import sources
+
+#: The forecast is slow to compute and the same for everyone: computed once, kept this long.
+FORECAST_TTL = 30.0
+forecast_cache: djkida.DeferredCache[sources.Forecast] = djkida.DeferredCache(
+    default_ttl=FORECAST_TTL, prefix="demo:dashboard"
+)
+
+
+async def stream_dashboard(request: HttpRequest) -> HttpResponseBase:
+    """Progressive rendering: the page leaves at once and grows as each source delivers."""
+    try:
+        scale = sources.parse_delay(request.GET.get("delay"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    started = time.monotonic()
+    context = {
+        "section": "stream",
+        "delay": scale,
+        "metrics": sources.metrics(scale, started),
+        "orders": sources.orders(scale, started),
+        "forecast": sources.forecast(scale, started),
+    }
+    return await djkida.stream(request, "demo/dashboard_stream.html", context)
+
+
+async def suspense_dashboard(request: HttpRequest) -> HttpResponseBase:
+    """Suspense: the whole layout with skeletons at once, each section when its data is in."""
+    try:
+        scale = sources.parse_delay(request.GET.get("delay"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    started = time.monotonic()
+    forecast = await forecast_cache.get_or_defer(
+        f"forecast:{scale:g}", lambda: sources.forecast(scale, started)
+    )
+    context = {
+        "section": "suspense",
+        "delay": scale,
+        "forecast_ttl": FORECAST_TTL,
+        "metrics": sources.metrics(scale, started),
+        "orders": sources.order_list(scale, started),
+        "forecast": forecast,
+        "recommendations": sources.recommendations(scale, started),
+    }
+    return await djkida.suspense(
+        request, "demo/dashboard_suspense.html", context, error_block="section_error"
+    )
