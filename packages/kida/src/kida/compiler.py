@@ -553,23 +553,21 @@ class CodeGenerator:
         if len(run) < 2:
             return [s for stmt in run for s in self.stmt(stmt)]
         parts: list[ast.expr] = []
+        text = ""
         for stmt in run:
             if isinstance(stmt, n.Data):
-                text: str | None = stmt.text
+                text += stmt.text
             elif isinstance(stmt.expr, n.Const):
-                text = self.format_constant(stmt.expr.value)
+                text += self.format_constant(stmt.expr.value)
             else:
-                text = None
-            if text is not None:
-                if parts and isinstance(parts[-1], ast.Constant):
-                    parts[-1] = _const(parts[-1].value + text)
-                else:
+                if text:
                     parts.append(_const(text))
-                continue
-            assert isinstance(stmt, n.Output)
-            value = self.to_text(self.expr(stmt.expr))
-            _locate(value, stmt.lineno, stmt.col)
-            parts.append(ast.FormattedValue(value, -1, None))
+                    text = ""
+                value = self.to_text(self.expr(stmt.expr))
+                _locate(value, stmt.lineno, stmt.col)
+                parts.append(ast.FormattedValue(value, -1, None))
+        if text:
+            parts.append(_const(text))
         chunk = parts[0] if len(parts) == 1 else ast.JoinedStr(parts)
         emitted = self.emit(chunk)
         _locate(emitted, run[0].lineno or 1, run[0].col or 1)
