@@ -24,6 +24,7 @@ def register_code(filename: str, template: "Template") -> None:
     _TEMPLATES[filename] = template
     lines = [line + "\n" for line in template.source.splitlines()]
     linecache.cache[filename] = (len(template.source), None, lines, filename)
+    weakref.finalize(template, linecache.cache.pop, filename, None)
 
 
 def _template_position(tb: TracebackType | None) -> "tuple[Template, int, int | None] | None":
