@@ -22,8 +22,10 @@ unchanged; kida errors become Django's ``TemplateSyntaxError``/``TemplateDoesNot
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
@@ -45,6 +47,8 @@ ContextProcessor = Callable[[HttpRequest], Mapping[str, Any]]
 
 class Kida(BaseEngine):
     """The ``djkida.backend.Kida`` template backend: one kida ``Environment`` per entry.
+
+    ``APP_DIRS`` adds each app's ``templates/`` directory, except those of Django's own apps.
 
     OPTIONS: ``autoescape`` (default True), ``auto_reload`` (default ``DEBUG``), ``debug``
     (default ``DEBUG``: error details in streamed fallbacks), ``context_processors``,
@@ -78,13 +82,29 @@ class Kida(BaseEngine):
         for extension in extensions:
             resolve_callable(extension)(self.env)
 
+    @cached_property
+    def template_dirs(self) -> tuple[str, ...]:
+        """DIRS, then the ``templates/`` directory of each installed app but Django's own.
+
+        Django's apps (the admin, auth…) ship Django-language templates: kida would fail to
+        compile them instead of letting Django's engine, listed after this one, serve them.
+        """
+        dirs = [str(directory) for directory in self.dirs]
+        if self.app_dirs:
+            dirs.extend(
+                str(path)
+                for config in apps.get_app_configs()
+                if not config.name.startswith("django.")
+                and (path := Path(config.path) / self.app_dirname).is_dir()
+            )
+        return tuple(dirs)
+
     def _loader(self, loader: object) -> object:
         """The configured loader; by default one over DIRS and the apps' template dirs."""
-        dirs = [str(directory) for directory in self.template_dirs]
         if loader is None:
-            return kida.FileSystemLoader(dirs)
+            return kida.FileSystemLoader(list(self.template_dirs))
         if isinstance(loader, str):
-            return import_string(loader)(dirs)
+            return import_string(loader)(list(self.template_dirs))
         return loader
 
     @cached_property

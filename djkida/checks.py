@@ -1,15 +1,15 @@
 """``manage.py check``: every kida template compiles.
 
-Each Kida backend's templates (DIRS and the apps' ``templates/`` directories) are compiled,
-never rendered, so a syntax error is reported with its file and line before a request finds it.
-Django's own apps (``django.*``) ship Django-language templates and are skipped.
+Each Kida backend's templates (DIRS and the apps' ``templates/`` directories, as the backend
+searches them) are compiled, never rendered, so a syntax error is reported with its file and
+line before a request finds it.
 """
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error
 from django.template import engines
 
@@ -31,7 +31,7 @@ def check_templates_compile(
 def compile_errors(backend: Kida) -> Iterator[Error]:
     """Compile each template of ``backend`` once (the first file of a name wins, as in loading)."""
     seen: set[str] = set()
-    for directory in checked_dirs(backend):
+    for directory in map(Path, backend.template_dirs):
         for path in sorted(template_files(directory)):
             name = path.relative_to(directory).as_posix()
             if name in seen:
@@ -48,19 +48,6 @@ def compile_errors(backend: Kida) -> Iterator[Error]:
                     obj=str(path),
                     id="djkida.E001",
                 )
-
-
-def checked_dirs(backend: Kida) -> list[Path]:
-    """DIRS, then the template directories of apps that are not Django's own."""
-    dirs = [Path(directory) for directory in backend.dirs]
-    if backend.app_dirs:
-        dirs.extend(
-            Path(config.path) / backend.app_dirname
-            for config in apps.get_app_configs()
-            if not config.name.startswith("django.")
-            and (Path(config.path) / backend.app_dirname).is_dir()
-        )
-    return dirs
 
 
 def template_files(directory: Path) -> Iterator[Path]:

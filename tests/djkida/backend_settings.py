@@ -1,4 +1,4 @@
-"""Test settings with a Kida backend in front of Django's own engine (admin keeps DTL)."""
+"""Test settings: a Kida backend over tests/djkida/templates, then Django's engine (admin)."""
 
 from pathlib import Path
 
@@ -22,7 +22,13 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": KIDA_OPTIONS,
     },
-    *TEMPLATES,  # noqa: F405
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "NAME": "django",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    },
 ]
 
 ROOT_URLCONF = "tests.djkida.backend_urls"

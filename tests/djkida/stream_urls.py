@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("early-error/", stream_views.early_error),
     path("rows/", stream_views.rows_block),
     path("form/", stream_views.FormPage.as_view()),
+    path("rows-view/", stream_views.RowsBlock.as_view()),
     path("ttfb/stream/", stream_views.ttfb_stream),
     path("ttfb/raw/", stream_views.ttfb_raw),
     path("ttfb/buffered/", stream_views.ttfb_buffered),

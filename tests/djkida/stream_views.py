@@ -92,3 +92,11 @@ async def ttfb_raw(request: HttpRequest) -> StreamingHttpResponse:
 async def ttfb_buffered(request: HttpRequest) -> HttpResponse:
     """The usual way: await the data, then render the whole page."""
     return render(request, "stream/ttfb_buffered.html", {"source": await after(1.0, "done")})
+
+
+class RowsBlock(StreamingTemplateView):
+    template_name = "stream/blocks.html"
+    block_name = "rows"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(rows=endless_rows(None), **kwargs)

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+import django
 import pytest
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.template.loader import get_template, render_to_string
@@ -134,9 +136,25 @@ def test_unknown_option_is_improperly_configured() -> None:
         kida(no_such_option=True)
 
 
-def test_app_dirs_are_each_apps_templates_directory() -> None:
-    backend = Kida({"NAME": "k", "DIRS": [], "APP_DIRS": True, "OPTIONS": {}})
-    assert any(Path(d).parts[-2:] == ("admin", "templates") for d in backend.template_dirs)
+def test_app_dirs_leave_djangos_own_apps_to_djangos_engine(settings: Settings) -> None:
+    # Kida first with APP_DIRS: the admin's Django-language templates must still reach DTL.
+    settings.TEMPLATES = [
+        {**backend_settings.TEMPLATES[0], "APP_DIRS": True},
+        backend_settings.TEMPLATES[1],
+    ]
+    assert get_template("admin/login.html").backend.name == "django"  # type: ignore[attr-defined]
+    kida_dirs = engines["kida"].template_dirs
+    assert not any(Path(d).is_relative_to(Path(django.__file__).parent) for d in kida_dirs)
+
+
+def test_app_dirs_are_each_apps_templates_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "templates").mkdir()
+    monkeypatch.setattr(apps.get_app_config("djkida"), "path", str(tmp_path))
+    backend = Kida({"NAME": "k", "DIRS": ["/first"], "APP_DIRS": True, "OPTIONS": {}})
+    assert backend.template_dirs[0] == "/first"
+    assert str(tmp_path / "templates") in backend.template_dirs
 
 
 def test_options_override_defaults_and_autoescape() -> None:

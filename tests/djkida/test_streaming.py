@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 
 import pytest
 from django.test import AsyncClient, RequestFactory
@@ -32,6 +33,16 @@ async def test_streamed_page_has_streaming_headers_and_all_parts() -> None:
     html = await body(response)
     assert "<h1>Progressive</h1>" in html
     assert html.index("fast done") < html.index("slow done") < html.index("<footer>")
+
+
+async def test_response_is_returned_before_awaited_sources_resolve() -> None:
+    start = time.monotonic()
+    response = await AsyncClient().get("/progressive/")  # its sources take 0.5 s and 1 s
+    assert time.monotonic() - start < 0.3, (
+        "the first chunk waited for {{ await }} sources: kida's render_stream_async must yield "
+        "the text before an await instead of joining it with the awaited values"
+    )
+    assert "<h1>Progressive</h1>" in await body(response)
 
 
 async def test_view_records_template_and_context_for_the_test_client() -> None:
@@ -73,6 +84,11 @@ async def test_block_stream_sends_only_the_block_with_status() -> None:
     assert response.status_code == 203
     html = await body(response)
     assert html == "<li>0</li><li>1</li><li>2</li>"
+
+
+async def test_streaming_template_view_can_stream_one_block() -> None:
+    response = await AsyncClient().get("/rows-view/")
+    assert await body(response) == "<li>0</li><li>1</li><li>2</li>"
 
 
 async def test_streaming_template_view_has_csrf_processors_and_awaits() -> None:
