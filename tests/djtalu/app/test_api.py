@@ -7,7 +7,7 @@ import pytest
 import djtalu
 from djtalu.models import Conversation, Message, ModelSession
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 async def test_stream_async_streams_the_same_text_generate_async_returns(

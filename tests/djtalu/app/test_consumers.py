@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from djtalu.models import Message, ModelSession
 from djtalu.routing import websocket_urlpatterns
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def communicator(session_name: str) -> WebsocketCommunicator:

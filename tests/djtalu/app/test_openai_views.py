@@ -11,7 +11,11 @@ from django.test import AsyncClient
 from djtalu import pools
 from djtalu.models import ModelSession
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.djtalu.app.urls")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.urls("tests.djtalu.app.urls"),
+    pytest.mark.slow,
+]
 
 
 async def post(client: AsyncClient, body: Any) -> Any:
