@@ -198,3 +198,8 @@ def test_context_variables_named_like_render_parameters(env: Environment) -> Non
     template = env.from_string("{% block b %}{{ name }}{{ self }}{% end %}")
     assert template.render(name="n", self="s") == "ns"
     assert template.render_block("b", name="n", self="s") == "ns"
+
+
+def test_render_block_tolerates_toplevel_values_it_does_not_need(env: Environment) -> None:
+    template = env.from_string("{% let title = page.title %}{% block b %}{{ x }}{% end %}")
+    assert template.render_block("b", x=1) == "1"

@@ -455,6 +455,11 @@ class CodeGenerator:
                 for stmt in defining:
                     if isinstance(stmt, n.Block):
                         stmts.extend(self.region_macro(stmt))
+                    elif isinstance(stmt, n.Assign):
+                        # A value the block does not need may be missing from a partial
+                        # context; the block raises for what it does need.
+                        handler = ast.ExceptHandler(_load("_UndefinedError"), None, [ast.Pass()])
+                        stmts.append(ast.Try(self.stmt(stmt), [handler], [], []))
                     else:
                         stmts.extend(self.stmt(stmt))
         return _function("setup", _args(["_ctx"]), stmts)

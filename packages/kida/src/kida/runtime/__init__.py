@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from markupsafe import Markup
 
+from kida.environment.exceptions import UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.runtime.undefined import UNDEFINED, Undefined, is_undefined
@@ -26,6 +27,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_len": len,
     "_enumerate": enumerate,
     "_Exception": Exception,
+    "_UndefinedError": UndefinedError,
     "_list": list,
     "_tuple": tuple,
     "_UNDEF": UNDEFINED,
