@@ -26,6 +26,7 @@ from django.utils.cache import patch_vary_headers
 from djkida.backend import announce_render, kida_backend
 from djkida.streaming import STREAM_HEADERS, close_sources, request_variables, stream_body
 from djkida.suspense.discovery import (
+    BlockInfo,
     DeferredBlock,
     SuspenseError,
     describe_blocks,
@@ -77,15 +78,17 @@ async def suspense(
             )
     """
     backend = kida_backend(using)
-    template = backend.select_template(template_name)
-    variables = await request_variables(backend, context, request)
-    sources = {key: value for key, value in variables.items() if inspect.isawaitable(value)}
     try:
-        plan = plan_blocks(template.template, variables, sources, defer_blocks, defer_map)
+        template = backend.select_template(template_name)
+        variables = await request_variables(backend, context, request)
+        sources = {key: value for key, value in variables.items() if inspect.isawaitable(value)}
+        blocks = template_blocks(template.template)
+        plan = plan_blocks(blocks, variables, sources, defer_blocks, defer_map, template.name)
         timeouts = key_timeouts(timeout, variables)
-        check_error_block(template.template, error_block)
+        check_error_block(blocks, error_block, template.name)
     except BaseException:
-        await close_sources(sources.values())
+        # Nothing will await the view's coroutines now: close them (no "never awaited").
+        await close_sources((context or {}).values())
         raise
     shell = {**variables, **dict.fromkeys(sources), PENDING_VARIABLE: frozenset(sources)}
     announce_render(template, shell)
@@ -113,31 +116,33 @@ async def suspense(
 
 
 def plan_blocks(
-    template: "Template",
+    blocks: Sequence[BlockInfo],
     variables: Mapping[str, Any],
     sources: Mapping[str, Awaitable[Any]],
     defer_blocks: Mapping[str, str | Sequence[str]] | None,
     defer_map: Mapping[str, str] | None,
+    template_name: str | None,
 ) -> list[DeferredBlock]:
-    """The deferred blocks of ``template`` for this request's awaitable ``sources``."""
+    """The deferred blocks for this request's awaitable ``sources``."""
     unknown = sorted(set(defer_blocks or {}) - variables.keys())
     if unknown:
         raise SuspenseError(f"defer_blocks names keys that are not in the context: {unknown}")
     return find_deferred_blocks(
-        template_blocks(template),
+        blocks,
         sources.keys(),
         defer_blocks=defer_blocks,
         defer_map=defer_map,
-        template_name=template.name,
+        template_name=template_name,
     )
 
 
-def check_error_block(template: "Template", error_block: str | None) -> None:
+def check_error_block(
+    blocks: Sequence[BlockInfo], error_block: str | None, template_name: str | None
+) -> None:
     """``error_block`` must be a block of the template (or of one it extends)."""
-    blocks = template_blocks(template)
     if error_block is not None and error_block not in {block.name for block in blocks}:
         raise SuspenseError(
-            f"error_block {error_block!r} is not a block of {template.name!r}; "
+            f"error_block {error_block!r} is not a block of {template_name!r}; "
             f"{describe_blocks(blocks)}"
         )
 

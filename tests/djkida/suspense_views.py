@@ -104,11 +104,15 @@ async def endless(request: HttpRequest) -> StreamingHttpResponse:
 
 
 async def misconfigured(request: HttpRequest) -> StreamingHttpResponse:
-    """``?case=unknown-block`` or ``?case=unused-key``: both fail before the first byte."""
+    """``?case=unknown-block``, ``unknown-error-block`` or ``unused-key``: each fails before the
+    first byte."""
     context = {"user_name": "Ada", "stats": after(0.1, STATS), "feed": after(0.1, FEED)}
-    if request.GET["case"] == "unknown-block":
+    case = request.GET["case"]
+    if case == "unknown-block":
         return await djkida.suspense(
             request, "suspense/page.html", context, defer_map={"statz": "stats"}
         )
+    if case == "unknown-error-block":
+        return await djkida.suspense(request, "suspense/page.html", context, error_block="nope")
     context["weather"] = after(0.1, "sunny")
     return await djkida.suspense(request, "suspense/page.html", context)

@@ -184,6 +184,7 @@ def test_deferred_cache_miss_is_deferred_and_its_hit_renders_in_the_shell(
     ("case", "message"),
     [
         ("unknown-block", "unknown block &#x27;statz&#x27;"),
+        ("unknown-error-block", "error_block &#x27;nope&#x27; is not a block"),
         ("unused-key", "deferred context key &#x27;weather&#x27; is used by no block"),
     ],
 )

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SETTINGS = "tests.djkida.suspense_settings"
 APP = "tests.djkida.suspense_asgi:application"
-DELAYS = "stats=0.6&feed=1.8"
+DELAYS = "stats=1.0&feed=2.5"  # long enough to see each stage on a busy machine
 
 # Every id on the page once, no suspense leftovers, and the main element's markup.
 PAGE_STATE = """() => {
@@ -89,9 +89,12 @@ def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     by_htmx = final_state(page)
 
     for timing in (loaded, navigated):
-        assert timing["skeleton_at"] < timing["stats_at"]  # type: ignore[operator]
-        assert timing["feed_still_loading"]
-        assert 0.4 < timing["stats_at"] < 1.5 < timing["feed_at"] < 3.5  # type: ignore[operator]
+        assert timing["skeleton_at"] < timing["stats_at"], timing  # type: ignore[operator]
+        assert timing["feed_still_loading"], timing
+        # Measured from when the browser had the page or the click; the server started earlier.
+        gap = timing["feed_at"] - timing["stats_at"]  # type: ignore[operator]
+        assert 0.8 < gap < 2.5, timing  # the sources resolve 1.5 s apart
+        assert timing["feed_at"] < 5, timing  # type: ignore[operator]
     assert by_page_load == by_htmx
     assert by_page_load["duplicates"] == []
     assert by_page_load["leftovers"] == 0

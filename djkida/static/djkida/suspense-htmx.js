@@ -24,7 +24,8 @@
     this.select = attribute(detail.elt, "hx-select");
     var swap = attribute(detail.elt, "hx-swap") || htmx.config.defaultSwapStyle;
     this.outer = swap.split(" ")[0] === "outerHTML";
-    this.shell = null; // nodes the shell put in the page, while it may still grow
+    this.shell = null; // nodes the shell put in the page
+    this.shellFinal = false; // the shell is complete once a section follows it (or at the end)
     this.filled = 0; // out-of-band elements already swapped in
   }
 
@@ -33,7 +34,10 @@
     var doc = new DOMParser().parseFromString(text, "text/html");
     var sections = Array.prototype.slice.call(doc.querySelectorAll("[hx-swap-oob]"));
     sections.forEach(function (section) { section.remove(); });
-    if (this.filled === 0) this.showShell(doc);
+    if (!this.shellFinal) {
+      this.shellFinal = complete || sections.length > 0;
+      this.showShell(doc);
+    }
     var last = sections[sections.length - 1];
     var tail = last && "</" + last.tagName.toLowerCase() + ">";
     var lastComplete = complete || (last && text.trimEnd().endsWith(tail));
@@ -57,6 +61,8 @@
     }
     this.shell = nodes;
     if (doc.title) document.title = doc.title;
+    // A growing shell is shown but only made live once, so hx-trigger="load" fires once.
+    if (!this.shellFinal) return;
     nodes.forEach(function (node) { if (node.nodeType === 1) htmx.process(node); });
   };
 
