@@ -4,10 +4,13 @@ A pool is started lazily by the first request for its session and belongs to the
 that started it (its pipes and tasks live there). Changing a session's model path, worker count
 or the distributed setting replaces its pool on the next request. Sync code (the admin) reads
 stats directly and runs ``restart``/``shutdown`` on the owning loop.
+
+Nothing needs doing when the server exits (ASGI servers give Django no shutdown hook): worker
+processes are daemonic children that ``multiprocessing`` terminates at exit, and they exit by
+themselves when their pipe closes if the server is killed.
 """
 
 import asyncio
-import atexit
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -22,9 +25,6 @@ from djtalu.engine import GenerationParams, GenerationResult, PoolStats, WorkerP
 from djtalu.models import ModelSession
 
 logger = logging.getLogger(__name__)
-
-#: How long sync callers (admin actions, interpreter exit) wait for a pool operation.
-SYNC_CALL_TIMEOUT = 30.0
 
 
 class SessionUnavailableError(LookupError):
@@ -217,18 +217,3 @@ async def _on_loop(
 
 async def _call(operation: Callable[[], Awaitable[None]]) -> None:
     await operation()
-
-
-@atexit.register
-def _shutdown_at_exit() -> None:
-    """Stop worker processes when the server exits (ASGI servers send no shutdown we can use)."""
-    for running in list(_running.values()):
-        if running.loop.is_closed() or running.loop.is_running():
-            continue
-        try:
-            running.loop.run_until_complete(
-                asyncio.wait_for(running.backend.shutdown(), SYNC_CALL_TIMEOUT)
-            )
-        except Exception:
-            logger.exception("could not shut down a talu pool at exit")
-    _running.clear()

@@ -1,10 +1,13 @@
 """stream_async, generate_async and AsyncChat against real worker processes (tiny model)."""
 
 import asyncio
+import os
+import signal
 
 import pytest
 
 import djtalu
+from djtalu import pools
 from djtalu.models import Conversation, Message, ModelSession
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -132,3 +135,33 @@ async def test_async_chat_refuses_an_empty_message(session: ModelSession) -> Non
     with pytest.raises(ValueError, match="empty"):
         await djtalu.AsyncChat(session).send("  ")
     assert not await Message.objects.aexists()
+
+
+async def test_async_chat_marks_a_timed_out_reply_partial(session: ModelSession) -> None:
+    reply = await djtalu.AsyncChat(session).send("hello", max_tokens=5000, timeout=0.05)
+    result = await reply.collect()
+
+    message = await Message.objects.aget(role="assistant")
+    assert result.finish_reason == "timeout"
+    assert message.status == Message.Status.PARTIAL
+    assert message.content == result.text
+
+
+async def test_async_chat_keeps_the_text_of_a_reply_whose_worker_crashed(
+    session: ModelSession,
+) -> None:
+    reply = await djtalu.AsyncChat(session).send("hello", max_tokens=5000)
+    received = [await anext(reply) for _ in range(3)]
+    running = pools.running_pool("tiny")
+    assert running is not None
+    for pid in running.backend.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+
+    with pytest.raises(djtalu.WorkerCrashedError):
+        async for piece in reply:
+            received.append(piece)
+
+    message = await Message.objects.aget(role="assistant")
+    assert message.status == Message.Status.ERROR
+    assert message.content == "".join(received)
+    assert "WorkerCrashedError" in message.error
