@@ -91,14 +91,15 @@ async def render_streaming(
 ) -> StreamingHttpResponse:
     """Render the first chunk of the page (or block) now, then hand the rest to the response.
 
-    An error before the first chunk propagates, as Django's template errors.
+    An error before the first chunk propagates, as Django's template errors, after closing the
+    context's sources.
     """
-    backend = kida_backend(using)
-    template = backend.select_template(template_name)
-    variables = await request_variables(backend, context, request)
-    announce_render(template, variables)
     limit = timeout if timeout is not None else djkida_settings.STREAM_TIMEOUT
     try:
+        backend = kida_backend(using)
+        template = backend.select_template(template_name)
+        variables = await request_variables(backend, context, request)
+        announce_render(template, variables)
         with backend.django_errors():
             if block_name is None:
                 chunks = template.template.render_stream_async(timeout=limit, **variables)
@@ -108,7 +109,7 @@ async def render_streaming(
                 )
             first = await anext(chunks, "")
     except BaseException:
-        await close_sources(variables.values())
+        await close_sources((context or {}).values())
         raise
     body = stream_body(first, chunks, variables, backend.debug, template.name)
     return StreamingHttpResponse(body, status=status, headers={**STREAM_HEADERS, **(headers or {})})

@@ -5,6 +5,7 @@ import logging
 import time
 
 import pytest
+from django.template import TemplateDoesNotExist
 from django.test import AsyncClient, RequestFactory
 from pytest_django.fixtures import Settings
 
@@ -111,3 +112,10 @@ async def test_timeout_bounds_the_render_and_defaults_to_the_setting(settings: S
     settings.DJKIDA_STREAM_TIMEOUT = 0.05
     response = await stream(request, "stream/ttfb.html", {"source": never()})
     assert (await body(response)).endswith(PRODUCTION_FALLBACK)
+
+
+async def test_missing_template_closes_the_sources_it_was_given() -> None:
+    source = asyncio.sleep(1)
+    with pytest.raises(TemplateDoesNotExist):
+        await stream(RequestFactory().get("/"), "stream/no-such.html", {"source": source})
+    assert source.cr_frame is None  # closed, never left to warn "never awaited"
