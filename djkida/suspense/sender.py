@@ -52,9 +52,15 @@ class DeferredSender:
         self.debug = debug
 
     async def send(self, block: DeferredBlock, outcomes: Mapping[str, Outcome]) -> str:
-        """The chunk that fills ``block`` once its keys have settled as in ``outcomes``."""
-        failed = {key: outcomes[key].error for key in sorted(block.keys) if key in outcomes}
-        error = next((exc for exc in failed.values() if exc is not None), None)
+        """The chunk that fills ``block`` once its keys have settled as in ``outcomes``.
+
+        Example::
+
+            chunk = await sender.send(DeferredBlock("stats", "stats", frozenset({"stats"})),
+                                      {"stats": Outcome(value={"total": 42})})
+        """
+        failed = [(key, outcomes[key].error) for key in sorted(block.keys) if key in outcomes]
+        key, error = next(((key, exc) for key, exc in failed if exc is not None), (None, None))
         if error is None:
             try:
                 return self.wire(await self.render(block.name, self.variables(outcomes)), block)
@@ -63,9 +69,10 @@ class DeferredSender:
                 error = exc
         else:
             logger.error(
-                "suspense block %r of %s: its data failed",
+                "suspense block %r of %s: context key %r failed",
                 block.name,
                 self.template.name,
+                key,
                 exc_info=error,
             )
         return await self.error_chunk(block, outcomes, error)
