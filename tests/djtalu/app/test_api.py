@@ -3,6 +3,7 @@
 import asyncio
 import os
 import signal
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,6 +12,12 @@ from djtalu import pools
 from djtalu.models import Conversation, Message, ModelSession
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+async def drain_into(pieces: list[str], stream: AsyncIterator[str]) -> None:
+    """Append the rest of ``stream`` to ``pieces``, keeping what arrived before an error."""
+    async for piece in stream:
+        pieces.append(piece)  # noqa: PERF401 - a comprehension would lose them on error
 
 
 async def test_stream_async_streams_the_same_text_generate_async_returns(
@@ -158,8 +165,7 @@ async def test_async_chat_keeps_the_text_of_a_reply_whose_worker_crashed(
         os.kill(pid, signal.SIGKILL)
 
     with pytest.raises(djtalu.WorkerCrashedError):
-        async for piece in reply:
-            received.append(piece)
+        await drain_into(received, reply)
 
     message = await Message.objects.aget(role="assistant")
     assert message.status == Message.Status.ERROR
