@@ -337,9 +337,13 @@ class WorkerPool:
             self._last_error = description
             logger.warning("pool %s: %s", self.name, description)
         if worker.request is not None:
-            worker.request.fail(
-                WorkerCrashedError(f"{description} during this generation; it was replaced")
-            )
+            if self._state == "running":
+                error: GenerationError = WorkerCrashedError(
+                    f"{description} during this generation; it was replaced"
+                )
+            else:
+                error = GenerationError(f"pool {self.name!r} shut down during this generation")
+            worker.request.fail(error)
             worker.request = None
         if not worker.ready and not any(self._workers):
             # Every slot died before loading the model: fail fast instead of queueing forever.
