@@ -129,6 +129,15 @@ async def fetch_stats(redis: aioredis.Redis, keys: RedisKeys) -> PoolStats:
     )
 
 
+async def request_restart(redis_url: str, prefix: str, session: str) -> None:
+    """Tell every worker of ``session`` to reload its model after its current request."""
+    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await redis.incr(RedisKeys(prefix, session).epoch)
+    finally:
+        await redis.aclose()
+
+
 class RedisPool:
     """Client side of distributed mode, with the interface of the engine's ``WorkerPool``.
 
@@ -557,6 +566,7 @@ class RedisWorker:
                 "requests_done": counters.requests_done,
                 "tokens_per_second": counters.tokens_per_second,
                 "last_error": counters.last_error,
+                "epoch": self._epoch,
             }
             ttl = max(1, int(self.heartbeat_seconds * 3))
             await redis.set(self.keys.worker(self.consumer), json.dumps(beat), ex=ttl)

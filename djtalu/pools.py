@@ -182,11 +182,20 @@ def stats_for(name: str) -> PoolStats | None:
 
 
 async def restart(name: str) -> bool:
-    """Restart the workers of session ``name`` if a pool serves it; True if one did."""
+    """Restart the workers of session ``name``; False if none run for it in this process.
+
+    In distributed mode the workers live elsewhere: they are always told to reload.
+    """
     running = running_pool(name)
-    if running is None:
+    if running is not None:
+        await _on_loop(running.loop, running.backend.restart)
+        return True
+    conf = talu_settings()
+    if not conf.distributed:
         return False
-    await _on_loop(running.loop, running.backend.restart)
+    from djtalu.distributed import request_restart
+
+    await request_restart(conf.redis_url, conf.redis_prefix, name)
     return True
 
 

@@ -1,6 +1,7 @@
 """Distributed mode: ``manage.py talu_worker`` in other processes, real Redis, the public API."""
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
@@ -178,3 +179,22 @@ async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> Non
         await djtalu.generate_async("tiny", "hello")
     queued.cancel()
     await waiting.cancel()
+
+
+async def test_restart_makes_workers_reload_the_model(
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
+) -> None:
+    """The admin's restart action, with no pool in this process: workers reload anyway."""
+    await asyncio.to_thread(start_worker)
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+
+    def epochs() -> set[str | None]:
+        return {json.loads(client.get(key))["epoch"] for key in client.keys("djtalu:tiny:worker:*")}
+
+    assert epochs() == {None}
+    assert await pools.restart("tiny")
+    await wait_for(lambda: epochs() == {"1"})
+    result = await djtalu.generate_async("tiny", "hello", max_tokens=3)
+
+    assert result.completion_tokens == 3
+    client.close()
