@@ -196,18 +196,18 @@ async def suspense_chunks(
     timeouts: Mapping[str, float | None],
     sender: DeferredSender,
 ) -> AsyncGenerator[str]:
-    """The body: the shell as it renders, then each deferred block as soon as it is ready.
+    """The body: the whole shell, then each deferred block as soon as it is ready.
 
     The keys start resolving before the shell renders; closing this generator (the client went
     away) cancels whatever has not settled.
     """
     tasks = start(sources, timeouts)
     try:
+        # The shell awaits nothing (every deferred key is None): one chunk, one write.
         async with aclosing(
             render_generator(template.render_stream_async(**shell))
         ) as shell_chunks:
-            async for chunk in shell_chunks:
-                yield chunk
+            yield "".join([chunk async for chunk in shell_chunks])
         async with aclosing(ready_blocks(plan, tasks)) as ready:
             async for block, outcomes in ready:
                 yield await sender.send(block, outcomes)

@@ -72,6 +72,8 @@ def test_full_page_shell_at_once_then_each_block_when_its_source_resolves(
     assert "Loading feed…" in shell
     assert "Hello, Ada" in shell
     assert got.at("</html>") < 0.3
+    assert got.chunks[0][1].startswith("<!doctype html>")  # the whole shell is the first chunk
+    assert got.chunks[0][1].rstrip().endswith("</html>")
     stats_at = got.at('<template id="djkida-suspense-stats">')
     feed_at = got.at('<template id="djkida-suspense-feed">')
     assert 0.18 < stats_at < 0.7  # the 0.2 s source, long before the 1 s one resolves
