@@ -1,0 +1,255 @@
+"""The demo in Chromium against a real daphne: every page renders, the dashboards show their
+shell before their data, the chat streams the tiny model's reply over SSE and WebSocket and stops
+it, and the admin shows the session's workers."""
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from tests.e2e.conftest import save_screenshot
+from tests.e2e.demo_site import demo_server
+from tests.servers import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: Latency scale of the dashboards: metrics 0.3 s, orders 0.25 s apart, forecast 1.5 s.
+DELAY = "1"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with demo_server(tmp_path_factory.mktemp("demo")) as running:
+        yield running
+
+
+def console_errors(page: Page) -> list[str]:
+    """Console errors of ``page`` from now on."""
+    errors: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep)
+    return errors
+
+
+# Records, in the page, when each selector first matches (seconds since navigation) and
+# whether the streamed page's waiting line was displayed while it waited.
+WATCH_SCRIPT = """
+window.__seen = {};
+const watched = %s;
+new MutationObserver(() => {
+  const now = performance.now() / 1000;
+  for (const [name, selector] of Object.entries(watched)) {
+    if (!(name in __seen) && document.querySelector(selector)) __seen[name] = now;
+  }
+  const waiting = document.querySelector("#metrics .waiting");
+  if (waiting && !("waiting_shown" in __seen)) {
+    __seen.waiting_shown = getComputedStyle(waiting).display !== "none";
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def watch(page: Page, **selectors: str) -> None:
+    """Time, in the browser, when each of ``selectors`` first appears (see :func:`seen_at`)."""
+    page.add_init_script(WATCH_SCRIPT % json.dumps(selectors))
+
+
+def seen_at(page: Page) -> dict[str, float]:
+    """When each watched selector first matched, and the waiting line's display then and now."""
+    seen: dict[str, float] = page.evaluate("__seen")
+    waiting = page.locator("#metrics .waiting")
+    seen["waiting_shown_at_end"] = waiting.count() > 0 and waiting.is_visible()
+    return seen
+
+
+def test_index_introduces_and_links_every_demo(page: Page, server: LiveServer) -> None:
+    errors = console_errors(page)
+    page.goto(server.url + "/")
+    assert "djstream" in page.locator("h1").inner_text()
+    links = page.locator(".tiles a").evaluate_all("links => links.map(a => a.pathname)")
+    assert links == [
+        "/dashboard/stream/",
+        "/dashboard/suspense/",
+        "/chat/",
+        "/live/",
+        "/admin/djtalu/modelsession/",
+    ]
+    # Styled by the site's own stylesheet, htmx loaded from the site itself.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(245, 246, 248)"
+    assert page.evaluate("typeof htmx") == "object"
+    save_screenshot(page, "demo-index")
+    assert errors == []
+
+
+def test_stream_dashboard_sends_its_page_before_its_data(page: Page, server: LiveServer) -> None:
+    watch(
+        page,
+        waiting="#metrics .waiting",
+        metrics="#metrics .metric",
+        first_order="#orders tr.order",
+        last_order="#orders tr.order:nth-child(6)",
+        forecast="#forecast .bar",
+    )
+    page.goto(f"{server.url}/dashboard/stream/?delay={DELAY}", wait_until="commit")
+    page.locator("#orders tr.order").first.wait_for(timeout=5000)
+    assert page.locator("#forecast").count() == 0  # not rendered yet: document order
+    save_screenshot(page, "demo-stream-partial")
+    page.locator("#forecast .bar").first.wait_for(timeout=10_000)
+    page.wait_for_load_state("load")
+    seen = seen_at(page)
+
+    assert seen["waiting"] < seen["metrics"] < seen["first_order"] < seen["last_order"]
+    assert seen["last_order"] < seen["forecast"]
+    assert seen["waiting_shown"]
+    assert not seen["waiting_shown_at_end"]
+    # Sources are awaited in document order: 1.5 s of rows, then the 1.5 s forecast.
+    assert seen["last_order"] - seen["first_order"] > 1.0
+    assert seen["forecast"] - seen["last_order"] > 1.2
+    assert page.locator("#orders tr.order").count() == 6
+    assert page.locator("#forecast .bar").count() == 7
+    save_screenshot(page, "demo-stream")
+
+
+def test_stream_dashboard_refuses_a_bad_delay(page: Page, server: LiveServer) -> None:
+    response = page.goto(f"{server.url}/dashboard/stream/?delay=soon")
+    assert response is not None
+    assert response.status == 400
+    assert "delay must be a number of seconds" in page.content()
+
+
+def test_suspense_dashboard_fills_each_section_when_its_source_resolves(
+    page: Page, server: LiveServer
+) -> None:
+    errors = console_errors(page)
+    watch(
+        page,
+        skeletons="#recommendations .skeleton",
+        metrics="#metrics .metric",
+        failed="#recommendations.failed",
+        forecast="#forecast .bar",
+        orders="#orders tr.order",
+    )
+    page.goto(f"{server.url}/dashboard/suspense/?delay={DELAY}", wait_until="commit")
+    page.locator("#forecast .skeleton").first.wait_for(timeout=5000)
+    save_screenshot(page, "demo-suspense-skeleton")
+    page.locator("#orders tr.order").first.wait_for(timeout=10_000)
+    page.locator("#forecast .bar").first.wait_for(timeout=10_000)
+    page.wait_for_load_state("load")
+    seen = seen_at(page)
+
+    # Skeletons first; then each section when its own source resolves: metrics 0.3 s, the
+    # failing recommendations 0.9 s, forecast and orders 1.5 s.
+    assert seen["skeletons"] < seen["metrics"] < seen["failed"] < seen["forecast"]
+    assert seen["failed"] < seen["orders"]
+    assert seen["failed"] - seen["metrics"] > 0.3
+    # Concurrent sources: the slowest (1.5 s) bounds the page, not their sum (3.6 s).
+    assert max(seen["forecast"], seen["orders"]) - seen["skeletons"] < 2.5
+    # Without DEBUG the fallback names no internals.
+    assert page.locator("#recommendations .error-message").inner_text() == (
+        "This section could not be loaded."
+    )
+    assert page.locator(".skeleton").count() == 0
+    save_screenshot(page, "demo-suspense")
+
+    # Reloaded, the forecast is a DeferredCache hit: it is in the shell, next to skeletons.
+    page.goto(f"{server.url}/dashboard/suspense/?delay={DELAY}", wait_until="commit")
+    page.locator("#orders .skeleton").first.wait_for(timeout=5000)
+    assert page.locator("#forecast .bar").count() == 7
+    page.wait_for_load_state("load")
+    assert errors == []
+
+
+def send_message(page: Page, text: str) -> None:
+    page.fill("#composer textarea", text)
+    page.click("#send")
+
+
+def reply_length(page: Page) -> int:
+    length: int = page.evaluate(
+        "() => [...document.querySelectorAll('.message.assistant .body')].pop().textContent.length"
+    )
+    return length
+
+
+def test_chat_streams_a_reply_over_sse_and_stop_cancels_it(page: Page, server: LiveServer) -> None:
+    errors = console_errors(page)
+    page.goto(server.url + "/chat/")
+    send_message(page, "Tell me about <b>bread</b>")
+    page.locator(".message.assistant[data-status=streaming] .body:not(:empty)").wait_for(
+        timeout=30_000
+    )
+    first = reply_length(page)
+    page.wait_for_function(f"{first} < document.querySelector('.message.assistant .body')"
+                           ".textContent.length", timeout=10_000)  # fmt: skip
+    page.click("#stop")
+    page.locator(".message.assistant[data-status=cancelled]").wait_for(timeout=5000)
+    stopped = reply_length(page)
+    page.wait_for_timeout(500)
+    assert reply_length(page) == stopped  # nothing arrives after Stop
+    assert page.locator(".message.user .body").inner_text() == "Tell me about <b>bread</b>"
+    assert page.locator(".message b").count() == 0
+    assert re.fullmatch(rf"{server.url}/chat/\d+/", page.url)  # the conversation's own page
+    save_screenshot(page, "demo-chat")
+
+    # Kept: the conversation is listed, its reply stored as cancelled with its partial text.
+    page.reload()
+    assert (
+        page.locator("#conversations li[aria-current]")
+        .inner_text()
+        .startswith("Tell me about <b>bread</b>")
+    )
+    stored = page.locator(".message.assistant")
+    assert stored.get_attribute("data-status") == "cancelled"
+    assert 0 < len(stored.locator(".body").inner_text()) <= stopped + 50
+    assert errors == []
+
+
+def test_chat_over_the_websocket_continues_the_conversation(page: Page, server: LiveServer) -> None:
+    page.goto(server.url + "/chat/")
+    send_message(page, "first question")
+    page.locator(".message.assistant[data-status=streaming] .body:not(:empty)").wait_for(
+        timeout=30_000
+    )
+    page.click("#stop")
+    page.locator(".message.assistant[data-status=cancelled]").wait_for(timeout=5000)
+    conversation_url = page.url
+
+    page.check("input[name=transport][value=ws]")
+    send_message(page, "second, over the socket")
+    page.locator(".message.assistant >> nth=1").wait_for(timeout=5000)
+    page.wait_for_function(
+        "document.querySelectorAll('.message.assistant')[1].textContent.length > 20",
+        timeout=30_000,
+    )
+    page.click("#stop")
+    # The consumer confirms the cancel with its own "done" message.
+    page.locator(".message.assistant >> nth=1").and_(
+        page.locator("[data-status=cancelled]")
+    ).wait_for(timeout=10_000)
+    assert page.url == conversation_url
+
+    page.reload()
+    assert page.locator(".message.user .body").all_inner_texts() == [
+        "first question",
+        "second, over the socket",
+    ]
+    assert page.locator(".message.assistant").count() == 2
+
+
+def test_admin_lists_the_session_with_its_live_workers(page: Page, server: LiveServer) -> None:
+    page.goto(server.url + "/admin/djtalu/modelsession/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin")
+    page.click("input[type=submit]")
+    row = page.locator("#result_list tbody tr").first
+    row.wait_for(timeout=5000)
+    assert "default" in row.inner_text()
+    # The chat tests started the session's pool in this server: its worker is alive.
+    assert row.locator(".field-live_workers").inner_text() == "1/1"
+    save_screenshot(page, "demo-admin")
