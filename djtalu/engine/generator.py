@@ -57,7 +57,7 @@ class Generator:
     def count_prompt_tokens(self, messages: list[Message], params: GenerationParams) -> int:
         """Tokens of the prompt the chat template renders for ``messages``."""
         prompt = self._tokenizer.apply_chat_template(_with_system(messages, params))
-        return int(self._tokenizer.count_tokens(prompt, special_tokens=False))
+        return int(self._tokenizer.count_tokens(prompt))  # as generation sees it, BOS included
 
     def close(self) -> None:
         """Release the model."""

@@ -152,10 +152,6 @@ class WorkerPool:
         if self._state == "stopping":
             raise GenerationError(f"pool {self.name!r} is shutting down")
         self._ensure_started(loop)
-        if len(self._queue) >= self._queue_size:
-            raise QueueFullError(
-                f"pool {self.name!r}: {len(self._queue)} requests already waiting for a worker"
-            )
         request = RequestState(
             next(self._ids),
             list(messages),
@@ -165,10 +161,15 @@ class WorkerPool:
             send_credit=self._send_credit,
             request_cancel=self._cancel,
         )
-        if timeout is not None:
-            request.timer = loop.call_later(timeout, request.cancel, "timeout")
         self._queue.append(request)
         self._dispatch()
+        if len(self._queue) > self._queue_size:
+            self._queue.pop()  # no idle worker took it, and the queue is at its bound
+            raise QueueFullError(
+                f"pool {self.name!r}: {self._queue_size} requests already waiting for a worker"
+            )
+        if timeout is not None:
+            request.timer = loop.call_later(timeout, request.cancel, "timeout")
         return AsyncGenerationStream(request)
 
     async def shutdown(self, timeout: float = 5.0) -> None:

@@ -124,6 +124,8 @@ class AsyncGenerationStream:
     Cancel, timeout, ``aclose()``, leaving ``async with`` early, the consuming task being
     cancelled (a client disconnect) or the stream being garbage-collected all stop the
     worker's generation within one token. After a cancel or timeout, iteration ends.
+    Each piece is the text that arrived since the previous one: a character or so while the
+    consumer keeps up, more when it catches up after a pause.
 
     Example::
 

@@ -243,6 +243,19 @@ async def test_queue_full_raises(tiny_model: Path) -> None:
         await pool.shutdown()
 
 
+async def test_queue_size_zero_serves_idle_workers_only(tiny_model: Path) -> None:
+    pool = WorkerPool(tiny_model, workers=1, queue_size=0)
+    try:
+        await pool.start()
+        running = pool.stream(USER, ENDLESS)
+        with pytest.raises(QueueFullError):
+            pool.stream(USER, SHORT)
+        await running.cancel()
+        assert (await pool.stream(USER, SHORT).collect()).completion_tokens == 40
+    finally:
+        await pool.shutdown()
+
+
 def _runqueue_wait() -> float:
     """Seconds this thread has spent runnable but waiting for a CPU (Linux schedstat)."""
     path = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
