@@ -8,6 +8,7 @@ from tests.djkida import suspense_views
 urlpatterns: list[URLPattern] = [
     path("dashboard/", suspense_views.dashboard),
     path("start/", suspense_views.start),
+    path("ping/", suspense_views.ping),
     path("failing/", suspense_views.failing),
     path("cached/", suspense_views.cached),
     path("cache-backed/", suspense_views.cache_backed),

@@ -45,6 +45,11 @@ async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
     return await djkida.suspense(request, "suspense/page.html", context)
 
 
+def ping(request: HttpRequest) -> HttpResponse:
+    """What the shell's ``hx-trigger="load"`` element calls (counted by the browser test)."""
+    return HttpResponse(status=204)
+
+
 def start(request: HttpRequest) -> HttpResponse:
     """A page with nothing deferred whose links load suspense pages with htmx.
 

@@ -79,14 +79,19 @@ def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     page: Page, server: LiveServer
 ) -> None:
     errors = errors_of(page)
+    pings: list[str] = []
+    page.on("request", lambda request: pings.append(request.url))
     page.goto(f"{server.url}/dashboard/?{DELAYS}", wait_until="commit")
     loaded = watch_sections(page, "suspense-page-load")
     by_page_load = final_state(page)
+    assert sum("/ping/" in url for url in pings) == 1
 
     page.goto(f"{server.url}/start/?{DELAYS}")
     page.click("#to-dashboard")
     navigated = watch_sections(page, "suspense-htmx")
     by_htmx = final_state(page)
+    # The shell's hx-trigger="load" fired once more, not once per update of the shell.
+    assert sum("/ping/" in url for url in pings) == 2
 
     for timing in (loaded, navigated):
         assert timing["skeleton_at"] < timing["stats_at"], timing  # type: ignore[operator]
