@@ -12,6 +12,8 @@ that block is rendered again with the real values and sent after the shell, in t
 response, to replace its element (see :mod:`djkida.suspense.wire` for the convention: the block
 renders the element with the target id itself). A failed or timed-out key replaces its blocks
 with an error element; a value that is not awaitable (a cache hit) simply renders in the shell.
+Pages that load suspense responses through htmx also load ``djkida/suspense-htmx.js`` (after
+htmx 2), which swaps the shell and then each section as the response streams.
 """
 
 import inspect

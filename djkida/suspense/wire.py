@@ -11,8 +11,8 @@ transports end with the same DOM and no id ever appears twice.
   it arrives, then each element over the one with its id (dropping the attribute, or saying
   ``console.error`` when there is none).
 - Full page loads: ``<template id="djkida-suspense-{id}">`` holding the element, then a tiny
-  inline script that moves it over ``#{id}`` and removes both itself and the template (or says
-  ``console.error`` when the page has no such element).
+  inline script (with the request's CSP nonce) that moves it over ``#{id}`` and removes both
+  itself and the template (or says ``console.error`` when the page has no such element).
 """
 
 import re
@@ -21,7 +21,7 @@ from markupsafe import escape
 
 from djkida.suspense.discovery import SuspenseError
 
-# The root element's start tag (after leading whitespace) and its id attribute.
+# The root element's start tag (of the stripped HTML) and its id attribute.
 ROOT_TAG = re.compile(r"\A<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])([^>]*)>")
 ID_ATTRIBUTE = re.compile(
     r"""(?:^|\s)id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
