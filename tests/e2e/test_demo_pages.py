@@ -194,7 +194,7 @@ def test_chat_streams_a_reply_over_sse_and_stop_cancels_it(page: Page, server: L
     assert reply_length(page) == stopped  # nothing arrives after Stop
     assert page.locator(".message.user .body").inner_text() == "Tell me about <b>bread</b>"
     assert page.locator(".message b").count() == 0
-    assert re.fullmatch(rf"{server.url}/chat/\d+/", page.url)  # the conversation's own page
+    assert re.fullmatch(rf"{re.escape(server.url)}/chat/\d+/", page.url)  # its own page
     save_screenshot(page, "demo-chat")
 
     # Kept: the conversation is listed, its reply stored as cancelled with its partial text.

@@ -95,13 +95,17 @@ async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
         payload = signing.loads(link, salt=STREAM_SALT, max_age=STREAM_LINK_AGE)
     except signing.BadSignature:
         return HttpResponse("This reply link is invalid or expired.", status=400)
+    conversation = (
+        await Conversation.objects.select_related("session")
+        .filter(pk=payload["conversation"])
+        .afirst()
+    )
+    if conversation is None:
+        raise Http404("that conversation was deleted")
     # EventSource reconnects on its own after a network error: never answer the same turn twice.
     used_key = "demo:chat:link:" + hashlib.sha256(link.encode()).hexdigest()
     if not await cache.aadd(used_key, True, STREAM_LINK_AGE * 2):
         return HttpResponse("This reply was already streamed.", status=410)
-    conversation = await Conversation.objects.select_related("session").aget(
-        pk=payload["conversation"]
-    )
     try:
         reply = await AsyncChat(conversation.session, conversation=conversation).send(
             payload["text"]

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         self.stdout.write("database migrated")
         session = ModelSession.objects.filter(name=SESSION).first()
         if session is None:
-            call_command("talu_models", "install", options["model"], "--session", SESSION)
+            call_command(
+                "talu_models", "install", options["model"], "--session", SESSION, stdout=self.stdout
+            )
         else:
             self.stdout.write(f"model session {SESSION!r} exists ({session.model_path})")
         user_model = get_user_model()
