@@ -250,3 +250,16 @@ async def test_inline_if_skips_do_not_count_in_loop(env: Environment) -> None:
         "{% async for x in src if x != 1 %}{{ loop.index }}:{{ x }}:{{ loop.previtem }} {% end %}"
     )
     assert await template.render_async(src=numbers(3)) == "1:0: 2:2:0 "
+
+
+async def test_text_before_an_await_leaves_first(env: Environment) -> None:
+    gate = asyncio.Event()
+
+    async def slow() -> str:
+        await gate.wait()
+        return "late"
+
+    stream = env.from_string("<header>{{ await value }}</footer>").render_stream_async(value=slow())
+    assert await anext(stream) == "<header>"
+    gate.set()
+    assert "".join([chunk async for chunk in stream]) == "late</footer>"

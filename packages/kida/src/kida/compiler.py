@@ -551,7 +551,11 @@ class CodeGenerator:
             return False
         if isinstance(stmt, n.Data):
             return True
-        return isinstance(stmt, n.Output) and not (self.is_async and isinstance(stmt.expr, n.Call))
+        if not isinstance(stmt, n.Output):
+            return False
+        # In the async renderer, text before an await (or an async def's output) must leave
+        # before the awaited value exists, so those outputs stay chunks of their own.
+        return not (self.is_async and (isinstance(stmt.expr, n.Call) or contains_async(stmt.expr)))
 
     def output_run(self, run: list[n.Data | n.Output]) -> list[ast.stmt]:
         """One emit for a run of outputs (each expression keeps its own line for errors)."""
