@@ -208,11 +208,13 @@ class RedisPool:
             self._redis = None
 
     async def submit(self, request_id: str, payload: dict[str, Any]) -> None:
-        """Add a request to the stream, refusing it when the queue is full (backpressure)."""
-        self._stats = await fetch_stats(self.redis, self.keys)
-        if self._stats.queued >= self.queue_size:
+        """Add a request to the stream, refusing it when it would wait beyond ``queue_size``
+        (idle workers take requests at once, as in ``WorkerPool``)."""
+        stats = self._stats = await fetch_stats(self.redis, self.keys)
+        idle = max(0, stats.workers_alive - stats.in_flight)
+        if stats.queued >= self.queue_size + idle:
             raise QueueFullError(
-                f"{self._stats.queued} requests already wait for session {self.keys.session!r}"
+                f"{stats.queued} requests already wait for session {self.keys.session!r}"
             )
         await self.redis.xadd(
             self.keys.requests, {"id": request_id, "payload": json.dumps(payload)}

@@ -8,6 +8,7 @@ import pytest
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient
 
+import djtalu
 from djtalu import pools
 from djtalu.models import ModelSession
 
@@ -120,14 +121,22 @@ async def test_bad_requests_get_openai_errors(
 async def test_full_queue_answers_503(
     session: ModelSession, async_client: AsyncClient, settings: Any
 ) -> None:
+    """With no waiting room, a request finding the only worker busy is refused."""
     settings.TALU_QUEUE_SIZE = 0
+    busy = await djtalu.stream_async(session, "hello", max_tokens=5000)
+    await anext(busy.__aiter__())
 
-    response = await post(
+    refused = await post(
+        async_client, {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    await busy.cancel()
+    served = await post(
         async_client, {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]}
     )
 
-    assert response.status_code == 503
-    assert response.json()["error"]["code"] == "queue_full"
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "queue_full"
+    assert served.status_code == 200
 
 
 async def test_models_lists_enabled_sessions(
