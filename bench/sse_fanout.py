@@ -5,7 +5,7 @@ server to ``abroadcast`` a timestamped event (a view in the same process, in-mem
 layer) and measures, per client, the time from the request to the event's arrival. Clients are
 raw asyncio sockets so the client side costs as little CPU as possible on a shared machine.
 
-Usage: ``.venv/bin/python bench/sse_fanout.py [--quick] [--server daphne|uvicorn]``
+Usage: ``.venv/bin/python bench/sse_fanout.py [--quick] [--server daphne|uvicorn] [--redis URL]``
 """
 
 import argparse
@@ -101,10 +101,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, N=100 and 300")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--redis", metavar="URL", help="channels_redis on this Redis database")
     args = parser.parse_args()
     sizes = (100, 300) if args.quick else (100, 1000)
     rounds = 3 if args.quick else 10
-    with live_server(settings=SETTINGS, app=APP, kind=args.server) as server:
+    env = {"TRANSPORT_REDIS_URL": args.redis} if args.redis else {}
+    with live_server(settings=SETTINGS, app=APP, kind=args.server, env=env) as server:
         print(f"{'clients':>8} {'rounds':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
         for size in sizes:
             latencies = asyncio.run(measure(server, size, rounds))

@@ -89,6 +89,20 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     # Events up to this id were sent by the replay; live copies of them are dropped.
     replayed_up_to: int = 0
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """However the consumer ends (disconnect, or its channel layer failing), stop the
+        heartbeats: a stream that pings but can no longer deliver events would keep the
+        client from reconnecting (and replaying what it missed)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.stop_heartbeats()
+
+    def stop_heartbeats(self) -> None:
+        if self.heartbeat_task is not None:
+            self.heartbeat_task.cancel()
+            self.heartbeat_task = None
+
     async def http_request(self, message: dict[str, Any]) -> None:
         """Unlike the base class, stay open after :meth:`handle` so group events flow."""
         self.body.append(message.get("body", b""))
@@ -147,9 +161,7 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
         raise StopConsumer()
 
     async def disconnect(self) -> None:
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
-            self.heartbeat_task = None
+        self.stop_heartbeats()
         await self.leave()
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -15,9 +16,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import override_settings
+from django.urls import path
 from httpx_sse import ServerSentEvent, connect_sse
 
 from djkida.broadcast import abroadcast, broadcast, layer_group
+from djkida.consumers import FragmentSSEConsumer
 from djkida.routing import http_urlpatterns, websocket_urlpatterns
 from djkida.sse import SSEEvent
 from tests.servers import LiveServer, free_port, live_server
@@ -196,7 +199,9 @@ def test_broadcasts_cross_processes_and_reconnects_replay_from_redis(
         ) as source:
             events = source.iter_sse()
             assert take(events, 1) == [("1", "one")]
-            # Subscribed now (replay comes after joining): live events from elsewhere.
+            # Subscribed now (replay comes after joining). Idle past redis-py's default 5 s
+            # socket timeout first: the layer's blocking read must survive it.
+            time.sleep(6)
             client.get(second.url + "/send/", params={"group": group, "html": "two"})
             with override_settings(CHANNEL_LAYERS=redis_layer, DJKIDA_REPLAY_REDIS_URL=redis_url):
                 assert broadcast(group, "three\nlines") == 3
@@ -219,3 +224,30 @@ async def test_sse_consumer_streams_live_events_when_replay_storage_is_down() ->
     assert (await communicator.receive_output(2))["body"] == b"id: 9\ndata: x\n\n"
     await communicator.send_input({"type": "http.disconnect"})
     await communicator.wait(2)
+
+
+class QuickSSEConsumer(FragmentSSEConsumer):
+    heartbeat = 0.05
+
+
+async def test_a_crashed_sse_consumer_stops_pinging_so_the_client_reconnects() -> None:
+    group = unique()
+    app = with_user(
+        AnonymousUser(),
+        URLRouter([path("events/<str:group>/", QuickSSEConsumer.as_asgi())]),
+    )
+    scope = {"type": "http", "method": "GET", "path": f"/events/{group}/", "headers": []}
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    await communicator.receive_output(2)  # response start
+    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
+    assert (await communicator.receive_output(2))["body"] == b": ping\n\n"
+    # A message no handler knows makes the consumer fail, as a broken channel layer would.
+    await get_channel_layer().group_send(layer_group(group), {"type": "unknown.message"})
+    with pytest.raises(ValueError, match="No handler"):
+        await communicator.wait(2)
+    await asyncio.sleep(0.2)
+    pings = []
+    while not communicator.output_queue.empty():
+        pings.append(communicator.output_queue.get_nowait())
+    assert pings in ([], [{"type": "http.response.body", "body": b": ping\n\n", "more_body": True}])

@@ -29,7 +29,18 @@ if TRANSPORT_REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [TRANSPORT_REDIS_URL]},
+            # redis-py 8 defaults: a 5 s socket timeout, the same as channels_redis' 5 s
+            # BZPOPMIN (an idle consumer's read times out and kills it), and a pool of 100
+            # connections that raises when exhausted (a burst of subscribers fails).
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": TRANSPORT_REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": 10_000,
+                    }
+                ]
+            },
         }
     }
     CACHES = {
