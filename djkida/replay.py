@@ -115,7 +115,10 @@ class RedisReplayBuffer:
     def client(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
         if loop not in self.clients:
-            self.clients[loop] = aioredis.Redis.from_url(self.url)
+            # Blocking pool: a burst of reconnecting clients waits for a connection instead
+            # of failing once redis-py's default pool (100) is exhausted.
+            pool = aioredis.BlockingConnectionPool.from_url(self.url, max_connections=50)
+            self.clients[loop] = aioredis.Redis(connection_pool=pool)
         return self.clients[loop]
 
     def keys(self, group: str) -> Sequence[str]:
