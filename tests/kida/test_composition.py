@@ -203,3 +203,16 @@ def test_context_variables_named_like_render_parameters(env: Environment) -> Non
 def test_render_block_tolerates_toplevel_values_it_does_not_need(env: Environment) -> None:
     template = env.from_string("{% let title = page.title %}{% block b %}{{ x }}{% end %}")
     assert template.render_block("b", x=1) == "1"
+
+
+def test_render_block_parity_with_the_async_block_stream(loader_env: MakeEnv) -> None:
+    import asyncio
+
+    env = loader_env(LAYOUTS)
+    page = env.get_template("page.html")
+
+    async def streamed(name: str) -> str:
+        return "".join([c async for c in page.render_block_stream_async(name, items=[1, 2])])
+
+    for name in ("title", "body", "content"):
+        assert asyncio.run(streamed(name)) == page.render_block(name, items=[1, 2])
