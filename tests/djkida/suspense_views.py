@@ -41,6 +41,7 @@ async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
         "user_name": "Ada",
         "stats": after(delay(request, "stats", 0.2), STATS),
         "feed": after(delay(request, "feed", 1.0), FEED),
+        "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/page.html", context)
 
@@ -50,13 +51,21 @@ def ping(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+def htmx_script(request: HttpRequest) -> str:
+    """htmx 2, or htmx 4 with ``?htmx=4`` (django-htmx's bundled files)."""
+    return "htmx-4.min.js" if request.GET.get("htmx") == "4" else "htmx-2.min.js"
+
+
 def start(request: HttpRequest) -> HttpResponse:
     """A page with nothing deferred whose links load suspense pages with htmx.
 
-    Its query string is passed on to the dashboard (``?stats=0.5&feed=1.5``).
+    The query string (``?htmx=4&stats=0.5&feed=1.5``) is passed on to the dashboard.
     """
-    dashboard_url = f"/dashboard/?{request.GET.urlencode()}"
-    return render(request, "suspense/start.html", {"dashboard_url": dashboard_url})
+    context = {
+        "dashboard_url": f"/dashboard/?{request.GET.urlencode()}",
+        "htmx_script": htmx_script(request),
+    }
+    return render(request, "suspense/start.html", context)
 
 
 async def missing(request: HttpRequest) -> StreamingHttpResponse:

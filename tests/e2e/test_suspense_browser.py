@@ -75,20 +75,22 @@ def final_state(page: Page) -> dict[str, object]:
     return state
 
 
+@pytest.mark.parametrize("htmx", ["2", "4"])
 def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
-    page: Page, server: LiveServer
+    page: Page, server: LiveServer, htmx: str
 ) -> None:
     errors = errors_of(page)
     pings: list[str] = []
     page.on("request", lambda request: pings.append(request.url))
-    page.goto(f"{server.url}/dashboard/?{DELAYS}", wait_until="commit")
-    loaded = watch_sections(page, "suspense-page-load")
+    page.goto(f"{server.url}/dashboard/?htmx={htmx}&{DELAYS}", wait_until="commit")
+    loaded = watch_sections(page, f"suspense-page-load-htmx{htmx}")
     by_page_load = final_state(page)
     assert sum("/ping/" in url for url in pings) == 1
 
-    page.goto(f"{server.url}/start/?{DELAYS}")
+    page.goto(f"{server.url}/start/?htmx={htmx}&{DELAYS}")
+    assert page.evaluate("htmx.version").startswith(htmx)
     page.click("#to-dashboard")
-    navigated = watch_sections(page, "suspense-htmx")
+    navigated = watch_sections(page, f"suspense-htmx{htmx}")
     by_htmx = final_state(page)
     # The shell's hx-trigger="load" fired once more, not once per update of the shell.
     assert sum("/ping/" in url for url in pings) == 2
@@ -109,14 +111,17 @@ def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     assert errors == []  # the inline swap scripts passed the nonce-only script policy
 
 
-def test_a_missing_target_is_reported_on_the_console(page: Page, server: LiveServer) -> None:
+@pytest.mark.parametrize("htmx", ["2", "4"])
+def test_a_missing_target_is_reported_on_the_console(
+    page: Page, server: LiveServer, htmx: str
+) -> None:
     expected = 'djkida suspense: no element with id "stats" to replace'
     errors = errors_of(page)
     page.goto(f"{server.url}/missing/")
     final_state(page)
     assert errors == [expected]
 
-    page.goto(f"{server.url}/start/")
+    page.goto(f"{server.url}/start/?htmx={htmx}")
     page.click("#to-missing")
     page.locator("#intro").wait_for(state="visible", timeout=5000)
     final_state(page)

@@ -1,4 +1,4 @@
-// djkida suspense for htmx 2: show a streamed suspense response as it arrives.
+// djkida suspense for htmx 2 and htmx 4: show a streamed suspense response as it arrives.
 //
 // htmx swaps a response only once it is complete, and resolves out-of-band elements against the
 // page *before* swapping the main content, so the sections of a suspense response would be
@@ -10,20 +10,11 @@
   "use strict";
   var HEADER = "Djkida-Suspense";
 
-  function attribute(elt, name) {
-    var owner = elt.closest("[" + name + "],[data-" + name + "]");
-    return owner && (owner.getAttribute(name) || owner.getAttribute("data-" + name));
-  }
-
-  function isSuspense(xhr) {
-    return xhr.readyState >= 2 && xhr.getResponseHeader(HEADER) === "1";
-  }
-
-  function Stream(detail) {
-    this.target = detail.target;
-    this.select = attribute(detail.elt, "hx-select");
-    var swap = attribute(detail.elt, "hx-swap") || htmx.config.defaultSwapStyle;
-    this.outer = swap.split(" ")[0] === "outerHTML";
+  // One streamed response into `target`; `swap` is an hx-swap value, `select` an hx-select.
+  function Stream(target, select, swap) {
+    this.target = target;
+    this.select = select;
+    this.outer = swap.split(" ")[0].indexOf("outer") === 0;
     this.shell = null; // nodes the shell put in the page
     this.shellFinal = false; // the shell is complete once a section follows it (or at the end)
     this.filled = 0; // out-of-band elements already swapped in
@@ -78,21 +69,59 @@
     htmx.process(fresh);
   };
 
+  // --- htmx 2 (XMLHttpRequest): follow the download, then cancel htmx's own swap. ------------
+
+  function closestAttribute(elt, name) {
+    var owner = elt.closest("[" + name + "],[data-" + name + "]");
+    return owner && (owner.getAttribute(name) || owner.getAttribute("data-" + name));
+  }
+
+  function isSuspense(xhr) {
+    return xhr.readyState >= 2 && xhr.getResponseHeader(HEADER) === "1";
+  }
+
   document.addEventListener("htmx:beforeSend", function (event) {
     var detail = event.detail;
     var xhr = detail.xhr;
-    var stream = new Stream(detail);
+    var swap = closestAttribute(detail.elt, "hx-swap") || htmx.config.defaultSwapStyle;
+    var stream = new Stream(detail.target, closestAttribute(detail.elt, "hx-select"), swap);
     xhr.addEventListener("progress", function () {
       if (isSuspense(xhr)) stream.update(xhr.responseText, false);
     });
     // htmx fires beforeSwap on the original target, which the shell may have replaced already
     // (so the event would not bubble to the document): listen on the target itself.
-    detail.target.addEventListener("htmx:beforeSwap", function finish(swap) {
-      if (swap.detail.xhr !== xhr) return;
+    detail.target.addEventListener("htmx:beforeSwap", function finish(swapEvent) {
+      if (swapEvent.detail.xhr !== xhr) return;
       detail.target.removeEventListener("htmx:beforeSwap", finish);
       if (!isSuspense(xhr)) return;
       stream.update(xhr.responseText, true);
-      swap.detail.shouldSwap = false;
+      swapEvent.detail.shouldSwap = false;
     });
+  });
+
+  // --- htmx 4 (fetch): take the response body over before htmx reads it. ---------------------
+
+  document.addEventListener("htmx:before:response", function (event) {
+    var ctx = event.detail.ctx;
+    var response = ctx.response.raw;
+    if (response.headers.get(HEADER) !== "1" || !response.body) return;
+    event.preventDefault(); // htmx leaves this response to us
+    var stream = new Stream(ctx.target, ctx.select, ctx.swap || htmx.config.defaultSwap);
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var text = "";
+    (function next() {
+      reader.read().then(function (part) {
+        if (part.done) {
+          stream.update(text + decoder.decode(), true);
+          return;
+        }
+        text += decoder.decode(part.value, { stream: true });
+        stream.update(text, false);
+        next();
+      }).catch(function (error) {
+        console.error("djkida suspense: the response stream failed", error);
+      });
+    })();
   });
 })();
