@@ -23,14 +23,15 @@ class QuickHeartbeatSSEConsumer(FragmentSSEConsumer):
 
 application = ProtocolTypeRouter(
     {
-        "http": AuthMiddlewareStack(
-            URLRouter(
-                [
-                    *http_urlpatterns,
-                    path("quick/events/<str:group>/", QuickHeartbeatSSEConsumer.as_asgi()),
-                    re_path(r"", django_application),
-                ]
-            )
+        "http": URLRouter(
+            [
+                *http_urlpatterns,
+                path(
+                    "quick/events/<str:group>/",
+                    AuthMiddlewareStack(QuickHeartbeatSSEConsumer.as_asgi()),
+                ),
+                re_path(r"", django_application),
+            ]
         ),
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
