@@ -216,3 +216,12 @@ def test_render_block_parity_with_the_async_block_stream(loader_env: MakeEnv) ->
 
     for name in ("title", "body", "content"):
         assert asyncio.run(streamed(name)) == page.render_block(name, items=[1, 2])
+
+
+def test_imported_defs_see_the_current_render(loader_env: MakeEnv) -> None:
+    env = loader_env({"ui.html": "{% def themed() %}{{ consume('theme', 'light') }}{% end %}"})
+    template = env.from_string(
+        '{% from "ui.html" import themed %}{% provide theme = t %}{{ themed() }}{% end %}'
+    )
+    assert render_all(template, t="dark") == "dark"
+    assert render_all(template, t="blue") == "blue"

@@ -104,7 +104,6 @@ class Template:
         self.uptodate = uptodate
         self.defaults = defaults or {}
         self.tree = tree
-        self.exports: dict[str, dict[str, Any]] = {}
         self._root = namespace["root"]
         self._setup = namespace["setup"]
         self._parent = namespace["parent"]

@@ -91,29 +91,26 @@ def _exports(ctx: RenderContext) -> dict[str, Any]:
 
 
 def import_template(ctx: RenderContext, spec: Any) -> dict[str, Any]:
-    """``{% import %}``: run the template's top level alone and return what it defined."""
+    """``{% import %}``: run the template's top level alone and return what it defined.
+
+    Not cached across renders: the defs close over this render's state (``provide``/``push``).
+    """
     template = load(ctx, spec)
-    cached = template.exports.get("sync")
-    if cached is None:
-        sub = ctx.derive(template, only=True)
-        register(sub, template)
-        discarded: list[str] = []
-        template.render_into(sub, discarded.append)
-        cached = template.exports["sync"] = _exports(sub)
-    return cached
+    sub = ctx.derive(template, only=True)
+    register(sub, template)
+    discarded: list[str] = []
+    template.render_into(sub, discarded.append)
+    return _exports(sub)
 
 
 async def import_template_async(ctx: RenderContext, spec: Any) -> dict[str, Any]:
     """``{% import %}`` in the async renderer (the imported defs may be async)."""
     template = load(ctx, spec)
-    cached = template.exports.get("async")
-    if cached is None:
-        sub = ctx.derive(template, only=True)
-        register(sub, template)
-        async for _ in template.astream_into(sub):
-            pass
-        cached = template.exports["async"] = _exports(sub)
-    return cached
+    sub = ctx.derive(template, only=True)
+    register(sub, template)
+    async for _ in template.astream_into(sub):
+        pass
+    return _exports(sub)
 
 
 def as_macro(value: Any) -> Macro:
