@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SuspenseError", "suspense"]
 
-#: Marks the response for ``djkida/suspense-htmx.js``, which swaps it as it streams.
-SUSPENSE_HEADERS = {"Djkida-Suspense": "1"}
+#: Says which wire form the body uses; ``djkida/suspense-htmx.js`` swaps "oob" as it streams.
+FORM_HEADER = "Djkida-Suspense"
 
 type Timeouts = float | Mapping[str, float | None] | None
 
@@ -94,11 +94,12 @@ async def suspense(
         raise
     shell = {**variables, **dict.fromkeys(sources), PENDING_VARIABLE: frozenset(sources)}
     announce_render(template, shell)
+    htmx = is_htmx_swap(request)
     sender = DeferredSender(
         template.template,
         shell,
         error_block=error_block,
-        htmx=is_htmx_swap(request),
+        htmx=htmx,
         nonce=csp_nonce(request),
         debug=backend.debug,
     )
@@ -111,7 +112,9 @@ async def suspense(
         raise
     body = stream_body(first, chunks, shell, backend.debug, template.name)
     response = StreamingHttpResponse(
-        body, status=status, headers={**STREAM_HEADERS, **SUSPENSE_HEADERS, **(headers or {})}
+        body,
+        status=status,
+        headers={**STREAM_HEADERS, FORM_HEADER: "oob" if htmx else "page", **(headers or {})},
     )
     patch_vary_headers(response, ["HX-Request"])
     return response

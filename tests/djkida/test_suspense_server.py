@@ -86,6 +86,7 @@ def test_full_page_shell_at_once_then_each_block_when_its_source_resolves(
     assert nonce is not None
     assert got.text.count(f'<script nonce="{nonce.group(1)}">') == 2
     assert "HX-Request" in got.response.headers["Vary"]
+    assert got.response.headers["Djkida-Suspense"] == "page"
 
 
 def test_a_fast_source_behind_a_slow_one_in_the_template_still_arrives_first(
@@ -106,6 +107,7 @@ def test_htmx_request_gets_out_of_band_elements_after_the_shell(server: LiveServ
     got = Arrivals(server.url + "/dashboard/?stats=0.2&feed=1.0", headers=HTMX)
     shell = shell_of(got.text)
     rest = got.text[len(shell) :]
+    assert got.response.headers["Djkida-Suspense"] == "oob"
     assert "hx-swap-oob" not in shell
     assert "<template" not in got.text
     assert "<script nonce" not in got.text
@@ -123,6 +125,7 @@ def test_boosted_and_history_restore_requests_get_the_full_page_form(
     got = Arrivals(server.url + "/dashboard/?stats=0&feed=0", headers={**HTMX, header: "true"})
     assert "hx-swap-oob" not in got.text
     assert '<template id="djkida-suspense-stats">' in got.text
+    assert got.response.headers["Djkida-Suspense"] == "page"  # htmx swaps it, scripts and all
 
 
 def test_failed_and_timed_out_keys_show_an_error_without_disturbing_the_rest(

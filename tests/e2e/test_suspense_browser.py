@@ -35,11 +35,11 @@ def server() -> Iterator[LiveServer]:
 
 
 def errors_of(page: Page) -> list[str]:
-    """Console errors of ``page`` from now on (CSP refusals included)."""
+    """Console errors of ``page`` from now on, and CSP violations (report-only: logged as info)."""
     errors: list[str] = []
 
     def keep(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" or "Content Security Policy" in message.text:
             errors.append(message.text)
 
     page.on("console", keep)
@@ -109,6 +109,17 @@ def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     assert "first &lt;post&gt;" in str(by_page_load["main"])
     assert "skeleton" not in str(by_page_load["main"])
     assert errors == []  # the inline swap scripts passed the nonce-only script policy
+
+
+def test_a_boosted_navigation_runs_the_full_page_form_to_the_same_dom(
+    page: Page, server: LiveServer
+) -> None:
+    page.goto(f"{server.url}/dashboard/?stats=0.2&feed=0.4")
+    by_page_load = final_state(page)
+    page.goto(f"{server.url}/start/?stats=0.2&feed=0.4")
+    page.click("#boosted")
+    page.locator("#feed li").first.wait_for(state="visible", timeout=5000)
+    assert final_state(page) == by_page_load
 
 
 @pytest.mark.parametrize("htmx", ["2", "4"])

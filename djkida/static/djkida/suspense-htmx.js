@@ -3,7 +3,8 @@
 // htmx swaps a response only once it is complete, and resolves out-of-band elements against the
 // page *before* swapping the main content, so the sections of a suspense response would be
 // looked up in the old page and then overwritten by the shell's skeletons. For responses marked
-// with the Djkida-Suspense header this script swaps instead: the shell (hx-select and the
+// "Djkida-Suspense: oob" (htmx requests that are not boosts or history restores, which get the
+// full-page form) this script swaps instead: the shell (hx-select and the
 // innerHTML/outerHTML swap style are honoured) as soon as it arrives, then each out-of-band
 // element over the element with its id the moment it is complete. Load it after htmx.
 (function () {
@@ -77,7 +78,7 @@
   }
 
   function isSuspense(xhr) {
-    return xhr.readyState >= 2 && xhr.getResponseHeader(HEADER) === "1";
+    return xhr.readyState >= 2 && xhr.getResponseHeader(HEADER) === "oob";
   }
 
   document.addEventListener("htmx:beforeSend", function (event) {
@@ -104,7 +105,7 @@
   document.addEventListener("htmx:before:response", function (event) {
     var ctx = event.detail.ctx;
     var response = ctx.response.raw;
-    if (response.headers.get(HEADER) !== "1" || !response.body) return;
+    if (response.headers.get(HEADER) !== "oob" || !response.body) return;
     event.preventDefault(); // htmx leaves this response to us
     var stream = new Stream(ctx.target, ctx.select, ctx.swap || htmx.config.defaultSwap);
     var reader = response.body.getReader();
