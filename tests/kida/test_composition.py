@@ -225,3 +225,18 @@ def test_imported_defs_see_the_current_render(loader_env: MakeEnv) -> None:
     )
     assert render_all(template, t="dark") == "dark"
     assert render_all(template, t="blue") == "blue"
+
+
+def test_inheritance_cycles_are_reported(loader_env: MakeEnv) -> None:
+    from kida import TemplateRuntimeError
+
+    env = loader_env(
+        {
+            "self.html": '{% extends "self.html" %}',
+            "a.html": '{% extends "b.html" %}{% block x %}{% end %}',
+            "b.html": '{% extends "a.html" %}{% block x %}{% end %}',
+        }
+    )
+    for name in ("self.html", "a.html"):
+        with pytest.raises(TemplateRuntimeError, match="inheritance chain"):
+            env.get_template(name).render()

@@ -134,12 +134,16 @@ class Template:
     @property
     def is_async(self) -> bool:
         """Whether rendering needs the async renderer (here or in a constant parent)."""
-        if self._own_async:
-            return True
-        parent = self.parent_name
-        if parent is None:
-            return False
-        return self.environment.get_template(parent).is_async
+        template, seen = self, {id(self)}
+        while not template._own_async:
+            parent = template.parent_name
+            if parent is None:
+                return False
+            template = self.environment.get_template(parent)
+            if id(template) in seen:  # a cycle: reported when rendering
+                return False
+            seen.add(id(template))
+        return True
 
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""

@@ -80,6 +80,12 @@ def register_embed(ctx: RenderContext, overrides: dict[str, "BlockTuple"]) -> No
 def extends(ctx: RenderContext, spec: Any) -> "Template":
     """The parent of an extending template, with its blocks registered after the child's."""
     parent = load(ctx, spec)
+    registered = {id(f) for functions in ctx.blocks.values() for f in functions}
+    if parent is ctx.template or any(id(f) in registered for f in parent.block_functions.values()):
+        raise TemplateRuntimeError(
+            f"{parent.name!r} is already in this inheritance chain",
+            hint="a template cannot extend itself, directly or through its parents",
+        )
     register(ctx, parent)
     ctx.template = parent
     return parent
