@@ -241,9 +241,15 @@ class Environment:
             source=source,
             autoescape=autoescape,
         )
-        module = generator.module(tree, modes)
         try:
-            code = compile(module, code_name, "exec")
+            code = compile(generator.module(tree, modes), code_name, "exec")
+        except RecursionError:
+            raise TemplateSyntaxError(
+                "the template is nested too deeply",
+                name=name,
+                source=source,
+                hint="split it into smaller templates or defs",
+            ) from None
         except (SyntaxError, ValueError) as error:
             raise TemplateSyntaxError(
                 f"invalid template: {error}",
