@@ -163,7 +163,7 @@ async def test_timeout_stops_the_generation(pool: WorkerPool) -> None:
     started = time.perf_counter()
     result = await pool.stream(USER, ENDLESS, timeout=0.3).collect()
     assert result.finish_reason == "timeout"
-    assert 0.3 <= time.perf_counter() - started < 1.0
+    assert 0.3 <= time.perf_counter() - started < 1.5
     assert 0 < result.completion_tokens < ENDLESS.max_tokens
     assert await _wait_idle(pool) < 0.1
 
