@@ -442,7 +442,15 @@ class RedisWorker:
             logger.info("talu worker %s serving %r", self.consumer, self.keys.session)
             try:
                 while not stop.is_set():
-                    entry = await self._next_request(redis)
+                    try:
+                        entry = await self._next_request(redis)
+                    except ResponseError as exc:
+                        # The stream or group vanished (a Redis restart, a flush): recreate it.
+                        if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                            raise
+                        logger.warning("request stream of %r was reset: %s", self.keys.session, exc)
+                        await ensure_group(redis, self.keys)
+                        continue
                     if entry is not None:
                         await self._serve(redis, *entry)
                     await self._reload_if_restarted(redis)

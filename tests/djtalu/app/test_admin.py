@@ -20,7 +20,11 @@ CHANGELIST = reverse("admin:djtalu_modelsession_changelist", urlconf="tests.djta
 def served(tiny_model: Path, server_loop: asyncio.AbstractEventLoop) -> ModelSession:
     """Session "tiny" with its pool started on the server loop, as a first request would."""
     session = ModelSession.objects.create(name="tiny", model_path=str(tiny_model), workers=2)
-    asyncio.run_coroutine_threadsafe(pools.pool_for(session), server_loop).result(timeout=60)
+    pool = asyncio.run_coroutine_threadsafe(pools.pool_for(session), server_loop).result(60)
+    deadline = time.monotonic() + 60
+    while pool.stats().state != "running":  # start() returns once the first worker is ready
+        assert time.monotonic() < deadline, pool.stats()
+        time.sleep(0.05)
     return session
 
 
@@ -63,7 +67,7 @@ def test_restart_action_replaces_the_worker_processes(
     assert "Restarted workers of: tiny." in response.content.decode()
     assert len(after) == 2
     assert not before & after
-    # restart() returns once one worker is ready; the other may still be loading the model.
+    # restart() returns once one worker is ready; the other may still be loading its model.
     deadline = time.monotonic() + 30
     while cells(admin_client, "state") != ["running"]:
         assert time.monotonic() < deadline, cells(admin_client, "state")

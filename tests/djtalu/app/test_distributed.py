@@ -78,7 +78,8 @@ def start_worker(distributed: dict[str, str], redis_url: str) -> Iterator[StartW
     for process in started:
         process.terminate()
     for process in started:
-        process.wait(timeout=15)
+        output, _ = process.communicate(timeout=15)
+        print(f"talu_worker {process.pid} output:\n{output.decode()}")  # shown if the test fails
     client.close()
 
 
