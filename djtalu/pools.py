@@ -12,11 +12,11 @@ themselves when their pipe closes if the server is killed.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from asgiref.sync import async_to_sync
 
@@ -208,21 +208,17 @@ async def shutdown(name: str) -> None:
 
 
 async def shutdown_all() -> None:
-    """Stop every pool of this process (server exit, end of a test)."""
+    """Stop every pool of this process (end of a test, a management command)."""
     for name in {name for _, name in _running}:
         await shutdown(name)
 
 
 async def _on_loop(
-    loop: asyncio.AbstractEventLoop, operation: Callable[[], Awaitable[None]]
+    loop: asyncio.AbstractEventLoop, operation: Callable[[], Coroutine[Any, Any, None]]
 ) -> None:
     """Run ``operation`` on ``loop``, which owns the pool, from whatever loop we are on."""
     if loop is asyncio.get_running_loop():
         await operation()
         return
-    future = asyncio.run_coroutine_threadsafe(_call(operation), loop)
+    future = asyncio.run_coroutine_threadsafe(operation(), loop)
     await asyncio.wrap_future(future)
-
-
-async def _call(operation: Callable[[], Awaitable[None]]) -> None:
-    await operation()
