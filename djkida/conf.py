@@ -28,5 +28,25 @@ class DjkidaSettings:
         value: float | None = getattr(settings, "DJKIDA_STREAM_TIMEOUT", None)
         return value
 
+    @property
+    def REPLAY_REDIS_URL(self) -> str | None:
+        """``DJKIDA_REPLAY_REDIS_URL``: Redis for SSE replay (None: per-process memory)."""
+        return getattr(settings, "DJKIDA_REPLAY_REDIS_URL", None) or None
+
+    @property
+    def REPLAY_SIZE(self) -> int:
+        """``DJKIDA_REPLAY_SIZE``: events kept per group for ``Last-Event-ID`` replay."""
+        return int(getattr(settings, "DJKIDA_REPLAY_SIZE", 100))
+
+    @property
+    def REPLAY_TTL(self) -> int:
+        """``DJKIDA_REPLAY_TTL``: seconds a group's replay buffer outlives its last event."""
+        return int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600))
+
+    @property
+    def PUBLIC_GROUPS(self) -> frozenset[str]:
+        """``DJKIDA_PUBLIC_GROUPS``: groups open to anonymous clients besides ``public.*``."""
+        return frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ()))
+
 
 djkida_settings = DjkidaSettings()

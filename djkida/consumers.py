@@ -20,9 +20,9 @@ from typing import Any
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from djkida.broadcast import layer_group
+from djkida.conf import djkida_settings
 from djkida.replay import EventMessage, replay_buffer
 from djkida.sse import HEARTBEAT, SSEEvent
 
@@ -39,7 +39,7 @@ REFUSED = 4403
 
 def public_groups() -> frozenset[str]:
     """``DJKIDA_PUBLIC_GROUPS``: group names open to anonymous clients besides ``public.*``."""
-    return frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ()))
+    return djkida_settings.PUBLIC_GROUPS
 
 
 class GroupSubscription:

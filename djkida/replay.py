@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, cast
 
 import redis.asyncio as aioredis
-from django.conf import settings
+
+from djkida.conf import djkida_settings
 
 
 class EventMessage(TypedDict):
@@ -49,9 +50,9 @@ class ReplaySettings:
     @classmethod
     def load(cls) -> "ReplaySettings":
         return cls(
-            redis_url=getattr(settings, "DJKIDA_REPLAY_REDIS_URL", None) or None,
-            size=int(getattr(settings, "DJKIDA_REPLAY_SIZE", 100)),
-            ttl=int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600)),
+            redis_url=djkida_settings.REPLAY_REDIS_URL,
+            size=djkida_settings.REPLAY_SIZE,
+            ttl=djkida_settings.REPLAY_TTL,
         )
 
 
