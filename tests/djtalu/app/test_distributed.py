@@ -10,18 +10,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 import redis
+from django.test import Client, override_settings
+from django.urls import reverse
 
 import djtalu
 from djtalu import pools
 from djtalu.engine import GenerationParams, Generator
 from djtalu.models import ModelSession
-from tests.servers import ROOT
+from tests.djtalu.app.conftest import SETTINGS
+from tests.servers import ROOT, live_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
 REQUESTS = "djtalu:tiny:requests"
+URLCONF = "tests.djtalu.app.urls"
 StartWorker = Callable[..., subprocess.Popen[bytes]]
 
 
@@ -199,3 +204,41 @@ async def test_restart_makes_workers_reload_the_model(
 
     assert result.completion_tokens == 3
     client.close()
+
+
+async def test_admin_shows_remote_workers_without_a_local_pool(
+    remote: ModelSession, start_worker: StartWorker, admin_client: Client
+) -> None:
+    await asyncio.to_thread(start_worker)
+    changelist = reverse("admin:djtalu_modelsession_changelist", urlconf=URLCONF)
+
+    with override_settings(ROOT_URLCONF=URLCONF):
+        response = await asyncio.to_thread(admin_client.get, changelist)
+
+    html = response.content.decode()
+    assert pools.running_pool("tiny") is None
+    assert '<td class="field-state">running</td>' in html
+    assert '<td class="field-live_workers">1/1</td>' in html
+
+
+def test_openai_sdk_through_daphne_and_a_remote_worker(
+    distributed: dict[str, str], start_worker: StartWorker
+) -> None:
+    start_worker()
+    with live_server(
+        settings=SETTINGS, app="tests.djtalu.app.asgi:application", env=distributed
+    ) as server:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
+        stream = client.chat.completions.create(
+            model="tiny",
+            messages=[{"role": "user", "content": "hello"}],
+            stream=True,
+            max_tokens=40,
+            temperature=0,
+        )
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+
+    expected = Generator(Path(distributed["TALU_MODELS_DIR"]) / "tiny").generate(
+        [{"role": "user", "content": "hello"}], GenerationParams(max_tokens=40, temperature=0)
+    )
+    assert text == "".join(expected)
