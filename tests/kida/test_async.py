@@ -263,3 +263,13 @@ async def test_text_before_an_await_leaves_first(env: Environment) -> None:
     assert await anext(stream) == "<header>"
     gate.set()
     assert "".join([chunk async for chunk in stream]) == "late</footer>"
+
+
+async def test_block_alone_sees_async_toplevel_defs(env: Environment) -> None:
+    template = env.from_string(
+        "{% def feed(src) %}{% async for x in src %}<{{ x }}>{% end %}{% end %}"
+        "{% block b %}{{ feed(src) }}{% end %}"
+    )
+    assert await collect(template.render_block_stream_async("b", src=numbers(2))) == "<0><1>"
+    with pytest.raises(TemplateRuntimeError, match="no block"):
+        template.render_block_stream_async("nope")

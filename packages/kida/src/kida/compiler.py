@@ -367,7 +367,9 @@ class CodeGenerator:
             if mode in modes:
                 statements.append(self.unit(fname, mode, body, kind="root"))
         if "render" in modes:
-            statements.append(self.setup_function(body))
+            statements.append(self.setup_function(body, "render"))
+        if "async" in modes:
+            statements.append(self.setup_function(body, "async"))
         statements.append(self.parent_function())
         blocks_dict: dict[str, str] = {}
         while self.block_defs:
@@ -440,18 +442,19 @@ class CodeGenerator:
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
-    def setup_function(self, body: list[n.Stmt]) -> ast.stmt:
-        """``setup(ctx)``: the definitions of the top level, run before rendering a block alone."""
+    def setup_function(self, body: list[n.Stmt], mode: Mode) -> ast.stmt:
+        """``setup(ctx)`` (``async def setup_async`` in the async renderer): the definitions
+        of the top level, run before rendering a block alone."""
         defining: list[n.Stmt] = [
             stmt for stmt in body
             if isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign)
             or (isinstance(stmt, n.Block) and stmt.kind == "region")
         ]  # fmt: skip
-        self.mode = "render"
+        self.mode = mode
         self.frame = Frame(None, kind="root")
         with self.output_to("_a"):
             stmts: list[ast.stmt] = [_assign("_a", _attr(ast.List([], ast.Load()), "append"))]
-            if not self.contains_async(defining):
+            if mode == "async" or not self.contains_async(defining):
                 for stmt in defining:
                     if isinstance(stmt, n.Block):
                         stmts.extend(self.region_macro(stmt))
@@ -462,7 +465,8 @@ class CodeGenerator:
                         stmts.append(ast.Try(self.stmt(stmt), [handler], [], []))
                     else:
                         stmts.extend(self.stmt(stmt))
-        return _function("setup", _args(["_ctx"]), stmts)
+        name = "setup_async" if mode == "async" else "setup"
+        return _function(name, _args(["_ctx"]), stmts, is_async=mode == "async")
 
     def parent_function(self) -> ast.stmt:
         """``parent(ctx)``: the name of the parent template, or None."""

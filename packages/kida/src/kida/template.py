@@ -21,8 +21,9 @@ from kida.analysis import (
 )
 from kida.debug import annotate
 from kida.environment.exceptions import TemplateRuntimeError
+from kida.runtime.access import suggest
 from kida.runtime.async_support import with_timeout
-from kida.runtime.composition import register
+from kida.runtime.composition import load, register
 from kida.runtime.context import RenderContext, new_context
 
 if TYPE_CHECKING:
@@ -251,40 +252,44 @@ class Template:
         """The whole output, rendered by the async renderer."""
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
-    def _block_context(
-        self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[RenderContext, BlockFunctions]:
+    def _block_chain(
+        self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, setup: bool
+    ) -> tuple[RenderContext, BlockFunctions, list["Template"]]:
+        """The context for rendering block ``name`` alone, the block, and the inheritance
+        chain (most derived first); ``setup`` runs each member's top-level definitions."""
         ctx = self.new_context(args, kwargs)
-        template: Template = self
-        seen = {id(self)}
+        chain: list[Template] = [self]
         while True:
-            template._setup(ctx)
-            parent_spec = template._parent(ctx)
+            if setup:
+                chain[-1]._setup(ctx)
+            parent_spec = chain[-1]._parent(ctx)
             if parent_spec is None:
                 break
-            from kida.runtime.composition import load
-
             parent = load(ctx, parent_spec)
-            if id(parent) in seen:
-                raise TemplateRuntimeError(f"{parent.name!r} extends itself", name=self.name)
-            seen.add(id(parent))
+            if parent in chain:
+                raise TemplateRuntimeError(
+                    f"{parent.name!r} is already in this inheritance chain", name=self.name
+                )
             register(ctx, parent)
-            template = parent
+            chain.append(parent)
         functions = ctx.blocks.get(name)
         if not functions:
-            from kida.runtime.access import suggest
-
             raise TemplateRuntimeError(
                 f"no block {name!r} in {self.name or '<string>'!r}",
                 name=self.name,
                 hint=suggest(name, ctx.blocks)
                 or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
             )
-        return ctx, functions[0]
+        return ctx, functions[0], chain
 
     def render_block(self, name: str, /, *args: Any, **kwargs: Any) -> str:
-        """One block (inherited ones too) as a string."""
-        ctx, block = self._block_context(name, args, kwargs)
+        """One block (inherited ones too) as a string.
+
+        Example::
+
+            env.get_template("page.html").render_block("sidebar", user=user)
+        """
+        ctx, block, _ = self._block_chain(name, args, kwargs, setup=True)
         buffer: list[str] = []
         try:
             block.render_into(ctx, buffer.append)
@@ -296,12 +301,20 @@ class Template:
     def render_block_stream_async(
         self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
-        """Stream one block from the async renderer."""
-        ctx, block = self._block_context(name, args, kwargs)
-        stream = self._annotated_async(block.astream_into(ctx))
+        """Stream one block from the async renderer; an unknown name raises at once."""
+        ctx, block, chain = self._block_chain(name, args, kwargs, setup=False)
+        stream = self._annotated_async(self._block_stream(ctx, block, chain))
         if timeout is not None:
             return with_timeout(stream, timeout, self.name)
         return stream
+
+    async def _block_stream(
+        self, ctx: RenderContext, block: BlockFunctions, chain: list["Template"]
+    ) -> AsyncIterator[str]:
+        for member in chain:
+            await member.streaming()["setup_async"](ctx)
+        async for chunk in block.astream_into(ctx):
+            yield chunk
 
     # --- static questions ------------------------------------------------------------------
 
