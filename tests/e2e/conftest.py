@@ -22,9 +22,11 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is alive it marks an event loop as
+# running in the main thread, and every async test that runs after it in this process fails.
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[Browser]:
-    """One headless Chromium for the test session."""
+    """One headless Chromium per test module."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
