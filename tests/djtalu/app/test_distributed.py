@@ -83,7 +83,11 @@ def start_worker(distributed: dict[str, str], redis_url: str) -> Iterator[StartW
     for process in started:
         process.terminate()
     for process in started:
-        output, _ = process.communicate(timeout=15)
+        try:
+            output, _ = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:  # still finishing a long request
+            process.kill()
+            output, _ = process.communicate()
         print(f"talu_worker {process.pid} output:\n{output.decode()}")  # shown if the test fails
     client.close()
 
