@@ -105,7 +105,7 @@
   document.addEventListener("htmx:before:response", function (event) {
     var ctx = event.detail.ctx;
     var response = ctx.response.raw;
-    if (response.headers.get(HEADER) !== "oob" || !response.body) return;
+    if (response.headers.get(HEADER) !== "oob" || !response.body || !ctx.target) return;
     event.preventDefault(); // htmx leaves this response to us
     var stream = new Stream(ctx.target, ctx.select, ctx.swap || htmx.config.defaultSwap);
     var reader = response.body.getReader();
