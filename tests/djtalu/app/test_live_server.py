@@ -1,9 +1,11 @@
-"""The official ``openai`` SDK against djtalu served by a real daphne process."""
+"""Clients (the official ``openai`` SDK, a WebSocket) against djtalu served by real daphne."""
 
+import json
 import time
 
 import openai
 import pytest
+from websockets.sync.client import connect
 
 from tests.djtalu.app.conftest import SETTINGS
 from tests.servers import live_server
@@ -57,3 +59,23 @@ def test_openai_sdk_streams_and_completes_against_daphne(site_env: dict[str, str
     # Pieces leave as they are generated, not all at the end.
     assert first_chunk_after is not None
     assert first_chunk_after < total / 2
+
+
+def test_websocket_chat_streams_over_daphne(site_env: dict[str, str]) -> None:
+    with (
+        live_server(
+            settings=SETTINGS, app="tests.djtalu.app.asgi:application", env=site_env
+        ) as server,
+        connect(f"{server.ws_url}/ws/talu/tiny/") as socket,
+    ):
+        socket.send(json.dumps({"type": "message", "content": "hello"}))
+        frames = [json.loads(socket.recv(timeout=60))]
+        while frames[-1]["type"] not in {"done", "error"}:
+            frames.append(json.loads(socket.recv(timeout=30)))
+
+    start, *tokens, done = frames
+    assert start["type"] == "start"
+    assert len(tokens) > 1
+    assert {frame["type"] for frame in tokens} == {"token"}
+    assert done["type"] == "done"
+    assert done["status"] == "complete"
