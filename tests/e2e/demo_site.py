@@ -2,20 +2,24 @@
 served by a real daphne, as ``scripts/demo`` serves it."""
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import redis
 
-from tests.servers import ROOT, LiveServer, live_server
+from tests.servers import ROOT, LiveServer, free_port, live_server
+from tests.services import redis_url_or_skip
 
 SETTINGS = "tests.e2e.demo_settings"
 #: The tiny model never ends a reply by itself: this many tokens take a few seconds, long enough
 #: to watch a reply grow and to stop it.
-MAX_TOKENS = 1500
+MAX_TOKENS = 4000
 #: What the first requests load, so tests time pages rather than a cold server.
 WARM_UP = [
     "/",
@@ -66,3 +70,39 @@ def demo_server(directory: Path, extra: Mapping[str, str] | None = None) -> Iter
         for path in WARM_UP:  # imports, template compiling, static file finders
             httpx.get(server.url + path, timeout=30)
         yield server
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """The URL of a Redis server of our own, for the ``with`` body.
+
+    Other test runs on this machine flush the shared per-worker databases, which would wipe the
+    channel layer's group memberships under a running server. Without a ``redis-server`` binary
+    the shared database is used (and under CI a missing Redis is a failure).
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield redis_url_or_skip()
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.conftest import save_screenshot
-from tests.e2e.demo_site import demo_server, manage, site_environment
+from tests.e2e.demo_site import demo_server, manage, private_redis, site_environment
 from tests.servers import LiveServer
-from tests.services import redis_url_or_skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 
@@ -19,9 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     """The demo on Redis (channels_redis, RedisCache, replay), and its processes' environment."""
     directory = tmp_path_factory.mktemp("demo-live")
-    redis = {"REDIS_URL": redis_url_or_skip()}
-    with demo_server(directory, redis) as server:
-        yield server, site_environment(directory, redis)
+    with private_redis() as url:
+        redis = {"REDIS_URL": url}
+        with demo_server(directory, redis) as server:
+            yield server, site_environment(directory, redis)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def tabs(browser: Browser, site: tuple[LiveServer, dict[str, str]]) -> Iterator[
 
 def newest(page: Page, text: str) -> None:
     """Wait until ``text`` is the newest announcement of ``page``."""
-    page.locator("#feed .announcement p").first.filter(has_text=text).wait_for(timeout=10_000)
+    page.locator("#feed .announcement p").first.filter(has_text=text).wait_for(timeout=30_000)
 
 
 def test_every_tab_receives_each_broadcast(
@@ -69,6 +69,7 @@ def test_every_tab_receives_each_broadcast(
     admin.click("input[type=submit]")
     admin.fill("#id_text", "Closed on Monday")
     admin.click("input[name=_save]")
+    admin.wait_for_url("**/admin/demo/announcement/")  # saved (closing earlier could abort it)
     admin.close()
     for tab in tabs:
         newest(tab, "Closed on Monday")
