@@ -40,6 +40,18 @@ def test_demo_setup_installs_the_model_once_and_keeps_one_superuser(
     assert "admin / admin" in second
 
 
+def test_demo_setup_repairs_a_session_whose_model_is_gone(
+    settings: Settings, tmp_path: Path
+) -> None:
+    settings.TALU_MODELS_DIR = tmp_path
+    ModelSession.objects.create(name="default", model_path=str(tmp_path / "deleted"))
+    output = run("demo_setup", "--model", "tiny")
+    session = ModelSession.objects.get()
+    assert Path(session.model_path) == tmp_path / "tiny"
+    assert (tmp_path / "tiny" / "config.json").exists()
+    assert f"now uses {tmp_path / 'tiny'}" in output
+
+
 def test_demo_setup_rejects_an_unknown_model() -> None:
     with pytest.raises(CommandError, match="invalid choice: 'gpt'"):
         call_command("demo_setup", "--model", "gpt")

@@ -1,11 +1,13 @@
 """Prepare the demo site in one idempotent step: database, model and session, superuser."""
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from djtalu.conf import talu_settings
 from djtalu.models import ModelSession
 
 DEMO_USERNAME = "admin"
@@ -29,14 +31,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("database migrated")
-        session = ModelSession.objects.filter(name=SESSION).first()
-        if session is None:
-            call_command(
-                "talu_models", "install", options["model"], "--session", SESSION, stdout=self.stdout
-            )
-        else:
-            self.stdout.write(f"model session {SESSION!r} exists ({session.model_path})")
+        self.install_model(options["model"])
         user_model = get_user_model()
         if not user_model.objects.filter(username=DEMO_USERNAME).exists():
             user_model.objects.create_superuser(DEMO_USERNAME, "admin@example.com", DEMO_PASSWORD)
         self.stdout.write(f"superuser: {DEMO_USERNAME} / {DEMO_PASSWORD} at /admin/")
+
+    def install_model(self, model: str) -> None:
+        """Install ``model`` as session ``default``, unless the session's model is on disk.
+
+        A session whose model directory went missing is pointed at the fresh install.
+        """
+        session = ModelSession.objects.filter(name=SESSION).first()
+        if session is not None and (Path(session.model_path) / "config.json").exists():
+            self.stdout.write(f"model session {SESSION!r} exists ({session.model_path})")
+            return
+        call_command("talu_models", "install", model, "--session", SESSION, stdout=self.stdout)
+        if session is not None:
+            session.model_path = str(talu_settings().models_dir / model)
+            session.save(update_fields=["model_path", "updated"])
+            self.stdout.write(f"model session {SESSION!r} now uses {session.model_path}")
