@@ -31,6 +31,8 @@ class RecommendationsUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Metric:
+    """One headline number and its change against yesterday, in percent."""
+
     label: str
     value: str
     change: float
@@ -38,12 +40,16 @@ class Metric:
 
 @dataclass(frozen=True)
 class Metrics:
+    """Today's headline numbers, and when they were ready."""
+
     items: list[Metric]
     ready_after: float
 
 
 @dataclass(frozen=True)
 class Order:
+    """One row of the orders table, and when it was ready."""
+
     number: int
     customer: str
     product: str
@@ -54,6 +60,8 @@ class Order:
 
 @dataclass(frozen=True)
 class ForecastDay:
+    """One bar of the forecast chart (``percent`` of the best day)."""
+
     day: str
     revenue: int
     percent: int
@@ -61,6 +69,8 @@ class ForecastDay:
 
 @dataclass(frozen=True)
 class Forecast:
+    """Next week's revenue; ``computed_at`` shows whether it came from the cache."""
+
     days: list[ForecastDay]
     total: int
     computed_at: datetime.datetime
