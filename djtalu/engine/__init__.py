@@ -1,6 +1,9 @@
 """djtalu's inference engine: talu in supervised worker processes, with an async API.
 
-Knows nothing of Django, so it can be used and tested without settings.
+Knows nothing of Django, so it can be used and tested without settings. The model-building
+helpers (``convert_gguf``, ``find_smollm2_gguf``, ``build_tiny_model``) are imported on first
+use: they pull in numpy, gguf and tokenizers, which every worker process would otherwise pay
+for at start-up.
 
 Example::
 
@@ -9,15 +12,26 @@ Example::
         print(piece, end="")
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from djtalu.engine.compat import load_talu
-from djtalu.engine.convert import convert_gguf, find_smollm2_gguf
 from djtalu.engine.errors import GenerationError, QueueFullError, WorkerCrashedError
 from djtalu.engine.generator import Generator
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.pool import PoolStats, WorkerPool
 from djtalu.engine.result import GenerationResult
 from djtalu.engine.stream import AsyncGenerationStream
-from djtalu.engine.tiny import build_tiny_model
+
+if TYPE_CHECKING:
+    from djtalu.engine.convert import convert_gguf, find_smollm2_gguf
+    from djtalu.engine.tiny import build_tiny_model
+
+_LAZY = {
+    "convert_gguf": "djtalu.engine.convert",
+    "find_smollm2_gguf": "djtalu.engine.convert",
+    "build_tiny_model": "djtalu.engine.tiny",
+}
 
 __all__ = [
     "AsyncGenerationStream",
@@ -34,3 +48,10 @@ __all__ = [
     "find_smollm2_gguf",
     "load_talu",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'djtalu.engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
