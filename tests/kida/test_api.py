@@ -100,7 +100,9 @@ def test_registries_and_passing_markers() -> None:
     env.add_filter("who", who)
     env.add_global("env_id", env_id)
     env.add_test("short", lambda v: len(v) < 3)
-    template = env.from_string("{{ 'a' | shout }} {{ 'v' | who }} {{ env_id() }} {{ 'ab' is short }}", name="t")
+    template = env.from_string(
+        "{{ 'a' | shout }} {{ 'v' | who }} {{ env_id() }} {{ 'ab' is short }}", name="t"
+    )
     assert template.render(x=1) == "A! v@t:True:1:True:0 True True"
 
 

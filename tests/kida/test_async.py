@@ -273,3 +273,47 @@ async def test_block_alone_sees_async_toplevel_defs(env: Environment) -> None:
     assert await collect(template.render_block_stream_async("b", src=numbers(2))) == "<0><1>"
     with pytest.raises(TemplateRuntimeError, match="no block"):
         template.render_block_stream_async("nope")
+
+
+async def test_aclose_reaches_a_source_inside_an_include(loader_env: MakeEnv) -> None:
+    closed = asyncio.Event()
+
+    async def endless() -> AsyncIterator[int]:
+        try:
+            while True:
+                yield 1
+                await asyncio.sleep(0)
+        finally:
+            closed.set()
+
+    env = loader_env(
+        {
+            "page.html": "<{% block main %}{% include 'part.html' %}{% end %}>",
+            "part.html": "{% async for x in src %}{{ x }}{% end %}",
+        }
+    )
+    stream = env.get_template("page.html").render_stream_async(src=endless())
+    assert [await anext(stream) for _ in range(3)] == ["<", "1", "1"]
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert closed.is_set()
+
+
+async def test_stream_error_names_the_included_template_and_line(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "page.html": "{% async for x in src %}{% include 'part.html' %}{% end %}",
+            "part.html": "ok\n{{ x.missing.deeper }}",
+        }
+    )
+    with pytest.raises(Exception) as info:
+        await collect(env.get_template("page.html").render_stream_async(src=numbers(1)))
+    assert "part.html" in str(info.value)
+    assert "line 2" in str(info.value) or getattr(info.value, "lineno", None) == 2
+
+
+def test_stream_renderers_are_the_compiled_generators(env: Environment) -> None:
+    """No wrapper generator per chunk: the stream handed out is the compiled one."""
+    template = env.from_string("{{ x }}")
+    stream = template.render_stream_async(x=1)
+    assert stream.ag_code.co_name == "root_async"  # type: ignore[attr-defined]
+    assert template.render_stream(x=1).gi_code.co_name == "root_stream"  # type: ignore[attr-defined]

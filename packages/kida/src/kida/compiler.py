@@ -102,6 +102,16 @@ def _yields(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def _annotating(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    """``stmts`` inside ``try/except`` that adds the template position to an error: the stream
+    renderers are handed to callers as they are, so they carry this themselves instead of
+    being re-yielded by a wrapper generator (a generator layer per chunk)."""
+    handler = ast.ExceptHandler(
+        _load("_Exception"), "_err", [_expr_stmt(_call("_annotate", _load("_err"))), ast.Raise()]
+    )
+    return [ast.Try(stmts, [handler], [], [])]
+
+
 def _locate(node: ast.AST, lineno: int, col: int) -> None:
     """Give ``node`` the template's line and column unless it has one; children without a
     position inherit their parent's in the final ``ast.fix_missing_locations`` pass."""
@@ -294,14 +304,16 @@ class CodeGenerator:
         """Hand output to ``target``, a block or template, through the method of the mode:
         ``render_into``, ``stream_into`` or ``astream_into``."""
         if self.is_async:
-            chunk = self.temp("c")
+            # Closed in ``finally`` so aclose() of the render reaches the sources inside it.
+            chunk, inner = self.temp("c"), self.temp("inner")
             return [
-                ast.AsyncFor(
-                    _store(chunk),
-                    _call(_attr(target, "astream_into"), ctx),
-                    [self.emit(_load(chunk))],
+                _assign(inner, _call(_attr(target, "astream_into"), ctx)),
+                ast.Try(
+                    [ast.AsyncFor(_store(chunk), _load(inner), [self.emit(_load(chunk))], [])],
                     [],
-                )
+                    [],
+                    [_expr_stmt(ast.Await(_call("_aclose", _load(inner))))],
+                ),
             ]
         if self.sink is None:
             return [_expr_stmt(ast.YieldFrom(_call(_attr(target, "stream_into"), ctx)))]
@@ -438,6 +450,8 @@ class CodeGenerator:
                 if mode != "render" and not _yields(stmts):
                     stmts.append(ast.Return(None))
                     stmts.append(_expr_stmt(ast.Yield(_const(""))))
+        if mode != "render":
+            stmts = _annotating(stmts)
         self.in_extending_root = False
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
@@ -519,9 +533,11 @@ class CodeGenerator:
                 ]
             else:
                 stmts = prologue + self.body(body)
-            if mode != "render" and not _yields(stmts):
-                stmts.append(ast.Return(None))
-                stmts.append(_expr_stmt(ast.Yield(_const(""))))
+            if mode != "render":
+                if not _yields(stmts):
+                    stmts.append(ast.Return(None))
+                    stmts.append(_expr_stmt(ast.Yield(_const(""))))
+                stmts = _annotating(stmts)
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
@@ -716,7 +732,7 @@ class CodeGenerator:
                 )
             ]
         source = self.temp("src")
-        iterated = self.temp("it")
+        iterated = self.temp("it") if node.empty else None
         uses_loop = uses_name(node.body, "loop")
         parent_loop = self.frame.resolve("loop")
         with self.scope() as frame:
@@ -727,7 +743,8 @@ class CodeGenerator:
                 loop_local = self.local("loop")
                 frame.names["loop"] = loop_local
             body = self.body(node.body)
-        body.insert(0, _assign(iterated, _const(True)))
+        if iterated is not None:
+            body.insert(0, _assign(iterated, _const(True)))
         if cond is not None:
             skip: list[ast.stmt] = [ast.Continue()]
             if loop_local is not None:
@@ -745,19 +762,21 @@ class CodeGenerator:
                 )
             )
             iterator = _load(loop_local)
-        with self.scope():
-            empty = self.body(node.empty)
-        return [
-            _assign(iterated, _const(False)),
+        out: list[ast.stmt] = [
             _assign(source, _call("_aiter", self.expr(node.iter))),
             ast.Try(
-                [*setup, ast.AsyncFor(target, iterator, body, [])],
+                [*setup, ast.AsyncFor(target, iterator, body or [ast.Pass()], [])],
                 [],
                 [],
                 [_expr_stmt(ast.Await(_call("_aclose", _load(source))))],
             ),
-            *([ast.If(ast.UnaryOp(ast.Not(), _load(iterated)), empty, [])] if empty else []),
         ]
+        if iterated is not None:
+            with self.scope():
+                empty = self.body(node.empty)
+            out.insert(0, _assign(iterated, _const(False)))
+            out.append(ast.If(ast.UnaryOp(ast.Not(), _load(iterated)), empty or [ast.Pass()], []))
+        return out
 
     def visit_While(self, node: n.While) -> list[ast.stmt]:
         test = self.expr(node.test)

@@ -22,7 +22,7 @@ from kida.analysis import (
 from kida.debug import annotate
 from kida.environment.exceptions import TemplateRuntimeError
 from kida.runtime.access import suggest
-from kida.runtime.async_support import with_timeout
+from kida.runtime.async_support import close_source, with_timeout
 from kida.runtime.composition import load, register
 from kida.runtime.context import RenderContext, new_context
 
@@ -214,36 +214,19 @@ class Template:
         """The output as chunks, produced as the template runs."""
         if self.is_async:
             raise _async_refusal(self, "render_stream")
-        return self._annotated(self._root_stream(self.new_context(args, kwargs)))
-
-    def _annotated(self, chunks: Iterator[str]) -> Iterator[str]:
-        try:
-            yield from chunks
-        except Exception as error:
-            annotate(error)
-            raise
-
-    async def _annotated_async(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
-        try:
-            async for chunk in chunks:
-                yield chunk
-        except Exception as error:
-            annotate(error)
-            raise
-        finally:
-            aclose = getattr(chunks, "aclose", None)
-            if aclose is not None:
-                await aclose()
+        return self._root_stream(self.new_context(args, kwargs))
 
     def render_stream_async(
         self, /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
         """Stream the output from the async renderer (sync and async templates alike).
 
-        ``aclose()`` on the returned generator closes every async source being consumed;
-        ``timeout`` bounds the whole render and raises ``RenderTimeoutError`` (a TimeoutError).
+        The compiled async generator is returned as it is (no wrapper per chunk): it adds the
+        template position to errors itself, and ``aclose()`` on it closes every async source
+        being consumed. ``timeout`` bounds the whole render and raises ``RenderTimeoutError``
+        (a TimeoutError).
         """
-        stream = self._annotated_async(self._root_async(self.new_context(args, kwargs)))
+        stream = self._root_async(self.new_context(args, kwargs))
         if timeout is not None:
             return with_timeout(stream, timeout, self.name)
         return stream
@@ -303,7 +286,7 @@ class Template:
     ) -> AsyncIterator[str]:
         """Stream one block from the async renderer; an unknown name raises at once."""
         ctx, block, chain = self._block_chain(name, args, kwargs, setup=False)
-        stream = self._annotated_async(self._block_stream(ctx, block, chain))
+        stream = self._block_stream(ctx, block, chain)
         if timeout is not None:
             return with_timeout(stream, timeout, self.name)
         return stream
@@ -311,10 +294,18 @@ class Template:
     async def _block_stream(
         self, ctx: RenderContext, block: BlockFunctions, chain: list["Template"]
     ) -> AsyncIterator[str]:
-        for member in chain:
-            await member.streaming()["setup_async"](ctx)
-        async for chunk in block.astream_into(ctx):
-            yield chunk
+        try:
+            for member in chain:
+                await member.streaming()["setup_async"](ctx)
+        except Exception as error:
+            annotate(error)
+            raise
+        chunks = block.astream_into(ctx)
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await close_source(chunks)
 
     # --- static questions ------------------------------------------------------------------
 

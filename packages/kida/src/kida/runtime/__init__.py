@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from markupsafe import Markup
 
+from kida.debug import annotate
 from kida.environment.exceptions import UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
@@ -51,6 +52,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_await": async_support.await_value,
     "_async_only": async_support.async_only,
     "_raise": _raise,
+    "_annotate": annotate,
     "_Macro": components.Macro,
     "_Caller": components.Caller,
     "_Pending": components.PendingRender,
