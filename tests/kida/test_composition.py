@@ -1,10 +1,11 @@
 """Inheritance, include, embed, import and components (def/call/slots)."""
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
 
-from kida import Environment, TemplateNotFoundError
+from kida import Environment, TemplateNotFoundError, TemplateRuntimeError
 from tests.kida.conftest import render_all
 
 MakeEnv = Callable[..., Environment]
@@ -240,3 +241,38 @@ def test_inheritance_cycles_are_reported(loader_env: MakeEnv) -> None:
     for name in ("self.html", "a.html"):
         with pytest.raises(TemplateRuntimeError, match="inheritance chain"):
             env.get_template(name).render()
+
+
+def test_include_recursion_is_a_template_error_naming_the_cycle(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "self.html": "x{% include 'self.html' %}",
+            "a.html": "a\n{% include 'b.html' %}",
+            "b.html": "{% include 'a.html' %}",
+        }
+    )
+    renderers = {
+        "render": lambda t: t.render(),
+        "render_stream": lambda t: "".join(t.render_stream()),
+        "render_async": lambda t: asyncio.run(t.render_async()),
+    }
+    for how, run in renderers.items():
+        with pytest.raises(TemplateRuntimeError) as info:
+            run(env.get_template("self.html"))
+        assert "self.html:1 → self.html" in str(info.value), how
+        assert info.value.hint
+        assert "{% if %}" in info.value.hint
+        with pytest.raises(TemplateRuntimeError) as info:
+            run(env.get_template("a.html"))
+        assert "a.html:2 → b.html:1 → a.html" in str(info.value), how
+        assert info.value.lineno in (1, 2), how
+
+
+def test_recursive_include_with_a_stop_renders(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "tree.html": "({{ n }}{% if n > 0 %}{% with n = n - 1 %}"
+            "{% include 'tree.html' %}{% end %}{% end %})"
+        }
+    )
+    assert render_all(env.get_template("tree.html"), n=3) == "(3(2(1(0))))"

@@ -1084,10 +1084,12 @@ class CodeGenerator:
             _assign(
                 sub,
                 _call(
-                    _attr("_ctx", "derive"),
+                    "_include_ctx",
+                    _load("_ctx"),
                     _load(template),
                     self.include_bindings(node.bindings, node.only),
-                    only=_const(node.only),
+                    _const(node.only),
+                    _const(node.lineno),
                 ),
             ),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
@@ -1125,10 +1127,12 @@ class CodeGenerator:
             _assign(
                 sub,
                 _call(
-                    _attr("_ctx", "derive"),
+                    "_include_ctx",
+                    _load("_ctx"),
                     _load(template),
                     self.include_bindings(node.bindings, node.only),
-                    only=_const(node.only),
+                    _const(node.only),
+                    _const(node.lineno),
                 ),
             ),
             _expr_stmt(

@@ -59,6 +59,37 @@ def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | 
         raise
 
 
+#: Includes nested deeper than this end the render: a template that includes itself (directly
+#: or through others) without a stopping condition would otherwise exhaust Python's stack.
+MAX_INCLUDE_DEPTH = 100
+
+
+def _include_cycle(chain: tuple[tuple[str | None, int], ...]) -> str:
+    """The first repeating part of an include chain, as ``a.html:3 → b.html:1 → a.html``."""
+    names = [name for name, _ in chain]
+    for start, name in enumerate(names):
+        if name in names[start + 1 :]:
+            end = names.index(name, start + 1)
+            steps = [f"{step or '<string>'}:{line}" for step, line in chain[start:end]]
+            return " → ".join([*steps, name or "<string>"])
+    return " → ".join(f"{step or '<string>'}:{line}" for step, line in chain)
+
+
+def include_context(
+    ctx: RenderContext, template: "Template", extra: dict[str, Any], only: bool, lineno: int
+) -> RenderContext:
+    """The context of an included or embedded template; refuses runaway include recursion."""
+    chain = (*ctx.includes, (ctx.template.name, lineno))
+    if len(chain) > MAX_INCLUDE_DEPTH:
+        raise TemplateRuntimeError(
+            f"includes nested more than {MAX_INCLUDE_DEPTH} deep: {_include_cycle(chain)}",
+            hint="a template includes itself; guard the include with an {% if %} that ends",
+        )
+    sub = ctx.derive(template, extra, only=only)
+    sub.includes = chain
+    return sub
+
+
 def register(ctx: RenderContext, template: "Template") -> None:
     """Make ``template``'s blocks the fallbacks of the blocks already registered."""
     blocks = ctx.blocks

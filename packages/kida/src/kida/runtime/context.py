@@ -50,12 +50,14 @@ class RenderContext(dict[str, Any]):
             return f"{value} from {ctx.name}"
     """
 
-    __slots__ = ("blocks", "environment", "state", "template")
+    __slots__ = ("blocks", "environment", "includes", "state", "template")
 
     environment: "Environment"
     template: "Template"
     blocks: dict[str, list["BlockFunctions"]]
     state: RenderState
+    #: The ``{% include %}``/``{% embed %}`` statements that led here: (template name, line).
+    includes: tuple[tuple[str | None, int], ...]
 
     def __missing__(self, key: str) -> Any:
         raise undefined_name(key, self.keys())
@@ -81,6 +83,7 @@ class RenderContext(dict[str, Any]):
         ctx.template = template
         ctx.state = self.state
         ctx.blocks = {}
+        ctx.includes = self.includes
         return ctx
 
     def with_locals(self, extra: dict[str, Any]) -> "RenderContext":
@@ -91,6 +94,7 @@ class RenderContext(dict[str, Any]):
         ctx.template = self.template
         ctx.state = self.state
         ctx.blocks = self.blocks
+        ctx.includes = self.includes
         return ctx
 
 
@@ -105,6 +109,7 @@ def new_context(
     ctx.template = template
     ctx.state = RenderState()
     ctx.blocks = {}
+    ctx.includes = ()
     return ctx
 
 
