@@ -200,6 +200,15 @@ async def test_four_concurrent_streams_on_two_workers(tiny_model: Path) -> None:
         await pool.shutdown()
 
 
+async def test_generation_error_is_raised_and_the_worker_keeps_serving(pool: WorkerPool) -> None:
+    stream = pool.stream([*USER, {"role": "assistant", "content": "Hi"}], SHORT)
+    with pytest.raises(GenerationError, match="last message must be from the user"):
+        await stream.collect()
+    assert stream.result is not None
+    assert stream.result.finish_reason == "error"
+    assert (await pool.stream(USER, SHORT).collect()).completion_tokens == 40
+
+
 async def test_killed_worker_fails_its_request_and_is_replaced(tiny_model: Path) -> None:
     pool = WorkerPool(tiny_model, workers=2)
     try:
