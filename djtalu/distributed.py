@@ -265,15 +265,11 @@ class RedisGenerationStream:
     def cancelled(self) -> bool:
         return self._cancelled
 
-    @property
-    def finished(self) -> bool:
-        return self._result is not None
-
     def __aiter__(self) -> AsyncIterator[str]:
         return self
 
     async def __anext__(self) -> str:
-        if not self._submitted:
+        if not self._submitted and self._result is None:  # not cancelled before it began
             await self._submit()
         try:
             while not self._buffer:
@@ -361,6 +357,8 @@ class RedisGenerationStream:
         for entry_id, fields in stream_entries(response):
             self._last_id = entry_id
             self._apply(fields)
+        if self._result is not None or self._error is not None:
+            await self._pool.redis.delete(key)  # the reply is complete: nothing will read it
 
     def _apply(self, fields: dict[str, str]) -> None:
         event = fields["event"]
@@ -420,6 +418,11 @@ class RedisWorker:
         heartbeat_seconds: float = 2.0,
         consumer: str | None = None,
     ) -> None:
+        if claim_idle_ms < heartbeat_seconds * 1000 * 3:
+            raise ValueError(
+                f"TALU_CLAIM_IDLE_MS ({claim_idle_ms}) must be at least three heartbeats "
+                f"({heartbeat_seconds}s each), or live workers' requests get taken over"
+            )
         self.keys = RedisKeys(prefix, session)
         self.model_path = Path(model_path)
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 import djtalu
 from djtalu import pools
+from djtalu.distributed import RedisWorker
 from djtalu.engine import GenerationParams, Generator
 from djtalu.models import ModelSession
 from tests.djtalu.app.conftest import SETTINGS
@@ -36,7 +37,7 @@ def distributed(site_env: dict[str, str], redis_url: str, settings: Any) -> dict
     settings.TALU_DISTRIBUTED = True
     settings.TALU_REDIS_URL = redis_url
     settings.TALU_HEARTBEAT_SECONDS = 0.2
-    return {**site_env, "TALU_REDIS_URL": redis_url, "TALU_CLAIM_IDLE_MS": "300"}
+    return {**site_env, "TALU_REDIS_URL": redis_url, "TALU_CLAIM_IDLE_MS": "1000"}
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None
 
 
 async def test_worker_streams_what_the_model_generates(
-    remote: ModelSession, start_worker: StartWorker
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
 ) -> None:
     start_worker()
 
@@ -119,6 +120,8 @@ async def test_worker_streams_what_the_model_generates(
     assert stats is not None
     assert stats.workers_alive == 1
     assert stats.state == "running"
+    # Finished replies are removed from Redis by the client that read them.
+    assert redis.Redis.from_url(redis_url).keys("djtalu:reply:*") == []
 
 
 async def test_cancel_stops_the_remote_generation(
@@ -246,3 +249,20 @@ def test_openai_sdk_through_daphne_and_a_remote_worker(
         [{"role": "user", "content": "hello"}], GenerationParams(max_tokens=40, temperature=0)
     )
     assert text == "".join(expected)
+
+
+async def test_a_stream_cancelled_before_it_starts_sends_nothing(
+    remote: ModelSession, redis_url: str
+) -> None:
+    stream = await djtalu.stream_async("tiny", "hello")
+    await stream.cancel()
+    result = await stream.collect()
+
+    assert stream.cancelled
+    assert result.finish_reason == "cancelled"
+    assert redis.Redis.from_url(redis_url).xlen(REQUESTS) == 0
+
+
+def test_worker_refuses_a_claim_time_shorter_than_its_heartbeats() -> None:
+    with pytest.raises(ValueError, match="at least three heartbeats"):
+        RedisWorker("tiny", "/m", redis_url="redis://", claim_idle_ms=1000, heartbeat_seconds=1)
