@@ -16,6 +16,7 @@ from kida import (
     FunctionLoader,
     PrefixLoader,
     TemplateRuntimeError,
+    TemplateSyntaxError,
 )
 from kida.passing import pass_context, pass_environment
 
@@ -144,3 +145,38 @@ def test_stream_chunks_follow_statements() -> None:
     chunks = list(template.render_stream(xs=[1, 2]))
     assert chunks == ["a", "1", "2", "b"]
     assert asyncio.run(template.render_async(xs=[1])) == "a1b"
+
+
+def test_block_attributes_are_in_the_metadata() -> None:
+    template = Environment().from_string(
+        '{% block nav role="menu", ttl=30 %}{% end %}{% fragment row kind="tr" %}{% end %}'
+        "{% block plain %}{% end %}"
+    )
+    meta = template.block_metadata()
+    assert meta["nav"].attributes == {"role": "menu", "ttl": 30}
+    assert meta["row"].attributes == {"kind": "tr"}
+    assert meta["plain"].attributes == {}
+    assert hash(meta["nav"])  # still usable as a key
+    with pytest.raises(TemplateSyntaxError, match="must be a literal") as info:
+        Environment().from_string("{% block nav role=user.role %}{% end %}")
+    assert info.value.col == 19
+
+
+def test_template_declaration_feeds_required_context_and_metadata() -> None:
+    template = Environment().from_string(
+        "{% template user: User | None, rows: dict[str, list[int]], flag %}\n{{ title }}"
+    )
+    assert template.required_context() == frozenset({"user", "rows", "flag", "title"})
+    assert template.template_metadata().context == {
+        "user": "User | None",
+        "rows": "dict[str, list[int]]",
+        "flag": None,
+    }
+    assert template.render(title="t") == "\nt"  # a declaration outputs nothing
+    with pytest.raises(TemplateSyntaxError, match="expected a type"):
+        Environment().from_string("{% template user: %}")
+
+
+def test_names_set_in_a_group_are_not_context_needs() -> None:
+    template = Environment().from_string("{% set a = 1, b = x %}{{ a }}{{ b }}")
+    assert template.required_context() == frozenset({"x"})

@@ -2,10 +2,11 @@
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from kida import Environment, TemplateNotFoundError, TemplateRuntimeError
+from kida import Environment, TemplateNotFoundError, TemplateRuntimeError, TemplateSyntaxError
 from tests.kida.conftest import render_all
 
 MakeEnv = Callable[..., Environment]
@@ -276,3 +277,35 @@ def test_recursive_include_with_a_stop_renders(loader_env: MakeEnv) -> None:
         }
     )
     assert render_all(env.get_template("tree.html"), n=3) == "(3(2(1(0))))"
+
+
+GLOBALS_PAGE = (
+    "{% globals %}\n{% def greet(n) %}Hello {{ n }}{% end %}\n{% let punct = '!' %}\n{% end %}"
+    "{% imports %}{% from 'macros.html' import shout %}{% import 'macros.html' as m %}{% end %}"
+    "<{% block main %}{{ greet(who) }}{{ punct }} {{ shout(who) }} {{ m.shout('x') }}{% end %}>"
+)
+
+
+def test_globals_and_imports_blocks_define_for_the_page_and_for_blocks(
+    loader_env: MakeEnv,
+) -> None:
+    env = loader_env(
+        {"macros.html": "{% def shout(s) %}{{ s | upper }}{% end %}", "page.html": GLOBALS_PAGE}
+    )
+    page = env.get_template("page.html")
+    assert render_all(page, who="Ann") == "<Hello Ann! ANN X>"
+    assert page.render_block("main", who="Bo") == "Hello Bo! BO X"
+    block = asyncio.run(collect(page.render_block_stream_async("main", who="Bo")))
+    assert block == "Hello Bo! BO X"
+    assert page.required_context() == frozenset({"who"})
+
+
+async def collect(stream: Any) -> str:
+    return "".join([chunk async for chunk in stream])
+
+
+@pytest.mark.parametrize("tag", ["globals", "imports"])
+def test_definition_blocks_refuse_output(env: Environment, tag: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match="definitions only") as info:
+        env.from_string(f"{{% {tag} %}}\n  {{{{ x }}}}{{% end{tag} %}}")
+    assert (info.value.lineno, info.value.col) == (2, 3)

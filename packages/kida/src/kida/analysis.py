@@ -6,7 +6,7 @@ context paths), whether a body uses ``loop``, and the metadata objects of the pu
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from kida import nodes as n
 
@@ -29,6 +29,8 @@ class BlockMetadata:
     cache_scope: CacheScope
     is_async: bool = False
     kind: str = "block"
+    #: The ``k="v"`` attributes of ``{% block name k="v" %}``, as literal values.
+    attributes: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class TemplateMetadata:
     blocks: dict[str, BlockMetadata] = field(default_factory=dict)
     depends_on: frozenset[str] = frozenset()
     is_async: bool = False
+    #: ``{% template name: Type %}`` declarations: name → type as written (None if untyped).
+    context: dict[str, str | None] = field(default_factory=dict, hash=False)
 
 
 def is_async_node(node: n.Node) -> bool:
@@ -128,6 +132,10 @@ class _DependencyCollector:
                     self.expr(p.default, bound)
             self.body(stmt.body, bound | params)
             return bound | {stmt.name}
+        if isinstance(stmt, n.Group):  # its definitions belong to the enclosing scope
+            for member in stmt.body:
+                bound = self.stmt(member, bound)
+            return bound
         if isinstance(stmt, n.Capture):
             self.body(stmt.body, bound)
             return bound | {stmt.name}
@@ -235,5 +243,20 @@ def block_metadata(block: n.Block, globals_: frozenset[str]) -> BlockMetadata:
         pure = pure and cond_pure
     scope: CacheScope = "none" if not pure else ("site" if not depends_on else "page")
     return BlockMetadata(
-        block.name, depends_on, pure, scope, contains_async(block.body), block.kind
+        block.name,
+        depends_on,
+        pure,
+        scope,
+        contains_async(block.body),
+        block.kind,
+        dict(block.attrs),
     )
+
+
+def declared_context(body: list[n.Stmt]) -> dict[str, str | None]:
+    """The names (and types as written) of the template's ``{% template %}`` declarations."""
+    context: dict[str, str | None] = {}
+    for stmt in body:
+        if isinstance(stmt, n.ContextDeclaration):
+            context.update(stmt.context)
+    return context

@@ -459,8 +459,10 @@ class CodeGenerator:
     def setup_function(self, body: list[n.Stmt], mode: Mode) -> ast.stmt:
         """``setup(ctx)`` (``async def setup_async`` in the async renderer): the definitions
         of the top level, run before rendering a block alone."""
+        # Groups: ``set a = 1, b = 2`` and the ``{% globals %}``/``{% imports %}`` blocks.
+        flat = [s for stmt in body for s in (stmt.body if isinstance(stmt, n.Group) else [stmt])]
         defining: list[n.Stmt] = [
-            stmt for stmt in body
+            stmt for stmt in flat
             if isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign)
             or (isinstance(stmt, n.Block) and stmt.kind == "region")
         ]  # fmt: skip
@@ -1032,7 +1034,7 @@ class CodeGenerator:
         # Every output is already its own chunk in the streaming renderers.
         return []
 
-    def visit_Declaration(self, node: n.Declaration) -> list[ast.stmt]:
+    def visit_ContextDeclaration(self, node: n.ContextDeclaration) -> list[ast.stmt]:
         return []
 
     def visit_Group(self, node: n.Group) -> list[ast.stmt]:

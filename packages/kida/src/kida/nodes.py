@@ -387,7 +387,7 @@ class Block(Stmt):
     cond: Expr | None = None
     kind: str = "block"
     params: list["Param"] = field(default_factory=list)
-    attrs: dict[str, Expr] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)  # literal values of k="v"
 
 
 @dataclass(slots=True)
@@ -468,11 +468,10 @@ class SlotOut(Stmt):
 
 
 @dataclass(slots=True)
-class Declaration(Stmt):
-    """``template``/``globals``/``imports`` declarations: metadata only."""
+class ContextDeclaration(Stmt):
+    """``{% template name: Type, … %}``: the context a template expects (metadata only)."""
 
-    kind: str
-    names: list[str]
+    context: dict[str, str | None]
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ block names the line it was opened on.
 """
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from kida import nodes as n
 from kida.environment.exceptions import TemplateSyntaxError
@@ -72,9 +72,9 @@ class Parser:
             "call": self.parse_call,
             "slot": self.parse_slot,
             "yield": self.parse_yield,
-            "template": self.parse_declaration,
-            "globals": self.parse_declaration,
-            "imports": self.parse_declaration,
+            "template": self.parse_template_declaration,
+            "globals": self.parse_definitions,
+            "imports": self.parse_definitions,
         }
 
     # --- token helpers ---------------------------------------------------------------------
@@ -607,13 +607,21 @@ class Parser:
             self.expect_op("(")
             params = self.parse_params()
         cond = None
-        attrs: dict[str, n.Expr] = {}
+        attrs: dict[str, Any] = {}
         if self.skip_name("if"):
             cond = self.parse_expression()
         while self.current.kind == "name" and self.peek().test("op", "="):
             key = self.advance().value
             self.advance()
-            attrs[key] = self.parse_expression()
+            value_token = self.current
+            value = self.parse_expression()
+            if not isinstance(value, n.Const):
+                raise self.error(
+                    f"the {kind} attribute {key!r} must be a literal",
+                    value_token,
+                    hint=f'attributes are metadata read before rendering: {key}="…"',
+                )
+            attrs[key] = value.value
             self.skip_op(",")
         self.expect_block_end()
         body, _ = self.subparse(kind, token)
@@ -799,19 +807,54 @@ class Parser:
         self.expect_block_end()
         return n.SlotOut(name, [], forward=True)
 
-    def parse_declaration(self, token: Token) -> n.Stmt:
-        names: list[str] = []
+    def parse_template_declaration(self, token: Token) -> n.Stmt:
+        """``{% template user: User, items %}``: the context the template expects; the type
+        after ``:`` is kept as written (documentation and metadata, not checked)."""
+        context: dict[str, str | None] = {}
         while self.current.kind != "block_end":
-            if self.current.kind == "eof":
-                raise self.error(f"unclosed {{% {token.value} %}} tag")
-            tok = self.advance()
-            if tok.kind == "name":
-                names.append(tok.value)
-        self.advance()
-        if self.peek().value in ("end", "end" + token.value) and self.current.kind == "block_begin":
+            name = self.expect_name("a context variable name")
+            annotation: list[str] = []
+            if self.skip_op(":"):
+                depth = 0
+                while self.current.kind not in ("block_end", "eof") and not (
+                    depth == 0 and self.current.test("op", ",")
+                ):
+                    tok = self.advance()
+                    depth += tok.value in ("(", "[", "{") and tok.kind == "op"
+                    depth -= tok.value in (")", "]", "}") and tok.kind == "op"
+                    annotation.append(repr(tok.value) if tok.kind == "string" else str(tok.value))
+                if not annotation:
+                    raise self.error(f"expected a type after '{name}:'")
+            spaced = {"|": " | ", ",": ", "}
+            context[name] = "".join(spaced.get(part, part) for part in annotation) or None
+            if not self.skip_op(","):
+                break
+        self.expect_block_end()
+        if self.current.kind == "block_begin" and self.peek().value in ("end", "endtemplate"):
             self.pos += 2
             self.expect_block_end()
-        return n.Declaration(token.value, names)
+        return n.ContextDeclaration(context)
+
+    def parse_definitions(self, token: Token) -> n.Stmt:
+        """``{% globals %}`` / ``{% imports %}`` … ``{% end %}``: definitions (def, import,
+        from, let/set) that belong to the template scope, so they also exist when a block is
+        rendered alone; they output nothing."""
+        self.expect_block_end()
+        body: list[n.Stmt] = []
+        for stmt in self.parse_block_body(token.value, token):
+            if isinstance(stmt, n.Data) and not stmt.text.strip():
+                continue
+            if not isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign | n.Group):
+                raise TemplateSyntaxError(
+                    f"{{% {token.value} %}} holds definitions only",
+                    name=self.name,
+                    lineno=stmt.lineno or token.lineno,
+                    col=stmt.col or token.col,
+                    source=self.source,
+                    hint="use def, import, from … import, let or set here; move output out",
+                )
+            body.append(stmt)
+        return n.Group(body)
 
     # --- expressions -----------------------------------------------------------------------
 

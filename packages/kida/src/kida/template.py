@@ -17,6 +17,7 @@ from kida.analysis import (
     block_metadata,
     collect_blocks,
     contains_async,
+    declared_context,
     dependencies,
 )
 from kida.debug import annotate
@@ -329,11 +330,23 @@ class Template:
         return paths
 
     def required_context(self) -> frozenset[str]:
-        """Top-level context names the template reads."""
-        return frozenset(path.split(".", 1)[0] for path in self.depends_on())
+        """Top-level context names the template reads or declares with ``{% template %}``.
+
+        Example::
+
+            >>> env.from_string("{% template user: User %}{{ title }}").required_context()
+            frozenset({'title', 'user'})
+        """
+        read = {path.split(".", 1)[0] for path in self.depends_on()}
+        return frozenset(read | declared_context(self.tree.body).keys())
 
     def template_metadata(self) -> TemplateMetadata:
-        """Whole-template facts: parent, blocks, dependencies, async."""
+        """Whole-template facts: parent, blocks, dependencies, async, declared context."""
         return TemplateMetadata(
-            self.name, self.parent_name, self.block_metadata(), self.depends_on(), self.is_async
+            self.name,
+            self.parent_name,
+            self.block_metadata(),
+            self.depends_on(),
+            self.is_async,
+            declared_context(self.tree.body),
         )
