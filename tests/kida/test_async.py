@@ -317,3 +317,12 @@ def test_stream_renderers_are_the_compiled_generators(env: Environment) -> None:
     stream = template.render_stream_async(x=1)
     assert stream.ag_code.co_name == "root_async"  # type: ignore[attr-defined]
     assert template.render_stream(x=1).gi_code.co_name == "root_stream"  # type: ignore[attr-defined]
+
+
+async def test_render_async_runs_a_sync_template_off_the_event_loop(env: Environment) -> None:
+    import threading
+
+    template = env.from_string("{{ where() }}")
+    assert not template.is_async
+    here = threading.get_ident()
+    assert await template.render_async(where=threading.get_ident) != str(here)

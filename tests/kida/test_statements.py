@@ -203,3 +203,27 @@ def test_stack_in_layout_collects_pushes_from_later_blocks() -> None:
         )
     )
     assert env.get_template("page.html").render() == "<head><script/></head>ok"
+
+
+async def test_streamed_stack_holds_what_was_pushed_before_it() -> None:
+    """The streaming rule: a chunk leaves when it is produced, so a stack streams the pushes
+    made before it; render() (and render_async() of a sync template, which runs it) fills
+    stacks with later pushes too."""
+    from kida import DictLoader
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "<head>{% stack 'js' %}</head>{% block body %}{% end %}"
+                "<foot>{% stack 'js' %}</foot>",
+                "page.html": '{% extends "base.html" %}{% block body %}'
+                "{% push 'js' %}<script/>{% end %}ok{% end %}",
+            }
+        )
+    )
+    page = env.get_template("page.html")
+    assert page.render() == "<head><script/></head>ok<foot><script/></foot>"
+    streamed = "<head></head>ok<foot><script/></foot>"
+    assert "".join(page.render_stream()) == streamed
+    assert "".join([c async for c in page.render_stream_async()]) == streamed
+    assert await page.render_async() == page.render()

@@ -7,6 +7,7 @@ Example::
     'Hello kida!'
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +213,16 @@ class Template:
         return ctx.state.finish(buffer)
 
     def render_stream(self, /, *args: Any, **kwargs: Any) -> Iterator[str]:
-        """The output as chunks, produced as the template runs."""
+        """The output as chunks, produced as the template runs.
+
+        Each chunk leaves as soon as it exists, so ``{% stack %}`` holds only what was pushed
+        before it is reached (``render()`` also fills it with later pushes).
+
+        Example::
+
+            for chunk in env.get_template("page.html").render_stream(user=user):
+                response.write(chunk)
+        """
         if self.is_async:
             raise _async_refusal(self, "render_stream")
         return self._root_stream(self.new_context(args, kwargs))
@@ -225,7 +235,13 @@ class Template:
         The compiled async generator is returned as it is (no wrapper per chunk): it adds the
         template position to errors itself, and ``aclose()`` on it closes every async source
         being consumed. ``timeout`` bounds the whole render and raises ``RenderTimeoutError``
-        (a TimeoutError).
+        (a TimeoutError). Like ``render_stream()``, a ``{% stack %}`` streams the pushes made
+        before it.
+
+        Example::
+
+            async for chunk in template.render_stream_async(tokens=llm_tokens(), timeout=60):
+                await send(chunk)
         """
         stream = self._root_async(self.new_context(args, kwargs))
         if timeout is not None:
@@ -233,7 +249,16 @@ class Template:
         return stream
 
     async def render_async(self, /, *args: Any, **kwargs: Any) -> str:
-        """The whole output, rendered by the async renderer."""
+        """The whole output: a sync template runs ``render()`` in a worker thread (as kida
+        does: same text, stacks included, and the event loop stays free); an async template
+        collects ``render_stream_async()``.
+
+        Example::
+
+            html = await env.get_template("page.html").render_async(user=user)
+        """
+        if not self.is_async:
+            return await asyncio.to_thread(self.render, *args, **kwargs)
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
     def _block_chain(

@@ -179,7 +179,10 @@ def stack_placeholder(ctx: RenderContext, stack: str) -> str:
 
 
 def stack(ctx: RenderContext, stack: str) -> str:
-    """``{% stack name %}``: what was pushed so far."""
+    """``{% stack name %}`` in the streaming renderers (and inside defs): what was pushed so
+    far. A chunk leaves when it is produced, so pushes made later in the render cannot reach
+    it; put such a stack after its pushes (scripts at the end of the body), or use render(),
+    which fills stacks at the end (see :func:`stack_placeholder`)."""
     return "".join(ctx.state.stacks.get(stack, ()))
 
 
