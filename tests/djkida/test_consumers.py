@@ -25,6 +25,10 @@ from djkida.routing import http_urlpatterns, websocket_urlpatterns
 from djkida.sse import SSEEvent
 from tests.servers import LiveServer, free_port, live_server
 
+# Channels consumers call close_old_connections() when they finish; under pytest-django that is
+# database access, so in-process consumer tests need the mark (as Channels' testing docs advise).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 ASGI = "tests.djkida.transport_asgi:application"
 SETTINGS = "tests.djkida.transport_settings"
 

@@ -85,6 +85,7 @@ async def test_event_stream_sends_a_fragment_under_its_event_name() -> None:
     assert frames == [b'event: m\ndata: <li class="msg">a: b</li>\n\n']
 
 
+@pytest.mark.django_db(transaction=True)  # the consumers close old DB connections when done
 async def test_a_broadcast_fragment_is_rendered_once_for_all_subscribers() -> None:
     app = with_user(AnonymousUser(), URLRouter(websocket_urlpatterns))
     clients = [WebsocketCommunicator(app, "/djkida/ws/public.board/") for _ in range(3)]
