@@ -17,9 +17,9 @@ def communicator(session_name: str) -> WebsocketCommunicator:
 
 
 async def receive_until_done(ws: WebsocketCommunicator) -> list[dict[str, Any]]:
-    frames = [await ws.receive_json_from(timeout=10)]
+    frames = [await ws.receive_json_from(timeout=60)]
     while frames[-1]["type"] not in {"done", "error"}:
-        frames.append(await ws.receive_json_from(timeout=10))
+        frames.append(await ws.receive_json_from(timeout=60))
     return frames
 
 
@@ -54,7 +54,7 @@ async def test_disconnect_mid_reply_keeps_the_partial_text(session: ModelSession
     await ws.connect()
     await ws.send_json_to({"type": "message", "content": "hello"})
 
-    frames = [await ws.receive_json_from(timeout=10) for _ in range(4)]
+    frames = [await ws.receive_json_from(timeout=60) for _ in range(4)]
     await ws.disconnect()
 
     assert frames[0]["type"] == "start"
@@ -70,7 +70,7 @@ async def test_cancel_message_stops_the_reply(session: ModelSession) -> None:
     ws = communicator("tiny")
     await ws.connect()
     await ws.send_json_to({"type": "message", "content": "hello"})
-    await ws.receive_json_from(timeout=10)
+    await ws.receive_json_from(timeout=60)
     await ws.send_json_to({"type": "cancel"})
 
     frames = await receive_until_done(ws)
@@ -86,11 +86,11 @@ async def test_bad_messages_get_errors(session: ModelSession) -> None:
     await ws.connect()
 
     await ws.send_json_to({"type": "dance"})
-    unknown = await ws.receive_json_from(timeout=10)
+    unknown = await ws.receive_json_from(timeout=60)
     await ws.send_json_to({"type": "message", "content": ""})
-    empty = await ws.receive_json_from(timeout=10)
+    empty = await ws.receive_json_from(timeout=60)
     await ws.send_json_to({"type": "message", "content": "hi", "conversation": 999})
-    missing = await ws.receive_json_from(timeout=10)
+    missing = await ws.receive_json_from(timeout=60)
     await ws.disconnect()
 
     assert unknown == {"type": "error", "message": "unknown message type 'dance'"}
