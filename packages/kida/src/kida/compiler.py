@@ -546,10 +546,14 @@ class CodeGenerator:
     def delegate_to_parent(self) -> list[ast.stmt]:
         """End of an extending template's root: register the parent's blocks and render it."""
         parent = self.temp("parent")
-        return [
+        stmts = [
             _assign(parent, _call("_extends", _load("_ctx"), _call("parent", _load("_ctx")))),
             *self.pump(_load(parent), _load("_ctx")),
         ]
+        assert self.extends is not None
+        for stmt in stmts:  # errors loading the parent point at the {% extends %}
+            _locate(stmt, self.extends.lineno or 1, self.extends.col or 1)
+        return stmts
 
     # --- statements ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from kida.analysis import (
     dependencies,
 )
 from kida.debug import annotate
-from kida.environment.exceptions import TemplateRuntimeError
+from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
 from kida.runtime.access import suggest
 from kida.runtime.async_support import close_source, with_timeout
 from kida.runtime.composition import load, register
@@ -142,7 +142,10 @@ class Template:
             parent = template.parent_name
             if parent is None:
                 return False
-            template = self.environment.get_template(parent)
+            try:
+                template = self.environment.get_template(parent)
+            except TemplateNotFoundError:  # reported, located at the extends, when rendering
+                return False
             if id(template) in seen:  # a cycle: reported when rendering
                 return False
             seen.add(id(template))
@@ -274,7 +277,17 @@ class Template:
             parent_spec = chain[-1]._parent(ctx)
             if parent_spec is None:
                 break
-            parent = load(ctx, parent_spec)
+            try:
+                parent = load(ctx, parent_spec)
+            except TemplateNotFoundError as error:
+                extends = next(s for s in chain[-1].tree.body if isinstance(s, n.Extends))
+                error.locate(
+                    name=chain[-1].name,
+                    lineno=extends.lineno,
+                    col=extends.col,
+                    source=chain[-1].source,
+                )
+                raise
             if parent in chain:
                 raise TemplateRuntimeError(
                     f"{parent.name!r} is already in this inheritance chain", name=self.name

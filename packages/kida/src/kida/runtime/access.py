@@ -24,6 +24,9 @@ def suggest(name: str, candidates: Iterable[Any]) -> str | None:
 
 def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
     """The error for a missing template variable."""
+    if name == "super":
+        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
+        return UndefinedError(f"{name!r} is undefined", hint=hint)
     hint = (
         suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.runtime.access import suggest
 from kida.runtime.components import Caller, Macro
 from kida.runtime.context import RenderContext, StackPlaceholder
 
@@ -46,7 +47,26 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
             f"cannot load a template from a {type(spec).__name__}",
             hint="pass a name or a list of names",
         )
-    return ctx.environment.get_template(resolve_name(ctx, spec))
+    name = resolve_name(ctx, spec)
+    try:
+        return ctx.environment.get_template(name)
+    except TemplateNotFoundError as error:
+        if error.name != name:  # a template it needs in turn is missing: already located
+            raise
+        # Located at the extends/include/import statement that named it, not at the name.
+        raise TemplateNotFoundError(
+            error.message, hint=_near_miss(ctx, name) or error.hint
+        ) from None
+
+
+def _near_miss(ctx: RenderContext, name: str) -> str | None:
+    """A "did you mean" among the loader's templates (computed only for the error)."""
+    loader = ctx.environment.loader
+    try:
+        known = loader.list_templates() if loader is not None else []
+    except (OSError, TypeError, NotImplementedError):
+        return None
+    return suggest(name, known)
 
 
 def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | None":
