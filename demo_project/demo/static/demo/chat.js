@@ -16,6 +16,30 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  // A fast model sends hundreds of tokens a second: add them once per frame, so the page
+  // lays out once per frame instead of once per token (and stays responsive to Stop).
+  var unwritten = "";
+  var frame = 0;
+
+  function write(reply) {
+    cancelAnimationFrame(frame);
+    frame = 0;
+    reply.body.insertAdjacentHTML("beforeend", unwritten);
+    unwritten = "";
+    scrollDown();
+  }
+
+  function append(reply, html) {
+    unwritten += html;
+    if (!frame) frame = requestAnimationFrame(function () { write(reply); });
+  }
+
+  function escapeHtml(text) {
+    var holder = document.createElement("div");
+    holder.textContent = text;
+    return holder.innerHTML;
+  }
+
   function addMessage(role, text) {
     var item = document.createElement("li");
     item.className = "message " + role;
@@ -41,6 +65,7 @@
   function finish(reply, status, problem) {
     if (current !== reply) return;
     current = null;
+    write(reply);
     reply.item.dataset.status = status;
     if (status !== "complete") {
       var badge = document.createElement("span");
@@ -86,8 +111,7 @@
         var source = new EventSource(answer.body.stream);
         reply.stop = function () { source.close(); finish(reply, "cancelled"); };
         source.addEventListener("token", function (event) {
-          reply.body.insertAdjacentHTML("beforeend", event.data);
-          scrollDown();
+          if (current === reply) append(reply, event.data);
         });
         source.addEventListener("done", function (event) {
           source.close();
@@ -111,8 +135,7 @@
       if (message.type === "start") {
         remember(message.conversation, input.dataset.sent || "Conversation " + message.conversation);
       } else if (message.type === "token") {
-        reply.body.appendChild(document.createTextNode(message.text));
-        scrollDown();
+        append(reply, escapeHtml(message.text));
       } else if (message.type === "done") {
         finish(reply, message.status);
       } else if (message.type === "error") {
