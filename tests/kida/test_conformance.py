@@ -3,6 +3,7 @@ render_async() alike, with the semantics the language document states; then the 
 typical mistakes (name, line, column, excerpt with caret, hint)."""
 
 import asyncio
+from datetime import date
 from typing import Any
 
 import pytest
@@ -200,6 +201,165 @@ def test_construct_renders_alike_in_every_renderer(
     env: Environment, source: str, context: dict[str, Any], expected: str
 ) -> None:
     assert render_all(env.from_string(source), **context) == expected
+
+
+class User:
+    name = "ann"
+
+
+class HtmxRequest:
+    """Django-like request headers of an htmx request."""
+
+    headers = {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "main"}
+    META = {"HTTP_HX_REQUEST": "true", "HTTP_HX_BOOSTED": "true", "HTTP_HX_TARGET": "main"}
+
+
+FILTER_CONTEXT: dict[str, Any] = {
+    "u": User(),
+    "day": date(2024, 5, 1),
+    "rows": [{"k": "a"}, {"k": "a"}, {"k": "b"}],
+}
+
+# (filter, source, expected): every filter of the document, rendered.
+FILTERS: list[tuple[str, str, str]] = [
+    ("abs", "{{ (-3) | abs }}", "3"),
+    ("attr", "{{ u | attr('name') }}", "ann"),
+    ("batch", "{{ [1, 2, 3] | batch(2) | list }}", "[[1, 2], [3]]"),
+    ("capitalize", "{{ 'aB' | capitalize }}", "Ab"),
+    ("center", "[{{ 'a' | center(3) }}]", "[ a ]"),
+    ("classes", "{{ ['a', none, 'b'] | classes }}", "a b"),
+    ("commas", "{{ 1234567 | commas }}", "1,234,567"),
+    ("compact", "{{ [0, 1, none, 2] | compact }}", "[1, 2]"),
+    ("count", "{{ [1, 2] | count }}", "2"),
+    ("d", "{{ missing | d('x') }}", "x"),
+    ("date", "{{ day | date('%Y') }}", "2024"),
+    ("decimal", "{{ 3.14159 | decimal(2) }}", "3.14"),
+    ("default", "{{ '' | default('e') }}", "e"),
+    ("dictsort", "{{ {'b': 1, 'a': 2} | dictsort }}", "[(&#39;a&#39;, 2), (&#39;b&#39;, 1)]"),
+    ("e", "{{ '<' | e }}", "&lt;"),
+    ("escape", "{{ '<' | escape }}", "&lt;"),
+    ("filesizeformat", "{{ 2048 | filesizeformat }}", "2.0 kB"),
+    ("first", "{{ [3, 4] | first }}", "3"),
+    ("float", "{{ '1.5' | float }}", "1.5"),
+    ("format", "{{ '{}-{}' | format(1, 2) }}", "1-2"),
+    ("format_number", "{{ 1234.5 | format_number(1) }}", "1,234.5"),
+    ("get", "{{ {'k': 1} | get('k') }}", "1"),
+    (
+        "groupby",
+        "{% for g in rows | groupby('k') %}{{ g.grouper }}{{ g.list | length }}{% end %}",
+        "a2b1",
+    ),
+    ("indent", "{{ 'a\nb' | indent(2) }}", "a\n  b"),
+    ("int", "{{ '42' | int }}", "42"),
+    ("join", "{{ [1, 2] | join('-') }}", "1-2"),
+    ("last", "{{ [3, 4] | last }}", "4"),
+    ("length", "{{ 'abc' | length }}", "3"),
+    ("list", "{{ 'ab' | list }}", "[&#39;a&#39;, &#39;b&#39;]"),
+    ("lower", "{{ 'AB' | lower }}", "ab"),
+    ("map", "{{ rows | map(attribute='k') | join }}", "aab"),
+    ("max", "{{ [1, 3, 2] | max }}", "3"),
+    ("min", "{{ [1, 3, 2] | min }}", "1"),
+    ("pluralize", "item{{ 2 | pluralize }}", "items"),
+    ("reject", "{{ [1, 2, 3] | reject('odd') | list }}", "[2]"),
+    ("rejectattr", "{{ rows | rejectattr('k', 'eq', 'a') | list | length }}", "1"),
+    ("replace", "{{ 'aa' | replace('a', 'b') }}", "bb"),
+    ("require", "{{ 1 | require }}", "1"),
+    ("reverse", "{{ [1, 2] | reverse | list }}", "[2, 1]"),
+    ("round", "{{ 2.567 | round(1) }}", "2.6"),
+    ("safe", "{{ '<b>' | safe }}", "<b>"),
+    ("select", "{{ [1, 2, 3] | select('odd') | list }}", "[1, 3]"),
+    ("selectattr", "{{ rows | selectattr('k', 'eq', 'a') | list | length }}", "2"),
+    ("skip", "{{ [1, 2, 3] | skip(1) | list }}", "[2, 3]"),
+    ("slice", "{{ [1, 2, 3] | slice(2) | list }}", "[[1, 2], [3]]"),
+    ("slug", "{{ 'Hello World!' | slug }}", "hello-world"),
+    ("sort", "{{ [3, 1, 2] | sort }}", "[1, 2, 3]"),
+    ("string", "{{ 1 | string }}", "1"),
+    ("strip", "[{{ ' a ' | strip }}]", "[a]"),
+    ("striptags", "{{ '<b>x</b>' | striptags }}", "x"),
+    ("sum", "{{ [1, 2] | sum }}", "3"),
+    ("take", "{{ [1, 2, 3] | take(2) | list }}", "[1, 2]"),
+    ("title", "{{ 'a b' | title }}", "A B"),
+    ("tojson", "{{ {'a': 1} | tojson }}", '{"a": 1}'),
+    ("trim", "[{{ ' a ' | trim }}]", "[a]"),
+    ("truncate", "{{ 'abcdefghij' | truncate(5) }}", "ab..."),
+    ("typeof", "{{ 1 | typeof }}", "int"),
+    ("unique", "{{ [1, 1, 2] | unique | list }}", "[1, 2]"),
+    ("upper", "{{ 'ab' | upper }}", "AB"),
+    ("urlencode", "{{ 'a b' | urlencode }}", "a%20b"),
+    ("wordcount", "{{ 'a b c' | wordcount }}", "3"),
+    ("wordwrap", "{{ 'aaa bbb' | wordwrap(3) }}", "aaa\nbbb"),
+    ("xmlattr", "<p{{ {'id': 'x'} | xmlattr }}>", '<p id="x">'),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [case[1:] for case in FILTERS], ids=[case[0] for case in FILTERS]
+)
+def test_filter_renders_alike_in_every_renderer(
+    env: Environment, source: str, expected: str
+) -> None:
+    assert render_all(env.from_string(source), **FILTER_CONTEXT) == expected
+
+
+def test_every_documented_filter_is_registered_and_rendered_here() -> None:
+    unrendered = {"csp_nonce", "debug", "pprint", "random", "shuffle"}  # tested in test_filters
+    assert set(Environment().filters) >= DOCUMENTED_FILTERS
+    assert {case[0] for case in FILTERS} == DOCUMENTED_FILTERS - unrendered
+
+
+# The filter list of kida-language.md, as written there.
+FILTER_LIST = (
+    "abs attr batch capitalize center classes commas compact count csp_nonce d date debug "
+    "decimal default dictsort e escape filesizeformat first float format format_number get "
+    "groupby indent int join last length list lower map max min pluralize pprint random reject "
+    "rejectattr replace require reverse round safe select selectattr shuffle skip slice slug "
+    "sort string strip striptags sum take title tojson trim truncate typeof unique upper "
+    "urlencode wordcount wordwrap xmlattr"
+)
+DOCUMENTED_FILTERS = set(FILTER_LIST.split())
+
+# (test, source): each is true here, and false with "is not".
+TESTS: list[tuple[str, str]] = [
+    ("callable", "{{ f is callable }}"),
+    ("defined", "{{ x is defined }}"),
+    ("divisibleby", "{{ 9 is divisibleby(3) }}"),
+    ("eq", "{{ 1 is eq(1) }}"),
+    ("equalto", "{{ 1 is equalto(1) }}"),
+    ("even", "{{ 2 is even }}"),
+    ("false", "{{ false is false }}"),
+    ("ge", "{{ 2 is ge(2) }}"),
+    ("greaterthan", "{{ 3 is greaterthan(2) }}"),
+    ("gt", "{{ 3 is gt(2) }}"),
+    ("hx_boosted", "{{ request is hx_boosted }}"),
+    ("hx_request", "{{ request is hx_request }}"),
+    ("hx_target", "{{ request is hx_target('main') }}"),
+    ("in", "{{ 1 is in([1]) }}"),
+    ("iterable", "{{ [] is iterable }}"),
+    ("le", "{{ 2 is le(2) }}"),
+    ("lessthan", "{{ 1 is lessthan(2) }}"),
+    ("lower", "{{ 'a' is lower }}"),
+    ("lt", "{{ 1 is lt(2) }}"),
+    ("mapping", "{{ {} is mapping }}"),
+    ("match", "{{ 'abc' is match('a.c') }}"),
+    ("ne", "{{ 1 is ne(2) }}"),
+    ("none", "{{ none is none }}"),
+    ("number", "{{ 1.5 is number }}"),
+    ("odd", "{{ 3 is odd }}"),
+    ("sameas", "{{ none is sameas(none) }}"),
+    ("sequence", "{{ [1] is sequence }}"),
+    ("string", "{{ 'a' is string }}"),
+    ("true", "{{ true is true }}"),
+    ("undefined", "{{ nope is undefined }}"),
+    ("upper", "{{ 'A' is upper }}"),
+]
+
+
+@pytest.mark.parametrize("source", [case[1] for case in TESTS], ids=[case[0] for case in TESTS])
+def test_test_renders_alike_in_every_renderer(env: Environment, source: str) -> None:
+    context = {"f": len, "x": 1, "request": HtmxRequest()}
+    assert render_all(env.from_string(source), **context) == "True"
+    negated = env.from_string(source.replace(" is ", " is not "))
+    assert render_all(negated, **context) == "False"
 
 
 MISTAKES = {
