@@ -319,10 +319,19 @@ def test_stream_renderers_are_the_compiled_generators(env: Environment) -> None:
     assert template.render_stream(x=1).gi_code.co_name == "root_stream"  # type: ignore[attr-defined]
 
 
-async def test_render_async_runs_a_sync_template_off_the_event_loop(env: Environment) -> None:
-    import threading
-
-    template = env.from_string("{{ where() }}")
-    assert not template.is_async
-    here = threading.get_ident()
-    assert await template.render_async(where=threading.get_ident) != str(here)
+async def test_render_async_of_a_sync_template_reaching_an_async_one(
+    loader_env: MakeEnv,
+) -> None:
+    """Async taint known only at run time (include, dynamic extends) still renders."""
+    env = loader_env(
+        {
+            "part.html": "{% async for x in src %}{{ x }}{% end %}",
+            "page.html": "<{% include 'part.html' %}>",
+            "base.html": "{% block b %}{% async for x in src %}{{ x }}{% end %}{% end %}",
+            "dynamic.html": "{% extends parent %}",
+        }
+    )
+    assert not env.get_template("page.html").is_async
+    assert await env.get_template("page.html").render_async(src=numbers(2)) == "<01>"
+    dynamic = env.get_template("dynamic.html")
+    assert await dynamic.render_async(src=numbers(2), parent="base.html") == "01"

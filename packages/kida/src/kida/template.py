@@ -7,7 +7,6 @@ Example::
     'Hello kida!'
 """
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -252,16 +251,14 @@ class Template:
         return stream
 
     async def render_async(self, /, *args: Any, **kwargs: Any) -> str:
-        """The whole output: a sync template runs ``render()`` in a worker thread (as kida
-        does: same text, stacks included, and the event loop stays free); an async template
-        collects ``render_stream_async()``.
+        """The whole output, collected from ``render_stream_async()`` (sync and async templates
+        alike: whether an included or dynamically extended template is async is known only
+        while rendering). Its ``{% stack %}`` follows the streaming rule.
 
         Example::
 
             html = await env.get_template("page.html").render_async(user=user)
         """
-        if not self.is_async:
-            return await asyncio.to_thread(self.render, *args, **kwargs)
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
     def _block_chain(
