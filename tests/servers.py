@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +35,11 @@ class LiveServer:
     host: str
     port: int
     process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        """What the server printed so far (stdout and stderr)."""
+        return self.log.read_text(errors="replace")
 
     @property
     def url(self) -> str:
@@ -60,8 +66,9 @@ def wait_until_listening(server: LiveServer, deadline: float) -> None:
     """Block until the server accepts TCP connections, or raise with its output."""
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            output = server.process.stdout.read().decode() if server.process.stdout else ""
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{output}")
+            raise RuntimeError(
+                f"server exited with {server.process.returncode}:\n{server.output()}"
+            )
         try:
             with socket.create_connection((server.host, server.port), timeout=0.2):
                 return
@@ -88,14 +95,18 @@ def live_server(
     port = free_port()
     environ = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONUNBUFFERED": "1"}
     environ.update(env or {})
-    process = subprocess.Popen(
-        server_command(kind, app, port),
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    server = LiveServer("127.0.0.1", port, process)
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks the server.
+    with tempfile.NamedTemporaryFile(
+        prefix=f"{kind}-{port}-", suffix=".log", delete=False
+    ) as log_file:
+        process = subprocess.Popen(
+            server_command(kind, app, port),
+            cwd=ROOT,
+            env=environ,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer("127.0.0.1", port, process, Path(log_file.name))
     try:
         wait_until_listening(server, time.monotonic() + STARTUP_TIMEOUT)
         yield server
@@ -106,3 +117,4 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        server.log.unlink(missing_ok=True)
