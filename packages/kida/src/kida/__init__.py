@@ -10,6 +10,7 @@ Example::
 from markupsafe import Markup
 
 from kida.analysis import BlockMetadata, TemplateMetadata
+from kida.bccache import FileSystemBytecodeCache
 from kida.environment import Environment
 from kida.environment.exceptions import (
     TemplateError,
@@ -35,6 +36,7 @@ __all__ = [
     "ChoiceLoader",
     "DictLoader",
     "Environment",
+    "FileSystemBytecodeCache",
     "FileSystemLoader",
     "FunctionLoader",
     "LoopContext",

@@ -232,6 +232,7 @@ class CodeGenerator:
         self.source = source
         self.autoescape = autoescape
         self.namespace: dict[str, Any] = {}
+        self.bindings: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count()
         self.mode: Mode = "render"
         self.sink: str | None = "_a"
@@ -263,13 +264,16 @@ class CodeGenerator:
     def local(self, name: str) -> str:
         return f"l_{name}_{next(self._ids)}"
 
-    def bind_value(self, prefix: str, value: Any) -> ast.Name:
-        """A module-level name for a Python object the code needs (a filter, a test...)."""
+    def bind_value(self, kind: str, name: str, value: Any) -> ast.Name:
+        """A module-level name for the filter or test ``name`` (``kind``); :attr:`bindings`
+        records it so cached code can be bound again to the loading environment's function."""
+        prefix = "_f" if kind == "filter" else "_t"
         for key, existing in self.namespace.items():
             if existing is value and key.startswith(prefix):
                 return _load(key)
         key = f"{prefix}{next(self._ids)}"
         self.namespace[key] = value
+        self.bindings[key] = (kind, name)
         return _load(key)
 
     @contextmanager
@@ -1496,7 +1500,7 @@ class CodeGenerator:
             return self.skip_none(node, value, lambda v: _call("_Markup", _call("_ev", v)))
         func = self.lookup_function(self.filters, name, "filter", node)
         args, kwargs = self.arguments(node.arguments)
-        ref = self.bind_value("_f", func)
+        ref = self.bind_value("filter", name, func)
         passed = self.passed(func)
         result = ast.Call(ref, [*passed, value, *args], kwargs)
         if node.safe:
@@ -1525,7 +1529,7 @@ class CodeGenerator:
             func = self.lookup_function(self.tests, name, "test", node)
             args, kwargs = self.arguments(node.arguments)
             result = ast.Call(
-                self.bind_value("_t", func),
+                self.bind_value("test", name, func),
                 [*self.passed(func), self.expr(node.value), *args],
                 kwargs,
             )

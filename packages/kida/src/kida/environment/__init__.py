@@ -8,12 +8,14 @@ Example::
     'Hi &lt;you&gt;'
 """
 
+import hashlib
 import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from kida.bccache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import CodeGenerator
 from kida.debug import register_code
 from kida.environment.exceptions import TemplateNotFoundError, TemplateSyntaxError
@@ -21,6 +23,7 @@ from kida.environment.loaders import BaseLoader
 from kida.filters import DEFAULT_FILTERS
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
+from kida.passing import pass_kind
 from kida.runtime import COMPILED_NAMESPACE
 from kida.runtime.context import consume
 from kida.template import Template
@@ -67,6 +70,7 @@ class Environment:
         lstrip_blocks: bool = False,
         cache_size: int = 400,
         aliases: dict[str, str] | None = None,
+        bytecode_cache: FileSystemBytecodeCache | None = None,
     ) -> None:
         self.loader = loader
         self.autoescape = autoescape
@@ -85,6 +89,8 @@ class Environment:
         self.cache_size = cache_size
         self.aliases: dict[str, str] = dict(aliases or {})
         self._cache: OrderedDict[str, Template] = OrderedDict()
+        #: Compiled code of named templates on disk, shared across processes (optional).
+        self.bytecode_cache = bytecode_cache
         self._fragments: dict[Any, tuple[float | None, str]] = {}
 
     # --- registries ------------------------------------------------------------------------
@@ -232,7 +238,20 @@ class Environment:
         code_name: str,
         modes: tuple[str, ...],
     ) -> dict[str, Any]:
-        """Generate, compile and run the module of ``modes``; returns its namespace."""
+        """Generate (or load from the bytecode cache), compile and run the module of
+        ``modes``; returns its namespace."""
+        key = self._bytecode_key(name, source, autoescape, modes)
+        cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
+        if cached is not None:
+            code, bindings = cached
+            registries = {"filter": self.filters, "test": self.tests}
+            if all(fname in registries[kind] for kind, fname in bindings.values()):
+                namespace = dict(COMPILED_NAMESPACE)
+                namespace.update(
+                    {k: registries[kind][fname] for k, (kind, fname) in bindings.items()}
+                )
+                exec(with_filename(code, code_name), namespace)
+                return namespace
         generator = CodeGenerator(
             filters=self.filters,
             tests=self.tests,
@@ -257,10 +276,41 @@ class Environment:
                 source=source,
                 lineno=getattr(error, "lineno", None),
             ) from None
+        if self.bytecode_cache and key:
+            self.bytecode_cache.store(key, code, generator.bindings)
         namespace = dict(COMPILED_NAMESPACE)
         namespace.update(generator.namespace)
         exec(code, namespace)
         return namespace
+
+    def _bytecode_key(
+        self, name: str | None, source: str, autoescape: bool, modes: tuple[str, ...]
+    ) -> str | None:
+        """The bytecode cache key of a named template's module (None: not cached)."""
+        if self.bytecode_cache is None or name is None:
+            return None
+        settings = "|".join(
+            [
+                str(autoescape),
+                repr(self.delimiters),
+                str(self.trim_blocks),
+                str(self.lstrip_blocks),
+                self._registry_fingerprint(),
+            ]
+        )
+        return cache_key(name, source, modes, settings)
+
+    def _registry_fingerprint(self) -> str:
+        """What of the registries compiled code depends on: names, pass markers, built-ins."""
+        parts = [
+            *(
+                f"f:{k}:{pass_kind(v)}:{v is DEFAULT_FILTERS.get(k)}"
+                for k, v in self.filters.items()
+            ),
+            *(f"t:{k}:{pass_kind(v)}:{v is DEFAULT_TESTS.get(k)}" for k, v in self.tests.items()),
+            *(f"g:{k}:{pass_kind(v) if callable(v) else ''}" for k, v in self.globals.items()),
+        ]
+        return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
     # --- fragment cache of {% cache %} ------------------------------------------------------
 
