@@ -66,7 +66,6 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
-            "loader": "demo_project.kida_loaders.site_templates",
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
 
@@ -13,7 +14,8 @@ from tests.e2e.conftest import save_screenshot
 from tests.e2e.demo_site import demo_server
 from tests.servers import LiveServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# One worker runs the whole module, so its tests share one server instead of one per xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("demo-pages")]
 
 #: Latency scale of the dashboards: metrics 0.3 s, orders 0.25 s apart, forecast 1.5 s.
 DELAY = "1"
@@ -257,6 +259,13 @@ def test_chat_over_the_websocket_continues_the_conversation(page: Page, server: 
 
 
 def test_admin_lists_the_session_with_its_live_workers(page: Page, server: LiveServer) -> None:
+    # A one-token completion starts the session's pool in this server, whatever ran before.
+    started = httpx.post(
+        server.url + "/v1/chat/completions",
+        json={"model": "default", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]},
+        timeout=60,
+    )
+    assert started.status_code == 200, started.text
     page.goto(server.url + "/admin/djtalu/modelsession/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "admin")
@@ -264,6 +273,5 @@ def test_admin_lists_the_session_with_its_live_workers(page: Page, server: LiveS
     row = page.locator("#result_list tbody tr").first
     row.wait_for(timeout=5000)
     assert "default" in row.inner_text()
-    # The chat tests started the session's pool in this server: its worker is alive.
     assert row.locator(".field-live_workers").inner_text() == "1/1"
     save_screenshot(page, "demo-admin")
