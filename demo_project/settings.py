@@ -106,7 +106,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 defaults to a 5 s socket timeout, the length of channels_redis' blocking
+            # read: an idle consumer's read times out and it silently stops receiving. Its pool
+            # of 100 connections also refuses a burst of subscribers.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 10_000}]
+            },
         }
     }
 else:
