@@ -19,6 +19,9 @@ from djkida.fragments import Fragment
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 HEARTBEAT = b": ping\n\n"
+# Items pulled ahead of the client when a heartbeat is on: bounded, so a fast source waits.
+PREFETCH = 32
+END = object()
 
 
 @dataclass(slots=True)
@@ -39,7 +42,7 @@ class SSEEvent:
     def __post_init__(self) -> None:
         if not isinstance(self.data, str):
             raise TypeError(f"SSEEvent data must be str, not {type(self.data).__name__}")
-        if self.event is not None and has_line_break(self.event):
+        if self.event is not None and ("\n" in self.event or "\r" in self.event):
             raise ValueError(f"SSE event may not contain a line break: {self.event!r}")
         if self.id is not None and (has_line_break(str(self.id)) or "\0" in str(self.id)):
             raise ValueError(f"SSE id may not contain a line break or NUL: {self.id!r}")
@@ -48,23 +51,32 @@ class SSEEvent:
 
     def encode(self) -> bytes:
         """The event's bytes on the wire, ending with the blank line that dispatches it."""
-        head = ""
-        if self.event is not None:
-            head = f"event: {self.event}\n"
+        data = self.data
+        if "\n" in data or "\r" in data:
+            data = LINE_BREAK.sub("\ndata: ", data)
+        if self.id is None and self.retry is None:
+            # The per-token case: one f-string, one encode.
+            if self.event is None:
+                return f"data: {data}\n\n".encode()
+            return f"event: {self.event}\ndata: {data}\n\n".encode()
+        head = "" if self.event is None else f"event: {self.event}\n"
         if self.id is not None:
             head += f"id: {self.id}\n"
         if self.retry is not None:
             head += f"retry: {self.retry}\n"
-        if has_line_break(self.data):
-            body = "\n".join(f"data: {line}" for line in LINE_BREAK.split(self.data))
-        else:
-            body = f"data: {self.data}"
-        return f"{head}{body}\n\n".encode()
+        return f"{head}data: {data}\n\n".encode()
 
 
 def has_line_break(text: str) -> bool:
     """Whether an SSE parser would end a line inside ``text`` (faster than the regex)."""
     return "\n" in text or "\r" in text
+
+
+async def encode_item(item: Any) -> bytes:
+    """The wire bytes of one item of a source (an event, the common case, without a detour)."""
+    if type(item) is SSEEvent:
+        return item.encode()
+    return (await to_event(item)).encode()
 
 
 async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:
@@ -87,35 +99,63 @@ async def encode_stream(
 ) -> AsyncIterator[bytes]:
     """Encoded events of ``source``, with ``: ping`` whenever it is idle for ``heartbeat`` s.
 
-    The pending ``__anext__`` survives a heartbeat (it is waited on again, never restarted), and
-    closing this generator (client disconnect) cancels it and closes ``source``.
+    Without a heartbeat the source is iterated in place. With one, a single task pulls items
+    ahead into a small buffer (a task and a timer per item would cost more than the event
+    itself); a pending ``__anext__`` survives a heartbeat, and closing this generator (client
+    disconnect) cancels it and closes ``source``.
     """
     iterator = aiter(source)
     if retry is not None:
         # A block without data sets the client's reconnection delay and dispatches nothing.
         yield f"retry: {retry}\n\n".encode()
-    pending: asyncio.Task[Any] | None = None
     try:
-        while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=heartbeat)
-            if not done:
-                yield HEARTBEAT
-                continue
-            finished, pending = pending, None
-            try:
-                item = finished.result()
-            except StopAsyncIteration:
-                return
-            yield (await to_event(item)).encode()
+        if heartbeat is None:
+            async for item in iterator:
+                yield await encode_item(item)
+            return
+        buffer: asyncio.Queue[Any] = asyncio.Queue(PREFETCH)
+        pump = asyncio.ensure_future(fill(buffer, iterator))
+        try:
+            while True:
+                if buffer.empty():
+                    try:
+                        async with asyncio.timeout(heartbeat):
+                            item = await buffer.get()
+                    except TimeoutError:
+                        yield HEARTBEAT
+                        continue
+                else:
+                    item = buffer.get_nowait()
+                if item is END:
+                    return
+                if type(item) is SourceFailed:
+                    raise item.error
+                yield await encode_item(item)
+        finally:
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
     finally:
-        if pending is not None:
-            pending.cancel()
-            await asyncio.gather(pending, return_exceptions=True)
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+async def fill(buffer: "asyncio.Queue[Any]", iterator: AsyncIterator[Any]) -> None:
+    """Move ``iterator``'s items into ``buffer``, then :data:`END` or how the source failed."""
+    try:
+        async for item in iterator:
+            await buffer.put(item)
+    except Exception as error:
+        await buffer.put(SourceFailed(error))
+    else:
+        await buffer.put(END)
+
+
+@dataclass(slots=True, frozen=True)
+class SourceFailed:
+    """Carries the source's exception through the buffer, to be raised by the consumer."""
+
+    error: Exception
 
 
 class EventStream(StreamingHttpResponse):
