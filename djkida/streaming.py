@@ -89,10 +89,9 @@ async def render_streaming(
     using: str | None,
     timeout: float | None,
 ) -> StreamingHttpResponse:
-    """Render the first chunk of the page (or block) now, then hand the rest to the response.
+    """Start rendering the page (or block) and :func:`respond` with it.
 
-    An error before the first chunk propagates, as Django's template errors, after closing the
-    context's sources.
+    An error while preparing the render propagates after closing the context's sources.
     """
     limit = timeout if timeout is not None else djkida_settings.STREAM_TIMEOUT
     try:
@@ -107,11 +106,33 @@ async def render_streaming(
                 chunks = template.template.render_block_stream_async(
                     block_name, timeout=limit, **variables
                 )
-            first = await anext(chunks, "")
     except BaseException:
         await close_sources((context or {}).values())
         raise
-    body = stream_body(first, chunks, variables, backend.debug, template.name)
+    return await respond(backend, template.name, chunks, variables, status, headers)
+
+
+async def respond(
+    backend: Kida,
+    template_name: str | None,
+    chunks: AsyncIterator[str],
+    variables: Mapping[str, Any],
+    status: int,
+    headers: Mapping[str, str] | None,
+) -> StreamingHttpResponse:
+    """The streaming response for ``chunks``, whose first chunk is pulled before it exists.
+
+    So an error before the first byte is an ordinary exception (Django's template errors
+    included); it closes ``chunks`` and the ``variables``' sources first, as a disconnect later
+    would. ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
+    """
+    try:
+        with backend.django_errors():
+            first = await anext(chunks, "")
+    except BaseException:
+        await close_sources([chunks, *variables.values()])
+        raise
+    body = stream_body(first, chunks, variables, backend.debug, template_name)
     return StreamingHttpResponse(body, status=status, headers={**STREAM_HEADERS, **(headers or {})})
 
 

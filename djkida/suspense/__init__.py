@@ -26,7 +26,7 @@ from django.middleware.csp import get_nonce
 from django.utils.cache import patch_vary_headers
 
 from djkida.backend import announce_render, kida_backend
-from djkida.streaming import STREAM_HEADERS, close_sources, request_variables, stream_body
+from djkida.streaming import close_sources, request_variables, respond
 from djkida.suspense.discovery import (
     BlockInfo,
     DeferredBlock,
@@ -104,17 +104,9 @@ async def suspense(
         debug=backend.debug,
     )
     chunks = suspense_chunks(template.template, shell, plan, sources, timeouts, sender)
-    try:
-        with backend.django_errors():
-            first = await anext(chunks, "")
-    except BaseException:
-        await chunks.aclose()
-        raise
-    body = stream_body(first, chunks, shell, backend.debug, template.name)
-    response = StreamingHttpResponse(
-        body,
-        status=status,
-        headers={**STREAM_HEADERS, FORM_HEADER: "oob" if htmx else "page", **(headers or {})},
+    form = {FORM_HEADER: "oob" if htmx else "page"}
+    response = await respond(
+        backend, template.name, chunks, shell, status, {**form, **(headers or {})}
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
