@@ -1,8 +1,9 @@
 """LLM tokens over SSE: re-rendering the block per token vs. ``stream_tokens`` (O(n)).
 
 Both paths produce the exact SSE bytes a server would send for a 2000-token answer, rendered
-by the Kida backend, in this process; the bench reports the CPU time of producing them (what
-the server spends) and the bytes on the wire, and the ratios between the two paths.
+by the Kida backend, in this process, through the same encoder ``EventStream`` uses (default
+15 s heartbeat); the bench reports the CPU time of producing them (what the server spends) and
+the bytes on the wire, and the ratios between the two paths.
 
 Usage: ``.venv/bin/python bench/sse_tokens.py [--quick]``
 """
@@ -24,9 +25,10 @@ import django  # noqa: E402
 django.setup()
 
 from djkida.ai import stream_to_fragments, stream_tokens  # noqa: E402
-from djkida.sse import SSEEvent  # noqa: E402
+from djkida.sse import SSEEvent, encode_stream  # noqa: E402
 
 TEMPLATE = "transport/chat.html"
+HEARTBEAT = 15.0  # EventStream's default
 WORDS = ["stream", "the", "<answer>", "token", "by", "token", "&", "escape", "it", "once"]
 
 
@@ -40,8 +42,8 @@ def measure(events: Callable[[], AsyncIterator[SSEEvent]], repeat: int) -> tuple
 
     async def drain() -> tuple[int, int]:
         sent = count = 0
-        async for event in events():
-            sent += len(event.encode())
+        async for frame in encode_stream(events(), heartbeat=HEARTBEAT, retry=None):
+            sent += len(frame)
             count += 1
         return sent, count
 

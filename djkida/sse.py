@@ -9,7 +9,7 @@ as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +96,7 @@ async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEve
 
 async def encode_stream(
     source: AsyncIterable[Any], *, heartbeat: float | None, retry: int | None
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
     """Encoded events of ``source``, with ``: ping`` whenever it is idle for ``heartbeat`` s.
 
     Without a heartbeat the source is iterated in place. With one, a single task pulls items

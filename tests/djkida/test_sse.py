@@ -9,7 +9,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from djkida.sse import HEARTBEAT, EventStream, SSEEvent, encode_stream
+from djkida.sse import HEARTBEAT, PREFETCH, EventStream, SSEEvent, encode_stream
 from tests.servers import LiveServer, live_server
 
 
@@ -165,3 +165,32 @@ def test_client_disconnect_closes_the_source(server: LiveServer, tmp_path: Path)
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert marker.read_text() == "closed"
+
+
+async def test_a_failing_source_raises_its_error_through_the_heartbeat_buffer() -> None:
+    async def source() -> AsyncIterator[str]:
+        yield "one"
+        raise LookupError("model went away")
+
+    stream = encode_stream(source(), heartbeat=0.05, retry=None)
+    async with asyncio.timeout(2):
+        assert await anext(stream) == b"data: one\n\n"
+        with pytest.raises(LookupError, match="model went away"):
+            await anext(stream)
+
+
+async def test_a_fast_source_is_pulled_ahead_only_a_bounded_amount() -> None:
+    pulled = 0
+
+    async def source() -> AsyncIterator[str]:
+        nonlocal pulled
+        while True:
+            pulled += 1
+            yield "x"
+            await asyncio.sleep(0)  # ready at once, but lets the loop run the reader too
+
+    stream = encode_stream(source(), heartbeat=0.05, retry=None)
+    assert await anext(stream) == b"data: x\n\n"
+    await asyncio.sleep(0.01)
+    assert pulled <= PREFETCH + 2
+    await stream.aclose()
