@@ -9,6 +9,7 @@ as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
 import asyncio
 import json
 import re
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,47 +114,73 @@ async def encode_stream(
             async for item in iterator:
                 yield await encode_item(item)
             return
-        buffer: asyncio.Queue[Any] = asyncio.Queue(PREFETCH)
-        pump = asyncio.ensure_future(fill(buffer, iterator))
+        ahead = Lookahead(iterator)
         try:
             while True:
-                if buffer.empty():
-                    try:
-                        async with asyncio.timeout(heartbeat):
-                            item = await buffer.get()
-                    except TimeoutError:
-                        yield HEARTBEAT
-                        continue
-                else:
-                    item = buffer.get_nowait()
+                try:
+                    item = await ahead.get(heartbeat)
+                except TimeoutError:
+                    yield HEARTBEAT
+                    continue
                 if item is END:
                     return
                 if type(item) is SourceFailed:
                     raise item.error
                 yield await encode_item(item)
         finally:
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+            await ahead.close()
     finally:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
 
 
-async def fill(buffer: "asyncio.Queue[Any]", iterator: AsyncIterator[Any]) -> None:
-    """Move ``iterator``'s items into ``buffer``, then :data:`END` or how the source failed."""
-    try:
-        async for item in iterator:
-            await buffer.put(item)
-    except Exception as error:
-        await buffer.put(SourceFailed(error))
-    else:
-        await buffer.put(END)
+class Lookahead:
+    """A source's items, pulled ahead by one task into a bounded deque, then :data:`END`.
+
+    A deque and two events rather than ``asyncio.Queue``, whose bookkeeping costs more per item
+    than encoding an SSE event; the events are only touched when the deque empties or fills.
+    """
+
+    def __init__(self, iterator: AsyncIterator[Any]) -> None:
+        self.items: deque[Any] = deque()
+        self.readable = asyncio.Event()
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self.task = asyncio.ensure_future(self.fill(iterator))
+
+    async def fill(self, iterator: AsyncIterator[Any]) -> None:
+        try:
+            async for item in iterator:
+                self.items.append(item)
+                self.readable.set()
+                if len(self.items) >= PREFETCH:
+                    self.writable.clear()
+                    await self.writable.wait()
+        except Exception as error:
+            self.items.append(SourceFailed(error))
+        else:
+            self.items.append(END)
+        self.readable.set()
+
+    async def get(self, timeout: float) -> Any:
+        """The next item; ``TimeoutError`` if none came within ``timeout`` (it stays pending)."""
+        if not self.items:
+            self.readable.clear()
+            async with asyncio.timeout(timeout):
+                await self.readable.wait()
+        self.writable.set()
+        return self.items.popleft()
+
+    async def close(self) -> None:
+        """Stop pulling: cancels a pending ``__anext__`` (the source sees ``CancelledError``)."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
 
 
 @dataclass(slots=True, frozen=True)
 class SourceFailed:
-    """Carries the source's exception through the buffer, to be raised by the consumer."""
+    """Carries the source's exception through the lookahead, to be raised by the consumer."""
 
     error: Exception
 
