@@ -6,7 +6,7 @@ Parameters left as ``None`` come from the session's defaults (set in the admin).
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Self, TypedDict, Unpack
 
 from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError, GenerationParams, GenerationResult
@@ -23,6 +23,24 @@ FINISH_STATUS: dict[str, Message.Status] = {
     "error": Message.Status.ERROR,
 }
 Prompt = str | Sequence[Mapping[str, str]]
+
+
+class GenerationOverrides(TypedDict, total=False):
+    """Per-call generation settings; any left out (or ``None``) come from the session.
+
+    Example::
+
+        overrides: GenerationOverrides = {"max_tokens": 32, "temperature": 0}
+        result = await djtalu.generate_async("default", "Name a colour.", **overrides)
+    """
+
+    max_tokens: int | None
+    temperature: float | None
+    top_k: int | None
+    top_p: float | None
+    system: str | None
+    seed: int | None
+    stop: str | Sequence[str] | None
 
 
 async def resolve_session(session: ModelSession | str) -> ModelSession:
@@ -58,17 +76,15 @@ def to_messages(prompt: Prompt) -> list[dict[str, str]]:
 
 
 def session_params(
-    session: ModelSession,
-    *,
-    max_tokens: int | None = None,
-    temperature: float | None = None,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    system: str | None = None,
-    seed: int | None = None,
-    stop: str | Sequence[str] | None = None,
+    session: ModelSession, **overrides: Unpack[GenerationOverrides]
 ) -> GenerationParams:
-    """The session's generation defaults with every non-None override applied."""
+    """The session's generation defaults with every non-None override applied.
+
+    An unknown name raises ``TypeError`` (as an unknown keyword argument would).
+    """
+    unknown = sorted(overrides.keys() - GenerationOverrides.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected generation parameters: {', '.join(unknown)}")
     params = GenerationParams(
         max_tokens=session.max_tokens,
         temperature=session.temperature,
@@ -77,32 +93,23 @@ def session_params(
         seed=session.seed,
         system=session.system_prompt or None,
     )
-    overrides = {
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-        "top_k": top_k,
-        "top_p": top_p,
-        "system": system,
-        "seed": seed,
-        "stop": (stop,) if isinstance(stop, str) else None if stop is None else tuple(stop),
-    }
-    return params.replace(**{name: value for name, value in overrides.items() if value is not None})
+    values: dict[str, object] = dict(overrides)
+    stop = overrides.get("stop")
+    values["stop"] = (stop,) if isinstance(stop, str) else None if stop is None else tuple(stop)
+    return params.replace(**{name: value for name, value in values.items() if value is not None})
 
 
 async def stream_async(
     session: ModelSession | str,
     prompt_or_messages: Prompt,
     *,
-    max_tokens: int | None = None,
-    temperature: float | None = None,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    system: str | None = None,
-    seed: int | None = None,
-    stop: str | Sequence[str] | None = None,
     timeout: float | None = None,
+    **overrides: Unpack[GenerationOverrides],
 ) -> GenerationStream:
     """Start a generation on ``session``'s workers and stream its text pieces.
+
+    ``overrides`` (see :class:`GenerationOverrides`) replace the session's defaults; ``timeout``
+    bounds the generation (default ``TALU_REQUEST_TIMEOUT``).
 
     Example::
 
@@ -112,16 +119,7 @@ async def stream_async(
     """
     model_session = await resolve_session(session)
     messages = to_messages(prompt_or_messages)
-    params = session_params(
-        model_session,
-        max_tokens=max_tokens,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        system=system,
-        seed=seed,
-        stop=stop,
-    )
+    params = session_params(model_session, **overrides)
     pool = await pool_for(model_session)
     return pool.stream(messages, params, timeout=_timeout(timeout))
 
@@ -130,14 +128,8 @@ async def generate_async(
     session: ModelSession | str,
     prompt_or_messages: Prompt,
     *,
-    max_tokens: int | None = None,
-    temperature: float | None = None,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    system: str | None = None,
-    seed: int | None = None,
-    stop: str | Sequence[str] | None = None,
     timeout: float | None = None,
+    **overrides: Unpack[GenerationOverrides],
 ) -> GenerationResult:
     """Generate a whole reply: text, token counts, finish reason and timings.
 
@@ -146,18 +138,7 @@ async def generate_async(
         result = await djtalu.generate_async("default", "Name a colour.", temperature=0)
         print(result.text, result.completion_tokens)
     """
-    stream = await stream_async(
-        session,
-        prompt_or_messages,
-        max_tokens=max_tokens,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        system=system,
-        seed=seed,
-        stop=stop,
-        timeout=timeout,
-    )
+    stream = await stream_async(session, prompt_or_messages, timeout=timeout, **overrides)
     async with stream:
         return await stream.collect()
 
