@@ -117,11 +117,13 @@ async def encode_stream(
         ahead = Lookahead(iterator)
         try:
             while True:
-                try:
-                    item = await ahead.get(heartbeat)
-                except TimeoutError:
-                    yield HEARTBEAT
-                    continue
+                if not ahead.items:
+                    try:
+                        await ahead.arrival(heartbeat)
+                    except TimeoutError:
+                        yield HEARTBEAT
+                        continue
+                item = ahead.take()
                 if item is END:
                     return
                 if type(item) is SourceFailed:
@@ -163,12 +165,14 @@ class Lookahead:
             self.items.append(END)
         self.readable.set()
 
-    async def get(self, timeout: float) -> Any:
-        """The next item; ``TimeoutError`` if none came within ``timeout`` (it stays pending)."""
-        if not self.items:
-            self.readable.clear()
-            async with asyncio.timeout(timeout):
-                await self.readable.wait()
+    async def arrival(self, timeout: float) -> None:
+        """Wait for an item; ``TimeoutError`` if none came in ``timeout`` (it stays pending)."""
+        self.readable.clear()
+        async with asyncio.timeout(timeout):
+            await self.readable.wait()
+
+    def take(self) -> Any:
+        """The next item (there is one: the deque is not empty or :meth:`arrival` returned)."""
         self.writable.set()
         return self.items.popleft()
 
