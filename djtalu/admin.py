@@ -1,5 +1,7 @@
 """Admin for model sessions (with their live worker status) and stored conversations."""
 
+from collections.abc import Callable
+
 from asgiref.sync import async_to_sync
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -8,6 +10,33 @@ from django.http import HttpRequest
 from djtalu import pools
 from djtalu.engine import PoolStats
 from djtalu.models import Conversation, Message, ModelSession
+
+
+def session_stats(session: ModelSession) -> PoolStats | None:
+    """The session's pool stats, read once per row (each column asks for them)."""
+    cached: PoolStats | None = getattr(session, "_talu_stats", None)
+    if cached is None:
+        cached = pools.stats_for(session.name)
+        session._talu_stats = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def stats_column(
+    description: str, show: Callable[[PoolStats], int | str], *, missing: str = "-"
+) -> Callable[[object, ModelSession], int | str]:
+    """A list column showing ``show(stats)``, or ``missing`` where the pool is not running here.
+
+    Example::
+
+        queued = stats_column("queued", lambda stats: stats.queued)
+    """
+
+    @admin.display(description=description)
+    def column(model_admin: object, session: ModelSession) -> int | str:
+        stats = session_stats(session)
+        return show(stats) if stats is not None else missing
+
+    return column
 
 
 @admin.register(ModelSession)
@@ -37,43 +66,14 @@ class ModelSessionAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created", "updated"]}),
     ]  # fmt: skip
 
-    def _stats(self, session: ModelSession) -> PoolStats | None:
-        """Stats read once per row (each column asks for them)."""
-        cached: PoolStats | None = getattr(session, "_talu_stats", None)
-        if cached is None:
-            cached = pools.stats_for(session.name)
-            session._talu_stats = cached  # type: ignore[attr-defined]
-        return cached
-
-    @admin.display(description="state")
-    def state(self, session: ModelSession) -> str:
-        stats = self._stats(session)
-        return stats.state if stats is not None else "not started"
-
-    @admin.display(description="live workers")
-    def live_workers(self, session: ModelSession) -> str:
-        stats = self._stats(session)
-        return f"{stats.workers_alive}/{stats.workers_total}" if stats is not None else "-"
-
-    @admin.display(description="in flight")
-    def in_flight(self, session: ModelSession) -> int | str:
-        stats = self._stats(session)
-        return stats.in_flight if stats is not None else "-"
-
-    @admin.display(description="queued")
-    def queued(self, session: ModelSession) -> int | str:
-        stats = self._stats(session)
-        return stats.queued if stats is not None else "-"
-
-    @admin.display(description="tokens/s")
-    def tokens_per_second(self, session: ModelSession) -> str:
-        stats = self._stats(session)
-        return f"{stats.tokens_per_second:.1f}" if stats is not None else "-"
-
-    @admin.display(description="last error")
-    def last_error(self, session: ModelSession) -> str:
-        stats = self._stats(session)
-        return (stats.last_error or "-") if stats is not None else "-"
+    state = stats_column("state", lambda stats: stats.state, missing="not started")
+    live_workers = stats_column(
+        "live workers", lambda stats: f"{stats.workers_alive}/{stats.workers_total}"
+    )
+    in_flight = stats_column("in flight", lambda stats: stats.in_flight)
+    queued = stats_column("queued", lambda stats: stats.queued)
+    tokens_per_second = stats_column("tokens/s", lambda stats: f"{stats.tokens_per_second:.1f}")
+    last_error = stats_column("last error", lambda stats: stats.last_error or "-")
 
     @admin.action(description="Restart workers of the selected sessions")
     def restart_workers(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:
