@@ -102,6 +102,21 @@ def _yields(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def _refuse_sync(what: str, body: list[n.Stmt]) -> list[ast.stmt]:
+    """The body of a sync renderer of async code: it raises, naming the async method to use."""
+    line = body[0].lineno if body else 1
+    return [ast.Raise(_call("_async_only", _const(what), _const(line)), None)]
+
+
+def _finish_renderer(stmts: list[ast.stmt], mode: Mode) -> list[ast.stmt]:
+    """Streaming renderers are generators even when they output nothing, and annotate errors."""
+    if mode == "render":
+        return stmts
+    if not _yields(stmts):
+        stmts = [*stmts, ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
+    return _annotating(stmts)
+
+
 def _annotating(stmts: list[ast.stmt]) -> list[ast.stmt]:
     """``stmts`` inside ``try/except`` that adds the template position to an error: the stream
     renderers are handed to callers as they are, so they carry this themselves instead of
@@ -435,27 +450,12 @@ class CodeGenerator:
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
             if mode != "async" and self.contains_async(body):
-                stmts: list[ast.stmt] = [
-                    ast.Raise(
-                        _call(
-                            "_async_only",
-                            _const("this template"),
-                            _const(body[0].lineno if body else 1),
-                        ),
-                        None,
-                    )
-                ]
-                if mode == "stream":
-                    stmts.append(_expr_stmt(ast.Yield(_const(""))))
+                stmts = _refuse_sync("this template", body)
             else:
                 stmts = (prologue or []) + self.body(body)
                 if self.in_extending_root:
                     stmts.extend(self.delegate_to_parent())
-                if mode != "render" and not _yields(stmts):
-                    stmts.append(ast.Return(None))
-                    stmts.append(_expr_stmt(ast.Yield(_const(""))))
-        if mode != "render":
-            stmts = _annotating(stmts)
+        stmts = _finish_renderer(stmts, mode)
         self.in_extending_root = False
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
@@ -527,23 +527,10 @@ class CodeGenerator:
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
             if mode != "async" and self.contains_async(body):
-                stmts: list[ast.stmt] = [
-                    ast.Raise(
-                        _call(
-                            "_async_only",
-                            _const("this block"),
-                            _const(body[0].lineno if body else 1),
-                        ),
-                        None,
-                    )
-                ]
+                stmts = _refuse_sync("this block", body)
             else:
                 stmts = prologue + self.body(body)
-            if mode != "render":
-                if not _yields(stmts):
-                    stmts.append(ast.Return(None))
-                    stmts.append(_expr_stmt(ast.Yield(_const(""))))
-                stmts = _annotating(stmts)
+            stmts = _finish_renderer(stmts, mode)
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
