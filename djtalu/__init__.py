@@ -14,7 +14,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from djtalu.api import AsyncChat, RecordedReply, generate_async, stream_async
+    from djtalu.api import (
+        AsyncChat,
+        GenerationOverrides,
+        RecordedReply,
+        generate_async,
+        stream_async,
+    )
     from djtalu.engine import (
         GenerationError,
         GenerationParams,
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "AsyncChat": "djtalu.api",
+    "GenerationOverrides": "djtalu.api",
     "RecordedReply": "djtalu.api",
     "generate_async": "djtalu.api",
     "stream_async": "djtalu.api",
@@ -47,6 +54,7 @@ __all__ = [
     "AsyncChat",
     "Conversation",
     "GenerationError",
+    "GenerationOverrides",
     "GenerationParams",
     "GenerationResult",
     "GenerationStream",

@@ -63,6 +63,8 @@ async def test_bad_input_gets_clear_errors(session: ModelSession) -> None:
         await djtalu.stream_async(session, [{"role": "robot", "content": "hi"}])
     with pytest.raises(ValueError, match="end with a user message"):
         await djtalu.stream_async(session, [{"role": "assistant", "content": "hi"}])
+    with pytest.raises(TypeError, match="unexpected generation parameters: tempreature"):
+        await djtalu.stream_async(session, "hello", tempreature=0.5)  # type: ignore[call-arg]
     session.enabled = False
     await session.asave()
     with pytest.raises(djtalu.SessionUnavailableError, match="disabled"):
