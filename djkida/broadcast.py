@@ -4,10 +4,16 @@ The sender renders a :class:`~djkida.fragments.Fragment` once; the HTML travels 
 channel layer (``group_send``) to every :mod:`djkida.consumers` consumer of the group, whichever
 process serves it (``channels_redis`` across processes). Each event gets a per-group id and is
 kept for ``Last-Event-ID`` replay (see :mod:`djkida.replay`).
+
+If the replay storage is unreachable (``DJKIDA_REPLAY_REDIS_URL`` pointing at a Redis that is
+down), the event is not lost: a warning is logged (logger ``djkida``) and it is still delivered
+live, with ``id`` None. SSE clients get it without an ``id:`` field, so their ``Last-Event-ID``
+stays at the last recorded event; it is simply not replayable.
 """
 
 import hashlib
 import json
+import logging
 import re
 from typing import Any, cast
 
@@ -15,8 +21,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from djkida.fragments import Fragment
-from djkida.replay import EventMessage, replay_buffer
+from djkida.replay import EventMessage, ReplayUnavailable, replay_buffer
 from djkida.sse import SSEEvent
+
+logger = logging.getLogger("djkida")
 
 MESSAGE_TYPE = "djkida.event"
 VALID_GROUP = re.compile(r"^[a-zA-Z\d\-_.]+$")
@@ -58,8 +66,10 @@ async def to_message(item: Broadcastable) -> dict[str, Any]:
     raise TypeError(f"broadcast sends a Fragment, SSEEvent, str or dict, not {type(item).__name__}")
 
 
-async def abroadcast(group: str, item: Broadcastable) -> int:
+async def abroadcast(group: str, item: Broadcastable) -> int | None:
     """Send ``item`` to every subscriber of ``group``; return the event's id.
+
+    The id is None when the replay storage is down: the event went out live but unrecorded.
 
     Example::
 
@@ -68,7 +78,12 @@ async def abroadcast(group: str, item: Broadcastable) -> int:
     name = layer_group(group)
     content = await to_message(item)
     content["group"] = group
-    event_id = await replay_buffer().append(name, content)
+    event_id: int | None
+    try:
+        event_id = await replay_buffer().append(name, content)
+    except ReplayUnavailable:
+        logger.warning("event for %r sent live only, not replayable", group, exc_info=True)
+        event_id = None
     message = cast(EventMessage, {"type": MESSAGE_TYPE, "id": event_id, **content})
     layer = get_channel_layer()
     if layer is None:
@@ -77,12 +92,12 @@ async def abroadcast(group: str, item: Broadcastable) -> int:
     return event_id
 
 
-def broadcast(group: str, item: Broadcastable) -> int:
+def broadcast(group: str, item: Broadcastable) -> int | None:
     """Sync :func:`abroadcast`, for views, signals, management commands and workers.
 
     Example::
 
         broadcast("public.news", "<li>Released 1.0</li>")
     """
-    event_id: int = async_to_sync(abroadcast)(group, item)
+    event_id: int | None = async_to_sync(abroadcast)(group, item)
     return event_id

@@ -9,13 +9,20 @@ per-object rules.
 - :class:`FragmentSSEConsumer` (HTTP): a ``text/event-stream`` with ``: ping`` heartbeats; a
   client reconnecting with ``Last-Event-ID`` first receives the events of its group it missed.
 - :class:`FragmentWebSocketConsumer`: each event's :meth:`~djkida.fragments.Fragment.oob_html`
-  as one text message, the shape the htmx ``ws`` extension swaps by id.
+  as one text message, the shape the htmx ``ws`` extension swaps by id. A client connecting to
+  ``...?last_event_id=N`` first receives the events of its group after ``N`` (a value that is
+  not an integer is refused with close code 4400).
+
+Both replay the same way (:meth:`GroupSubscription.replay`): after joining the group, so nothing
+falls between replay and live; a live copy of an event the replay already sent is dropped.
+Events broadcast while the replay storage was down carry no id and are always delivered.
 """
 
 import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
@@ -33,8 +40,9 @@ SSE_HEADERS = [
     (b"Cache-Control", b"no-cache"),
     (b"X-Accel-Buffering", b"no"),
 ]
-# WebSocket close code for a refused subscription (4000-4999 are the application's).
+# WebSocket close codes (4000-4999 are the application's): refused subscription, bad query.
 REFUSED = 4403
+BAD_REQUEST = 4400
 
 
 def public_groups() -> frozenset[str]:
@@ -43,12 +51,17 @@ def public_groups() -> frozenset[str]:
 
 
 class GroupSubscription:
-    """What both consumers share: which group, who may join it, joining and leaving."""
+    """What both consumers share: which group, who may join it, joining, replay and leaving.
+
+    Subclasses say how one event goes out (:meth:`send_event`).
+    """
 
     scope: Mapping[str, Any]
     channel_layer: Any
     channel_name: str
     group: str
+    # Events up to this id were sent by the replay; live copies of them are dropped.
+    replayed_up_to: int = 0
 
     def can_subscribe(self, scope: Mapping[str, Any], group: str) -> bool:
         """May this connection receive ``group``'s events? ``public.*``/listed: anyone."""
@@ -74,6 +87,28 @@ class GroupSubscription:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(layer_group(self.group), self.channel_name)
 
+    async def send_event(self, event: EventMessage) -> None:
+        raise NotImplementedError
+
+    async def replay(self, last_id: int | None) -> None:
+        """Send the group's events after ``last_id``; without the buffer, go on live only."""
+        if last_id is None:
+            return
+        try:
+            missed = await replay_buffer().since(layer_group(self.group), last_id)
+        except Exception:
+            logger.warning("replay of %r failed; live events only", self.group, exc_info=True)
+            return
+        for event in missed:
+            await self.send_event(event)
+            if event["id"] is not None:
+                self.replayed_up_to = max(self.replayed_up_to, event["id"])
+
+    async def djkida_event(self, event: EventMessage) -> None:
+        """Channel-layer handler of ``type: djkida.event`` (see :mod:`djkida.broadcast`)."""
+        if event["id"] is None or event["id"] > self.replayed_up_to:
+            await self.send_event(event)
+
 
 class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     """Server-Sent Events of one group, with replay from ``Last-Event-ID``.
@@ -86,8 +121,6 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
 
     heartbeat: float = 15.0
     heartbeat_task: asyncio.Task[None] | None = None
-    # Events up to this id were sent by the replay; live copies of them are dropped.
-    replayed_up_to: int = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """However the consumer ends (disconnect, or its channel layer failing), stop the
@@ -129,19 +162,6 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
                     return None
         return None
 
-    async def replay(self, last_id: int | None) -> None:
-        """Send the group's events after ``last_id``; without the buffer, go on live only."""
-        if last_id is None:
-            return
-        try:
-            missed = await replay_buffer().since(layer_group(self.group), last_id)
-        except Exception:
-            logger.warning("replay of %r failed; live events only", self.group, exc_info=True)
-            return
-        for event in missed:
-            await self.send_event(event)
-            self.replayed_up_to = max(self.replayed_up_to, event["id"])
-
     async def send_heartbeats(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat)
@@ -150,11 +170,6 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     async def send_event(self, event: EventMessage) -> None:
         frame = SSEEvent(event["data"], event=event["event"], id=event["id"])
         await self.send_body(frame.encode(), more_body=True)
-
-    async def djkida_event(self, event: EventMessage) -> None:
-        """Channel-layer handler of ``type: djkida.event`` (see :mod:`djkida.broadcast`)."""
-        if event["id"] > self.replayed_up_to:
-            await self.send_event(event)
 
     async def close_stream(self) -> None:
         await self.disconnect()
@@ -168,6 +183,8 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
 class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
     """A WebSocket receiving one group's events as htmx OOB HTML; refused with code 4403.
 
+    ``?last_event_id=N`` in the URL replays the events after ``N`` first.
+
     Example (``routing.py``)::
 
         websocket_urlpatterns = [path("ws/fragments/<str:group>/",
@@ -175,14 +192,34 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
     """
 
     async def connect(self) -> None:
-        if await self.join():
-            await self.accept()
-        else:
+        try:
+            last_id = self.last_event_id()
+        except ValueError:
+            logger.info("refused WebSocket with a bad last_event_id", exc_info=True)
+            await self.close(code=BAD_REQUEST)
+            return
+        if not await self.join():
             await self.close(code=REFUSED)
+            return
+        await self.accept()
+        await self.replay(last_id)
+
+    def last_event_id(self) -> int | None:
+        """``last_event_id`` from the query string; ValueError if it is not an integer."""
+        query = parse_qs(
+            self.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        values = query.get("last_event_id")
+        if not values:
+            return None
+        try:
+            return int(values[-1])
+        except ValueError:
+            raise ValueError(f"last_event_id must be an integer, not {values[-1]!r}") from None
 
     async def disconnect(self, code: int) -> None:
         await self.leave()
 
-    async def djkida_event(self, event: EventMessage) -> None:
-        """Channel-layer handler of ``type: djkida.event``: one text frame per event."""
+    async def send_event(self, event: EventMessage) -> None:
+        """One text frame per event: its OOB HTML."""
         await self.send(text_data=event["html"])

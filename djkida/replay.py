@@ -12,6 +12,10 @@ Where the buffer lives is a setting:
   scored by id, the id counter and the set updated atomically by one Lua script, expiring after
   ``DJKIDA_REPLAY_TTL`` seconds (default 3600) without events. Needed as soon as senders and SSE
   consumers are different processes.
+
+When the Redis buffer cannot be reached, :meth:`RedisReplayBuffer.append` raises
+:class:`ReplayUnavailable`; :mod:`djkida.broadcast` then still delivers the event live, without
+an id (see there).
 """
 
 import asyncio
@@ -24,16 +28,25 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from djkida.conf import djkida_settings
 
 
+class ReplayUnavailable(Exception):
+    """The replay storage could not record an event (Redis down or unreachable)."""
+
+
 class EventMessage(TypedDict):
-    """A broadcast event as it travels through the channel layer to consumers."""
+    """A broadcast event as it travels through the channel layer to consumers.
+
+    ``id`` is None for an event the replay buffer could not record: it cannot be replayed, so
+    it is sent without an SSE ``id`` and clients keep their last real one.
+    """
 
     type: str
     group: str
-    id: int
+    id: int | None
     event: str | None
     data: str
     html: str
@@ -87,7 +100,8 @@ class MemoryReplayBuffer:
 
     async def since(self, group: str, last_id: int) -> list[EventMessage]:
         with self.lock:
-            return [event for event in self.events.get(group, ()) if event["id"] > last_id]
+            events = self.events.get(group, ())
+            return [event for event in events if event["id"] is not None and event["id"] > last_id]
 
 
 # KEYS: counter, sorted set. ARGV: payload JSON, size, ttl. Returns the new id.
@@ -128,9 +142,12 @@ class RedisReplayBuffer:
     async def append(self, group: str, message: dict[str, Any]) -> int:
         payload = json.dumps(message, separators=(",", ":"))
         client = self.client()
-        event_id = await client.eval(
-            APPEND_SCRIPT, 2, *self.keys(group), payload, self.size, self.ttl
-        )
+        try:
+            event_id = await client.eval(
+                APPEND_SCRIPT, 2, *self.keys(group), payload, self.size, self.ttl
+            )
+        except RedisError as error:
+            raise ReplayUnavailable(f"replay storage unavailable: {error}") from error
         return int(event_id)
 
     async def since(self, group: str, last_id: int) -> list[EventMessage]:

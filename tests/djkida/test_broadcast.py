@@ -10,6 +10,7 @@ from django.test import override_settings
 from djkida.broadcast import abroadcast, broadcast, layer_group
 from djkida.replay import MemoryReplayBuffer, RedisReplayBuffer, replay_buffer
 from djkida.sse import SSEEvent
+from tests.servers import free_port
 
 
 def unique(prefix: str = "public") -> str:
@@ -109,3 +110,29 @@ def test_the_setting_selects_the_redis_buffer(redis_url: str) -> None:
         buffer = replay_buffer()
         assert isinstance(buffer, RedisReplayBuffer)
         assert buffer.size == 7
+
+
+async def test_broadcast_goes_out_live_when_replay_storage_is_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    layer = get_channel_layer()
+    group = unique()
+    channel = await layer.new_channel()
+    await layer.group_add(layer_group(group), channel)
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(DJKIDA_REPLAY_REDIS_URL=closed), caplog.at_level("WARNING", "djkida"):
+        event_id = await abroadcast(group, "<li>still here</li>")
+    message = await layer.receive(channel)
+    assert event_id is None
+    assert (message["id"], message["data"], message["group"]) == (
+        None,
+        "<li>still here</li>",
+        group,
+    )
+    assert any("not replayable" in record.getMessage() for record in caplog.records)
+
+
+def test_sync_broadcast_survives_replay_storage_being_down() -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(DJKIDA_REPLAY_REDIS_URL=closed):
+        assert broadcast(unique(), "live only") is None

@@ -46,9 +46,11 @@ def unique(prefix: str = "public") -> str:
     return f"{prefix}.{uuid.uuid4().hex[:8]}"
 
 
-async def ws_connect(group: str, user: Any = None) -> tuple[WebsocketCommunicator, bool, Any]:
+async def ws_connect(
+    group: str, user: Any = None, query: str = ""
+) -> tuple[WebsocketCommunicator, bool, Any]:
     app = with_user(user or AnonymousUser(), URLRouter(websocket_urlpatterns))
-    communicator = WebsocketCommunicator(app, f"/djkida/ws/{group}/")
+    communicator = WebsocketCommunicator(app, f"/djkida/ws/{group}/{query}")
     connected, code = await communicator.connect()
     return communicator, connected, code
 
@@ -64,6 +66,42 @@ async def test_websocket_receives_the_oob_html_of_its_group() -> None:
     assert await communicator.receive_from() == '{"n":2}'
     assert await communicator.receive_nothing()
     await communicator.disconnect()
+
+
+async def test_websocket_replays_events_after_last_event_id_then_live_ones() -> None:
+    group = unique()
+    for n in range(1, 4):
+        await abroadcast(group, f"<p>missed {n}</p>")
+    communicator, connected, _ = await ws_connect(group, query="?last_event_id=1")
+    assert connected
+    assert await communicator.receive_from() == "<p>missed 2</p>"
+    assert await communicator.receive_from() == "<p>missed 3</p>"
+    # A live copy of a replayed event (it raced the replay) is dropped, not sent twice.
+    duplicate = {"type": "djkida.event", "group": group, "id": 3, "event": None}
+    await get_channel_layer().group_send(
+        layer_group(group), {**duplicate, "data": "dup", "html": "<p>missed 3</p>"}
+    )
+    await abroadcast(group, "<p>live 4</p>")
+    assert await communicator.receive_from() == "<p>live 4</p>"
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_websocket_without_last_event_id_gets_live_events_only() -> None:
+    group = unique()
+    await abroadcast(group, "<p>before</p>")
+    communicator, connected, _ = await ws_connect(group)
+    assert connected
+    await abroadcast(group, "<p>after</p>")
+    assert await communicator.receive_from() == "<p>after</p>"
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("query", ["?last_event_id=x", "?last_event_id="])
+async def test_websocket_with_a_bad_last_event_id_is_refused(query: str) -> None:
+    _, connected, code = await ws_connect(unique(), query=query)
+    assert (connected, code) == (False, 4400)
 
 
 async def test_anonymous_websocket_is_refused_from_private_groups() -> None:
@@ -255,3 +293,21 @@ async def test_a_crashed_sse_consumer_stops_pinging_so_the_client_reconnects() -
     while not communicator.output_queue.empty():
         pings.append(communicator.output_queue.get_nowait())
     assert pings in ([], [{"type": "http.response.body", "body": b": ping\n\n", "more_body": True}])
+
+
+async def test_sse_and_websocket_get_unrecorded_broadcasts_without_an_id() -> None:
+    group = unique()
+    communicator = await sse_open(group, [])
+    await communicator.receive_output(2)  # response start
+    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
+    ws, connected, _ = await ws_connect(group)
+    assert connected
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(DJKIDA_REPLAY_REDIS_URL=closed):
+        assert await abroadcast(group, "<p>live</p>") is None
+    # No ``id:`` field: the browser keeps its Last-Event-ID at the last recorded event.
+    assert (await communicator.receive_output(2))["body"] == b"data: <p>live</p>\n\n"
+    assert await ws.receive_from() == "<p>live</p>"
+    await ws.disconnect()
+    await communicator.send_input({"type": "http.disconnect"})
+    await communicator.wait(2)
