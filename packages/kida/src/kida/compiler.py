@@ -1075,20 +1075,27 @@ class CodeGenerator:
             values.append(self.expr(value))
         return ast.Dict(keys, values)
 
+    def assign_include_context(
+        self, sub: str, template: str, node: n.Include | n.Embed
+    ) -> ast.stmt:
+        """``sub = `` the context an included or embedded ``template`` renders with."""
+        bindings = self.include_bindings(node.bindings, node.only)
+        return _assign(
+            sub,
+            _call(
+                "_include_ctx",
+                _load("_ctx"),
+                _load(template),
+                bindings,
+                _const(node.only),
+                _const(node.lineno),
+            ),
+        )
+
     def visit_Include(self, node: n.Include) -> list[ast.stmt]:
         template, sub = self.temp("inc"), self.temp("_ctx")
         body = [
-            _assign(
-                sub,
-                _call(
-                    "_include_ctx",
-                    _load("_ctx"),
-                    _load(template),
-                    self.include_bindings(node.bindings, node.only),
-                    _const(node.only),
-                    _const(node.lineno),
-                ),
-            ),
+            self.assign_include_context(sub, template, node),
             _expr_stmt(_call("_register", _load(sub), _load(template))),
             *self.pump(_load(template), _load(sub)),
         ]
@@ -1121,17 +1128,7 @@ class CodeGenerator:
             _assign(
                 template, _call("_include", _load("_ctx"), self.expr(node.template), _const(False))
             ),
-            _assign(
-                sub,
-                _call(
-                    "_include_ctx",
-                    _load("_ctx"),
-                    _load(template),
-                    self.include_bindings(node.bindings, node.only),
-                    _const(node.only),
-                    _const(node.lineno),
-                ),
-            ),
+            self.assign_include_context(sub, template, node),
             _expr_stmt(
                 _call(
                     "_register_embed",
