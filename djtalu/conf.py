@@ -18,6 +18,8 @@ class TaluSettings:
     models_dir: Path
     #: Requests waiting per session before new ones are refused (backpressure).
     queue_size: int
+    #: Pieces a local worker may generate ahead of a slow reader before it pauses (backpressure).
+    stream_buffer: int
     #: Serve sessions from ``manage.py talu_worker`` processes through Redis instead of local
     #: worker processes.
     distributed: bool
@@ -41,6 +43,7 @@ def talu_settings() -> TaluSettings:
     return TaluSettings(
         models_dir=Path(getattr(settings, "TALU_MODELS_DIR", Path("var") / "models")),
         queue_size=int(getattr(settings, "TALU_QUEUE_SIZE", 16)),
+        stream_buffer=int(getattr(settings, "TALU_STREAM_BUFFER", 64)),
         distributed=bool(getattr(settings, "TALU_DISTRIBUTED", False)),
         redis_url=redis_url or "redis://127.0.0.1:6379/0",
         redis_prefix=str(getattr(settings, "TALU_REDIS_PREFIX", "djtalu")),

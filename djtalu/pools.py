@@ -81,12 +81,19 @@ class PoolConfig:
     model_path: str
     workers: int
     queue_size: int
+    stream_buffer: int
     distributed: bool
 
     @classmethod
     def of(cls, session: ModelSession) -> "PoolConfig":
         conf = talu_settings()
-        return cls(session.model_path, session.workers, conf.queue_size, conf.distributed)
+        return cls(
+            session.model_path,
+            session.workers,
+            conf.queue_size,
+            conf.stream_buffer,
+            conf.distributed,
+        )
 
 
 @dataclass
@@ -143,7 +150,11 @@ def _build(name: str, config: PoolConfig) -> GenerationBackend:
             refresh_seconds=conf.heartbeat_seconds,
         )
     return WorkerPool(
-        Path(config.model_path), workers=config.workers, queue_size=config.queue_size, name=name
+        Path(config.model_path),
+        workers=config.workers,
+        queue_size=config.queue_size,
+        buffer_size=config.stream_buffer,
+        name=name,
     )
 
 

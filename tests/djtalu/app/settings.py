@@ -21,3 +21,7 @@ TALU_REDIS_URL = os.environ.get("TALU_REDIS_URL", "")
 TALU_DISTRIBUTED = bool(TALU_REDIS_URL)
 TALU_CLAIM_IDLE_MS = int(os.environ.get("TALU_CLAIM_IDLE_MS", "30000"))
 TALU_HEARTBEAT_SECONDS = 0.2
+# A reader that falls behind gets the buffered pieces as one; with a window of 2 the tiny model
+# (thousands of tokens/s) cannot finish a reply before the reader's first read, so streaming
+# tests see it arrive piece by piece however busy the machine is.
+TALU_STREAM_BUFFER = 2

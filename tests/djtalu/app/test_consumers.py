@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from pytest_django.fixtures import Settings
 
 from djtalu.models import Message, ModelSession
 from djtalu.routing import websocket_urlpatterns
@@ -23,7 +24,11 @@ async def receive_until_done(ws: WebsocketCommunicator) -> list[dict[str, Any]]:
     return frames
 
 
-async def test_reply_streams_token_by_token_and_is_stored(session: ModelSession) -> None:
+async def test_reply_streams_token_by_token_and_is_stored(
+    session: ModelSession, settings: Settings
+) -> None:
+    # A small window paces the tiny model to the reader, so the reply cannot arrive in one piece.
+    settings.TALU_STREAM_BUFFER = 2
     ws = communicator("tiny")
     connected, _ = await ws.connect()
     assert connected
