@@ -14,8 +14,9 @@ from tests.e2e.conftest import save_screenshot
 from tests.e2e.demo_site import demo_server
 from tests.servers import LiveServer
 
-# One worker runs the whole module, so its tests share one server instead of one per xdist worker.
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("demo-pages")]
+# One worker runs the whole module, so its tests share one server instead of one per xdist
+# worker, and never beside the CPU-heavy tests of the "timing" group (model conversion, benches).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("timing")]
 
 #: Latency scale of the dashboards: metrics 0.3 s, orders 0.25 s apart, forecast 1.5 s.
 DELAY = "1"

@@ -8,6 +8,9 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
+# Benchmarks keep a core busy: never beside the timing-sensitive page tests.
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 @pytest.mark.parametrize(
     ("script", "expected_ratio_lines"),

@@ -14,7 +14,8 @@ SAMPLE = "Hello world, 2024!"
 #: SmolLM's pre-tokenizer splits digits one by one; both words are single tokens.
 SAMPLE_TOKENS = ["Hello", "Ġworld", ",", "Ġ", "2", "0", "2", "4", "!"]
 
-pytestmark = pytest.mark.slow
+# The conversion saturates both cores for seconds: never beside the timing-sensitive page tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("timing")]
 
 
 @pytest.fixture(scope="module")
