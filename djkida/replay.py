@@ -13,7 +13,8 @@ Where the buffer lives is a setting:
   ``DJKIDA_REPLAY_TTL`` seconds (default 3600) without events. Needed as soon as senders and SSE
   consumers are different processes.
 
-When the Redis buffer cannot be reached, :meth:`RedisReplayBuffer.append` raises
+When the Redis buffer cannot be reached or does not answer within :data:`REDIS_TIMEOUT`,
+:meth:`RedisReplayBuffer.append` raises
 :class:`ReplayUnavailable`; :mod:`djkida.broadcast` then still delivers the event live, without
 an id (see there).
 """
@@ -104,6 +105,9 @@ class MemoryReplayBuffer:
             return [event for event in events if event["id"] is not None and event["id"] > last_id]
 
 
+#: Seconds a replay Redis may take to connect or answer before an event goes out unrecorded.
+REDIS_TIMEOUT = 2.0
+
 # KEYS: counter, sorted set. ARGV: payload JSON, size, ttl. Returns the new id.
 APPEND_SCRIPT = """
 local id = redis.call('INCR', KEYS[1])
@@ -131,8 +135,14 @@ class RedisReplayBuffer:
         loop = asyncio.get_running_loop()
         if loop not in self.clients:
             # Blocking pool: a burst of reconnecting clients waits for a connection instead
-            # of failing once redis-py's default pool (100) is exhausted.
-            pool = aioredis.BlockingConnectionPool.from_url(self.url, max_connections=50)
+            # of failing once redis-py's default pool (100) is exhausted. Timeouts: a Redis
+            # host that hangs rather than refuses must not hold broadcasts up for long.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url,
+                max_connections=50,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                socket_timeout=REDIS_TIMEOUT,
+            )
             self.clients[loop] = aioredis.Redis(connection_pool=pool)
         return self.clients[loop]
 

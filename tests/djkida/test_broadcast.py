@@ -1,5 +1,7 @@
 """broadcast/abroadcast through the channel layer, group names, ids and the replay buffers."""
 
+import asyncio
+import time
 import uuid
 
 import pytest
@@ -8,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.test import override_settings
 
 from djkida.broadcast import abroadcast, broadcast, layer_group
-from djkida.replay import MemoryReplayBuffer, RedisReplayBuffer, replay_buffer
+from djkida.replay import REDIS_TIMEOUT, MemoryReplayBuffer, RedisReplayBuffer, replay_buffer
 from djkida.sse import SSEEvent
 from tests.servers import free_port
 
@@ -130,6 +132,22 @@ async def test_broadcast_goes_out_live_when_replay_storage_is_down(
         group,
     )
     assert any("not replayable" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_replay_redis_that_hangs_delays_a_broadcast_only_briefly() -> None:
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accepts the connection, reads the commands, answers nothing
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        started = time.monotonic()
+        with override_settings(DJKIDA_REPLAY_REDIS_URL=f"redis://127.0.0.1:{port}/0"):
+            event_id = await abroadcast(unique(), "<li>live only</li>")
+        assert event_id is None
+        assert time.monotonic() - started < REDIS_TIMEOUT + 1
+    finally:
+        server.close()
 
 
 def test_sync_broadcast_survives_replay_storage_being_down() -> None:
