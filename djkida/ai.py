@@ -2,9 +2,10 @@
 
 - :func:`stream_tokens`, the native O(n) path: the block itself consumes the tokens with
   ``{% async for token in tokens %}{{ token }}{% end %}`` and each piece kida streams leaves as
-  its own event, which the page appends (``sse-swap="token" hx-swap="beforeend"``). Every token
-  is escaped by the template on its own, so markup split across tokens (``"<scr"``, ``"ipt>"``)
-  stays text. Keep wrapper markup in the page, not in the block: each piece is parsed alone.
+  an event the page appends (``sse-swap="token" hx-swap="beforeend"``; an ``EventStream``
+  joins pieces that are ready together into one). Every token is escaped by the template on
+  its own, so markup split across tokens (``"<scr"``, ``"ipt>"``) stays text. Keep wrapper
+  markup in the page, not in the block: each event is parsed alone.
 - :func:`stream_to_fragments` / :func:`stream_with_sources`, the compatible pattern: after every
   token the block is rendered again with the whole text so far (``text``) and replaces the
   element (``hx-swap="innerHTML"``). O(n²) bytes and CPU, but any block works unchanged.
@@ -42,6 +43,8 @@ async def stream_tokens(
 ) -> AsyncIterator[SSEEvent]:
     """Render ``block`` once, streaming: each piece is an SSE event named ``name`` to append.
 
+    The events are ``append`` events, so pieces that are ready together (a fast model, a worker
+    that buffered tokens for a slow reader) leave an :class:`~djkida.sse.EventStream` as one.
     ``tokens`` reaches the block as ``tokens_key``; ``timeout`` bounds the whole render.
 
     Example::
@@ -56,7 +59,7 @@ async def stream_tokens(
         async with closing(pieces):
             async for piece in pieces:
                 if piece:
-                    yield SSEEvent(piece, event=name)
+                    yield SSEEvent(piece, event=name, append=True)
     yield SSEEvent("", event=done)
 
 

@@ -6,28 +6,31 @@ line at a lone ``\\r``, so sending it raw would cut the event short and drop the
 as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
 """
 
-import asyncio
 import json
 import re
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
-from django.http import StreamingHttpResponse
-
 from djkida.fragments import Fragment
+from djkida.prefetch import Prefetch
+from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 HEARTBEAT = b": ping\n\n"
 # Items pulled ahead of the client when a heartbeat is on: bounded, so a fast source waits.
-PREFETCH = 32
-END = object()
+PREFETCH = 256
 
 
 @dataclass(slots=True)
 class SSEEvent:
     """One Server-Sent Event (built per LLM token, so construction and encoding stay cheap).
+
+    ``append=True`` says the client appends the data to what came before under the same event
+    name (an htmx ``hx-swap="beforeend"`` target, a text stream), so :class:`EventStream` may
+    send consecutive such events as one, their data joined: the page ends up the same, with
+    fewer events to parse and swap. It cannot carry an ``id`` or ``retry``.
 
     Example::
 
@@ -39,6 +42,7 @@ class SSEEvent:
     event: str | None = None
     id: str | int | None = None
     retry: int | None = None
+    append: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, str):
@@ -49,6 +53,9 @@ class SSEEvent:
             raise ValueError(f"SSE id may not contain a line break or NUL: {self.id!r}")
         if self.retry is not None and (not isinstance(self.retry, int) or self.retry < 0):
             raise ValueError(f"SSE retry must be a non-negative int (ms), not {self.retry!r}")
+        if self.append and (self.id is not None or self.retry is not None):
+            # Joined with its neighbours, an id would no longer mark where a client resumes.
+            raise ValueError("an append SSEEvent cannot carry an id or retry")
 
     def encode(self) -> bytes:
         """The event's bytes on the wire, ending with the blank line that dispatches it."""
@@ -101,9 +108,10 @@ async def encode_stream(
     """Encoded events of ``source``, with ``: ping`` whenever it is idle for ``heartbeat`` s.
 
     Without a heartbeat the source is iterated in place. With one, a single task pulls items
-    ahead into a small buffer (a task and a timer per item would cost more than the event
-    itself); a pending ``__anext__`` survives a heartbeat, and closing this generator (client
-    disconnect) cancels it and closes ``source``.
+    ahead into a small buffer (:class:`~djkida.prefetch.Prefetch`; a task and a timer per item
+    would cost more than the event itself), and the events that were ready together leave as
+    one write, consecutive ``append`` events as one event; a pending ``__anext__`` survives a
+    heartbeat, and closing this generator (client disconnect) cancels it and closes ``source``.
     """
     iterator = aiter(source)
     if retry is not None:
@@ -114,82 +122,45 @@ async def encode_stream(
             async for item in iterator:
                 yield await encode_item(item)
             return
-        ahead = Lookahead(iterator)
+        prefetch = Prefetch(iterator, limit=PREFETCH)
         try:
             while True:
-                if not ahead.items:
-                    try:
-                        await ahead.arrival(heartbeat)
-                    except TimeoutError:
-                        yield HEARTBEAT
-                        continue
-                item = ahead.take()
-                if item is END:
+                items = await prefetch.take(heartbeat)
+                if items is None:
+                    yield HEARTBEAT
+                elif not items:
                     return
-                if type(item) is SourceFailed:
-                    raise item.error
-                yield await encode_item(item)
+                else:
+                    yield b"".join([await encode_item(item) for item in join_appends(items)])
         finally:
-            await ahead.close()
+            await prefetch.stop()
     finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await aclose_quietly(iterator)
 
 
-class Lookahead:
-    """A source's items, pulled ahead by one task into a bounded deque, then :data:`END`.
-
-    A deque and two events rather than ``asyncio.Queue``, whose bookkeeping costs more per item
-    than encoding an SSE event; the events are only touched when the deque empties or fills.
-    """
-
-    def __init__(self, iterator: AsyncIterator[Any]) -> None:
-        self.items: deque[Any] = deque()
-        self.readable = asyncio.Event()
-        self.writable = asyncio.Event()
-        self.writable.set()
-        self.task = asyncio.ensure_future(self.fill(iterator))
-
-    async def fill(self, iterator: AsyncIterator[Any]) -> None:
-        try:
-            async for item in iterator:
-                self.items.append(item)
-                self.readable.set()
-                if len(self.items) >= PREFETCH:
-                    self.writable.clear()
-                    await self.writable.wait()
-        except Exception as error:
-            self.items.append(SourceFailed(error))
+def join_appends(items: list[Any]) -> list[Any]:
+    """``items`` with every run of consecutive ``append`` events of one name joined into one."""
+    if len(items) == 1:
+        return items
+    joined: list[Any] = []
+    for _, group in groupby(items, key=append_run):
+        run = list(group)
+        if len(run) == 1:
+            joined.append(run[0])
         else:
-            self.items.append(END)
-        self.readable.set()
-
-    async def arrival(self, timeout: float) -> None:
-        """Wait for an item; ``TimeoutError`` if none came in ``timeout`` (it stays pending)."""
-        self.readable.clear()
-        async with asyncio.timeout(timeout):
-            await self.readable.wait()
-
-    def take(self) -> Any:
-        """The next item (there is one: the deque is not empty or :meth:`arrival` returned)."""
-        self.writable.set()
-        return self.items.popleft()
-
-    async def close(self) -> None:
-        """Stop pulling: cancels a pending ``__anext__`` (the source sees ``CancelledError``)."""
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+            data = "".join([event.data for event in run])
+            joined.append(SSEEvent(data, event=run[0].event, append=True))
+    return joined
 
 
-@dataclass(slots=True, frozen=True)
-class SourceFailed:
-    """Carries the source's exception through the lookahead, to be raised by the consumer."""
+def append_run(item: Any) -> object:
+    """What consecutive joinable items share: their event name; anything else is alone."""
+    if type(item) is SSEEvent and item.append:
+        return item.event
+    return object()
 
-    error: Exception
 
-
-class EventStream(StreamingHttpResponse):
+class EventStream(AsyncStreamingResponse):
     """A ``text/event-stream`` response fed by an async iterable.
 
     The source may yield :class:`SSEEvent`, :class:`~djkida.fragments.Fragment` (rendered, sent
@@ -222,6 +193,8 @@ class EventStream(StreamingHttpResponse):
             raise ValueError(f"retry must be a non-negative int (ms) or None, not {retry!r}")
         super().__init__(
             encode_stream(source, heartbeat=heartbeat, retry=retry),
+            # The source itself, for a response closed before its body ever started.
+            on_close=lambda: aclose_quietly(source),
             content_type="text/event-stream",
             status=status,
         )

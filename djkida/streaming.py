@@ -20,6 +20,8 @@ from django.utils.html import escape
 
 from djkida.backend import Kida, announce_render, kida_backend
 from djkida.conf import djkida_settings
+from djkida.prefetch import coalesce
+from djkida.responses import AsyncStreamingResponse
 
 logger = logging.getLogger("djkida")
 
@@ -120,20 +122,28 @@ async def respond(
     status: int,
     headers: Mapping[str, str] | None,
 ) -> StreamingHttpResponse:
-    """The streaming response for ``chunks``, whose first chunk is pulled before it exists.
+    """The streaming response for ``chunks``, whose first batch is pulled before it exists.
 
-    So an error before the first byte is an ordinary exception (Django's template errors
-    included); it closes ``chunks`` and the ``variables``' sources first, as a disconnect later
-    would. ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
+    Chunks ready together leave as one write (:func:`~djkida.prefetch.coalesce`), so the
+    first is everything the render produced before it waited on a source: an error there is an
+    ordinary exception (Django's template errors included); it closes ``chunks`` and the
+    ``variables``' sources first, as the end of the response does later, however it ends.
+    ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
     """
+    batches = coalesce(chunks)
     try:
         with backend.django_errors():
-            first = await anext(chunks, "")
+            first = await anext(batches, "")
     except BaseException:
-        await close_sources([chunks, *variables.values()])
+        await close_sources([batches, chunks, *variables.values()])
         raise
-    body = stream_body(first, chunks, variables, backend.debug, template_name)
-    return StreamingHttpResponse(body, status=status, headers={**STREAM_HEADERS, **(headers or {})})
+    body = stream_body(first, batches, backend.debug, template_name)
+    return AsyncStreamingResponse(
+        body,
+        on_close=lambda: close_sources([batches, chunks, *variables.values()]),
+        status=status,
+        headers={**STREAM_HEADERS, **(headers or {})},
+    )
 
 
 async def request_variables(
@@ -153,24 +163,19 @@ async def request_variables(
 
 
 async def stream_body(
-    first: str,
-    chunks: AsyncIterator[str],
-    variables: Mapping[str, Any],
-    debug: bool,
-    template_name: str | None,
+    first: str, batches: AsyncIterator[str], debug: bool, template_name: str | None
 ) -> AsyncIterator[str]:
-    """The response body: ``first``, then the render; an error ends it with a fallback."""
+    """The response body: ``first``, then the render; an error ends it with a fallback.
+
+    Closing the render and the sources it never reached is the response's ``on_close``.
+    """
     try:
         yield first
-        async for chunk in chunks:
-            yield chunk
+        async for batch in batches:
+            yield batch
     except Exception as exc:
         logger.exception("streaming template %s failed after its first chunk", template_name)
         yield error_fallback(exc, debug)
-    finally:
-        # On disconnect the server closes or cancels this generator; close the render and any
-        # source the template never reached, so no work outlives the client.
-        await close_sources([chunks, *variables.values()])
 
 
 def error_fallback(exc: Exception, debug: bool) -> str:

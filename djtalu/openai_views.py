@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from djkida.responses import AsyncStreamingResponse
 from djtalu.api import resolve_session, session_params, to_messages
 from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError, GenerationParams, QueueFullError
@@ -222,7 +223,10 @@ async def _streaming_response(
         await stream.cancel()
         raise
     events = _chunk_events(stream, pieces, first, reply, include_usage=include_usage)
-    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    # Cancels the generation however the response ends, a disconnect mid-send included.
+    response = AsyncStreamingResponse(
+        events, on_close=stream.cancel, content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

@@ -1,6 +1,7 @@
 """LLM helpers: stream_tokens is O(n) and escapes every piece; the re-render helpers are
 compatible; a closed stream closes the token source."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -8,7 +9,7 @@ from markupsafe import escape
 from pytest_django.fixtures import Settings
 
 from djkida.ai import stream_to_fragments, stream_tokens, stream_with_sources
-from djkida.sse import SSEEvent
+from djkida.sse import SSEEvent, encode_stream
 from tests.djkida import transport_settings
 
 
@@ -30,18 +31,44 @@ async def collect(events: AsyncIterator[SSEEvent]) -> list[SSEEvent]:
     return [event async for event in events]
 
 
-async def test_each_token_is_its_own_escaped_event_then_done() -> None:
+async def one_at_a_time(pieces: list[str], received: asyncio.Event) -> AsyncIterator[str]:
+    """Each piece once the previous event reached the consumer: the pace of a slow model."""
+    for piece in pieces:
+        yield piece
+        await received.wait()
+        received.clear()
+
+
+async def collect_paced(pieces: list[str]) -> list[SSEEvent]:
+    received = asyncio.Event()
+    events = []
+    async for event in stream_tokens(
+        one_at_a_time(pieces, received), "transport/chat.html", "reply"
+    ):
+        events.append(event)
+        received.set()
+    return events
+
+
+async def test_each_token_that_arrives_alone_is_its_own_escaped_event_then_done() -> None:
     pieces = ["<scr", "ipt>alert(1)</", "script>", " & ", "\"'"]
-    events = await collect(stream_tokens(tokens_of(pieces), "transport/chat.html", "reply"))
+    events = await collect_paced(pieces)
     assert [event.event for event in events] == ["token"] * len(pieces) + ["done"]
     assert [event.data for event in events[:-1]] == [str(escape(piece)) for piece in pieces]
-    assert "".join(event.data for event in events) == str(escape("".join(pieces)))
     assert events[-1].data == ""
+
+
+async def test_tokens_ready_together_leave_an_event_stream_as_one_event() -> None:
+    pieces = ["<scr", "ipt>alert(1)</", "script>", " & ", "\"'"] * 40
+    events = stream_tokens(tokens_of(pieces), "transport/chat.html", "reply")
+    frames = [frame async for frame in encode_stream(events, heartbeat=15, retry=None)]
+    text = str(escape("".join(pieces)))
+    assert b"".join(frames) == f"event: token\ndata: {text}\n\nevent: done\ndata: \n\n".encode()
 
 
 async def test_stream_tokens_is_linear_in_events_and_bytes() -> None:
     pieces = [f"tok{n} " for n in range(2000)]
-    events = await collect(stream_tokens(tokens_of(pieces), "transport/chat.html", "reply"))
+    events = await collect_paced(pieces)
     assert len(events) == len(pieces) + 1
     payload = sum(len(event.encode()) for event in events)
     assert payload < 30 * len(pieces)
@@ -80,16 +107,23 @@ async def test_sources_come_first_then_the_answer() -> None:
 @pytest.mark.parametrize("helper", ["tokens", "fragments", "sources"])
 async def test_closing_the_stream_early_closes_the_token_source(helper: str) -> None:
     closed: list[str] = []
-    tokens = tokens_of(["a", "b", "c"], closed)
+
+    async def tokens() -> AsyncIterator[str]:
+        try:
+            yield "a"
+            await asyncio.Event().wait()  # a model that never finishes
+        finally:
+            closed.append("closed")
+
     streams = {
-        "tokens": lambda: stream_tokens(tokens, "transport/chat.html", "reply"),
-        "fragments": lambda: stream_to_fragments(tokens, "transport/chat.html", "answer"),
+        "tokens": lambda: stream_tokens(tokens(), "transport/chat.html", "reply"),
+        "fragments": lambda: stream_to_fragments(tokens(), "transport/chat.html", "answer"),
         "sources": lambda: stream_with_sources(
-            tokens, "transport/chat.html", sources=[], response_block="answer"
+            tokens(), "transport/chat.html", sources=[], response_block="answer"
         ),
     }
     stream = streams[helper]()
-    await anext(stream)
-    await anext(stream)
+    for _ in range(2 if helper == "sources" else 1):  # the sources' event comes first
+        await anext(stream)
     await stream.aclose()
     assert closed == ["closed"]

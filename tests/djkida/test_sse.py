@@ -10,6 +10,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from djkida.sse import HEARTBEAT, PREFETCH, EventStream, SSEEvent, encode_stream
+from tests.djkida.sources import first_then_forever
 from tests.servers import LiveServer, live_server
 
 
@@ -75,23 +76,48 @@ async def test_idle_source_gets_heartbeats_without_losing_its_pending_item() -> 
 
 async def test_closing_the_stream_cancels_the_pending_item_and_closes_the_source() -> None:
     events: list[str] = []
-
-    async def source() -> AsyncIterator[str]:
-        try:
-            yield "one"
-            await asyncio.sleep(3600)
-            yield "never"
-        except asyncio.CancelledError:
-            events.append("cancelled")
-            raise
-        finally:
-            events.append("closed")
-
-    stream = encode_stream(source(), heartbeat=0.05, retry=None)
+    stream = encode_stream(first_then_forever("one", events), heartbeat=0.05, retry=None)
     assert await anext(stream) == b"data: one\n\n"
     assert await anext(stream) == HEARTBEAT
     await stream.aclose()
     assert events == ["cancelled", "closed"]
+
+
+async def test_events_ready_together_leave_in_one_write() -> None:
+    async def source() -> AsyncIterator[object]:
+        yield "a"
+        yield SSEEvent("b", event="e")
+        yield {"c": 1}
+
+    chunks = [chunk async for chunk in encode_stream(source(), heartbeat=10, retry=None)]
+    assert chunks == [b'data: a\n\nevent: e\ndata: b\n\ndata: {"c":1}\n\n']
+
+
+async def test_consecutive_append_events_of_one_name_leave_as_one_event() -> None:
+    async def source() -> AsyncIterator[SSEEvent]:
+        for item in [
+            SSEEvent("a", event="token", append=True),
+            SSEEvent("b", event="token", append=True),
+            SSEEvent("x", event="other", append=True),
+            SSEEvent("c", event="token", append=True),
+            SSEEvent("not appended", event="token"),
+            SSEEvent("d", event="token", append=True),
+            SSEEvent("e", event="token", append=True),
+        ]:
+            yield item
+
+    frames = [chunk async for chunk in encode_stream(source(), heartbeat=10, retry=None)]
+    assert frames == [
+        b"event: token\ndata: ab\n\nevent: other\ndata: x\n\nevent: token\ndata: c\n\n"
+        b"event: token\ndata: not appended\n\nevent: token\ndata: de\n\n"
+    ]
+
+
+def test_append_events_cannot_carry_an_id_or_retry() -> None:
+    with pytest.raises(ValueError, match="append"):
+        SSEEvent("x", id=1, append=True)
+    with pytest.raises(ValueError, match="append"):
+        SSEEvent("x", retry=10, append=True)
 
 
 def test_response_headers() -> None:

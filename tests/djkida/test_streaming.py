@@ -46,6 +46,16 @@ async def test_response_is_returned_before_awaited_sources_resolve() -> None:
     assert "<h1>Progressive</h1>" in await body(response)
 
 
+async def test_what_is_ready_together_leaves_as_one_chunk() -> None:
+    response = await AsyncClient().get("/progressive/")  # text, 0.5 s, text, 0.5 s, text
+    chunks = [chunk.decode() async for chunk in response.streaming_content]
+    assert chunks == [
+        '<!doctype html>\n<h1>Progressive</h1>\n<p id="fast">',
+        'fast done</p>\n<p id="slow">',
+        "slow done</p>\n<footer>end</footer>\n",
+    ]
+
+
 async def test_view_records_template_and_context_for_the_test_client() -> None:
     response = await AsyncClient().get("/progressive/")
     await body(response)

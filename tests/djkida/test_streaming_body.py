@@ -1,4 +1,7 @@
-"""The streaming body on its own, fed by plain async generators (no template involved)."""
+"""The streaming body on its own, fed by plain async generators (no template involved).
+
+Closing it, and the sources behind it, is the response's job: see test_responses.py.
+"""
 
 import asyncio
 import logging
@@ -24,14 +27,14 @@ async def test_body_sends_first_chunk_then_the_rest() -> None:
         yield "b"
         yield "c"
 
-    assert await collect(stream_body("a", rest(), {}, False, "t.html")) == ["a", "b", "c"]
+    assert await collect(stream_body("a", rest(), False, "t.html")) == ["a", "b", "c"]
 
 
 async def test_error_after_first_chunk_ends_body_with_comment_and_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="djkida"):
-        sent = await collect(stream_body("a", chunks_then_error("b"), {}, False, "page.html"))
+        sent = await collect(stream_body("a", chunks_then_error("b"), False, "page.html"))
     assert sent == ["a", "b", PRODUCTION_FALLBACK]
     assert "alert" not in "".join(sent)
     [record] = caplog.records
@@ -40,61 +43,10 @@ async def test_error_after_first_chunk_ends_body_with_comment_and_is_logged(
 
 
 async def test_error_detail_is_escaped_in_debug() -> None:
-    sent = await collect(stream_body("a", chunks_then_error(), {}, True, "page.html"))
+    sent = await collect(stream_body("a", chunks_then_error(), True, "page.html"))
     assert sent[-1] == error_fallback(RuntimeError("<script>alert(1)</script>"), True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sent[-1]
     assert "<script>" not in sent[-1]
-
-
-async def test_closing_the_body_closes_render_and_unused_sources() -> None:
-    closed: list[str] = []
-
-    async def render() -> AsyncGenerator[str]:
-        try:
-            while True:
-                yield "row"
-                await asyncio.sleep(0)
-        finally:
-            closed.append("render")
-
-    async def unused_source() -> AsyncGenerator[int]:
-        try:
-            yield 1
-        finally:
-            closed.append("source")
-
-    source = unused_source()
-    await anext(source)  # started, then never consumed again by the template
-    never_awaited = asyncio.sleep(10)
-    body = stream_body("first", render(), {"rows": source, "slow": never_awaited}, False, None)
-    assert await anext(body) == "first"
-    assert await anext(body) == "row"
-    await body.aclose()
-    assert closed == ["render", "source"]
-    assert never_awaited.cr_frame is None  # closed: no "never awaited" warning, no work
-
-
-async def test_cancelling_the_consumer_closes_the_render() -> None:
-    closed = asyncio.Event()
-
-    async def render() -> AsyncGenerator[str]:
-        try:
-            yield "shell"
-            await asyncio.sleep(3600)
-            yield "never"
-        finally:
-            closed.set()
-
-    async def consume() -> None:
-        async for _chunk in stream_body("", render(), {}, False, None):
-            pass
-
-    task = asyncio.create_task(consume())
-    await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert closed.is_set()
 
 
 async def test_close_sources_leaves_tasks_alone() -> None:
