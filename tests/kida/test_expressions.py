@@ -117,3 +117,37 @@ def test_calls_with_star_arguments(render: Render) -> None:
     assert render("{{ f(1, *rest, k=2, **more) }}", f=f, rest=[3], more={"z": 4}) == (
         "(1, 3)[(&#39;k&#39;, 2), (&#39;z&#39;, 4)]"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # A sign covers the filters after its operand, as in Jinja2: -3|abs is abs(-3).
+        ("{{ -3|abs }} {{ -x|abs }} {{ +x|abs }} {{ - -x|abs }}", "3 4 4 4"),
+        ("{{ -x |> abs }} {{ -x ?| abs }} {{ -d.y|abs }} {{ -x|abs|string ~ '!' }}", "4 4 4 4!"),
+        # A filter after a binary operator applies to its right operand only.
+        ("{{ 1 + -2|abs }} {{ 10 - -3|abs }} {{ 2 * -3|abs }} {{ 1 + 2|abs }}", "3 7 6 3"),
+        ("{{ 'a' ~ -1|abs }} {{ -1|abs ~ 'a' }}", "a1 1a"),
+        # ** binds tighter than a sign, as in Python; a filtered signed value can be a base.
+        ("{{ -2**2 }} {{ 2**-1 }} {{ -3|abs ** 2 }} {{ 2 ** -3|abs }}", "-4 0.5 9 8"),
+        # not is below filters, tests and comparisons: not (x|length), not (x is t), ...
+        ("{{ not items|length }} {{ not e|length }} {{ not -1|abs > 0 }}", "False True False"),
+        ("{{ not missing is defined }} {{ not x is number }}", "True False"),
+        # Signed, filtered values are operands of comparisons, tests, ?? and conditionals.
+        ("{{ -1|abs == 1 }} {{ -2 < -1|abs }} {{ -x|abs is even }}", "True True True"),
+        ("{{ missing ?? -1|abs }} {{ -x ?? 0 }} {{ -x|abs if x else 0 }}", "1 4 4"),
+        ("{{ [-1|abs, -2] }} {{ f(-1|abs) }} {{ -(items|length) }}", "[1, -2] 1 -1"),
+    ],
+)
+def test_precedence_of_signs_filters_and_operators(
+    render: Render, source: str, expected: str
+) -> None:
+    assert render(source, x=-4, d={"y": 4}, items=[1], e=[], f=str) == expected
+
+
+async def test_a_sign_before_await_covers_the_filters(env: Environment) -> None:
+    async def value() -> int:
+        return 5
+
+    template = env.from_string("{{ -await v()|abs }} {{ await v()|abs }} {{ -await v() }}")
+    assert await template.render_async(v=value) == "5 5 -5"

@@ -978,19 +978,25 @@ class Parser:
             left = n.BinOp(op, left, self.parse_unary(), lineno=token.lineno, col=token.col)
         return left
 
-    def parse_unary(self) -> n.Expr:
+    def parse_unary(self, with_filters: bool = True) -> n.Expr:
+        """A signed, awaited or plain operand with its filters and ``**``. As in Jinja2 the
+        filters after a sign apply to the signed value (``-3|abs`` is ``abs(-3)``); as in
+        Python ``**`` binds tighter than a sign (``-2**2`` is ``-(2**2)``)."""
         token = self.current
+        value: n.Expr
         if self.current.kind == "op" and self.current.value in ("-", "+"):
             op = self.advance().value
-            return n.UnaryOp(op, self.parse_unary(), lineno=token.lineno, col=token.col)
-        if self.current.test("name", "await"):
+            operand = self.parse_unary(with_filters=False)
+            value = n.UnaryOp(op, operand, lineno=token.lineno, col=token.col)
+        elif self.current.test("name", "await"):
             self.advance()
-            value: n.Expr = n.Await(
+            value = n.Await(
                 self.parse_postfix(self.parse_primary()), lineno=token.lineno, col=token.col
             )
         else:
             value = self.parse_postfix(self.parse_primary())
-        value = self.parse_filters(value)
+        if with_filters:
+            value = self.parse_filters(value)
         if self.skip_op("**"):
             value = n.BinOp("**", value, self.parse_unary(), lineno=token.lineno, col=token.col)
         return value
