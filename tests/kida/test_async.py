@@ -335,3 +335,115 @@ async def test_render_async_of_a_sync_template_reaching_an_async_one(
     assert await env.get_template("page.html").render_async(src=numbers(2)) == "<01>"
     dynamic = env.get_template("dynamic.html")
     assert await dynamic.render_async(src=numbers(2), parent="base.html") == "01"
+
+
+async def endless(closed: asyncio.Event) -> AsyncIterator[int]:
+    try:
+        while True:
+            yield 1
+            await asyncio.sleep(0)
+    finally:
+        closed.set()
+
+
+BLOCK_CHAIN = {
+    "base.html": "{% def shout(s) %}{{ s | upper }}{% end %}{% let mark = '!' %}"
+    "<{% block reply %}{% end %}|{% block foot %}{{ shout(who) }}{{ mark }}{% end %}>",
+    "child.html": '{% extends "base.html" %}{% block reply %}'
+    "{% async for t in tokens %}{{ shout(t) }}{{ mark }}{% end %}{% end %}",
+    "plain.html": "{% block reply %}{% async for t in tokens %}{{ t }}{% end %}{% end %}",
+}
+
+
+async def test_block_streams_are_the_compiled_block_generators(loader_env: MakeEnv) -> None:
+    """No wrapper generator per chunk, whether or not the chain has definitions to run."""
+    env = loader_env(BLOCK_CHAIN)
+    plain = env.get_template("plain.html").render_block_stream_async("reply", tokens=numbers(2))
+    child = env.get_template("child.html")
+    own = child.render_block_stream_async("reply", tokens=numbers(2))
+    inherited = child.render_block_stream_async("foot", who="ann")
+    streams = [plain, own, inherited]
+    names = [stream.ag_code.co_name for stream in streams]  # type: ignore[attr-defined]
+    assert names == ["block_reply_async", "block_reply_async", "block_foot_async"]
+    assert [await collect(stream) for stream in streams] == ["01", "0!1!", "ANN!"]
+
+
+async def test_block_stream_error_in_the_definitions_names_template_and_line(
+    loader_env: MakeEnv,
+) -> None:
+    env = loader_env(
+        {
+            "base.html": "{% block b %}{% end %}\n{% let per_page = 10 // zero %}",
+            "child.html": '{% extends "base.html" %}{% block b %}{{ per_page }}{% end %}',
+        }
+    )
+    stream = env.get_template("child.html").render_block_stream_async("b", zero=0)
+    with pytest.raises(ZeroDivisionError) as info:
+        await collect(stream)
+    assert "in template base.html, line 2" in "".join(info.value.__notes__)
+
+
+@pytest.mark.parametrize("timeout", [None, 60])
+async def test_aclose_of_a_block_stream_closes_its_source(
+    loader_env: MakeEnv, timeout: float | None
+) -> None:
+    closed = asyncio.Event()
+    template = loader_env(BLOCK_CHAIN).get_template("child.html")
+    stream = template.render_block_stream_async("reply", tokens=endless(closed), timeout=timeout)
+    assert [await anext(stream) for _ in range(3)] == ["1", "!", "1"]
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert closed.is_set()
+
+
+async def test_timeout_of_a_block_stream(loader_env: MakeEnv) -> None:
+    closed = asyncio.Event()
+
+    async def stalls() -> AsyncIterator[str]:
+        try:
+            yield "a"
+            await asyncio.Event().wait()
+        finally:
+            closed.set()
+
+    template = loader_env(BLOCK_CHAIN).get_template("child.html")
+    stream = template.render_block_stream_async("reply", tokens=stalls(), timeout=0.1)
+    assert [await anext(stream), await anext(stream)] == ["A", "!"]
+    with pytest.raises(RenderTimeoutError):
+        await anext(stream)
+    assert closed.is_set()
+    # The timeout's cancellation was taken back: the task carries on normally.
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+    await asyncio.sleep(0)
+
+
+async def test_time_running_out_between_chunks_stops_the_next_request(env: Environment) -> None:
+    closed = asyncio.Event()
+    stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(
+        src=endless(closed), timeout=0.1
+    )
+    assert await anext(stream) == "1"
+    await asyncio.sleep(0.2)  # a slow consumer: the render as a whole is over its time
+    with pytest.raises(RenderTimeoutError):
+        await anext(stream)
+    assert closed.is_set()
+
+
+async def test_cancelling_a_timed_render_is_a_cancellation(env: Environment) -> None:
+    closed = asyncio.Event()
+    started = asyncio.Event()
+
+    async def waits() -> AsyncIterator[int]:
+        try:
+            started.set()
+            await asyncio.Event().wait()
+            yield 1
+        finally:
+            closed.set()
+
+    template = env.from_string("{% async for x in src %}{{ x }}{% end %}")
+    task = asyncio.create_task(collect(template.render_stream_async(src=waits(), timeout=60)))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert closed.is_set()

@@ -228,6 +228,17 @@ def dependencies(
     return frozenset(collector.paths), not collector.impure
 
 
+def toplevel_definitions(body: list[n.Stmt]) -> list[n.Stmt]:
+    """The top-level defs, imports, assignments and regions: a block rendered alone may use
+    them, so they run first (``set a = 1, b = 2`` and ``{% globals %}`` groups included)."""
+    flat = [s for stmt in body for s in (stmt.body if isinstance(stmt, n.Group) else [stmt])]
+    return [
+        stmt for stmt in flat
+        if isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign)
+        or (isinstance(stmt, n.Block) and stmt.kind == "region")
+    ]  # fmt: skip
+
+
 def collect_blocks(body: list[n.Stmt]) -> list[n.Block]:
     """Every block/fragment/region, nested ones included, outermost first."""
     return [node for stmt in body for node in stmt.walk() if isinstance(node, n.Block)]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from kida import nodes as n
-from kida.analysis import contains_async, needs_async_body, uses_name
+from kida.analysis import contains_async, needs_async_body, toplevel_definitions, uses_name
 from kida.environment.exceptions import TemplateSyntaxError
 from kida.filters import DEFAULT_FILTERS
 from kida.passing import pass_kind
@@ -125,6 +125,14 @@ def _annotating(stmts: list[ast.stmt]) -> list[ast.stmt]:
         _load("_Exception"), "_err", [_expr_stmt(_call("_annotate", _load("_err"))), ast.Raise()]
     )
     return [ast.Try(stmts, [handler], [], [])]
+
+
+def _run_setups() -> ast.stmt:
+    """``for _setup in _setups: await _setup(_ctx)``, first in an async block function: a
+    block streamed alone (``render_block_stream_async``) runs the top-level definitions of its
+    inheritance chain inside its own generator, so no wrapper re-yields its chunks."""
+    run = _expr_stmt(ast.Await(_call("_setup", _load("_ctx"))))
+    return ast.For(_store("_setup"), _load("_setups"), [run], [])
 
 
 def _locate(node: ast.AST, lineno: int, col: int) -> None:
@@ -463,13 +471,7 @@ class CodeGenerator:
     def setup_function(self, body: list[n.Stmt], mode: Mode) -> ast.stmt:
         """``setup(ctx)`` (``async def setup_async`` in the async renderer): the definitions
         of the top level, run before rendering a block alone."""
-        # Groups: ``set a = 1, b = 2`` and the ``{% globals %}``/``{% imports %}`` blocks.
-        flat = [s for stmt in body for s in (stmt.body if isinstance(stmt, n.Group) else [stmt])]
-        defining: list[n.Stmt] = [
-            stmt for stmt in flat
-            if isinstance(stmt, n.Def | n.Import | n.FromImport | n.Assign)
-            or (isinstance(stmt, n.Block) and stmt.kind == "region")
-        ]  # fmt: skip
+        defining = toplevel_definitions(body)
         self.mode = mode
         self.frame = Frame(None, kind="root")
         with self.output_to("_a"):
@@ -526,13 +528,18 @@ class CodeGenerator:
     ) -> ast.stmt:
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
-            if mode != "async" and self.contains_async(body):
+            if mode == "async":
+                stmts = [_run_setups(), *prologue, *self.body(body)]
+            elif self.contains_async(body):
                 stmts = _refuse_sync("this block", body)
             else:
                 stmts = prologue + self.body(body)
             stmts = _finish_renderer(stmts, mode)
-        params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
-        return _function(fname, _args(params), stmts, is_async=mode == "async")
+        params = {"render": ["_ctx", "_a"], "stream": ["_ctx"], "async": ["_ctx", "_setups"]}
+        args = _args(params[mode])
+        if mode == "async":
+            args.defaults = [ast.Tuple([], ast.Load())]  # only a block streamed alone has any
+        return _function(fname, args, stmts, is_async=mode == "async")
 
     def delegate_to_parent(self) -> list[ast.stmt]:
         """End of an extending template's root: register the parent's blocks and render it."""
@@ -1486,10 +1493,7 @@ class CodeGenerator:
         args, kwargs = self.arguments(node.arguments)
         ref = self.bind_value("filter", name, func)
         passed = self.passed(func)
-        result = ast.Call(ref, [*passed, value, *args], kwargs)
-        if node.safe:
-            return self.skip_none(node, value, lambda v: ast.Call(ref, [*passed, v, *args], kwargs))
-        return result
+        return self.skip_none(node, value, lambda v: ast.Call(ref, [*passed, v, *args], kwargs))
 
     def _is_builtin(self, name: str) -> bool:
         return self.filters.get(name) is DEFAULT_FILTERS.get(name)

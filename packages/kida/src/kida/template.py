@@ -7,7 +7,7 @@ Example::
     'Hello kida!'
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -19,11 +19,12 @@ from kida.analysis import (
     contains_async,
     declared_context,
     dependencies,
+    toplevel_definitions,
 )
 from kida.debug import annotate
 from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
 from kida.runtime.access import suggest
-from kida.runtime.async_support import close_source, with_timeout
+from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import load, register
 from kida.runtime.context import RenderContext, new_context
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from kida.environment import Environment
 
 Appender = Callable[[str], Any]
+SetupAsync = Callable[[RenderContext], Awaitable[None]]
 BlockTuple = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 
 
@@ -45,7 +47,8 @@ class BlockFunctions:
         name: str,
         render_into: Any,
         stream_into: Callable[[RenderContext], Iterator[str]] | None = None,
-        astream_into: Callable[[RenderContext], AsyncIterator[str]] | None = None,
+        astream_into: Callable[[RenderContext, tuple[SetupAsync, ...]], AsyncIterator[str]]
+        | None = None,
         template: "Template | None" = None,
     ) -> None:
         self.name = name
@@ -66,11 +69,14 @@ class BlockFunctions:
             self._stream = self._streaming(1)
         return self._stream(ctx)
 
-    def astream_into(self, ctx: RenderContext) -> AsyncIterator[str]:
-        """The block's chunks from the async renderer."""
+    def astream_into(
+        self, ctx: RenderContext, setups: tuple[SetupAsync, ...] = ()
+    ) -> AsyncIterator[str]:
+        """The block's chunks from the async renderer; its generator first awaits each of
+        ``setups`` (the top-level definitions a block rendered alone needs)."""
         if self._astream is None:
             self._astream = self._streaming(2)
-        return self._astream(ctx)
+        return self._astream(ctx, setups)
 
 
 def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
@@ -116,6 +122,7 @@ class Template:
             for name, functions in namespace["BLOCKS"].items()
         }
         self._own_async = contains_async(tree)
+        self._defines = bool(toplevel_definitions(tree.body))
         self._parent_name: str | None = None
         for stmt in tree.body:
             if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
@@ -320,28 +327,24 @@ class Template:
     def render_block_stream_async(
         self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
-        """Stream one block from the async renderer; an unknown name raises at once."""
+        """Stream one block (inherited ones too) from the async renderer; an unknown name
+        raises at once.
+
+        As with ``render_stream_async()``, the block's compiled generator is returned as it
+        is: it runs the top-level definitions of the inheritance chain itself (only of the
+        templates that have any), then streams; ``aclose()`` closes its sources.
+
+        Example::
+
+            async for chunk in page.render_block_stream_async("reply", tokens=llm_tokens()):
+                await send(chunk)
+        """
         ctx, block, chain = self._block_chain(name, args, kwargs, setup=False)
-        stream = self._block_stream(ctx, block, chain)
+        setups = tuple(member.streaming()["setup_async"] for member in chain if member._defines)
+        stream = block.astream_into(ctx, setups)
         if timeout is not None:
             return with_timeout(stream, timeout, self.name)
         return stream
-
-    async def _block_stream(
-        self, ctx: RenderContext, block: BlockFunctions, chain: list["Template"]
-    ) -> AsyncIterator[str]:
-        try:
-            for member in chain:
-                await member.streaming()["setup_async"](ctx)
-        except Exception as error:
-            annotate(error)
-            raise
-        chunks = block.astream_into(ctx)
-        try:
-            async for chunk in chunks:
-                yield chunk
-        finally:
-            await close_source(chunks)
 
     # --- static questions ------------------------------------------------------------------
 

@@ -58,27 +58,70 @@ async def close_source(iterator: Any) -> None:
         await aclose()
 
 
+class _Deadline:
+    """The time limit of a whole render: one timer for all its chunks (``asyncio.timeout``
+    around each chunk schedules and cancels a timer per chunk). When it fires while the
+    consumer's task waits inside the stream, it cancels that task as ``asyncio.timeout``
+    does; between chunks it only marks the render expired."""
+
+    __slots__ = ("_cancelled", "_cancelling", "_handle", "expired", "waiting")
+
+    def __init__(self, when: float) -> None:
+        self.expired = False
+        self.waiting: asyncio.Task[Any] | None = None
+        self._cancelled: asyncio.Task[Any] | None = None
+        self._cancelling = 0
+        self._handle = asyncio.get_running_loop().call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        task = self.waiting
+        if task is not None:
+            self._cancelled, self._cancelling = task, task.cancelling()
+            task.cancel()
+
+    def withdraw(self) -> bool:
+        """Take back this deadline's cancel; whether no other cancel is pending, so the
+        CancelledError it caused is a timeout and not a cancellation to pass on."""
+        task, self._cancelled = self._cancelled, None
+        return task is not None and task.uncancel() <= self._cancelling
+
+    def stop(self) -> None:
+        """End of the render: drop the timer, and a cancel that a source swallowed."""
+        self._handle.cancel()
+        self.withdraw()
+
+
 async def with_timeout(
     stream: AsyncIterator[str], timeout: float, name: str | None
 ) -> AsyncIterator[str]:
-    """``stream`` bounded to ``timeout`` seconds in total; on expiry every source is closed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    """``stream`` bounded to ``timeout`` seconds in total; on expiry every source is closed.
+
+    Once the time is up, a source being waited on is interrupted and the next request for a
+    chunk raises ``RenderTimeoutError``.
+    """
+    deadline = _Deadline(asyncio.get_running_loop().time() + timeout)
     try:
-        while True:
+        while not deadline.expired:
+            deadline.waiting = asyncio.current_task()
             try:
-                async with asyncio.timeout_at(deadline):
-                    chunk = await anext(stream)
+                chunk = await anext(stream)
             except StopAsyncIteration:
                 return
-            except TimeoutError:
-                raise RenderTimeoutError(
-                    f"rendering took longer than {timeout} seconds",
-                    name=name,
-                    hint="a source was too slow; raise timeout= or make the source faster",
-                ) from None
+            except asyncio.CancelledError:
+                if not deadline.withdraw():
+                    raise
+                break
+            finally:
+                deadline.waiting = None
             yield chunk
+        raise RenderTimeoutError(
+            f"rendering took longer than {timeout} seconds",
+            name=name,
+            hint="a source was too slow; raise timeout= or make the source faster",
+        )
     finally:
+        deadline.stop()
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             await aclose()
