@@ -8,7 +8,7 @@ reaches it — seconds later, or never — with its LLM generation or database c
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
 from django.http import StreamingHttpResponse
@@ -26,7 +26,8 @@ class AsyncStreamingResponse(StreamingHttpResponse):
 
     That happens when the server stops reading (end of body, error or client disconnect) and,
     for a response closed without ever being read (the client left before the first byte), on
-    the event loop it was created on.
+    the event loop it was created on. A WSGI server gets a clear error instead of a body that
+    Django would have buffered whole.
 
     Example::
 
@@ -51,6 +52,13 @@ class AsyncStreamingResponse(StreamingHttpResponse):
         except RuntimeError:
             self.loop = None
         self.release_task: asyncio.Future[None] | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        """What a WSGI server calls: refused, because Django would buffer the whole body."""
+        raise RuntimeError(
+            "djkida streams need an ASGI server (daphne, uvicorn): under WSGI Django would "
+            "buffer the whole body before sending it, and an endless event stream never"
+        )
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # streaming_content, not the body: middleware (GZip) may have wrapped it.

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
 from django.urls import path
 from pytest_django.fixtures import Settings
 
@@ -166,3 +168,10 @@ async def test_release_closes_the_body_and_runs_on_close_once() -> None:
     await asyncio.sleep(0)
     assert closed == ["body"]
     assert calls == ["on_close"]
+
+
+def test_a_wsgi_server_gets_a_clear_error_instead_of_a_buffered_stream() -> None:
+    environ = RequestFactory().get("/events/").environ
+    result = WSGIHandler()(environ, lambda status, headers: None)
+    with pytest.raises(RuntimeError, match="ASGI server"):
+        list(result)
