@@ -3,16 +3,75 @@
 With ``CI`` set, a missing service is a failure: a skipped test must never hide a missing feature.
 """
 
+import atexit
 import os
 import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
 import redis
 
 IN_CI = bool(os.environ.get("CI"))
-REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+#: The machine's shared Redis, used when ``TEST_REDIS_URL`` is unset and ``redis-server`` is
+#: not installed (so no private server can be started).
+SHARED_REDIS_URL = "redis://127.0.0.1:6379"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A ``redis-server`` of our own on a free loopback port, for the ``with`` body: its URL
+    (database 0). No other test run on this machine can flush it under a running test."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@cache
+def redis_base_url() -> str:
+    """Where this test process's Redis tests go, without a database number.
+
+    ``TEST_REDIS_URL`` if set; else a private ``redis-server`` started on first use and stopped
+    when the process exits (one per pytest-xdist worker); else the shared one on port 6379.
+    """
+    if url := os.environ.get("TEST_REDIS_URL"):
+        return url
+    if shutil.which("redis-server") is None:
+        return SHARED_REDIS_URL
+    server = redis_server()
+    url = server.__enter__()
+    atexit.register(server.__exit__, None, None, None)
+    return url.removesuffix("/0")
 
 
 def unavailable(reason: str) -> None:
@@ -23,14 +82,19 @@ def unavailable(reason: str) -> None:
 
 
 def redis_db_for_worker() -> int:
-    """One Redis database per pytest-xdist worker, so parallel workers never see each other."""
+    """One Redis database per pytest-xdist worker, so parallel workers sharing one server
+    (``TEST_REDIS_URL``, or the shared one) never see each other."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     return 1 + int(worker.removeprefix("gw") or 0) % 15
 
 
 def redis_url_or_skip() -> str:
     """A URL of a reachable, freshly flushed Redis database."""
-    url = f"{REDIS_BASE_URL}/{redis_db_for_worker()}"
+    try:
+        base = redis_base_url()
+    except (OSError, redis.RedisError) as exc:
+        unavailable(f"no private redis-server could be started: {exc}")
+    url = f"{base}/{redis_db_for_worker()}"
     client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         client.ping()

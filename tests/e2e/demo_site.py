@@ -5,16 +5,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import redis
 
-from tests.servers import ROOT, LiveServer, free_port, live_server
-from tests.services import redis_url_or_skip
+from tests.servers import ROOT, LiveServer, live_server
+from tests.services import redis_server, redis_url_or_skip
 
 SETTINGS = "tests.e2e.demo_settings"
 #: The tiny model never ends a reply by itself: this many tokens take a few seconds, long enough
@@ -74,35 +72,14 @@ def demo_server(directory: Path, extra: Mapping[str, str] | None = None) -> Iter
 
 @contextmanager
 def private_redis() -> Iterator[str]:
-    """The URL of a Redis server of our own, for the ``with`` body.
+    """The URL of a Redis server for this site alone, for the ``with`` body.
 
-    Other test runs on this machine flush the shared per-worker databases, which would wipe the
-    channel layer's group memberships under a running server. Without a ``redis-server`` binary
-    the shared database is used (and under CI a missing Redis is a failure).
+    The site's channel layer keeps group memberships in Redis for as long as it runs; a database
+    other tests flush would lose them. Without a ``redis-server`` binary the worker's database
+    is used (and under CI a missing Redis is a failure).
     """
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         yield redis_url_or_skip()
         return
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
+    with redis_server() as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
