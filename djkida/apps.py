@@ -9,6 +9,7 @@ class DjkidaConfig(AppConfig):
     verbose_name = "kida for Django"
 
     def ready(self) -> None:
-        from djkida.checks import check_templates_compile
+        from djkida.checks import check_inbox_fits_replay, check_templates_compile
 
         checks.register(check_templates_compile, checks.Tags.templates)
+        checks.register(check_inbox_fits_replay)

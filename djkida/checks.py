@@ -1,4 +1,4 @@
-"""``manage.py check``: every kida template compiles.
+"""``manage.py check``: every kida template compiles, and the broadcast settings fit together.
 
 Each Kida backend's templates (DIRS and the apps' ``templates/`` directories, as the backend
 searches them) are compiled, never rendered, so a syntax error is reported with its file and
@@ -11,10 +11,12 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error
+from django.core.checks import Warning as CheckWarning
 from django.template import engines
 
 import kida
 from djkida.backend import Kida
+from djkida.conf import djkida_settings
 
 
 def check_templates_compile(
@@ -56,3 +58,24 @@ def template_files(directory: Path) -> Iterator[Path]:
         parts = path.relative_to(directory).parts
         if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
             yield path
+
+
+def check_inbox_fits_replay(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """``djkida.W001`` when a client disconnected for falling behind could not replay it all.
+
+    Such a client is ``DJKIDA_INBOX_SIZE`` events behind; it reconnects and replays from the
+    buffer of the last ``DJKIDA_REPLAY_SIZE`` events.
+    """
+    inbox, replay = djkida_settings.INBOX_SIZE, djkida_settings.REPLAY_SIZE
+    if inbox < replay:
+        return []
+    return [
+        CheckWarning(
+            f"DJKIDA_INBOX_SIZE ({inbox}) is not below DJKIDA_REPLAY_SIZE ({replay}): a client "
+            "disconnected for falling behind would miss events when it reconnects",
+            hint="raise DJKIDA_REPLAY_SIZE or lower DJKIDA_INBOX_SIZE",
+            id="djkida.W001",
+        )
+    ]

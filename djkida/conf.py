@@ -44,6 +44,12 @@ class DjkidaSettings:
         return int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600))
 
     @property
+    def INBOX_SIZE(self) -> int:
+        """``DJKIDA_INBOX_SIZE``: events that may wait for one slow client before its connection
+        is closed (it reconnects and replays them, so keep it below ``DJKIDA_REPLAY_SIZE``)."""
+        return int(getattr(settings, "DJKIDA_INBOX_SIZE", 50))
+
+    @property
     def PUBLIC_GROUPS(self) -> frozenset[str]:
         """``DJKIDA_PUBLIC_GROUPS``: groups open to anonymous clients besides ``public.*``."""
         return frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ()))

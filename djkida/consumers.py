@@ -13,6 +13,12 @@ per-object rules.
   ``...?last_event_id=N`` first receives the events of its group after ``N`` (a value that is
   not an integer is refused with close code 4400).
 
+A consumer has no channel of its own: it subscribes to its process's fan-out
+(:mod:`djkida.fanout`), which receives each broadcast once, and sends the events from a delivery
+task of its own connection, so a slow client holds up no other. When a client falls more than
+``DJKIDA_INBOX_SIZE`` events behind, or its process loses the channel layer, its SSE stream
+ends (WebSocket: close code 1013) so that it reconnects and replays.
+
 Both replay the same way (:meth:`GroupSubscription.replay`): after joining the group, so nothing
 falls between replay and live; a live copy of an event the replay already sent is dropped.
 Events broadcast while the replay storage was down carry no id and are always delivered.
@@ -20,16 +26,19 @@ Events broadcast while the replay storage was down carry no id and are always de
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 
 from djkida.broadcast import layer_group
 from djkida.conf import djkida_settings
+from djkida.fanout import Subscription, SubscriptionEnded, subscribe
 from djkida.replay import EventMessage, replay_buffer
 from djkida.sse import HEARTBEAT, SSEEvent
 
@@ -40,9 +49,11 @@ SSE_HEADERS = [
     (b"Cache-Control", b"no-cache"),
     (b"X-Accel-Buffering", b"no"),
 ]
-# WebSocket close codes (4000-4999 are the application's): refused subscription, bad query.
+# WebSocket close codes (4000-4999 are the application's): refused subscription, bad query;
+# and the standard "try again later" once the subscription ended.
 REFUSED = 4403
 BAD_REQUEST = 4400
+RECONNECT = 1013
 
 
 def public_groups() -> frozenset[str]:
@@ -51,17 +62,37 @@ def public_groups() -> frozenset[str]:
 
 
 class GroupSubscription:
-    """What both consumers share: which group, who may join it, joining, replay and leaving.
+    """What both consumers share: which group, who may join it, joining, delivery and leaving.
 
-    Subclasses say how one event goes out (:meth:`send_event`).
+    Subclasses say how one event goes out (:meth:`send_event`) and how the connection ends when
+    the subscription does (:meth:`end_connection`).
     """
 
     scope: Mapping[str, Any]
     channel_layer: Any
-    channel_name: str
+    channel_layer_alias: str
+    base_send: Callable[[dict[str, Any]], Awaitable[None]]
+    dispatch: Callable[[dict[str, Any]], Awaitable[None]]
     group: str
+    delivering: asyncio.Event
+    subscription: Subscription | None = None
+    delivery: asyncio.Task[None] | None = None
     # Events up to this id were sent by the replay; live copies of them are dropped.
     replayed_up_to: int = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop over the client's messages, without a channel of its own
+        (events come from :mod:`djkida.fanout`); it also ends when the delivery task does."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        self.delivering = asyncio.Event()
+        try:
+            await await_many_dispatch([receive, self.delivery_ended], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            await self.leave()
 
     def can_subscribe(self, scope: Mapping[str, Any], group: str) -> bool:
         """May this connection receive ``group``'s events? ``public.*``/listed: anyone."""
@@ -80,14 +111,53 @@ class GroupSubscription:
         if not self.can_subscribe(self.scope, self.group):
             logger.info("refused subscription to group %r", self.group)
             return False
-        await self.channel_layer.group_add(layer_group(self.group), self.channel_name)
+        if self.channel_layer is None:
+            raise RuntimeError("djkida's consumers need CHANNEL_LAYERS configured in settings")
+        self.subscription = await subscribe(
+            self.channel_layer, self.group, djkida_settings.INBOX_SIZE
+        )
         return True
 
+    def start_delivery(self, last_id: int | None) -> None:
+        """Replay from ``last_id``, then live events, in this connection's own task."""
+        self.delivery = asyncio.create_task(self.deliver(last_id))
+        self.delivering.set()
+
+    async def deliver(self, last_id: int | None) -> None:
+        """The delivery task: replay, live events until the subscription ends, then the end."""
+        await self.replay(last_id)
+        try:
+            while True:
+                await self.djkida_event(await self.next_event())
+        except SubscriptionEnded:
+            await self.end_connection()
+
+    async def next_event(self) -> EventMessage:
+        """The next live event; SubscriptionEnded once there will be no more."""
+        assert self.subscription is not None
+        return await self.subscription.get()
+
+    async def delivery_ended(self) -> None:
+        """Raise once the delivery task is over: StopConsumer, or the error it failed with."""
+        await self.delivering.wait()
+        assert self.delivery is not None
+        await asyncio.wait([self.delivery])
+        self.delivery.result()
+        raise StopConsumer()
+
     async def leave(self) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(layer_group(self.group), self.channel_name)
+        """Stop delivering, then unsubscribe; however the consumer ended."""
+        if self.delivery is not None:
+            self.delivery.cancel()
+            await asyncio.wait([self.delivery])
+        if self.subscription is not None:
+            await self.subscription.close()
 
     async def send_event(self, event: EventMessage) -> None:
+        raise NotImplementedError
+
+    async def end_connection(self) -> None:
+        """Close the connection so that the client reconnects (its subscription ended)."""
         raise NotImplementedError
 
     async def replay(self, last_id: int | None) -> None:
@@ -105,13 +175,17 @@ class GroupSubscription:
                 self.replayed_up_to = max(self.replayed_up_to, event["id"])
 
     async def djkida_event(self, event: EventMessage) -> None:
-        """Channel-layer handler of ``type: djkida.event`` (see :mod:`djkida.broadcast`)."""
+        """Each live event of the group (see :mod:`djkida.broadcast`), in the delivery task."""
         if event["id"] is None or event["id"] > self.replayed_up_to:
             await self.send_event(event)
 
 
 class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     """Server-Sent Events of one group, with replay from ``Last-Event-ID``.
+
+    The delivery task also sends a ``: ping`` after each ``heartbeat`` seconds without an event,
+    so pings stop whenever delivery does: a stream that pings but no longer delivers would keep
+    the client from reconnecting.
 
     Example (``asgi.py``)::
 
@@ -120,21 +194,6 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     """
 
     heartbeat: float = 15.0
-    heartbeat_task: asyncio.Task[None] | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """However the consumer ends (disconnect, or its channel layer failing), stop the
-        heartbeats: a stream that pings but can no longer deliver events would keep the
-        client from reconnecting (and replaying what it missed)."""
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self.stop_heartbeats()
-
-    def stop_heartbeats(self) -> None:
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
-            self.heartbeat_task = None
 
     async def http_request(self, message: dict[str, Any]) -> None:
         """Unlike the base class, stay open after :meth:`handle` so group events flow."""
@@ -145,13 +204,11 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
     async def handle(self, body: bytes) -> None:
         if not await self.join():
             await self.send_response(403, b"Forbidden", headers=[(b"Content-Type", b"text/plain")])
-            await self.close_stream()
-            return
+            raise StopConsumer()
         await self.send_headers(status=200, headers=SSE_HEADERS)
         # An immediate comment makes servers send the headers now, so the client sees "open".
         await self.send_body(b": connected\n\n", more_body=True)
-        await self.replay(self.last_event_id())
-        self.heartbeat_task = asyncio.create_task(self.send_heartbeats())
+        self.start_delivery(self.last_event_id())
 
     def last_event_id(self) -> int | None:
         for name, value in self.scope.get("headers", []):
@@ -162,22 +219,22 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
                     return None
         return None
 
-    async def send_heartbeats(self) -> None:
+    async def next_event(self) -> EventMessage:
+        """The next event, with a ``: ping`` after each ``heartbeat`` seconds without one."""
+        assert self.subscription is not None
         while True:
-            await asyncio.sleep(self.heartbeat)
-            await self.send_body(HEARTBEAT, more_body=True)
+            try:
+                return await self.subscription.get(timeout=self.heartbeat)
+            except TimeoutError:
+                await self.send_body(HEARTBEAT, more_body=True)
 
     async def send_event(self, event: EventMessage) -> None:
         frame = SSEEvent(event["data"], event=event["event"], id=event["id"])
         await self.send_body(frame.encode(), more_body=True)
 
-    async def close_stream(self) -> None:
-        await self.disconnect()
-        raise StopConsumer()
-
-    async def disconnect(self) -> None:
-        self.stop_heartbeats()
-        await self.leave()
+    async def end_connection(self) -> None:
+        """End the stream: the client reconnects with ``Last-Event-ID`` and replays."""
+        await self.send_body(b"")
 
 
 class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
@@ -202,7 +259,7 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
             await self.close(code=REFUSED)
             return
         await self.accept()
-        await self.replay(last_id)
+        self.start_delivery(last_id)
 
     def last_event_id(self) -> int | None:
         """``last_event_id`` from the query string; ValueError if it is not an integer."""
@@ -217,9 +274,10 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
         except ValueError:
             raise ValueError(f"last_event_id must be an integer, not {values[-1]!r}") from None
 
-    async def disconnect(self, code: int) -> None:
-        await self.leave()
-
     async def send_event(self, event: EventMessage) -> None:
         """One text frame per event: its OOB HTML."""
         await self.send(text_data=event["html"])
+
+    async def end_connection(self) -> None:
+        """Close with 1013 (try again later): the client reconnects with ``?last_event_id``."""
+        await self.close(code=RECONNECT)

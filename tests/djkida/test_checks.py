@@ -1,11 +1,12 @@
-"""The system check compiles every kida template and reports syntax errors with file and line."""
+"""The system checks: every kida template compiles (syntax errors with file and line), and the
+broadcast inbox fits the replay buffer."""
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from pytest_django.fixtures import Settings
 
-from djkida.checks import check_templates_compile
+from djkida.checks import check_inbox_fits_replay, check_templates_compile
 from tests.djkida import backend_settings
 
 BROKEN = backend_settings.TEMPLATE_DIR / "broken" / "syntax_error.html"
@@ -39,3 +40,12 @@ def test_django_apps_own_templates_are_not_compiled(settings: Settings) -> None:
 def test_manage_py_check_fails_on_a_broken_template() -> None:
     with pytest.raises(SystemCheckError, match=r"djkida\.E001"):
         call_command("check")
+
+
+def test_an_inbox_larger_than_the_replay_buffer_is_reported(settings: Settings) -> None:
+    settings.DJKIDA_INBOX_SIZE = 100
+    settings.DJKIDA_REPLAY_SIZE = 100
+    [warning] = check_inbox_fits_replay()
+    assert warning.id == "djkida.W001"
+    settings.DJKIDA_REPLAY_SIZE = 101
+    assert check_inbox_fits_replay() == []

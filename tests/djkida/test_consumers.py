@@ -272,27 +272,75 @@ class QuickSSEConsumer(FragmentSSEConsumer):
     heartbeat = 0.05
 
 
-async def test_a_crashed_sse_consumer_stops_pinging_so_the_client_reconnects() -> None:
-    group = unique()
-    app = with_user(
-        AnonymousUser(),
-        URLRouter([path("events/<str:group>/", QuickSSEConsumer.as_asgi())]),
-    )
+class FailingSSEConsumer(QuickSSEConsumer):
+    async def djkida_event(self, event: Any) -> None:
+        raise ValueError("handler failed")
+
+
+async def quick_sse_open(
+    consumer: type[FragmentSSEConsumer], group: str
+) -> ApplicationCommunicator:
+    """``consumer`` on ``group``, past its response start, ``: connected`` and a first ping."""
+    app = with_user(AnonymousUser(), URLRouter([path("events/<str:group>/", consumer.as_asgi())]))
     scope = {"type": "http", "method": "GET", "path": f"/events/{group}/", "headers": []}
     communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": b""})
     await communicator.receive_output(2)  # response start
     assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
     assert (await communicator.receive_output(2))["body"] == b": ping\n\n"
-    # A message no handler knows makes the consumer fail, as a broken channel layer would.
-    await get_channel_layer().group_send(layer_group(group), {"type": "unknown.message"})
-    with pytest.raises(ValueError, match="No handler"):
-        await communicator.wait(2)
+    return communicator
+
+
+async def pings_after(communicator: ApplicationCommunicator) -> list[Any]:
+    """What the consumer still sends a while after it ended: nothing, or a last ping."""
     await asyncio.sleep(0.2)
-    pings = []
+    output = []
     while not communicator.output_queue.empty():
-        pings.append(communicator.output_queue.get_nowait())
-    assert pings in ([], [{"type": "http.response.body", "body": b": ping\n\n", "more_body": True}])
+        output.append(communicator.output_queue.get_nowait())
+    return output
+
+
+async def test_a_crashed_sse_consumer_stops_pinging_so_the_client_reconnects() -> None:
+    group = unique()
+    communicator = await quick_sse_open(FailingSSEConsumer, group)
+    await abroadcast(group, "<p>makes the handler fail</p>")
+    with pytest.raises(ValueError, match="handler failed"):
+        await communicator.wait(2)
+    assert await pings_after(communicator) in (
+        [],
+        [{"type": "http.response.body", "body": b": ping\n\n", "more_body": True}],
+    )
+
+
+async def test_sse_and_websocket_end_when_the_channel_layer_fails(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    layer = get_channel_layer()
+    receive = layer.receive
+
+    async def receive_then_fail(channel: str) -> Any:
+        await receive(channel)
+        raise ConnectionError("Redis went away")
+
+    # From the fan-out's first receive on: this loop's fan-out starts with these consumers.
+    monkeypatch.setattr(layer, "receive", receive_then_fail)
+    group = unique()
+    communicator = await quick_sse_open(QuickSSEConsumer, group)
+    ws, connected, _ = await ws_connect(group)
+    assert connected
+    with caplog.at_level("ERROR", "djkida"):
+        await abroadcast(group, "<p>never delivered</p>")
+        ended = await communicator.receive_output(2)
+        while ended["body"] == b": ping\n\n":
+            ended = await communicator.receive_output(2)
+        # The end of the stream, not an exception: the client reconnects with Last-Event-ID.
+        assert (ended["body"], ended.get("more_body", False)) == (b"", False)
+        await communicator.wait(2)
+        assert await ws.receive_output(2) == {"type": "websocket.close", "code": 1013}
+    assert await pings_after(communicator) == []
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "fan-out from the channel layer failed; closing 2 subscriptions"
+    ]
 
 
 async def test_sse_and_websocket_get_unrecorded_broadcasts_without_an_id() -> None:
