@@ -58,6 +58,22 @@ def test_block_metadata_and_dependencies() -> None:
     assert set(info.blocks) == {"header", "items", "static", "live"}
 
 
+def test_own_dependencies_leave_out_nested_blocks_but_keep_what_both_read() -> None:
+    template = Environment().from_string(
+        "{% block content %}<h2>{{ stats.total }}</h2>{{ user.name }}"
+        "{% block stats if show %}{{ stats.total }}{{ stats.rows }}{% end %}"
+        "{% fragment row %}{{ row }}{% end %}{% end %}"
+    )
+    meta = template.block_metadata()
+    assert meta["content"].depends_on == frozenset(
+        {"stats.total", "stats.rows", "show", "user.name", "row"}
+    )
+    # The nested block's condition is evaluated where it sits, in content.
+    assert meta["content"].own_depends_on == frozenset({"stats.total", "user.name", "show"})
+    assert meta["stats"].own_depends_on == frozenset({"stats.total", "stats.rows", "show"})
+    assert meta["stats"].own_depends_on == meta["stats"].depends_on
+
+
 def test_render_block_errors_list_the_blocks() -> None:
     template = Environment().from_string("{% block a %}{% end %}")
     with pytest.raises(TemplateRuntimeError) as info:

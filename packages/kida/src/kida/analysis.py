@@ -1,7 +1,8 @@
 """Static questions about a parsed template, kept apart from rendering.
 
 Async detection (``async for``/``await``), which names a block reads (``depends_on`` as dotted
-context paths), whether a body uses ``loop``, and the metadata objects of the public API.
+context paths, ``own_depends_on`` without its nested blocks), whether a body uses ``loop``, and
+the metadata objects of the public API.
 """
 
 from collections.abc import Sequence
@@ -31,6 +32,9 @@ class BlockMetadata:
     kind: str = "block"
     #: The ``k="v"`` attributes of ``{% block name k="v" %}``, as literal values.
     attributes: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: The paths it reads outside the blocks and fragments nested in it (``depends_on`` adds
+    #: theirs), those a nested block reads as well included.
+    own_depends_on: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +97,24 @@ def uses_name(nodes: Sequence[n.Node], name: str) -> bool:
 
 
 class _DependencyCollector:
-    """Dotted context paths read by a body, minus names bound inside it."""
+    """Dotted context paths read by a body, minus names bound inside it; with ``nested=False``
+    not those that only the bodies of nested blocks and fragments read."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, nested: bool = True) -> None:
         self.paths: set[str] = set()
         self.impure = False
+        self.nested = nested
 
     def body(self, stmts: list[n.Stmt], bound: frozenset[str]) -> None:
         for stmt in stmts:
             bound = self.stmt(stmt, bound)
 
     def stmt(self, stmt: n.Stmt, bound: frozenset[str]) -> frozenset[str]:
+        if isinstance(stmt, n.Block) and stmt.kind != "region" and not self.nested:
+            # Its body renders in its own function; a block's condition is evaluated here.
+            if stmt.kind == "block" and stmt.cond is not None:
+                self.expr(stmt.cond, bound)
+            return bound
         if isinstance(stmt, n.Assign):
             self.expr(stmt.value, bound)
             return bound | set(n.target_names(stmt.target))
@@ -220,10 +231,11 @@ def dotted_path(expr: n.Expr) -> str | None:
 
 
 def dependencies(
-    body: list[n.Stmt], bound: frozenset[str] = frozenset()
+    body: list[n.Stmt], bound: frozenset[str] = frozenset(), *, nested: bool = True
 ) -> tuple[frozenset[str], bool]:
-    """(dotted paths read from the context, whether the body is pure)."""
-    collector = _DependencyCollector()
+    """(dotted paths read from the context, whether the body is pure); ``nested=False`` leaves
+    out what only nested blocks and fragments read."""
+    collector = _DependencyCollector(nested=nested)
     collector.body(body, bound)
     return frozenset(collector.paths), not collector.impure
 
@@ -247,11 +259,9 @@ def collect_blocks(body: list[n.Stmt]) -> list[n.Block]:
 def block_metadata(block: n.Block, globals_: frozenset[str]) -> BlockMetadata:
     """Metadata of one block; names that are environment globals are not context needs."""
     bound = frozenset({p.name for p in block.params}) | globals_
-    depends_on, pure = dependencies(block.body, bound)
-    if block.cond is not None:
-        cond_deps, cond_pure = dependencies([n.Output(block.cond)], bound)
-        depends_on |= cond_deps
-        pure = pure and cond_pure
+    reads = block.body if block.cond is None else [n.Output(block.cond), *block.body]
+    depends_on, pure = dependencies(reads, bound)
+    own_depends_on, _ = dependencies(reads, bound, nested=False)
     scope: CacheScope = "none" if not pure else ("site" if not depends_on else "page")
     return BlockMetadata(
         block.name,
@@ -261,6 +271,7 @@ def block_metadata(block: n.Block, globals_: frozenset[str]) -> BlockMetadata:
         contains_async(block.body),
         block.kind,
         dict(block.attrs),
+        own_depends_on,
     )
 
 

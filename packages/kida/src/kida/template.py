@@ -353,7 +353,8 @@ class Template:
         return list(self.block_functions)
 
     def block_metadata(self) -> dict[str, BlockMetadata]:
-        """Per block: dotted context paths it reads, purity, cache scope."""
+        """Per block: dotted context paths it reads (also without its nested blocks), purity,
+        cache scope."""
         if self._metadata is None:
             globals_ = frozenset(self.environment.globals)
             self._metadata = {
