@@ -13,7 +13,9 @@ response, to replace its element (see :mod:`djkida.suspense.wire` for the conven
 renders the element with the target id itself). A failed or timed-out key replaces its blocks
 with an error element; a value that is not awaitable (a cache hit) simply renders in the shell.
 Pages that load suspense responses through htmx also load ``djkida/suspense-htmx.js`` (after
-htmx 2), which swaps the shell and then each section as the response streams.
+htmx 2), which swaps the shell and then each section as the response streams, and puts the
+sections of a full-page response (boosts, history restores) in place before htmx swaps it, so
+that no inline script has to pass the page's CSP.
 """
 
 import inspect
@@ -207,6 +209,7 @@ async def suspense_chunks(
             yield "".join([chunk async for chunk in shell_chunks])
         async with aclosing(ready_blocks(plan, tasks)) as ready:
             async for block, outcomes in ready:
-                yield await sender.send(block, outcomes)
+                if chunk := await sender.send(block, outcomes):
+                    yield chunk
     finally:
         await cancel(tasks.values())

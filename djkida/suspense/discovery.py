@@ -1,14 +1,17 @@
 """Which blocks of a template are sent later, and under which DOM id, for each deferred key.
 
 A block *uses* a key when one of its own dependency paths (``stats`` or ``stats.total``) starts
-with it; paths that only a nested block reads do not count, so a page-wide ``content`` block that
-merely contains ``{% block stats %}`` is not deferred (a path read both by a block and by a block
-nested in it counts for the nested one only). For each key the outermost using blocks win: a
-using block nested inside another using block is rendered as part of it, never alone.
+with it: kida's ``own_depends_on``, what the block reads outside the blocks nested in it. So a
+page-wide ``content`` block that merely contains ``{% block stats %}`` is not deferred, while one
+that also shows ``{{ stats.total }}`` itself is (and is sent whole, ``stats`` inside it). For
+each key the outermost using blocks win: a using block nested inside another using block is
+rendered as part of it, never alone. A deferred block can still sit inside another one that
+waits for other keys: each is sent when its own keys settle, and ``DeferredBlock.nested`` tells
+the sender which blocks an outer one brings back (see :mod:`djkida.suspense.sender`).
 """
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,11 +39,13 @@ class BlockInfo:
 
 @dataclass(frozen=True, slots=True)
 class DeferredBlock:
-    """A block sent once all of ``keys`` have settled, replacing the element with id ``target``."""
+    """A block sent once all of ``keys`` have settled, replacing the element with id ``target``;
+    ``nested`` names the deferred blocks inside it (at any depth), in template order."""
 
     name: str
     target: str
     keys: frozenset[str]
+    nested: tuple[str, ...] = ()
 
 
 def context_root(path: str) -> str:
@@ -67,7 +72,7 @@ def find_deferred_blocks(
         >>> blocks = [BlockInfo("content", frozenset({"user"})),
         ...           BlockInfo("stats", frozenset({"stats.total"}), parent="content")]
         >>> find_deferred_blocks(blocks, {"stats"}, defer_map={"stats": "stats-panel"})
-        [DeferredBlock(name='stats', target='stats-panel', keys=frozenset({'stats'}))]
+        [DeferredBlock(name='stats', target='stats-panel', keys=frozenset({'stats'}), nested=())]
     """
     by_name = {block.name: block for block in blocks}
     where = f" of template {template_name!r}" if template_name else ""
@@ -89,13 +94,33 @@ def find_deferred_blocks(
         for name in names:
             waits.setdefault(name, set()).add(key)
 
+    parents = {block.name: block.parent for block in blocks}
+    nested: dict[str, list[str]] = {name: [] for name in waits}
+    for block in blocks:
+        if block.name in waits:
+            for outer in ancestors(parents, block.name):
+                if outer in waits:
+                    nested[outer].append(block.name)
     deferred = [
-        DeferredBlock(block.name, targets.get(block.name, block.name), frozenset(waits[block.name]))
+        DeferredBlock(
+            block.name,
+            targets.get(block.name, block.name),
+            frozenset(waits[block.name]),
+            tuple(nested[block.name]),
+        )
         for block in blocks
         if block.name in waits
     ]
     check_targets(deferred)
     return deferred
+
+
+def ancestors(parents: Mapping[str, str | None], name: str) -> Iterator[str]:
+    """The blocks ``name`` is nested in, innermost first (``parents``: block → its parent)."""
+    parent = parents.get(name)
+    while parent is not None:
+        yield parent
+        parent = parents.get(parent)
 
 
 def outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
@@ -106,17 +131,10 @@ def outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
         for block in blocks
         if any(context_root(path) == key for path in block.depends_on)
     }
-
-    def has_using_ancestor(name: str) -> bool:
-        parent = parents.get(name)
-        while parent is not None:
-            if parent in users:
-                return True
-            parent = parents.get(parent)
-        return False
-
     return [
-        block.name for block in blocks if block.name in users and not has_using_ancestor(block.name)
+        block.name
+        for block in blocks
+        if block.name in users and users.isdisjoint(ancestors(parents, block.name))
     ]
 
 
@@ -164,11 +182,7 @@ def template_blocks(template: "Template") -> list[BlockInfo]:
         metadata = member.block_metadata()
         for node in member.tree.walk():
             if isinstance(node, nodes.Block) and node.name not in definitions:
-                # kida reports nested blocks' paths as the enclosing block's too: take them out,
-                # as the defining template nests them (a child may override them).
-                nested = (metadata[inner.name].depends_on for inner in nested_blocks(node))
-                own = metadata[node.name].depends_on.difference(*nested)
-                definitions[node.name] = (node, own)
+                definitions[node.name] = (node, metadata[node.name].own_depends_on)
     placed: list[BlockInfo] = []
 
     def place(children: list[nodes.Block], parent: str | None) -> None:

@@ -5,6 +5,11 @@ so far (keys still on their way stay ``None`` and in ``__defer_pending__``). A b
 failed, or whose rendering failed, becomes ``error_block`` (given ``error``, a short message,
 and ``__defer_target__``) or a plain visible element; either way the error is logged and the
 other blocks go on. The chunk is in the htmx or the full-page wire form.
+
+Deferred blocks nested in a deferred block: a rendered outer block shows them with every value
+settled so far, but a failed key is no value, so the stand-ins already sent for nested blocks
+are sent again right after it (else their skeletons would come back over the errors). Blocks
+inside an outer block's stand-in have no element left: they are not sent.
 """
 
 import logging
@@ -50,23 +55,36 @@ class DeferredSender:
         self.htmx = htmx
         self.nonce = nonce
         self.debug = debug
+        #: Block name → the stand-in sent for it (a block settles once: it keeps showing it).
+        self.stand_ins: dict[str, str] = {}
+        #: The blocks inside a stand-in that was sent: their elements are gone.
+        self.replaced: set[str] = set()
 
     async def send(self, block: DeferredBlock, outcomes: Mapping[str, Outcome]) -> str:
-        """The chunk that fills ``block`` once its keys have settled as in ``outcomes``.
+        """The chunk that fills ``block`` once its keys have settled as in ``outcomes``
+        (``""`` when an outer block's stand-in took its element away).
 
         Example::
 
             chunk = await sender.send(DeferredBlock("stats", "stats", frozenset({"stats"})),
                                       {"stats": Outcome(value={"total": 42})})
         """
+        chunk = await self.fill(block, outcomes)
+        # Rendered all the same: its failure is logged even when nobody sees it.
+        return "" if block.name in self.replaced else chunk
+
+    async def fill(self, block: DeferredBlock, outcomes: Mapping[str, Outcome]) -> str:
+        """``block`` rendered and the stand-ins it covers again, or its own stand-in."""
         failed = [(key, outcomes[key].error) for key in sorted(block.keys) if key in outcomes]
         key, error = next(((key, exc) for key, exc in failed if exc is not None), (None, None))
         if error is None:
             try:
-                return self.wire(await self.render(block.name, self.variables(outcomes)), block)
+                chunk = self.wire(await self.render(block.name, self.variables(outcomes)), block)
             except Exception as exc:
                 logger.exception("suspense block %r of %s failed", block.name, self.template.name)
                 error = exc
+            else:
+                return chunk + self.restored(block)
         else:
             logger.error(
                 "suspense block %r of %s: context key %r failed",
@@ -75,7 +93,18 @@ class DeferredSender:
                 key,
                 exc_info=error,
             )
-        return await self.error_chunk(block, outcomes, error)
+        stand_in = await self.error_chunk(block, outcomes, error)
+        self.stand_ins[block.name] = stand_in
+        self.replaced.update(block.nested)
+        return stand_in
+
+    def restored(self, block: DeferredBlock) -> str:
+        """The stand-ins sent for blocks nested in ``block``, which its rendering shows pending."""
+        return "".join(
+            self.stand_ins[name]
+            for name in block.nested
+            if name in self.stand_ins and name not in self.replaced
+        )
 
     async def error_chunk(
         self, block: DeferredBlock, outcomes: Mapping[str, Outcome], error: Exception

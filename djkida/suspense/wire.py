@@ -12,7 +12,10 @@ transports end with the same DOM and no id ever appears twice.
   ``console.error`` when there is none).
 - Full page loads: ``<template id="djkida-suspense-{id}">`` holding the element, then a tiny
   inline script (with the request's CSP nonce) that moves it over ``#{id}`` and removes both
-  itself and the template (or says ``console.error`` when the page has no such element).
+  itself and the template (or says ``console.error`` when the page has no such element). When
+  htmx loads this form (boosts, history restores), ``djkida/suspense-htmx.js`` does the same in
+  the response before htmx swaps it: run by htmx, the scripts would carry this response's nonce,
+  which the policy of the page already shown does not know.
 """
 
 import re

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("cache-backed/", suspense_views.cache_backed),
     path("endless/", suspense_views.endless),
     path("missing/", suspense_views.missing),
+    path("nested/", suspense_views.nested),
     path("misconfigured/", suspense_views.misconfigured),
     # The servers run with DEBUG off; ``insecure`` serves static files anyway (tests only).
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),

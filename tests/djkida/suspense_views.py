@@ -17,6 +17,7 @@ from djkida.cache import DeferredCache
 STATS = {"total": 42}
 stats_cache: DeferredCache[dict[str, int]] = DeferredCache(default_ttl=60)
 FEED = ["first <post>", "second post"]
+ORDERS = ["A-1", "A-2"]
 
 
 async def after(seconds: float, value: Any) -> Any:
@@ -59,13 +60,29 @@ def htmx_script(request: HttpRequest) -> str:
 def start(request: HttpRequest) -> HttpResponse:
     """A page with nothing deferred whose links load suspense pages with htmx.
 
-    The query string (``?htmx=4&stats=0.5&feed=1.5``) is passed on to the dashboard.
+    The query string (``?htmx=4&stats=0.5&feed=1.5``) is passed on to the dashboard and the
+    nested page.
     """
+    query = request.GET.urlencode()
     context = {
-        "dashboard_url": f"/dashboard/?{request.GET.urlencode()}",
+        "dashboard_url": f"/dashboard/?{query}",
+        "nested_url": f"/nested/?{query}",
         "htmx_script": htmx_script(request),
     }
     return render(request, "suspense/start.html", context)
+
+
+async def nested(request: HttpRequest) -> StreamingHttpResponse:
+    """The board (orders after ``?orders=`` seconds) holds the stats block (stats after
+    ``?stats=`` seconds, failing with ``?fail=1``), which shows ``stats.total`` itself and in a
+    nested block."""
+    seconds = delay(request, "stats", 0.1)
+    context = {
+        "orders": after(delay(request, "orders", 0.4), ORDERS),
+        "stats": broken(seconds) if "fail" in request.GET else after(seconds, STATS),
+        "htmx_script": htmx_script(request),
+    }
+    return await djkida.suspense(request, "suspense/nested.html", context)
 
 
 async def missing(request: HttpRequest) -> StreamingHttpResponse:

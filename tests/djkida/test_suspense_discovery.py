@@ -127,3 +127,45 @@ def test_template_blocks_reads_nesting_and_own_paths_across_extends() -> None:
         BlockInfo("sidebar", frozenset({"user"}), None),
         BlockInfo("oops", frozenset({"error"}), None),
     ]
+
+
+def test_a_path_read_by_a_block_and_by_a_block_nested_in_it_counts_for_both() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "page.html": (
+                    "{% block content %}<h2>{{ stats.total }}</h2>"
+                    '{% block stats %}<section id="stats">{{ stats.total }}</section>{% endblock %}'
+                    "{% endblock %}"
+                )
+            }
+        )
+    )
+    blocks = template_blocks(env.get_template("page.html"))
+    assert blocks == [
+        BlockInfo("content", frozenset({"stats.total"}), None),
+        BlockInfo("stats", frozenset({"stats.total"}), "content"),
+    ]
+    # content shows stats itself: it is sent whole, the nested block inside it.
+    assert find_deferred_blocks(blocks, {"stats"}) == [
+        DeferredBlock("content", "content", frozenset({"stats"}))
+    ]
+
+
+def test_a_deferred_block_lists_the_deferred_blocks_nested_in_it() -> None:
+    # content waits for user; stats (inside it) and rows (inside stats) for their own keys.
+    deferred = find_deferred_blocks(PAGE, {"user", "stats"})
+    assert [(b.name, b.nested) for b in deferred] == [
+        ("content", ("stats",)),
+        ("stats", ()),
+        ("sidebar", ()),
+    ]
+    deeper = find_deferred_blocks(
+        PAGE, {"user", "stats", "feed"}, defer_blocks={"stats": "stats", "feed": "rows"}
+    )
+    assert [(b.name, b.nested) for b in deeper] == [
+        ("content", ("stats", "rows")),
+        ("stats", ("rows",)),
+        ("rows", ()),
+        ("sidebar", ()),
+    ]

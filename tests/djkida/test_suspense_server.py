@@ -18,6 +18,11 @@ APP = "tests.djkida.suspense_asgi:application"
 HTMX = {"HX-Request": "true"}
 STATS_OOB = '<section hx-swap-oob="true" id="stats" class="card">'
 FEED_OOB = '<section hx-swap-oob="true" id="feed" class="card">'
+SWAP = r'<template id="djkida-suspense-(\w+)">(.*?)</template>'  # (target, element)
+STATS_ERROR = (
+    '<div id="stats" class="djkida-suspense-error" role="alert">'
+    "This section could not be loaded.</div>"
+)
 
 
 def start_server(debug: bool) -> Iterator[LiveServer]:
@@ -134,16 +139,12 @@ def test_failed_and_timed_out_keys_show_an_error_without_disturbing_the_rest(
     got = Arrivals(server.url + "/failing/")
     assert got.response.status_code == 200
     greeting_at = got.at('<template id="djkida-suspense-greeting"><p id="greeting">Hello, Ada</p>')
-    stats_error = (
-        '<div id="stats" class="djkida-suspense-error" role="alert">'
-        "This section could not be loaded.</div>"
-    )
     feed_error = (
         '<div id="feed" class="djkida-suspense-error" role="alert">'
         "This section took too long to load.</div>"
     )
     assert greeting_at < 0.35
-    assert 0.08 < got.at(stats_error) < 0.38
+    assert 0.08 < got.at(STATS_ERROR) < 0.38
     assert 0.38 < got.at(feed_error) < 1.0
     assert "backend" not in got.text  # no details in production
     assert got.text.rstrip().endswith("</script>")  # the body ends cleanly
@@ -220,3 +221,47 @@ def test_disconnect_cancels_pending_sources(server: LiveServer, tmp_path: Path) 
         assert time.monotonic() < disconnected_at + 3, "the pending source was never cancelled"
         time.sleep(0.005)
     assert float(marker.read_text()) - disconnected_at < 0.2
+
+
+def test_a_nested_block_that_failed_keeps_its_error_when_the_outer_block_arrives(
+    server: LiveServer,
+) -> None:
+    page = Arrivals(server.url + "/nested/?stats=0.1&orders=0.4&fail=1")
+    swaps = re.findall(SWAP, page.text, re.DOTALL)
+    # The board renders the failed stats as pending: the error follows it, in the same write.
+    assert [target for target, _ in swaps] == ["stats", "board", "stats"]
+    assert swaps[0][1] == swaps[2][1] == STATS_ERROR
+    assert "Loading stats…" in swaps[1][1]
+    assert 0.08 < page.at(STATS_ERROR) < 0.38 < page.at("2 orders") == page.at(page.text)
+
+    htmx = Arrivals(server.url + "/nested/?stats=0.1&orders=0.4&fail=1", headers=HTMX)
+    rest = htmx.text[len(shell_of(htmx.text)) :]
+    oob_error = STATS_ERROR.replace("<div ", '<div hx-swap-oob="true" ', 1)
+    assert rest.startswith(f"\n{oob_error}")
+    assert rest.endswith(f"</section>{oob_error}")
+    assert rest.count('hx-swap-oob="true"') == 3
+
+
+def test_an_outer_block_shows_a_nested_block_that_arrived_before_it_with_its_value(
+    server: LiveServer,
+) -> None:
+    got = Arrivals(server.url + "/nested/?stats=0.1&orders=0.4")
+    shell = shell_of(got.text)
+    # stats shows stats.total itself, and in the nested total block: it is sent whole.
+    assert "djkida-suspense-total" not in got.text
+    swaps = re.findall(SWAP, got.text, re.DOTALL)
+    assert [target for target, _ in swaps] == ["stats", "board"]
+    assert "Loading stats…" in shell
+    assert all('<p>42 in total</p>\n<b id="total">42</b>' in element for _, element in swaps)
+
+
+def test_a_nested_block_arriving_after_the_outer_one_finds_its_element_in_it(
+    server: LiveServer,
+) -> None:
+    got = Arrivals(server.url + "/nested/?stats=0.4&orders=0.1", headers=HTMX)
+    rest = got.text[len(shell_of(got.text)) :]
+    board, stats = rest.split('<div hx-swap-oob="true" id="stats">')
+    assert '<section hx-swap-oob="true" id="board">' in board
+    assert '<div id="stats">\n<p><span class="skeleton">Loading stats…' in board
+    assert "42 in total" in stats
+    assert got.at("42 in total") > got.at("2 orders") + 0.2

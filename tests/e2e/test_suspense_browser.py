@@ -1,4 +1,5 @@
-"""Suspense in Chromium: skeletons first, then each section, the same DOM by page load or htmx."""
+"""Suspense in Chromium: skeletons first, then each section, the same DOM by page load or htmx
+(streamed, boosted, restored from history), nested sections included."""
 
 from collections.abc import Iterator
 
@@ -90,6 +91,12 @@ def final_state(page: Page) -> dict[str, object]:
     return state
 
 
+def nested_state(page: Page) -> dict[str, object]:
+    """The final state of the nested page, once the board has arrived."""
+    page.locator("#board h2", has_text="2 orders").wait_for(timeout=5000)
+    return final_state(page)
+
+
 @pytest.mark.parametrize("htmx", ["2", "4"])
 def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     page: Page, server: LiveServer, htmx: str
@@ -123,15 +130,61 @@ def test_full_page_load_then_htmx_navigation_fill_in_to_the_same_dom(
     assert errors == []  # the inline swap scripts passed the nonce-only script policy
 
 
-def test_a_boosted_navigation_runs_the_full_page_form_to_the_same_dom(
-    page: Page, server: LiveServer
+@pytest.mark.parametrize("htmx", ["2", "4"])
+def test_a_boosted_navigation_swaps_the_full_page_form_in_without_inline_scripts(
+    page: Page, server: LiveServer, htmx: str
 ) -> None:
-    page.goto(f"{server.url}/dashboard/?stats=0.2&feed=0.4")
+    errors = errors_of(page)
+    page.goto(f"{server.url}/dashboard/?htmx={htmx}&stats=0.2&feed=0.4")
     by_page_load = final_state(page)
-    page.goto(f"{server.url}/start/?stats=0.2&feed=0.4")
+    page.goto(f"{server.url}/start/?htmx={htmx}&stats=0.2&feed=0.4")
     page.click("#boosted")
     page.locator("#feed li").first.wait_for(state="visible", timeout=5000)
     assert final_state(page) == by_page_load
+    # The start page's policy has no nonce at all: a swap script run by htmx would violate it.
+    assert errors == []
+
+
+@pytest.mark.parametrize("htmx", ["2", "4"])
+def test_a_history_restore_from_the_server_swaps_the_full_page_form_in_too(
+    page: Page, server: LiveServer, htmx: str
+) -> None:
+    page.goto(f"{server.url}/start/?htmx={htmx}&stats=0.1&orders=0.3&fail=1")
+    page.wait_for_function("window.htmx")
+    page.evaluate("htmx.config.historyCacheSize = 0")  # htmx 2: every restore asks the server
+    page.click("#boosted-nested")
+    boosted = nested_state(page)
+    page.go_back()
+    page.locator("#main", has_text="Start here.").wait_for(timeout=5000)
+    errors = errors_of(page)
+    with page.expect_request(lambda request: "hx-history-restore-request" in request.headers):
+        page.go_forward()
+    assert nested_state(page) == boosted
+    assert errors == []
+
+
+@pytest.mark.parametrize("htmx", ["2", "4"])
+def test_a_nested_block_keeps_its_error_when_the_block_around_it_arrives(
+    page: Page, server: LiveServer, htmx: str
+) -> None:
+    errors = errors_of(page)
+    query = f"htmx={htmx}&stats=0.1&orders=0.5&fail=1"  # stats fails inside the pending board
+    page.goto(f"{server.url}/nested/?{query}", wait_until="commit")
+    by_page_load = nested_state(page)
+    page.goto(f"{server.url}/start/?{query}")
+    page.click("#to-nested")
+    by_htmx = nested_state(page)
+    page.goto(f"{server.url}/start/?{query}")
+    page.click("#boosted-nested")
+    by_boost = nested_state(page)
+
+    assert by_page_load == by_htmx == by_boost
+    main = str(by_page_load["main"])
+    assert '<div id="stats" class="djkida-suspense-error" role="alert">' in main
+    assert "skeleton" not in main
+    assert by_page_load["duplicates"] == []
+    assert by_page_load["leftovers"] == 0
+    assert errors == []
 
 
 @pytest.mark.parametrize("htmx", ["2", "4"])

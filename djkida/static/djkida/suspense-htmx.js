@@ -7,9 +7,16 @@
 // full-page form) this script swaps instead: the shell (hx-select and the
 // innerHTML/outerHTML swap style are honoured) as soon as it arrives, then each out-of-band
 // element over the element with its id the moment it is complete. Load it after htmx.
+//
+// Responses in the full-page form ("Djkida-Suspense: page": boosts, history restores) arrive
+// complete; htmx would run their inline swap scripts under the page's Content-Security-Policy
+// with the nonce of the response, which that policy does not know (blocked when enforced). So
+// each section is put in place in the response itself first: htmx swaps the finished page and no
+// inline script has to run (no htmx.config.inlineScriptNonce, which every script would get).
 (function () {
   "use strict";
   var HEADER = "Djkida-Suspense";
+  var TEMPLATE_PREFIX = "djkida-suspense-";
 
   // One streamed response into `target`; `swap` is an hx-swap value, `select` an hx-select.
   function Stream(target, select, swap) {
@@ -70,6 +77,24 @@
     htmx.process(fresh);
   };
 
+  // A full-page form response with every section swapped in and its swap scripts left out.
+  function finishedPage(text) {
+    var doc = new DOMParser().parseFromString(text, "text/html");
+    var templates = doc.querySelectorAll('template[id^="' + TEMPLATE_PREFIX + '"]');
+    if (templates.length === 0) return text;
+    Array.prototype.forEach.call(templates, function (template) {
+      var id = template.id.slice(TEMPLATE_PREFIX.length);
+      var old = doc.getElementById(id);
+      if (old) old.replaceWith(template.content);
+      else console.error('djkida suspense: no element with id "' + id + '" to replace');
+      var script = template.nextElementSibling;
+      if (script && script.tagName === "SCRIPT") script.remove();
+      template.remove();
+    });
+    var doctype = doc.doctype ? "<!doctype " + doc.doctype.name + ">" : "";
+    return doctype + doc.documentElement.outerHTML;
+  }
+
   // --- htmx 2 (XMLHttpRequest): follow the download, then cancel htmx's own swap. ------------
 
   function closestAttribute(elt, name) {
@@ -100,6 +125,20 @@
     });
   });
 
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (detail.xhr.getResponseHeader(HEADER) === "page") {
+      detail.serverResponse = finishedPage(detail.serverResponse);
+    }
+  });
+
+  document.addEventListener("htmx:historyCacheMissLoad", function (event) {
+    var detail = event.detail;
+    if (detail.xhr.getResponseHeader(HEADER) === "page") {
+      detail.response = finishedPage(detail.response);
+    }
+  });
+
   // --- htmx 4 (fetch): take the response body over before htmx reads it. ---------------------
 
   document.addEventListener("htmx:before:response", function (event) {
@@ -124,5 +163,11 @@
         console.error("djkida suspense: the response stream failed", error);
       });
     })();
+  });
+
+  // Boosts and history restores both come here, the whole text read.
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail.ctx;
+    if (ctx.response.headers.get(HEADER) === "page") ctx.text = finishedPage(ctx.text);
   });
 })();
