@@ -170,6 +170,7 @@ async def test_release_closes_the_body_and_runs_on_close_once() -> None:
     assert calls == ["on_close"]
 
 
+@pytest.mark.django_db  # the WSGI handler's request signals close old database connections
 def test_a_wsgi_server_gets_a_clear_error_instead_of_a_buffered_stream() -> None:
     environ = RequestFactory().get("/events/").environ
     result = WSGIHandler()(environ, lambda status, headers: None)
