@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from djkida.fragments import Fragment
+from djkida.responses import aclose_quietly
 from djkida.sse import SSEEvent
 
 DONE = "done"
@@ -127,6 +128,4 @@ async def closing(source: AsyncIterable[Any]) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await aclose_quietly(source)

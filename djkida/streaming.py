@@ -10,7 +10,7 @@ that disconnects cancels the render, which closes every source.
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -21,7 +21,7 @@ from django.utils.html import escape
 from djkida.backend import Kida, announce_render, kida_backend
 from djkida.conf import djkida_settings
 from djkida.prefetch import coalesce
-from djkida.responses import AsyncStreamingResponse
+from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
 logger = logging.getLogger("djkida")
 
@@ -131,16 +131,20 @@ async def respond(
     ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
     """
     batches = coalesce(chunks)
+
+    def close_all() -> Awaitable[None]:
+        return close_sources([batches, chunks, *variables.values()])
+
     try:
         with backend.django_errors():
             first = await anext(batches, "")
     except BaseException:
-        await close_sources([batches, chunks, *variables.values()])
+        await close_all()
         raise
     body = stream_body(first, batches, backend.debug, template_name)
     return AsyncStreamingResponse(
         body,
-        on_close=lambda: close_sources([batches, chunks, *variables.values()]),
+        on_close=close_all,
         status=status,
         headers={**STREAM_HEADERS, **(headers or {})},
     )
@@ -193,5 +197,5 @@ async def close_sources(values: Iterable[object]) -> None:
     for value in values:
         if inspect.iscoroutine(value):
             value.close()
-        elif isinstance(value, AsyncIterator) and hasattr(value, "aclose"):
-            await value.aclose()
+        elif isinstance(value, AsyncIterator):
+            await aclose_quietly(value)
