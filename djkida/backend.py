@@ -67,14 +67,15 @@ class Kida(BaseEngine):
         self.context_processors: list[str | ContextProcessor] = list(
             options.pop("context_processors", [])
         )
-        self.debug: bool = options.pop("debug", djkida_settings.DEBUG)
+        debug = djkida_settings().debug
+        self.debug: bool = options.pop("debug", debug)
         extensions = options.pop("extensions", [])
         options["loader"] = self._loader(options.pop("loader", None))
         options["globals"] = {**django_globals(), **options.pop("globals", {})}
         options["filters"] = resolve_callables(options.pop("filters", {}))
         options["tests"] = resolve_callables(options.pop("tests", {}))
         options.setdefault("autoescape", True)
-        options.setdefault("auto_reload", djkida_settings.DEBUG)
+        options.setdefault("auto_reload", debug)
         try:
             self.env = kida.Environment(**options)
         except TypeError as exc:

@@ -68,7 +68,8 @@ def check_inbox_fits_replay(
     Such a client is ``DJKIDA_INBOX_SIZE`` events behind; it reconnects and replays from the
     buffer of the last ``DJKIDA_REPLAY_SIZE`` events.
     """
-    inbox, replay = djkida_settings.INBOX_SIZE, djkida_settings.REPLAY_SIZE
+    conf = djkida_settings()
+    inbox, replay = conf.inbox_size, conf.replay_size
     if inbox < replay:
         return []
     return [

@@ -58,7 +58,7 @@ RECONNECT = 1013
 
 def public_groups() -> frozenset[str]:
     """``DJKIDA_PUBLIC_GROUPS``: group names open to anonymous clients besides ``public.*``."""
-    return djkida_settings.PUBLIC_GROUPS
+    return djkida_settings().public_groups
 
 
 class GroupSubscription:
@@ -114,7 +114,7 @@ class GroupSubscription:
         if self.channel_layer is None:
             raise RuntimeError("djkida's consumers need CHANNEL_LAYERS configured in settings")
         self.subscription = await subscribe(
-            self.channel_layer, self.group, djkida_settings.INBOX_SIZE
+            self.channel_layer, self.group, djkida_settings().inbox_size
         )
         return True
 

@@ -25,7 +25,6 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, cast
 
 import redis.asyncio as aioredis
@@ -51,23 +50,6 @@ class EventMessage(TypedDict):
     event: str | None
     data: str
     html: str
-
-
-@dataclass(frozen=True)
-class ReplaySettings:
-    """The replay settings, read from Django settings at call time (tests override them)."""
-
-    redis_url: str | None
-    size: int
-    ttl: int
-
-    @classmethod
-    def load(cls) -> "ReplaySettings":
-        return cls(
-            redis_url=djkida_settings.REPLAY_REDIS_URL,
-            size=djkida_settings.REPLAY_SIZE,
-            ttl=djkida_settings.REPLAY_TTL,
-        )
 
 
 class ReplayBuffer(Protocol):
@@ -172,18 +154,20 @@ class RedisReplayBuffer:
         return events
 
 
-_buffers: dict[ReplaySettings, ReplayBuffer] = {}
+# Keyed by (redis_url, size, ttl): a test that overrides the settings gets its own buffer.
+_buffers: dict[tuple[str | None, int, int], ReplayBuffer] = {}
 _buffers_lock = threading.Lock()
 
 
 def replay_buffer() -> ReplayBuffer:
     """The process's buffer for the current settings."""
-    current = ReplaySettings.load()
+    conf = djkida_settings()
+    key = (conf.replay_redis_url, conf.replay_size, conf.replay_ttl)
     with _buffers_lock:
-        if current not in _buffers:
-            _buffers[current] = (
-                RedisReplayBuffer(current.redis_url, current.size, current.ttl)
-                if current.redis_url
-                else MemoryReplayBuffer(current.size)
+        if key not in _buffers:
+            _buffers[key] = (
+                RedisReplayBuffer(conf.replay_redis_url, conf.replay_size, conf.replay_ttl)
+                if conf.replay_redis_url
+                else MemoryReplayBuffer(conf.replay_size)
             )
-        return _buffers[current]
+        return _buffers[key]

@@ -95,7 +95,7 @@ async def render_streaming(
 
     An error while preparing the render propagates after closing the context's sources.
     """
-    limit = timeout if timeout is not None else djkida_settings.STREAM_TIMEOUT
+    limit = timeout if timeout is not None else djkida_settings().stream_timeout
     try:
         backend = kida_backend(using)
         template = backend.select_template(template_name)
