@@ -40,14 +40,14 @@ from djkida.broadcast import layer_group
 from djkida.conf import djkida_settings
 from djkida.fanout import Subscription, SubscriptionEnded, subscribe
 from djkida.replay import EventMessage, replay_buffer
+from djkida.responses import STREAMING_HEADERS
 from djkida.sse import HEARTBEAT, SSEEvent
 
 logger = logging.getLogger(__name__)
 
 SSE_HEADERS = [
     (b"Content-Type", b"text/event-stream"),
-    (b"Cache-Control", b"no-cache"),
-    (b"X-Accel-Buffering", b"no"),
+    *[(name.encode(), value.encode()) for name, value in STREAMING_HEADERS.items()],
 ]
 # WebSocket close codes (4000-4999 are the application's): refused subscription, bad query;
 # and the standard "try again later" once the subscription ended.

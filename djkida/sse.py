@@ -8,7 +8,7 @@ as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
 
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -165,6 +165,8 @@ class EventStream(AsyncStreamingResponse):
 
     The source may yield :class:`SSEEvent`, :class:`~djkida.fragments.Fragment` (rendered, sent
     as event ``fragment.event_name``), ``str`` (unnamed event) or ``dict`` (JSON data).
+    ``on_close`` runs after the source is closed, however the response ends (also when the
+    client left before the source was ever started, which its own ``finally`` would miss).
 
     Example::
 
@@ -184,6 +186,7 @@ class EventStream(AsyncStreamingResponse):
         heartbeat: float | None = 15,
         retry: int | None = None,
         status: int = 200,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if not isinstance(source, AsyncIterable):
             raise TypeError(f"EventStream needs an async iterable, not {type(source).__name__}")
@@ -191,12 +194,18 @@ class EventStream(AsyncStreamingResponse):
             raise ValueError(f"heartbeat must be positive seconds or None, not {heartbeat!r}")
         if retry is not None and (not isinstance(retry, int) or retry < 0):
             raise ValueError(f"retry must be a non-negative int (ms) or None, not {retry!r}")
+
+        async def close() -> None:
+            # The source itself, for a response closed before its body ever started.
+            try:
+                await aclose_quietly(source)
+            finally:
+                if on_close is not None:
+                    await on_close()
+
         super().__init__(
             encode_stream(source, heartbeat=heartbeat, retry=retry),
-            # The source itself, for a response closed before its body ever started.
-            on_close=lambda: aclose_quietly(source),
+            on_close=close,
             content_type="text/event-stream",
             status=status,
         )
-        self["Cache-Control"] = "no-cache"
-        self["X-Accel-Buffering"] = "no"

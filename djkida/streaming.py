@@ -25,12 +25,7 @@ from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
 logger = logging.getLogger("djkida")
 
-STREAM_HEADERS = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-cache",
-    # Stops nginx from buffering the response, which would undo the streaming.
-    "X-Accel-Buffering": "no",
-}
+STREAM_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 PRODUCTION_FALLBACK = "<!-- djkida: rendering failed here; the rest of this page is missing -->"
 
 
@@ -128,7 +123,8 @@ async def respond(
     first is everything the render produced before it waited on a source: an error there is an
     ordinary exception (Django's template errors included); it closes ``chunks`` and the
     ``variables``' sources first, as the end of the response does later, however it ends.
-    ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
+    ``headers`` are added to (and override) :data:`STREAM_HEADERS` and the streaming headers
+    (:data:`~djkida.responses.STREAMING_HEADERS`).
     """
     batches = coalesce(chunks)
 

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from djkida.responses import AsyncStreamingResponse
+from djkida.sse import EventStream
 from djtalu.api import resolve_session, session_params, to_messages
 from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError, GenerationParams, QueueFullError
@@ -214,8 +214,12 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
 
 async def _streaming_response(
     stream: GenerationStream, reply: "ChatCompletion", *, include_usage: bool
-) -> StreamingHttpResponse:
-    """An SSE response; a generation failing before its first piece raises (a JSON error)."""
+) -> EventStream:
+    """An SSE response; a generation failing before its first piece raises (a JSON error).
+
+    OpenAI's wire format: unnamed ``data: {json}`` events ending with ``data: [DONE]``, no
+    heartbeat comments (the chunks are the only lines a client sees).
+    """
     pieces = stream.__aiter__()
     try:
         first = await anext(pieces, None)
@@ -224,12 +228,7 @@ async def _streaming_response(
         raise
     events = _chunk_events(stream, pieces, first, reply, include_usage=include_usage)
     # Cancels the generation however the response ends, a disconnect mid-send included.
-    response = AsyncStreamingResponse(
-        events, on_close=stream.cancel, content_type="text/event-stream"
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return EventStream(events, heartbeat=None, on_close=stream.cancel)
 
 
 async def _chunk_events(
@@ -239,24 +238,27 @@ async def _chunk_events(
     reply: "ChatCompletion",
     *,
     include_usage: bool,
-) -> AsyncIterator[bytes]:
-    """``chat.completion.chunk`` events ending with ``[DONE]``; closing it cancels the stream."""
+) -> AsyncIterator[dict[str, Any] | str]:
+    """``chat.completion.chunk`` payloads ending with ``[DONE]``; closing it cancels the stream.
+
+    :class:`~djkida.sse.EventStream` sends each dict as compact JSON data, the string as is.
+    """
     try:
-        yield _sse(reply.chunk({"role": "assistant", "content": ""}))
+        yield reply.chunk({"role": "assistant", "content": ""})
         if first is not None:
-            yield _sse(reply.chunk({"content": first}))
+            yield reply.chunk({"content": first})
             async for piece in pieces:
-                yield _sse(reply.chunk({"content": piece}))
+                yield reply.chunk({"content": piece})
         result = await stream.collect()
-        yield _sse(reply.chunk({}, finish_reason=_finish_reason(result.finish_reason)))
+        yield reply.chunk({}, finish_reason=_finish_reason(result.finish_reason))
         if include_usage:
-            yield _sse(reply.usage_chunk(result.prompt_tokens, result.completion_tokens))
+            yield reply.usage_chunk(result.prompt_tokens, result.completion_tokens)
     except GenerationError as exc:
         logger.warning("streamed chat completion failed: %s", exc)
-        yield _sse({"error": {"message": str(exc), "type": "server_error"}})
+        yield {"error": {"message": str(exc), "type": "server_error"}}
     finally:
         await stream.cancel()
-    yield b"data: [DONE]\n\n"
+    yield "[DONE]"
 
 
 def _generation_error(exc: GenerationError) -> JsonResponse:
@@ -265,10 +267,6 @@ def _generation_error(exc: GenerationError) -> JsonResponse:
         return error_response(503, str(exc), kind="server_error", code="queue_full")
     logger.warning("chat completion failed: %s", exc)
     return error_response(500, str(exc), kind="server_error")
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
 
 
 def _finish_reason(reason: str) -> str:

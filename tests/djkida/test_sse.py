@@ -130,6 +130,27 @@ def test_response_headers() -> None:
     assert response["X-Accel-Buffering"] == "no"
 
 
+async def test_on_close_runs_after_the_source_closes_even_if_it_never_started() -> None:
+    calls: list[str] = []
+
+    async def source() -> AsyncIterator[str]:
+        try:
+            yield "x"
+        finally:
+            calls.append("source")
+
+    async def on_close() -> None:
+        calls.append("on_close")
+
+    started = source()
+    await anext(started)  # a started source runs its finally when closed
+    await EventStream(started, on_close=on_close).release()
+    assert calls == ["source", "on_close"]
+    calls.clear()
+    await EventStream(source(), heartbeat=None, on_close=on_close).release()
+    assert calls == ["on_close"]  # a never-started generator has no finally to run
+
+
 @pytest.fixture(scope="module", params=["daphne", "uvicorn"])
 def server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     with live_server(
