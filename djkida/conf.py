@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+__all__ = ["DjkidaSettings", "djkida_settings"]
+
 
 @dataclass(frozen=True)
 class DjkidaSettings:

@@ -13,6 +13,8 @@ from typing import Any, cast
 
 from django.http import StreamingHttpResponse
 
+__all__ = ["STREAMING_HEADERS", "AsyncStreamingResponse"]
+
 #: Sent with every streaming response (HTML, SSE, OpenAI chunks): no cache may hold a stream
 #: back, and nginx must not buffer it, which would undo the streaming.
 STREAMING_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

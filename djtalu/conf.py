@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+__all__ = ["TaluSettings", "talu_settings"]
+
 
 @dataclass(frozen=True)
 class TaluSettings:
