@@ -28,7 +28,9 @@ from djkida.fragments import Fragment
 from djkida.responses import aclose_quietly
 from djkida.sse import SSEEvent
 
-DONE = "done"
+__all__ = ["stream_to_fragments", "stream_tokens", "stream_with_sources"]
+
+_DONE = "done"
 
 
 async def stream_tokens(
@@ -39,7 +41,7 @@ async def stream_tokens(
     context: Mapping[str, Any] | None = None,
     tokens_key: str = "tokens",
     name: str = "token",
-    done: str = DONE,
+    done: str = _DONE,
     timeout: float | None = None,
 ) -> AsyncIterator[SSEEvent]:
     """Render ``block`` once, streaming: each piece is an SSE event named ``name`` to append.
@@ -53,11 +55,11 @@ async def stream_tokens(
         # chat.html: {% block reply %}{% async for t in tokens %}{{ t }}{% end %}{% endblock %}
         EventStream(stream_tokens(llm_tokens, "chat.html", "reply"))
     """
-    async with closing(tokens):
+    async with _closing(tokens):
         compiled = Fragment(template, block).template()
         context = {**(context or {}), tokens_key: tokens}
         pieces = compiled.render_block_stream_async(block, timeout=timeout, **context)
-        async with closing(pieces):
+        async with _closing(pieces):
             async for piece in pieces:
                 if piece:
                     yield SSEEvent(piece, event=name, append=True)
@@ -72,7 +74,7 @@ async def stream_to_fragments(
     context: Mapping[str, Any] | None = None,
     name: str = "token",
     text_key: str = "text",
-    done: str = DONE,
+    done: str = _DONE,
 ) -> AsyncIterator[SSEEvent]:
     """After each token, ``block`` rendered with the text so far (``text_key``), to replace.
 
@@ -82,7 +84,7 @@ async def stream_to_fragments(
         EventStream(stream_to_fragments(llm_tokens, "chat.html", "reply"))
     """
     text = ""
-    async with closing(tokens):
+    async with _closing(tokens):
         async for token in tokens:
             text += token
             fragment = Fragment(template, block, {**(context or {}), text_key: text})
@@ -101,7 +103,7 @@ async def stream_with_sources(
     name: str = "token",
     sources_name: str = "sources",
     text_key: str = "text",
-    done: str = DONE,
+    done: str = _DONE,
 ) -> AsyncIterator[SSEEvent]:
     """The retrieval pattern: ``sources_block`` (with ``sources``) at once, then the answer.
 
@@ -111,19 +113,19 @@ async def stream_with_sources(
         EventStream(stream_with_sources(llm_tokens, "ask.html", sources=docs))
     """
     base = {**(context or {}), "sources": sources}
-    async with closing(tokens):
+    async with _closing(tokens):
         sources_fragment = Fragment(template, sources_block, base)
         yield SSEEvent(await sources_fragment.render_async(), event=sources_name)
         answer = stream_to_fragments(
             tokens, template, response_block, context=base, name=name, text_key=text_key, done=done
         )
-        async with closing(answer):
+        async with _closing(answer):
             async for event in answer:
                 yield event
 
 
 @asynccontextmanager
-async def closing(source: AsyncIterable[Any]) -> AsyncIterator[None]:
+async def _closing(source: AsyncIterable[Any]) -> AsyncIterator[None]:
     """Close ``source`` (when it can be closed) however the stream ends: done, error, disconnect."""
     try:
         yield

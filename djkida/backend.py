@@ -40,7 +40,7 @@ from djkida.conf import djkida_settings
 from djkida.template_globals import django_globals
 
 # Lines of source shown around the faulty line on Django's debug page.
-DEBUG_CONTEXT_LINES = 10
+_DEBUG_CONTEXT_LINES = 10
 
 ContextProcessor = Callable[[HttpRequest], Mapping[str, Any]]
 
@@ -67,20 +67,21 @@ class Kida(BaseEngine):
         self.context_processors: list[str | ContextProcessor] = list(
             options.pop("context_processors", [])
         )
-        self.debug: bool = options.pop("debug", djkida_settings.DEBUG)
+        debug = djkida_settings().debug
+        self.debug: bool = options.pop("debug", debug)
         extensions = options.pop("extensions", [])
         options["loader"] = self._loader(options.pop("loader", None))
         options["globals"] = {**django_globals(), **options.pop("globals", {})}
-        options["filters"] = resolve_callables(options.pop("filters", {}))
-        options["tests"] = resolve_callables(options.pop("tests", {}))
+        options["filters"] = _resolve_callables(options.pop("filters", {}))
+        options["tests"] = _resolve_callables(options.pop("tests", {}))
         options.setdefault("autoescape", True)
-        options.setdefault("auto_reload", djkida_settings.DEBUG)
+        options.setdefault("auto_reload", debug)
         try:
             self.env = kida.Environment(**options)
         except TypeError as exc:
             raise ImproperlyConfigured(f"Kida backend {self.name!r}: bad OPTIONS: {exc}") from exc
         for extension in extensions:
-            resolve_callable(extension)(self.env)
+            _resolve_callable(extension)(self.env)
 
     @cached_property
     def template_dirs(self) -> tuple[str, ...]:
@@ -109,7 +110,7 @@ class Kida(BaseEngine):
 
     @cached_property
     def template_context_processors(self) -> list[ContextProcessor]:
-        return [resolve_callable(processor) for processor in self.context_processors]
+        return [_resolve_callable(processor) for processor in self.context_processors]
 
     def from_string(self, template_code: str) -> "Template":
         with self.django_errors():
@@ -172,8 +173,8 @@ class Kida(BaseEngine):
         lineno = error.lineno or 0
         faulty = lines[lineno - 1][1] if 0 < lineno <= len(lines) else ""
         split = (error.col or 1) - 1
-        top = max(0, lineno - DEBUG_CONTEXT_LINES - 1)
-        bottom = min(len(lines), lineno + DEBUG_CONTEXT_LINES)
+        top = max(0, lineno - _DEBUG_CONTEXT_LINES - 1)
+        bottom = min(len(lines), lineno + _DEBUG_CONTEXT_LINES)
         return {
             "name": filename or error.name or "<string>",
             "message": error.message,
@@ -241,7 +242,7 @@ def announce_render(template: Template, variables: Mapping[str, Any]) -> None:
         signals.template_rendered.send(sender=template, template=template, context=variables)
 
 
-def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
+def _resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
     """A callable given directly or by dotted path (as settings files usually name them)."""
     if isinstance(value, str):
         imported: Callable[..., Any] = import_string(value)
@@ -249,11 +250,11 @@ def resolve_callable(value: str | Callable[..., Any]) -> Callable[..., Any]:
     return value
 
 
-def resolve_callables(
+def _resolve_callables(
     mapping: Mapping[str, str | Callable[..., Any]],
 ) -> dict[str, Callable[..., Any]]:
     """``{name: callable or dotted path}`` with every dotted path imported."""
-    return {name: resolve_callable(value) for name, value in mapping.items()}
+    return {name: _resolve_callable(value) for name, value in mapping.items()}
 
 
 def kida_backend(using: str | None = None) -> Kida:

@@ -27,9 +27,9 @@ from djkida.sse import SSEEvent
 logger = logging.getLogger("djkida")
 
 MESSAGE_TYPE = "djkida.event"
-VALID_GROUP = re.compile(r"^[a-zA-Z\d\-_.]+$")
+_VALID_GROUP = re.compile(r"^[a-zA-Z\d\-_.]+$")
 # Channels requires len(name) < 100; both prefixes are 9 characters.
-MAX_READABLE = 99 - len("djkida.g.")
+_MAX_READABLE = 99 - len("djkida.g.")
 
 Broadcastable = Fragment | SSEEvent | str | dict[str, Any]
 
@@ -46,12 +46,12 @@ def layer_group(group: str) -> str:
     """
     if not isinstance(group, str) or not group:
         raise ValueError(f"group must be a non-empty str, not {group!r}")
-    if VALID_GROUP.match(group) and len(group) <= MAX_READABLE:
+    if _VALID_GROUP.match(group) and len(group) <= _MAX_READABLE:
         return f"djkida.g.{group}"
     return f"djkida.x.{hashlib.sha256(group.encode()).hexdigest()[:64]}"
 
 
-async def to_message(item: Broadcastable) -> dict[str, Any]:
+async def _to_message(item: Broadcastable) -> dict[str, Any]:
     """The event without its id: rendered once, in the shape SSE and WebSocket clients need."""
     if isinstance(item, Fragment):
         html = await item.render_async()
@@ -76,7 +76,7 @@ async def abroadcast(group: str, item: Broadcastable) -> int | None:
         await abroadcast("public.scores", Fragment("scores.html", "row", {"s": s}, target="s1"))
     """
     name = layer_group(group)
-    content = await to_message(item)
+    content = await _to_message(item)
     content["group"] = group
     event_id: int | None
     try:

@@ -22,18 +22,18 @@ logger = logging.getLogger(__name__)
 
 type Factory[T] = Callable[[], Awaitable[T] | T]
 
-LOCK_TTL = 10.0
-POLL_START = 0.01
-POLL_MAX = 0.25
+_LOCK_TTL = 10.0
+_POLL_START = 0.01
+_POLL_MAX = 0.25
 # A failure marker only has to outlive the waiters' next poll.
-FAILURE_TTL = 30
+_FAILURE_TTL = 30
 
 
 class DeferredComputationError(RuntimeError):
     """The computation of a key failed in another process; the message is its error."""
 
 
-class CacheUnavailable(Exception):
+class _CacheUnavailable(Exception):
     """The cache backend failed; the caller degrades to computing without it."""
 
 
@@ -55,7 +55,7 @@ class DeferredCache[T]:
         default_ttl: float | None = 300,
         prefix: str = "djkida:deferred",
         *,
-        lock_ttl: float = LOCK_TTL,
+        lock_ttl: float = _LOCK_TTL,
     ) -> None:
         if lock_ttl <= 0:
             raise ValueError(f"lock_ttl must be positive seconds, not {lock_ttl!r}")
@@ -80,11 +80,11 @@ class DeferredCache[T]:
         return f"{self.prefix}:failed:{key}"
 
     async def cache_call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """``cache.a<method>(...)``, with any backend error turned into CacheUnavailable."""
+        """``cache.a<method>(...)``, with any backend error turned into _CacheUnavailable."""
         try:
             return await getattr(self.cache, method)(*args, **kwargs)
         except Exception as exc:
-            raise CacheUnavailable(f"cache {self.alias!r} failed on {method}: {exc}") from exc
+            raise _CacheUnavailable(f"cache {self.alias!r} failed on {method}: {exc}") from exc
 
     async def lookup(self, key: str) -> tuple[bool, T | None]:
         """(found, value): values are stored boxed in a 1-tuple so None is cacheable."""
@@ -97,7 +97,7 @@ class DeferredCache[T]:
         """The cached value, or ``default`` (also when the cache is unreachable)."""
         try:
             found, value = await self.lookup(key)
-        except CacheUnavailable as exc:
+        except _CacheUnavailable as exc:
             logger.warning("%s", exc)
             return default
         return value if found else default
@@ -124,9 +124,9 @@ class DeferredCache[T]:
             raise TypeError(f"factory must be callable, not {type(factory).__name__}")
         try:
             found, value = await self.lookup(key)
-        except CacheUnavailable as exc:
+        except _CacheUnavailable as exc:
             logger.warning("%s; computing %r without the cache", exc, key)
-            return asyncio.ensure_future(call(factory))
+            return asyncio.ensure_future(_call(factory))
         if found:
             return cast(T, value)
         return self.shared_computation(key, factory, self.default_ttl if ttl is None else ttl)
@@ -148,7 +148,7 @@ class DeferredCache[T]:
 
     async def compute_once(self, key: str, factory: Factory[T], ttl: float | None) -> T:
         """Take the lock and compute, or wait for whoever holds it; retry if the holder dies."""
-        delay = POLL_START
+        delay = _POLL_START
         try:
             while True:
                 token = uuid.uuid4().hex
@@ -157,7 +157,7 @@ class DeferredCache[T]:
                 holder = await self.cache_call("aget", self.lock_key(key))
                 while holder is not None:
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, POLL_MAX)
+                    delay = min(delay * 2, _POLL_MAX)
                     found, value = await self.lookup(key)
                     if found:
                         return cast(T, value)
@@ -168,9 +168,9 @@ class DeferredCache[T]:
                 found, value = await self.lookup(key)
                 if found:
                     return cast(T, value)
-        except CacheUnavailable as exc:
+        except _CacheUnavailable as exc:
             logger.warning("%s; computing %r without the cache", exc, key)
-            return await call(factory)
+            return await _call(factory)
 
     async def compute_holding_lock(
         self, key: str, factory: Factory[T], ttl: float | None, token: str
@@ -178,9 +178,9 @@ class DeferredCache[T]:
         renewal = asyncio.create_task(self.renew_lock(key, token))
         try:
             try:
-                value = await call(factory)
+                value = await _call(factory)
             except Exception as exc:
-                await self.store(self.failure_key(key), (token, repr(exc)), FAILURE_TTL)
+                await self.store(self.failure_key(key), (token, repr(exc)), _FAILURE_TTL)
                 raise
             await self.store(self.value_key(key), (value,), ttl)
             return value
@@ -193,7 +193,7 @@ class DeferredCache[T]:
         """Best effort: a value computed while the cache went away is still returned."""
         try:
             await self.cache_call("aset", cache_key, value, ttl)
-        except CacheUnavailable as exc:
+        except _CacheUnavailable as exc:
             logger.warning("%s; %r not stored", exc, cache_key)
 
     async def renew_lock(self, key: str, token: str) -> None:
@@ -203,18 +203,18 @@ class DeferredCache[T]:
             try:
                 if await self.cache_call("aget", self.lock_key(key)) == token:
                     await self.cache_call("atouch", self.lock_key(key), self.lock_ttl)
-            except CacheUnavailable as exc:
+            except _CacheUnavailable as exc:
                 logger.warning("%s; lock of %r not renewed", exc, key)
 
     async def release_lock(self, key: str, token: str) -> None:
         try:
             if await self.cache_call("aget", self.lock_key(key)) == token:
                 await self.cache_call("adelete", self.lock_key(key))
-        except CacheUnavailable as exc:
+        except _CacheUnavailable as exc:
             logger.warning("%s; lock of %r left to expire", exc, key)
 
 
-async def call[T](factory: Factory[T]) -> T:
+async def _call[T](factory: Factory[T]) -> T:
     """Call a sync or async factory and return its value."""
     result = factory()
     if isinstance(result, Awaitable):

@@ -26,15 +26,15 @@ def check_templates_compile(
     errors: list[CheckMessage] = []
     for backend in engines.all():
         if isinstance(backend, Kida):
-            errors.extend(compile_errors(backend))
+            errors.extend(_compile_errors(backend))
     return errors
 
 
-def compile_errors(backend: Kida) -> Iterator[Error]:
+def _compile_errors(backend: Kida) -> Iterator[Error]:
     """Compile each template of ``backend`` once (the first file of a name wins, as in loading)."""
     seen: set[str] = set()
     for directory in map(Path, backend.template_dirs):
-        for path in sorted(template_files(directory)):
+        for path in sorted(_template_files(directory)):
             name = path.relative_to(directory).as_posix()
             if name in seen:
                 continue
@@ -52,7 +52,7 @@ def compile_errors(backend: Kida) -> Iterator[Error]:
                 )
 
 
-def template_files(directory: Path) -> Iterator[Path]:
+def _template_files(directory: Path) -> Iterator[Path]:
     """Files under ``directory``, without hidden ones and ``__pycache__`` (compiled caches)."""
     for path in directory.rglob("*"):
         parts = path.relative_to(directory).parts
@@ -68,7 +68,8 @@ def check_inbox_fits_replay(
     Such a client is ``DJKIDA_INBOX_SIZE`` events behind; it reconnects and replays from the
     buffer of the last ``DJKIDA_REPLAY_SIZE`` events.
     """
-    inbox, replay = djkida_settings.INBOX_SIZE, djkida_settings.REPLAY_SIZE
+    conf = djkida_settings()
+    inbox, replay = conf.inbox_size, conf.replay_size
     if inbox < replay:
         return []
     return [

@@ -1,58 +1,51 @@
-"""djkida's settings: read here and only here, each with its default.
+"""djkida's settings, read in one place with their defaults.
 
-Values are read on every access (not cached at import), so ``override_settings`` in tests and
-settings changed after start-up are honoured.
+Read at call time (not import time), so ``override_settings`` in tests and settings changed
+after start-up are honoured. djtalu reads its ``TALU_*`` settings the same way
+(:func:`djtalu.conf.talu_settings`).
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 
+__all__ = ["DjkidaSettings", "djkida_settings"]
 
+
+@dataclass(frozen=True)
 class DjkidaSettings:
-    """Typed access to the Django settings djkida reads.
+    """Every setting djkida understands (``DJKIDA_*``, and Django's ``DEBUG``)."""
+
+    #: Django's ``DEBUG``: the default of the backend's ``debug`` and ``auto_reload``.
+    debug: bool
+    #: Seconds a whole streamed render may take (None: unbounded).
+    stream_timeout: float | None
+    #: Redis for SSE replay (None: the memory of the broadcasting process).
+    replay_redis_url: str | None
+    #: Events kept per group for ``Last-Event-ID`` replay.
+    replay_size: int
+    #: Seconds a group's replay buffer outlives its last event.
+    replay_ttl: int
+    #: Events that may wait for one slow client before its connection is closed (it reconnects
+    #: and replays them, so keep it below ``replay_size``).
+    inbox_size: int
+    #: Groups open to anonymous clients besides ``public.*``.
+    public_groups: frozenset[str]
+
+
+def djkida_settings() -> DjkidaSettings:
+    """The current settings with defaults filled in.
 
     Example::
 
-        from djkida.conf import djkida_settings
-
-        timeout = djkida_settings.STREAM_TIMEOUT
+        timeout = djkida_settings().stream_timeout
     """
-
-    @property
-    def DEBUG(self) -> bool:
-        """Django's ``DEBUG``: the default of the backend's ``debug`` and ``auto_reload``."""
-        return bool(settings.DEBUG)
-
-    @property
-    def STREAM_TIMEOUT(self) -> float | None:
-        """``DJKIDA_STREAM_TIMEOUT``: seconds a whole streamed render may take (None: unbounded)."""
-        value: float | None = getattr(settings, "DJKIDA_STREAM_TIMEOUT", None)
-        return value
-
-    @property
-    def REPLAY_REDIS_URL(self) -> str | None:
-        """``DJKIDA_REPLAY_REDIS_URL``: Redis for SSE replay (None: per-process memory)."""
-        return getattr(settings, "DJKIDA_REPLAY_REDIS_URL", None) or None
-
-    @property
-    def REPLAY_SIZE(self) -> int:
-        """``DJKIDA_REPLAY_SIZE``: events kept per group for ``Last-Event-ID`` replay."""
-        return int(getattr(settings, "DJKIDA_REPLAY_SIZE", 100))
-
-    @property
-    def REPLAY_TTL(self) -> int:
-        """``DJKIDA_REPLAY_TTL``: seconds a group's replay buffer outlives its last event."""
-        return int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600))
-
-    @property
-    def INBOX_SIZE(self) -> int:
-        """``DJKIDA_INBOX_SIZE``: events that may wait for one slow client before its connection
-        is closed (it reconnects and replays them, so keep it below ``DJKIDA_REPLAY_SIZE``)."""
-        return int(getattr(settings, "DJKIDA_INBOX_SIZE", 50))
-
-    @property
-    def PUBLIC_GROUPS(self) -> frozenset[str]:
-        """``DJKIDA_PUBLIC_GROUPS``: groups open to anonymous clients besides ``public.*``."""
-        return frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ()))
-
-
-djkida_settings = DjkidaSettings()
+    return DjkidaSettings(
+        debug=bool(settings.DEBUG),
+        stream_timeout=getattr(settings, "DJKIDA_STREAM_TIMEOUT", None),
+        replay_redis_url=getattr(settings, "DJKIDA_REPLAY_REDIS_URL", None) or None,
+        replay_size=int(getattr(settings, "DJKIDA_REPLAY_SIZE", 100)),
+        replay_ttl=int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600)),
+        inbox_size=int(getattr(settings, "DJKIDA_INBOX_SIZE", 50)),
+        public_groups=frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ())),
+    )

@@ -1,7 +1,7 @@
 """Channels consumers that subscribe a client to a broadcast group named by the URL.
 
 Both read the group from the URL kwarg ``group`` (see :mod:`djkida.routing`) and ask
-:meth:`GroupSubscription.can_subscribe` first. The default lets anyone into groups named
+:meth:`_GroupSubscription.can_subscribe` first. The default lets anyone into groups named
 ``public.*`` or listed in the ``DJKIDA_PUBLIC_GROUPS`` setting, and only authenticated users
 (``scope["user"]``, from Channels' ``AuthMiddlewareStack``) into the others. Override it for
 per-object rules.
@@ -19,7 +19,7 @@ task of its own connection, so a slow client holds up no other. When a client fa
 ``DJKIDA_INBOX_SIZE`` events behind, or its process loses the channel layer, its SSE stream
 ends (WebSocket: close code 1013) so that it reconnects and replays.
 
-Both replay the same way (:meth:`GroupSubscription.replay`): after joining the group, so nothing
+Both replay the same way (:meth:`_GroupSubscription.replay`): after joining the group, so nothing
 falls between replay and live; a live copy of an event the replay already sent is dropped.
 Events broadcast while the replay storage was down carry no id and are always delivered.
 """
@@ -40,28 +40,28 @@ from djkida.broadcast import layer_group
 from djkida.conf import djkida_settings
 from djkida.fanout import Subscription, SubscriptionEnded, subscribe
 from djkida.replay import EventMessage, replay_buffer
+from djkida.responses import STREAMING_HEADERS
 from djkida.sse import HEARTBEAT, SSEEvent
 
 logger = logging.getLogger(__name__)
 
-SSE_HEADERS = [
+_SSE_HEADERS = [
     (b"Content-Type", b"text/event-stream"),
-    (b"Cache-Control", b"no-cache"),
-    (b"X-Accel-Buffering", b"no"),
+    *[(name.encode(), value.encode()) for name, value in STREAMING_HEADERS.items()],
 ]
 # WebSocket close codes (4000-4999 are the application's): refused subscription, bad query;
 # and the standard "try again later" once the subscription ended.
-REFUSED = 4403
-BAD_REQUEST = 4400
-RECONNECT = 1013
+_REFUSED = 4403
+_BAD_REQUEST = 4400
+_RECONNECT = 1013
 
 
-def public_groups() -> frozenset[str]:
+def _public_groups() -> frozenset[str]:
     """``DJKIDA_PUBLIC_GROUPS``: group names open to anonymous clients besides ``public.*``."""
-    return djkida_settings.PUBLIC_GROUPS
+    return djkida_settings().public_groups
 
 
-class GroupSubscription:
+class _GroupSubscription:
     """What both consumers share: which group, who may join it, joining, delivery and leaving.
 
     Subclasses say how one event goes out (:meth:`send_event`) and how the connection ends when
@@ -96,7 +96,7 @@ class GroupSubscription:
 
     def can_subscribe(self, scope: Mapping[str, Any], group: str) -> bool:
         """May this connection receive ``group``'s events? ``public.*``/listed: anyone."""
-        if group.startswith("public.") or group in public_groups():
+        if group.startswith("public.") or group in _public_groups():
             return True
         user = scope.get("user")
         return bool(user is not None and user.is_authenticated)
@@ -114,7 +114,7 @@ class GroupSubscription:
         if self.channel_layer is None:
             raise RuntimeError("djkida's consumers need CHANNEL_LAYERS configured in settings")
         self.subscription = await subscribe(
-            self.channel_layer, self.group, djkida_settings.INBOX_SIZE
+            self.channel_layer, self.group, djkida_settings().inbox_size
         )
         return True
 
@@ -180,7 +180,7 @@ class GroupSubscription:
             await self.send_event(event)
 
 
-class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
+class FragmentSSEConsumer(_GroupSubscription, AsyncHttpConsumer):
     """Server-Sent Events of one group, with replay from ``Last-Event-ID``.
 
     The delivery task also sends a ``: ping`` after each ``heartbeat`` seconds without an event,
@@ -205,7 +205,7 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
         if not await self.join():
             await self.send_response(403, b"Forbidden", headers=[(b"Content-Type", b"text/plain")])
             raise StopConsumer()
-        await self.send_headers(status=200, headers=SSE_HEADERS)
+        await self.send_headers(status=200, headers=_SSE_HEADERS)
         # An immediate comment makes servers send the headers now, so the client sees "open".
         await self.send_body(b": connected\n\n", more_body=True)
         self.start_delivery(self.last_event_id())
@@ -237,7 +237,7 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
         await self.send_body(b"")
 
 
-class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
+class FragmentWebSocketConsumer(_GroupSubscription, AsyncWebsocketConsumer):
     """A WebSocket receiving one group's events as htmx OOB HTML; refused with code 4403.
 
     ``?last_event_id=N`` in the URL replays the events after ``N`` first.
@@ -253,10 +253,10 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
             last_id = self.last_event_id()
         except ValueError:
             logger.info("refused WebSocket with a bad last_event_id", exc_info=True)
-            await self.close(code=BAD_REQUEST)
+            await self.close(code=_BAD_REQUEST)
             return
         if not await self.join():
-            await self.close(code=REFUSED)
+            await self.close(code=_REFUSED)
             return
         await self.accept()
         self.start_delivery(last_id)
@@ -280,4 +280,4 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
 
     async def end_connection(self) -> None:
         """Close with 1013 (try again later): the client reconnects with ``?last_event_id``."""
-        await self.close(code=RECONNECT)
+        await self.close(code=_RECONNECT)

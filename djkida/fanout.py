@@ -2,7 +2,7 @@
 
 If every consumer added a channel of its own to the group, a broadcast to N clients of one
 process would be N channel-layer messages: N deep copies and tasks and, in Channels' in-memory
-layer (each receive scans every channel), O(N²) work. Instead a :class:`FanoutHub` per running
+layer (each receive scans every channel), O(N²) work. Instead a :class:`_FanoutHub` per running
 event loop and channel layer owns one channel, is in a layer group while the group has
 subscribers in this process, receives in one task and hands each ``djkida.event`` to the
 :class:`Subscription` of every local subscriber of the event's group.
@@ -30,7 +30,7 @@ from djkida.replay import EventMessage
 logger = logging.getLogger(__name__)
 
 # Both Channels' in-memory layer and channels_redis default to a day.
-DEFAULT_GROUP_EXPIRY = 86400
+_DEFAULT_GROUP_EXPIRY = 86400
 
 
 class SubscriptionEnded(Exception):
@@ -51,7 +51,7 @@ class Subscription:
             await subscription.close()
     """
 
-    def __init__(self, hub: "FanoutHub", group: str, inbox_size: int) -> None:
+    def __init__(self, hub: "_FanoutHub", group: str, inbox_size: int) -> None:
         self.hub = hub
         self.group = group
         self.inbox_size = inbox_size
@@ -96,7 +96,7 @@ class Subscription:
         await self.hub.unsubscribe(self)
 
 
-class FanoutHub:
+class _FanoutHub:
     """The channel one event loop holds on one channel layer, shared by all its subscribers.
 
     Get one through :func:`subscribe`; it starts with its first subscriber and stops with its
@@ -112,7 +112,7 @@ class FanoutHub:
         # decided, and a subscriber returns only once its group is joined.
         self.membership = asyncio.Lock()
         self.tasks: list[asyncio.Task[None]] = []
-        self.refresh_every = getattr(layer, "group_expiry", DEFAULT_GROUP_EXPIRY) / 3
+        self.refresh_every = getattr(layer, "group_expiry", _DEFAULT_GROUP_EXPIRY) / 3
 
     async def subscribe(self, group: str, inbox_size: int) -> Subscription:
         subscription = Subscription(self, group, inbox_size)
@@ -219,7 +219,7 @@ class FanoutHub:
             subscription.end("the channel layer failed")
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, FanoutHub]] = (
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _FanoutHub]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -236,5 +236,5 @@ async def subscribe(layer: Any, group: str, inbox_size: int) -> Subscription:
     """
     hubs = _hubs.setdefault(asyncio.get_running_loop(), {})
     if layer not in hubs:
-        hubs[layer] = FanoutHub(layer)
+        hubs[layer] = _FanoutHub(layer)
     return await hubs[layer].subscribe(group, inbox_size)

@@ -22,7 +22,7 @@ from markupsafe import escape
 if TYPE_CHECKING:
     from kida import Template
 
-DEFAULT_SWAP = "innerHTML"
+_DEFAULT_SWAP = "innerHTML"
 
 
 @dataclass(frozen=True)
@@ -79,5 +79,5 @@ class Fragment:
         """``html`` wrapped for an htmx out-of-band swap into ``target`` (as is without one)."""
         if self.target is None:
             return html
-        swap = escape(self.swap or DEFAULT_SWAP)
+        swap = escape(self.swap or _DEFAULT_SWAP)
         return f'<div id="{escape(self.target)}" hx-swap-oob="{swap}">{html}</div>'

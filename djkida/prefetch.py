@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from djkida.responses import aclose_quietly
 
 #: Characters :func:`coalesce` pulls ahead of its consumer before the pulling waits.
-LIMIT = 64 * 1024
+_LIMIT = 64 * 1024
 
 
 class Prefetch[T]:
@@ -82,7 +82,7 @@ class Prefetch[T]:
         await asyncio.wait([self.task])
 
 
-async def coalesce(chunks: AsyncIterable[str], *, limit: int = LIMIT) -> AsyncGenerator[str]:
+async def coalesce(chunks: AsyncIterable[str], *, limit: int = _LIMIT) -> AsyncGenerator[str]:
     """``chunks`` joined into one string per batch of those ready together.
 
     Closing the batches (client disconnect) stops the pulling and closes ``chunks``.

@@ -13,8 +13,8 @@ Where the buffer lives is a setting:
   ``DJKIDA_REPLAY_TTL`` seconds (default 3600) without events. Needed as soon as senders and SSE
   consumers are different processes.
 
-When the Redis buffer cannot be reached or does not answer within :data:`REDIS_TIMEOUT`,
-:meth:`RedisReplayBuffer.append` raises
+When the Redis buffer cannot be reached or does not answer within :data:`_REDIS_TIMEOUT`,
+:meth:`_RedisReplayBuffer.append` raises
 :class:`ReplayUnavailable`; :mod:`djkida.broadcast` then still delivers the event live, without
 an id (see there).
 """
@@ -25,7 +25,6 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict, cast
 
 import redis.asyncio as aioredis
@@ -53,23 +52,6 @@ class EventMessage(TypedDict):
     html: str
 
 
-@dataclass(frozen=True)
-class ReplaySettings:
-    """The replay settings, read from Django settings at call time (tests override them)."""
-
-    redis_url: str | None
-    size: int
-    ttl: int
-
-    @classmethod
-    def load(cls) -> "ReplaySettings":
-        return cls(
-            redis_url=djkida_settings.REPLAY_REDIS_URL,
-            size=djkida_settings.REPLAY_SIZE,
-            ttl=djkida_settings.REPLAY_TTL,
-        )
-
-
 class ReplayBuffer(Protocol):
     """Assigns ids and remembers a group's recent events."""
 
@@ -82,7 +64,7 @@ class ReplayBuffer(Protocol):
         ...
 
 
-class MemoryReplayBuffer:
+class _MemoryReplayBuffer:
     """Per-process buffer; a lock because sync ``broadcast`` runs on other threads' loops."""
 
     def __init__(self, size: int) -> None:
@@ -106,10 +88,10 @@ class MemoryReplayBuffer:
 
 
 #: Seconds a replay Redis may take to connect or answer before an event goes out unrecorded.
-REDIS_TIMEOUT = 2.0
+_REDIS_TIMEOUT = 2.0
 
 # KEYS: counter, sorted set. ARGV: payload JSON, size, ttl. Returns the new id.
-APPEND_SCRIPT = """
+_APPEND_SCRIPT = """
 local id = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], id, id .. ':' .. ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[2]) - 1)
@@ -119,7 +101,7 @@ return id
 """
 
 
-class RedisReplayBuffer:
+class _RedisReplayBuffer:
     """Buffer shared by every process; one client per event loop (redis.asyncio is loop-bound)."""
 
     def __init__(self, url: str, size: int, ttl: int, prefix: str = "djkida:replay") -> None:
@@ -140,8 +122,8 @@ class RedisReplayBuffer:
             pool = aioredis.BlockingConnectionPool.from_url(
                 self.url,
                 max_connections=50,
-                socket_connect_timeout=REDIS_TIMEOUT,
-                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=_REDIS_TIMEOUT,
+                socket_timeout=_REDIS_TIMEOUT,
             )
             self.clients[loop] = aioredis.Redis(connection_pool=pool)
         return self.clients[loop]
@@ -154,7 +136,7 @@ class RedisReplayBuffer:
         client = self.client()
         try:
             event_id = await client.eval(
-                APPEND_SCRIPT, 2, *self.keys(group), payload, self.size, self.ttl
+                _APPEND_SCRIPT, 2, *self.keys(group), payload, self.size, self.ttl
             )
         except RedisError as error:
             raise ReplayUnavailable(f"replay storage unavailable: {error}") from error
@@ -172,18 +154,20 @@ class RedisReplayBuffer:
         return events
 
 
-_buffers: dict[ReplaySettings, ReplayBuffer] = {}
+# Keyed by (redis_url, size, ttl): a test that overrides the settings gets its own buffer.
+_buffers: dict[tuple[str | None, int, int], ReplayBuffer] = {}
 _buffers_lock = threading.Lock()
 
 
 def replay_buffer() -> ReplayBuffer:
     """The process's buffer for the current settings."""
-    current = ReplaySettings.load()
+    conf = djkida_settings()
+    key = (conf.replay_redis_url, conf.replay_size, conf.replay_ttl)
     with _buffers_lock:
-        if current not in _buffers:
-            _buffers[current] = (
-                RedisReplayBuffer(current.redis_url, current.size, current.ttl)
-                if current.redis_url
-                else MemoryReplayBuffer(current.size)
+        if key not in _buffers:
+            _buffers[key] = (
+                _RedisReplayBuffer(conf.replay_redis_url, conf.replay_size, conf.replay_ttl)
+                if conf.replay_redis_url
+                else _MemoryReplayBuffer(conf.replay_size)
             )
-        return _buffers[current]
+        return _buffers[key]

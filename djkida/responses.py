@@ -13,6 +13,12 @@ from typing import Any, cast
 
 from django.http import StreamingHttpResponse
 
+__all__ = ["STREAMING_HEADERS", "AsyncStreamingResponse"]
+
+#: Sent with every streaming response (HTML, SSE, OpenAI chunks): no cache may hold a stream
+#: back, and nginx must not buffer it, which would undo the streaming.
+STREAMING_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
 
 async def aclose_quietly(iterator: object) -> None:
     """``iterator.aclose()`` when it has one (a finished generator makes it a no-op)."""
@@ -23,6 +29,8 @@ async def aclose_quietly(iterator: object) -> None:
 
 class AsyncStreamingResponse(StreamingHttpResponse):
     """``StreamingHttpResponse`` over an async body that it closes, with ``on_close``, once.
+
+    It carries :data:`STREAMING_HEADERS` unless the caller's ``headers`` set them.
 
     That happens when the server stops reading (end of body, error or client disconnect) and,
     for a response closed without ever being read (the client left before the first byte), on
@@ -44,6 +52,8 @@ class AsyncStreamingResponse(StreamingHttpResponse):
         **kwargs: Any,
     ) -> None:
         super().__init__(body, *args, **kwargs)
+        for header, value in STREAMING_HEADERS.items():
+            self.setdefault(header, value)
         self.body = body
         self.on_close = on_close
         self.released = False

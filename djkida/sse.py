@@ -8,7 +8,7 @@ as an unknown field). ``event`` and ``id`` may not contain line breaks at all.
 
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -17,10 +17,10 @@ from djkida.fragments import Fragment
 from djkida.prefetch import Prefetch
 from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 HEARTBEAT = b": ping\n\n"
 # Items pulled ahead of the client when a heartbeat is on: bounded, so a fast source waits.
-PREFETCH = 256
+_PREFETCH = 256
 
 
 @dataclass(slots=True)
@@ -49,7 +49,7 @@ class SSEEvent:
             raise TypeError(f"SSEEvent data must be str, not {type(self.data).__name__}")
         if self.event is not None and ("\n" in self.event or "\r" in self.event):
             raise ValueError(f"SSE event may not contain a line break: {self.event!r}")
-        if self.id is not None and (has_line_break(str(self.id)) or "\0" in str(self.id)):
+        if self.id is not None and (_has_line_break(str(self.id)) or "\0" in str(self.id)):
             raise ValueError(f"SSE id may not contain a line break or NUL: {self.id!r}")
         if self.retry is not None and (not isinstance(self.retry, int) or self.retry < 0):
             raise ValueError(f"SSE retry must be a non-negative int (ms), not {self.retry!r}")
@@ -61,7 +61,7 @@ class SSEEvent:
         """The event's bytes on the wire, ending with the blank line that dispatches it."""
         data = self.data
         if "\n" in data or "\r" in data:
-            data = LINE_BREAK.sub("\ndata: ", data)
+            data = _LINE_BREAK.sub("\ndata: ", data)
         if self.id is None and self.retry is None:
             # The per-token case: one f-string, one encode.
             if self.event is None:
@@ -75,19 +75,19 @@ class SSEEvent:
         return f"{head}data: {data}\n\n".encode()
 
 
-def has_line_break(text: str) -> bool:
+def _has_line_break(text: str) -> bool:
     """Whether an SSE parser would end a line inside ``text`` (faster than the regex)."""
     return "\n" in text or "\r" in text
 
 
-async def encode_item(item: Any) -> bytes:
+async def _encode_item(item: Any) -> bytes:
     """The wire bytes of one item of a source (an event, the common case, without a detour)."""
     if type(item) is SSEEvent:
         return item.encode()
-    return (await to_event(item)).encode()
+    return (await _to_event(item)).encode()
 
 
-async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:
+async def _to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEvent:
     """Turn what a source yields into an event: fragments render, dicts become JSON."""
     if isinstance(item, SSEEvent):
         return item
@@ -102,7 +102,7 @@ async def to_event(item: "SSEEvent | Fragment | str | dict[str, Any]") -> SSEEve
     )
 
 
-async def encode_stream(
+async def _encode_stream(
     source: AsyncIterable[Any], *, heartbeat: float | None, retry: int | None
 ) -> AsyncGenerator[bytes]:
     """Encoded events of ``source``, with ``: ping`` whenever it is idle for ``heartbeat`` s.
@@ -120,9 +120,9 @@ async def encode_stream(
     try:
         if heartbeat is None:
             async for item in iterator:
-                yield await encode_item(item)
+                yield await _encode_item(item)
             return
-        prefetch = Prefetch(iterator, limit=PREFETCH)
+        prefetch = Prefetch(iterator, limit=_PREFETCH)
         try:
             while True:
                 items = await prefetch.take(heartbeat)
@@ -131,19 +131,19 @@ async def encode_stream(
                 elif not items:
                     return
                 else:
-                    yield b"".join([await encode_item(item) for item in join_appends(items)])
+                    yield b"".join([await _encode_item(item) for item in _join_appends(items)])
         finally:
             await prefetch.stop()
     finally:
         await aclose_quietly(iterator)
 
 
-def join_appends(items: list[Any]) -> list[Any]:
+def _join_appends(items: list[Any]) -> list[Any]:
     """``items`` with every run of consecutive ``append`` events of one name joined into one."""
     if len(items) == 1:
         return items
     joined: list[Any] = []
-    for _, group in groupby(items, key=append_run):
+    for _, group in groupby(items, key=_append_run):
         run = list(group)
         if len(run) == 1:
             joined.append(run[0])
@@ -153,7 +153,7 @@ def join_appends(items: list[Any]) -> list[Any]:
     return joined
 
 
-def append_run(item: Any) -> object:
+def _append_run(item: Any) -> object:
     """What consecutive joinable items share: their event name; anything else is alone."""
     if type(item) is SSEEvent and item.append:
         return item.event
@@ -165,6 +165,8 @@ class EventStream(AsyncStreamingResponse):
 
     The source may yield :class:`SSEEvent`, :class:`~djkida.fragments.Fragment` (rendered, sent
     as event ``fragment.event_name``), ``str`` (unnamed event) or ``dict`` (JSON data).
+    ``on_close`` runs after the source is closed, however the response ends (also when the
+    client left before the source was ever started, which its own ``finally`` would miss).
 
     Example::
 
@@ -184,6 +186,7 @@ class EventStream(AsyncStreamingResponse):
         heartbeat: float | None = 15,
         retry: int | None = None,
         status: int = 200,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if not isinstance(source, AsyncIterable):
             raise TypeError(f"EventStream needs an async iterable, not {type(source).__name__}")
@@ -191,12 +194,18 @@ class EventStream(AsyncStreamingResponse):
             raise ValueError(f"heartbeat must be positive seconds or None, not {heartbeat!r}")
         if retry is not None and (not isinstance(retry, int) or retry < 0):
             raise ValueError(f"retry must be a non-negative int (ms) or None, not {retry!r}")
-        super().__init__(
-            encode_stream(source, heartbeat=heartbeat, retry=retry),
+
+        async def close() -> None:
             # The source itself, for a response closed before its body ever started.
-            on_close=lambda: aclose_quietly(source),
+            try:
+                await aclose_quietly(source)
+            finally:
+                if on_close is not None:
+                    await on_close()
+
+        super().__init__(
+            _encode_stream(source, heartbeat=heartbeat, retry=retry),
+            on_close=close,
             content_type="text/event-stream",
             status=status,
         )
-        self["Cache-Control"] = "no-cache"
-        self["X-Accel-Buffering"] = "no"

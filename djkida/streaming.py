@@ -25,13 +25,8 @@ from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
 logger = logging.getLogger("djkida")
 
-STREAM_HEADERS = {
-    "Content-Type": "text/html; charset=utf-8",
-    "Cache-Control": "no-cache",
-    # Stops nginx from buffering the response, which would undo the streaming.
-    "X-Accel-Buffering": "no",
-}
-PRODUCTION_FALLBACK = "<!-- djkida: rendering failed here; the rest of this page is missing -->"
+_STREAM_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
+_PRODUCTION_FALLBACK = "<!-- djkida: rendering failed here; the rest of this page is missing -->"
 
 
 async def stream(
@@ -53,7 +48,7 @@ async def stream(
         async def dashboard(request):
             return await djkida.stream(request, "dashboard.html", {"stats": load_stats()})
     """
-    return await render_streaming(
+    return await _render_streaming(
         request, template_name, None, context, status, headers, using, timeout
     )
 
@@ -76,12 +71,12 @@ async def stream_block(
         async def rows(request):
             return await djkida.stream_block(request, "report.html", "rows", {"rows": fetch()})
     """
-    return await render_streaming(
+    return await _render_streaming(
         request, template_name, block_name, context, status, headers, using, timeout
     )
 
 
-async def render_streaming(
+async def _render_streaming(
     request: HttpRequest,
     template_name: str | Sequence[str],
     block_name: str | None,
@@ -95,7 +90,7 @@ async def render_streaming(
 
     An error while preparing the render propagates after closing the context's sources.
     """
-    limit = timeout if timeout is not None else djkida_settings.STREAM_TIMEOUT
+    limit = timeout if timeout is not None else djkida_settings().stream_timeout
     try:
         backend = kida_backend(using)
         template = backend.select_template(template_name)
@@ -128,7 +123,8 @@ async def respond(
     first is everything the render produced before it waited on a source: an error there is an
     ordinary exception (Django's template errors included); it closes ``chunks`` and the
     ``variables``' sources first, as the end of the response does later, however it ends.
-    ``headers`` are added to (and override) :data:`STREAM_HEADERS`.
+    ``headers`` are added to (and override) :data:`_STREAM_HEADERS` and the streaming headers
+    (:data:`~djkida.responses.STREAMING_HEADERS`).
     """
     batches = coalesce(chunks)
 
@@ -141,12 +137,12 @@ async def respond(
     except BaseException:
         await close_all()
         raise
-    body = stream_body(first, batches, backend.debug, template_name)
+    body = _stream_body(first, batches, backend.debug, template_name)
     return AsyncStreamingResponse(
         body,
         on_close=close_all,
         status=status,
-        headers={**STREAM_HEADERS, **(headers or {})},
+        headers={**_STREAM_HEADERS, **(headers or {})},
     )
 
 
@@ -166,7 +162,7 @@ async def request_variables(
     return await sync_to_async(backend.template_context)(context, request)
 
 
-async def stream_body(
+async def _stream_body(
     first: str, batches: AsyncIterator[str], debug: bool, template_name: str | None
 ) -> AsyncIterator[str]:
     """The response body: ``first``, then the render; an error ends it with a fallback.
@@ -179,14 +175,14 @@ async def stream_body(
             yield batch
     except Exception as exc:
         logger.exception("streaming template %s failed after its first chunk", template_name)
-        yield error_fallback(exc, debug)
+        yield _error_fallback(exc, debug)
 
 
-def error_fallback(exc: Exception, debug: bool) -> str:
+def _error_fallback(exc: Exception, debug: bool) -> str:
     """What ends a page whose render failed mid-stream: the error with ``debug``, else a comment."""
     if debug:
         return f'<pre class="djkida-error">{escape(f"{type(exc).__name__}: {exc}")}</pre>'
-    return PRODUCTION_FALLBACK
+    return _PRODUCTION_FALLBACK
 
 
 async def close_sources(values: Iterable[object]) -> None:

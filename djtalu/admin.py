@@ -12,7 +12,7 @@ from djtalu.engine import PoolStats
 from djtalu.models import Conversation, Message, ModelSession
 
 
-def session_stats(session: ModelSession) -> PoolStats | None:
+def _session_stats(session: ModelSession) -> PoolStats | None:
     """The session's pool stats, read once per row (each column asks for them)."""
     cached: PoolStats | None = getattr(session, "_talu_stats", None)
     if cached is None:
@@ -21,19 +21,19 @@ def session_stats(session: ModelSession) -> PoolStats | None:
     return cached
 
 
-def stats_column(
+def _stats_column(
     description: str, show: Callable[[PoolStats], int | str], *, missing: str = "-"
 ) -> Callable[[object, ModelSession], int | str]:
     """A list column showing ``show(stats)``, or ``missing`` where the pool is not running here.
 
     Example::
 
-        queued = stats_column("queued", lambda stats: stats.queued)
+        queued = _stats_column("queued", lambda stats: stats.queued)
     """
 
     @admin.display(description=description)
     def column(model_admin: object, session: ModelSession) -> int | str:
-        stats = session_stats(session)
+        stats = _session_stats(session)
         return show(stats) if stats is not None else missing
 
     return column
@@ -66,14 +66,14 @@ class ModelSessionAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created", "updated"]}),
     ]  # fmt: skip
 
-    state = stats_column("state", lambda stats: stats.state, missing="not started")
-    live_workers = stats_column(
+    state = _stats_column("state", lambda stats: stats.state, missing="not started")
+    live_workers = _stats_column(
         "live workers", lambda stats: f"{stats.workers_alive}/{stats.workers_total}"
     )
-    in_flight = stats_column("in flight", lambda stats: stats.in_flight)
-    queued = stats_column("queued", lambda stats: stats.queued)
-    tokens_per_second = stats_column("tokens/s", lambda stats: f"{stats.tokens_per_second:.1f}")
-    last_error = stats_column("last error", lambda stats: stats.last_error or "-")
+    in_flight = _stats_column("in flight", lambda stats: stats.in_flight)
+    queued = _stats_column("queued", lambda stats: stats.queued)
+    tokens_per_second = _stats_column("tokens/s", lambda stats: f"{stats.tokens_per_second:.1f}")
+    last_error = _stats_column("last error", lambda stats: stats.last_error or "-")
 
     @admin.action(description="Restart workers of the selected sessions")
     def restart_workers(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:

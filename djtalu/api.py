@@ -13,9 +13,9 @@ from djtalu.engine import GenerationError, GenerationParams, GenerationResult
 from djtalu.models import Conversation, Message, ModelSession
 from djtalu.pools import GenerationStream, SessionUnavailableError, pool_for
 
-ROLES = frozenset(Message.Role.values)
+_ROLES = frozenset(Message.Role.values)
 #: How a reply that ended with each engine finish reason is stored.
-FINISH_STATUS: dict[str, Message.Status] = {
+_FINISH_STATUS: dict[str, Message.Status] = {
     "stop": Message.Status.COMPLETE,
     "length": Message.Status.COMPLETE,
     "cancelled": Message.Status.CANCELLED,
@@ -65,8 +65,10 @@ def to_messages(prompt: Prompt) -> list[dict[str, str]]:
         if not isinstance(message, Mapping):
             raise ValueError(f"messages[{index}] must be a mapping with role and content")
         role, content = message.get("role"), message.get("content")
-        if role not in ROLES:
-            raise ValueError(f"messages[{index}].role must be one of {sorted(ROLES)}, not {role!r}")
+        if role not in _ROLES:
+            raise ValueError(
+                f"messages[{index}].role must be one of {sorted(_ROLES)}, not {role!r}"
+            )
         if not isinstance(content, str):
             raise ValueError(f"messages[{index}].content must be a string")
         messages.append({"role": role, "content": content})
@@ -255,7 +257,7 @@ class RecordedReply:
         except GenerationError as exc:
             await self._save(Message.Status.ERROR, error=exc)
             raise
-        await self._save(FINISH_STATUS[result.finish_reason], result=result)
+        await self._save(_FINISH_STATUS[result.finish_reason], result=result)
         return result
 
     async def cancel(self) -> None:

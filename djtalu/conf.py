@@ -1,13 +1,16 @@
 """djtalu's settings, read in one place with their defaults.
 
-Read at call time (not import time) so ``override_settings`` in tests and per-process
-environments both work.
+Read at call time (not import time), so ``override_settings`` in tests and per-process
+environments both work. djkida reads its settings the same way
+(:func:`djkida.conf.djkida_settings`).
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+
+__all__ = ["TaluSettings", "talu_settings"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,12 @@ class TaluSettings:
 
 
 def talu_settings() -> TaluSettings:
-    """The current ``TALU_*`` settings with defaults filled in."""
+    """The current ``TALU_*`` settings with defaults filled in.
+
+    Example::
+
+        prefix = talu_settings().redis_prefix
+    """
     redis_url = getattr(settings, "TALU_REDIS_URL", "") or getattr(settings, "REDIS_URL", "")
     return TaluSettings(
         models_dir=Path(getattr(settings, "TALU_MODELS_DIR", Path("var") / "models")),

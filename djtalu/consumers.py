@@ -20,7 +20,7 @@ from djtalu.models import Conversation
 from djtalu.pools import SessionUnavailableError
 
 #: Close code for an unknown or disabled session (4000-4999 are free for applications).
-CLOSE_NO_SESSION = 4404
+_CLOSE_NO_SESSION = 4404
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -35,10 +35,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             session = await resolve_session(name)
         except SessionUnavailableError:
-            await self.close(code=CLOSE_NO_SESSION)
+            await self.close(code=_CLOSE_NO_SESSION)
             return
         if not session.enabled:
-            await self.close(code=CLOSE_NO_SESSION)
+            await self.close(code=_CLOSE_NO_SESSION)
             return
         self.chat = AsyncChat(session)
         await self.accept()

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from djkida.responses import AsyncStreamingResponse
+from djkida.sse import EventStream
 from djtalu.api import resolve_session, session_params, to_messages
 from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError, GenerationParams, QueueFullError
@@ -29,10 +29,10 @@ from djtalu.pools import GenerationStream, SessionUnavailableError, pool_for
 logger = logging.getLogger(__name__)
 
 #: OpenAI's "developer" role is its newer name for "system".
-ROLE_ALIASES = {"developer": "system"}
+_ROLE_ALIASES = {"developer": "system"}
 
 
-class InvalidRequest(ValueError):
+class _InvalidRequest(ValueError):
     """A request OpenAI would reject with 400; ``param`` names the offending field."""
 
     def __init__(self, message: str, param: str | None = None) -> None:
@@ -41,7 +41,7 @@ class InvalidRequest(ValueError):
 
 
 @dataclass(frozen=True)
-class CompletionRequest:
+class _CompletionRequest:
     """A validated ``/v1/chat/completions`` body."""
 
     model: str
@@ -56,19 +56,19 @@ class CompletionRequest:
     stop: tuple[str, ...] | None
 
     @classmethod
-    def parse(cls, body: bytes) -> "CompletionRequest":
-        """Validate a request body, raising ``InvalidRequest`` naming the bad field."""
+    def parse(cls, body: bytes) -> "_CompletionRequest":
+        """Validate a request body, raising ``_InvalidRequest`` naming the bad field."""
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidRequest(f"the body is not valid JSON: {exc}") from None
+            raise _InvalidRequest(f"the body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
-            raise InvalidRequest("the body must be a JSON object")
+            raise _InvalidRequest("the body must be a JSON object")
         model = data.get("model")
         if not isinstance(model, str) or not model:
-            raise InvalidRequest("model is required (the name of a model session)", "model")
+            raise _InvalidRequest("model is required (the name of a model session)", "model")
         if data.get("n", 1) != 1:
-            raise InvalidRequest("only n=1 is supported", "n")
+            raise _InvalidRequest("only n=1 is supported", "n")
         stream_options = data.get("stream_options") or {}
         return cls(
             model=model,
@@ -102,7 +102,7 @@ def _typed[T](data: dict[str, Any], name: str, kind: type[T]) -> T | None:
     # bool is an int subclass: refuse it where a number is expected.
     if value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
         return value
-    raise InvalidRequest(f"{name} must be {kind.__name__}", name)
+    raise _InvalidRequest(f"{name} must be {kind.__name__}", name)
 
 
 def _number(data: dict[str, Any], name: str, low: float, high: float) -> float | None:
@@ -110,7 +110,7 @@ def _number(data: dict[str, Any], name: str, low: float, high: float) -> float |
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise InvalidRequest(f"{name} must be a number from {low} to {high}", name)
+        raise _InvalidRequest(f"{name} must be a number from {low} to {high}", name)
     return float(value)
 
 
@@ -118,7 +118,7 @@ def _max_tokens(data: dict[str, Any]) -> int | None:
     name = "max_completion_tokens" if "max_completion_tokens" in data else "max_tokens"
     value = _typed(data, name, int)
     if value is not None and value < 1:
-        raise InvalidRequest(f"{name} must be at least 1", name)
+        raise _InvalidRequest(f"{name} must be at least 1", name)
     return value
 
 
@@ -127,35 +127,35 @@ def _stop(value: Any) -> tuple[str, ...] | None:
         return None
     stops = [value] if isinstance(value, str) else value
     if not isinstance(stops, list) or not all(isinstance(stop, str) for stop in stops):
-        raise InvalidRequest("stop must be a string or a list of strings", "stop")
+        raise _InvalidRequest("stop must be a string or a list of strings", "stop")
     if len(stops) > 4:
-        raise InvalidRequest("stop takes at most 4 sequences", "stop")
+        raise _InvalidRequest("stop takes at most 4 sequences", "stop")
     return tuple(stops)
 
 
 def _messages(value: Any) -> list[dict[str, str]]:
     """Chat messages; text content parts (``[{"type": "text", ...}]``) are joined."""
     if not isinstance(value, list) or not value:
-        raise InvalidRequest("messages must be a non-empty list", "messages")
+        raise _InvalidRequest("messages must be a non-empty list", "messages")
     messages: list[dict[str, Any]] = []
     for index, message in enumerate(value):
         if not isinstance(message, dict):
-            raise InvalidRequest(f"messages[{index}] must be an object", "messages")
+            raise _InvalidRequest(f"messages[{index}] must be an object", "messages")
         role = message.get("role")
-        role = ROLE_ALIASES.get(role, role) if isinstance(role, str) else role
+        role = _ROLE_ALIASES.get(role, role) if isinstance(role, str) else role
         content = message.get("content")
         if isinstance(content, list):
             if not all(isinstance(part, dict) and part.get("type") == "text" for part in content):
-                raise InvalidRequest(f"messages[{index}]: only text content is supported")
+                raise _InvalidRequest(f"messages[{index}]: only text content is supported")
             content = "".join(str(part.get("text", "")) for part in content)
         messages.append({"role": role, "content": content})
     try:
         return to_messages(messages)
     except ValueError as exc:
-        raise InvalidRequest(str(exc), "messages") from None
+        raise _InvalidRequest(str(exc), "messages") from None
 
 
-def error_response(
+def _error_response(
     status: int, message: str, *, kind: str, param: str | None = None, code: str | None = None
 ) -> JsonResponse:
     """An error in the shape OpenAI clients parse (``error.message``, ``type``, ...)."""
@@ -171,7 +171,7 @@ def _unauthorized(request: HttpRequest) -> JsonResponse | None:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if secrets.compare_digest(given.encode(), api_key.encode()):
         return None
-    return error_response(
+    return _error_response(
         401, "invalid API key", kind="invalid_request_error", code="invalid_api_key"
     )
 
@@ -183,16 +183,16 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     if (denied := _unauthorized(request)) is not None:
         return denied
     try:
-        completion = CompletionRequest.parse(request.body)
+        completion = _CompletionRequest.parse(request.body)
         session = await resolve_session(completion.model)
         pool = await pool_for(session)
-    except InvalidRequest as exc:
-        return error_response(400, str(exc), kind="invalid_request_error", param=exc.param)
+    except _InvalidRequest as exc:
+        return _error_response(400, str(exc), kind="invalid_request_error", param=exc.param)
     except SessionUnavailableError as exc:
-        return error_response(
+        return _error_response(
             404, str(exc), kind="invalid_request_error", param="model", code="model_not_found"
         )
-    reply = ChatCompletion(completion.model)
+    reply = _ChatCompletion(completion.model)
     try:
         stream = pool.stream(
             completion.messages, completion.params(session), timeout=talu_settings().request_timeout
@@ -213,9 +213,13 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
 
 
 async def _streaming_response(
-    stream: GenerationStream, reply: "ChatCompletion", *, include_usage: bool
-) -> StreamingHttpResponse:
-    """An SSE response; a generation failing before its first piece raises (a JSON error)."""
+    stream: GenerationStream, reply: "_ChatCompletion", *, include_usage: bool
+) -> EventStream:
+    """An SSE response; a generation failing before its first piece raises (a JSON error).
+
+    OpenAI's wire format: unnamed ``data: {json}`` events ending with ``data: [DONE]``, no
+    heartbeat comments (the chunks are the only lines a client sees).
+    """
     pieces = stream.__aiter__()
     try:
         first = await anext(pieces, None)
@@ -224,51 +228,45 @@ async def _streaming_response(
         raise
     events = _chunk_events(stream, pieces, first, reply, include_usage=include_usage)
     # Cancels the generation however the response ends, a disconnect mid-send included.
-    response = AsyncStreamingResponse(
-        events, on_close=stream.cancel, content_type="text/event-stream"
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return EventStream(events, heartbeat=None, on_close=stream.cancel)
 
 
 async def _chunk_events(
     stream: GenerationStream,
     pieces: AsyncIterator[str],
     first: str | None,
-    reply: "ChatCompletion",
+    reply: "_ChatCompletion",
     *,
     include_usage: bool,
-) -> AsyncIterator[bytes]:
-    """``chat.completion.chunk`` events ending with ``[DONE]``; closing it cancels the stream."""
+) -> AsyncIterator[dict[str, Any] | str]:
+    """``chat.completion.chunk`` payloads ending with ``[DONE]``; closing it cancels the stream.
+
+    :class:`~djkida.sse.EventStream` sends each dict as compact JSON data, the string as is.
+    """
     try:
-        yield _sse(reply.chunk({"role": "assistant", "content": ""}))
+        yield reply.chunk({"role": "assistant", "content": ""})
         if first is not None:
-            yield _sse(reply.chunk({"content": first}))
+            yield reply.chunk({"content": first})
             async for piece in pieces:
-                yield _sse(reply.chunk({"content": piece}))
+                yield reply.chunk({"content": piece})
         result = await stream.collect()
-        yield _sse(reply.chunk({}, finish_reason=_finish_reason(result.finish_reason)))
+        yield reply.chunk({}, finish_reason=_finish_reason(result.finish_reason))
         if include_usage:
-            yield _sse(reply.usage_chunk(result.prompt_tokens, result.completion_tokens))
+            yield reply.usage_chunk(result.prompt_tokens, result.completion_tokens)
     except GenerationError as exc:
         logger.warning("streamed chat completion failed: %s", exc)
-        yield _sse({"error": {"message": str(exc), "type": "server_error"}})
+        yield {"error": {"message": str(exc), "type": "server_error"}}
     finally:
         await stream.cancel()
-    yield b"data: [DONE]\n\n"
+    yield "[DONE]"
 
 
 def _generation_error(exc: GenerationError) -> JsonResponse:
     """503 when the queue is full (retry later), 500 for a failed generation."""
     if isinstance(exc, QueueFullError):
-        return error_response(503, str(exc), kind="server_error", code="queue_full")
+        return _error_response(503, str(exc), kind="server_error", code="queue_full")
     logger.warning("chat completion failed: %s", exc)
-    return error_response(500, str(exc), kind="server_error")
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+    return _error_response(500, str(exc), kind="server_error")
 
 
 def _finish_reason(reason: str) -> str:
@@ -276,7 +274,7 @@ def _finish_reason(reason: str) -> str:
     return "length" if reason == "length" else "stop"
 
 
-class ChatCompletion:
+class _ChatCompletion:
     """The ids and envelopes of one completion's response objects."""
 
     def __init__(self, model: str) -> None:

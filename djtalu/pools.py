@@ -75,7 +75,7 @@ class GenerationBackend(Protocol):
 
 
 @dataclass(frozen=True)
-class PoolConfig:
+class _PoolConfig:
     """What a running pool was built from; a different config means a new pool."""
 
     model_path: str
@@ -85,7 +85,7 @@ class PoolConfig:
     distributed: bool
 
     @classmethod
-    def of(cls, session: ModelSession) -> "PoolConfig":
+    def of(cls, session: ModelSession) -> "_PoolConfig":
         conf = talu_settings()
         return cls(
             session.model_path,
@@ -97,15 +97,15 @@ class PoolConfig:
 
 
 @dataclass
-class RunningPool:
+class _RunningPool:
     """A started pool, its config and the loop that owns it."""
 
     backend: GenerationBackend
-    config: PoolConfig
+    config: _PoolConfig
     loop: asyncio.AbstractEventLoop
 
 
-_running: dict[tuple[asyncio.AbstractEventLoop, str], RunningPool] = {}
+_running: dict[tuple[asyncio.AbstractEventLoop, str], _RunningPool] = {}
 _start_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
@@ -121,7 +121,7 @@ async def pool_for(session: ModelSession) -> GenerationBackend:
         raise SessionUnavailableError(f"model session {session.name!r} is disabled")
     loop = asyncio.get_running_loop()
     _forget_closed_loops()
-    config = PoolConfig.of(session)
+    config = _PoolConfig.of(session)
     async with _start_locks.setdefault(loop, asyncio.Lock()):
         running = _running.get((loop, session.name))
         if running is not None and running.config == config:
@@ -131,12 +131,12 @@ async def pool_for(session: ModelSession) -> GenerationBackend:
             await running.backend.shutdown()
         backend = _build(session.name, config)
         await backend.start()
-        _running[(loop, session.name)] = RunningPool(backend, config, loop)
+        _running[(loop, session.name)] = _RunningPool(backend, config, loop)
         logger.info("started %s pool for session %r", type(backend).__name__, session.name)
         return backend
 
 
-def _build(name: str, config: PoolConfig) -> GenerationBackend:
+def _build(name: str, config: _PoolConfig) -> GenerationBackend:
     """A new, unstarted pool for ``config``."""
     if config.distributed:
         from djtalu.distributed import RedisPool  # only distributed sites need redis.asyncio
@@ -167,7 +167,7 @@ def _forget_closed_loops() -> None:
         del _start_locks[loop]
 
 
-def running_pool(name: str) -> RunningPool | None:
+def _running_pool(name: str) -> _RunningPool | None:
     """The pool serving session ``name`` in this process, if one was started."""
     for (loop, pool_name), running in _running.items():
         if pool_name == name and not loop.is_closed():
@@ -181,7 +181,7 @@ def stats_for(name: str) -> PoolStats | None:
     In distributed mode the workers' own heartbeats in Redis answer even when this process has
     not sent a request yet.
     """
-    running = running_pool(name)
+    running = _running_pool(name)
     if running is not None:
         return running.backend.stats()
     conf = talu_settings()
@@ -197,7 +197,7 @@ async def restart(name: str) -> bool:
 
     In distributed mode the workers live elsewhere: they are always told to reload.
     """
-    running = running_pool(name)
+    running = _running_pool(name)
     if running is not None:
         await _on_loop(running.loop, running.backend.restart)
         return True
@@ -218,7 +218,7 @@ async def shutdown(name: str) -> None:
             await _on_loop(running.loop, running.backend.shutdown)
 
 
-async def shutdown_all() -> None:
+async def _shutdown_all() -> None:
     """Stop every pool of this process (end of a test, a management command)."""
     for name in {name for _, name in _running}:
         await shutdown(name)

@@ -150,7 +150,7 @@ async def tiny_session(tmp_path: Path) -> AsyncIterator[ModelSession]:
     yield await ModelSession.objects.acreate(
         name="default", model_path=str(model), max_tokens=12, temperature=0.0, seed=1
     )
-    await pools.shutdown_all()
+    await pools._shutdown_all()
 
 
 @pytest.mark.slow

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["SuspenseError", "suspense"]
 
 #: Says which wire form the body uses; ``djkida/suspense-htmx.js`` swaps "oob" as it streams.
-FORM_HEADER = "Djkida-Suspense"
+_FORM_HEADER = "Djkida-Suspense"
 
 type Timeouts = float | Mapping[str, float | None] | None
 
@@ -87,26 +87,26 @@ async def suspense(
         variables = await request_variables(backend, context, request)
         sources = {key: value for key, value in variables.items() if inspect.isawaitable(value)}
         blocks = template_blocks(template.template)
-        plan = plan_blocks(blocks, variables, sources, defer_blocks, defer_map, template.name)
-        timeouts = key_timeouts(timeout, variables)
-        check_error_block(blocks, error_block, template.name)
+        plan = _plan_blocks(blocks, variables, sources, defer_blocks, defer_map, template.name)
+        timeouts = _key_timeouts(timeout, variables)
+        _check_error_block(blocks, error_block, template.name)
     except BaseException:
         # Nothing will await the view's coroutines now: close them (no "never awaited").
         await close_sources((context or {}).values())
         raise
     shell = {**variables, **dict.fromkeys(sources), PENDING_VARIABLE: frozenset(sources)}
     announce_render(template, shell)
-    htmx = is_htmx_swap(request)
+    htmx = _is_htmx_swap(request)
     sender = DeferredSender(
         template.template,
         shell,
         error_block=error_block,
         htmx=htmx,
-        nonce=csp_nonce(request),
+        nonce=_csp_nonce(request),
         debug=backend.debug,
     )
-    chunks = suspense_chunks(template.template, shell, plan, sources, timeouts, sender)
-    form = {FORM_HEADER: "oob" if htmx else "page"}
+    chunks = _suspense_chunks(template.template, shell, plan, sources, timeouts, sender)
+    form = {_FORM_HEADER: "oob" if htmx else "page"}
     response = await respond(
         backend, template.name, chunks, shell, status, {**form, **(headers or {})}
     )
@@ -114,7 +114,7 @@ async def suspense(
     return response
 
 
-def plan_blocks(
+def _plan_blocks(
     blocks: Sequence[BlockInfo],
     variables: Mapping[str, Any],
     sources: Mapping[str, Awaitable[Any]],
@@ -135,7 +135,7 @@ def plan_blocks(
     )
 
 
-def check_error_block(
+def _check_error_block(
     blocks: Sequence[BlockInfo], error_block: str | None, template_name: str | None
 ) -> None:
     """``error_block`` must be a block of the template (or of one it extends)."""
@@ -146,12 +146,12 @@ def check_error_block(
         )
 
 
-def key_timeouts(timeout: Timeouts, variables: Mapping[str, Any]) -> dict[str, float | None]:
+def _key_timeouts(timeout: Timeouts, variables: Mapping[str, Any]) -> dict[str, float | None]:
     """Seconds allowed per key: one number for all, or a mapping (keys must be in the context).
 
     Example::
 
-        >>> key_timeouts({"feed": 2}, {"feed": None, "stats": None})
+        >>> _key_timeouts({"feed": 2}, {"feed": None, "stats": None})
         {'feed': 2}
     """
     if timeout is None or isinstance(timeout, int | float):
@@ -167,7 +167,7 @@ def key_timeouts(timeout: Timeouts, variables: Mapping[str, Any]) -> dict[str, f
     return timeouts
 
 
-def is_htmx_swap(request: HttpRequest) -> bool:
+def _is_htmx_swap(request: HttpRequest) -> bool:
     """An htmx request that swaps a part of the page (boosts and history restores load pages)."""
     htmx = getattr(request, "htmx", None)
     if not htmx:
@@ -175,7 +175,7 @@ def is_htmx_swap(request: HttpRequest) -> bool:
     return not (htmx.boosted or htmx.history_restore_request)
 
 
-def csp_nonce(request: HttpRequest) -> str | None:
+def _csp_nonce(request: HttpRequest) -> str | None:
     """The request's CSP nonce, for the inline swap scripts.
 
     Django's CSP middleware keeps a lazy nonce that only reaches the header once read, so it
@@ -187,7 +187,7 @@ def csp_nonce(request: HttpRequest) -> str | None:
     return None if nonce is None else str(nonce)
 
 
-async def suspense_chunks(
+async def _suspense_chunks(
     template: "Template",
     shell: Mapping[str, Any],
     plan: Sequence[DeferredBlock],

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from kida import Template
 
 #: What a target may be: an HTML id that is also safe inside a JS string and a CSS ``#`` selector.
-TARGET_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_TARGET_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 class SuspenseError(ValueError):
@@ -48,7 +48,7 @@ class DeferredBlock:
     nested: tuple[str, ...] = ()
 
 
-def context_root(path: str) -> str:
+def _context_root(path: str) -> str:
     """The context variable a dotted dependency path starts with (``stats.total`` → ``stats``)."""
     return re.split(r"[.\[]", path, maxsplit=1)[0]
 
@@ -84,7 +84,7 @@ def find_deferred_blocks(
 
     waits: dict[str, set[str]] = {}
     for key in sorted(keys):
-        names = overrides.get(key) or outermost_users(blocks, key)
+        names = overrides.get(key) or _outermost_users(blocks, key)
         if not names:
             raise SuspenseError(
                 f"deferred context key {key!r} is used by no block{where}: wrap what shows it in "
@@ -98,7 +98,7 @@ def find_deferred_blocks(
     nested: dict[str, list[str]] = {name: [] for name in waits}
     for block in blocks:
         if block.name in waits:
-            for outer in ancestors(parents, block.name):
+            for outer in _ancestors(parents, block.name):
                 if outer in waits:
                     nested[outer].append(block.name)
     deferred = [
@@ -111,11 +111,11 @@ def find_deferred_blocks(
         for block in blocks
         if block.name in waits
     ]
-    check_targets(deferred)
+    _check_targets(deferred)
     return deferred
 
 
-def ancestors(parents: Mapping[str, str | None], name: str) -> Iterator[str]:
+def _ancestors(parents: Mapping[str, str | None], name: str) -> Iterator[str]:
     """The blocks ``name`` is nested in, innermost first (``parents``: block → its parent)."""
     parent = parents.get(name)
     while parent is not None:
@@ -123,26 +123,26 @@ def ancestors(parents: Mapping[str, str | None], name: str) -> Iterator[str]:
         parent = parents.get(parent)
 
 
-def outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
+def _outermost_users(blocks: Sequence[BlockInfo], key: str) -> list[str]:
     """Names of the blocks that read ``key`` themselves and have no ancestor that does."""
     parents = {block.name: block.parent for block in blocks}
     users = {
         block.name
         for block in blocks
-        if any(context_root(path) == key for path in block.depends_on)
+        if any(_context_root(path) == key for path in block.depends_on)
     }
     return [
         block.name
         for block in blocks
-        if block.name in users and users.isdisjoint(ancestors(parents, block.name))
+        if block.name in users and users.isdisjoint(_ancestors(parents, block.name))
     ]
 
 
-def check_targets(deferred: Iterable[DeferredBlock]) -> None:
+def _check_targets(deferred: Iterable[DeferredBlock]) -> None:
     """Every target is a usable id and no two blocks replace the same element."""
     seen: dict[str, str] = {}
     for block in deferred:
-        if not TARGET_ID.fullmatch(block.target):
+        if not _TARGET_ID.fullmatch(block.target):
             raise SuspenseError(
                 f"block {block.name!r} has target id {block.target!r}: use letters, digits, "
                 "'-' and '_', starting with a letter (set it with defer_map)"
@@ -176,7 +176,7 @@ def template_blocks(template: "Template") -> list[BlockInfo]:
     nested in it and its dependencies) from the most derived template that defines it. Blocks a
     child defines outside any placed block (fragments, usually) come last, at top level.
     """
-    chain = inheritance_chain(template)
+    chain = _inheritance_chain(template)
     definitions: dict[str, tuple[nodes.Block, frozenset[str]]] = {}
     for member in chain:
         metadata = member.block_metadata()
@@ -189,9 +189,9 @@ def template_blocks(template: "Template") -> list[BlockInfo]:
         for child in children:
             body, depends_on = definitions[child.name]
             placed.append(BlockInfo(child.name, depends_on, parent))
-            place(nested_blocks(body), child.name)
+            place(_nested_blocks(body), child.name)
 
-    place(nested_blocks(chain[-1].tree), None)
+    place(_nested_blocks(chain[-1].tree), None)
     seen = {block.name for block in placed}
     unplaced = [
         BlockInfo(name, depends_on, None)
@@ -201,7 +201,7 @@ def template_blocks(template: "Template") -> list[BlockInfo]:
     return placed + unplaced
 
 
-def inheritance_chain(template: "Template") -> list["Template"]:
+def _inheritance_chain(template: "Template") -> list["Template"]:
     """``template`` and every template it extends, most derived first."""
     chain = [template]
     while (parent := chain[-1].parent_name) is not None:
@@ -209,12 +209,12 @@ def inheritance_chain(template: "Template") -> list["Template"]:
     return chain
 
 
-def nested_blocks(node: nodes.Node) -> list[nodes.Block]:
+def _nested_blocks(node: nodes.Node) -> list[nodes.Block]:
     """The blocks directly inside ``node`` (not those inside them), in source order."""
     found: list[nodes.Block] = []
     for child in node.children():
         if isinstance(child, nodes.Block):
             found.append(child)
         else:
-            found.extend(nested_blocks(child))
+            found.extend(_nested_blocks(child))
     return found

@@ -22,7 +22,7 @@ class Outcome:
     error: Exception | None = None
 
 
-async def settle(source: Awaitable[Any], timeout: float | None) -> Outcome:
+async def _settle(source: Awaitable[Any], timeout: float | None) -> Outcome:
     """Await ``source`` within ``timeout`` seconds, catching its failure into the outcome.
 
     A future (maybe shared with other requests) is shielded: cancelling this request's wait,
@@ -48,7 +48,7 @@ def start(
 ) -> dict[str, "asyncio.Task[Outcome]"]:
     """One running task per deferred key (call it before the shell renders, so both overlap)."""
     return {
-        key: asyncio.create_task(settle(source, timeouts.get(key)), name=f"djkida-suspense:{key}")
+        key: asyncio.create_task(_settle(source, timeouts.get(key)), name=f"djkida-suspense:{key}")
         for key, source in sources.items()
     }
 
@@ -83,12 +83,12 @@ async def ready_blocks(
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             settled[keys_of[task]] = task.result()
-        for block in [block for block in waiting if is_ready(block, settled)]:
+        for block in [block for block in waiting if _is_ready(block, settled)]:
             waiting.remove(block)
             yield block, dict(settled)
 
 
-def is_ready(block: DeferredBlock, settled: Mapping[str, Outcome]) -> bool:
+def _is_ready(block: DeferredBlock, settled: Mapping[str, Outcome]) -> bool:
     """All of the block's keys have settled, or one of them failed (no point waiting then)."""
     outcomes = [settled[key] for key in block.keys if key in settled]
     return len(outcomes) == len(block.keys) or any(o.error is not None for o in outcomes)

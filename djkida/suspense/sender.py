@@ -29,8 +29,8 @@ logger = logging.getLogger("djkida")
 #: The shell's (and each block's) variable naming the keys still on their way.
 PENDING_VARIABLE = "__defer_pending__"
 #: What an ``error_block`` sees besides ``error``: the id its root element must carry.
-TARGET_VARIABLE = "__defer_target__"
-PRODUCTION_MESSAGES = {
+_TARGET_VARIABLE = "__defer_target__"
+_PRODUCTION_MESSAGES = {
     TimeoutError: "This section took too long to load.",
     Exception: "This section could not be loaded.",
 }
@@ -115,7 +115,7 @@ class DeferredSender:
             variables = {
                 **self.variables(outcomes),
                 "error": message,
-                TARGET_VARIABLE: block.target,
+                _TARGET_VARIABLE: block.target,
             }
             try:
                 return self.wire(await self.render(self.error_block, variables), block)
@@ -146,7 +146,7 @@ class DeferredSender:
         if self.debug:
             return f"{type(error).__name__}: {error}"
         kind = TimeoutError if isinstance(error, TimeoutError) else Exception
-        return PRODUCTION_MESSAGES[kind]
+        return _PRODUCTION_MESSAGES[kind]
 
 
 def render_generator(chunks: AsyncIterator[str]) -> AsyncGenerator[str]:

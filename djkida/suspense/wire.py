@@ -25,12 +25,12 @@ from markupsafe import escape
 from djkida.suspense.discovery import SuspenseError
 
 # The root element's start tag (of the stripped HTML) and its id attribute.
-ROOT_TAG = re.compile(r"\A<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])([^>]*)>")
-ID_ATTRIBUTE = re.compile(
+_ROOT_TAG = re.compile(r"\A<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])([^>]*)>")
+_ID_ATTRIBUTE = re.compile(
     r"""(?:^|\s)id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
 )
-TEMPLATE_PREFIX = "djkida-suspense-"
-SWAP_SCRIPT = (
+_TEMPLATE_PREFIX = "djkida-suspense-"
+_SWAP_SCRIPT = (
     "(function(){{"
     'var t=document.getElementById("{template}"),e=document.getElementById("{target}");'
     "if(e){{e.replaceWith(t.content)}}"
@@ -39,22 +39,22 @@ SWAP_SCRIPT = (
 )
 
 
-def root_id(tag: re.Match[str] | None) -> str | None:
-    """The id attribute of a start tag matched by ``ROOT_TAG`` (None without tag or id)."""
-    attribute = ID_ATTRIBUTE.search(tag.group(2)) if tag else None
+def _root_id(tag: re.Match[str] | None) -> str | None:
+    """The id attribute of a start tag matched by ``_ROOT_TAG`` (None without tag or id)."""
+    attribute = _ID_ATTRIBUTE.search(tag.group(2)) if tag else None
     if attribute is None:
         return None
     return next(value for value in attribute.groups() if value is not None)
 
 
-def root_element(html: str, target: str, block: str) -> re.Match[str]:
+def _root_element(html: str, target: str, block: str) -> re.Match[str]:
     """The root start tag of ``html`` stripped of surrounding whitespace (``.string``), refused
     unless it has id ``target``.
 
     Whitespace goes so that both transports insert exactly one element.
     """
-    tag = ROOT_TAG.match(html.strip())
-    found = root_id(tag)
+    tag = _ROOT_TAG.match(html.strip())
+    found = _root_id(tag)
     if tag is None or found != target:
         got = f"root id {found!r}" if found else f"{html.strip()[:60]!r}"
         raise SuspenseError(
@@ -72,7 +72,7 @@ def oob_element(html: str, target: str, block: str) -> str:
         >>> oob_element('<section id="stats">42</section>', "stats", "stats")
         '<section hx-swap-oob="true" id="stats">42</section>'
     """
-    tag = root_element(html, target, block)
+    tag = _root_element(html, target, block)
     html, name_end = tag.string, tag.end(1)
     return f'{html[:name_end]} hx-swap-oob="true"{html[name_end:]}'
 
@@ -85,10 +85,10 @@ def page_swap(html: str, target: str, block: str, nonce: str | None = None) -> s
         >>> page_swap('<p id="n">1</p>', "n", "n").startswith('<template id="djkida-suspense-n">')
         True
     """
-    html = root_element(html, target, block).string
-    template = TEMPLATE_PREFIX + target
+    html = _root_element(html, target, block).string
+    template = _TEMPLATE_PREFIX + target
     nonce_attribute = f' nonce="{escape(nonce)}"' if nonce else ""
-    script = SWAP_SCRIPT.format(template=template, target=target)
+    script = _SWAP_SCRIPT.format(template=template, target=target)
     return f'<template id="{template}">{html}</template><script{nonce_attribute}>{script}</script>'
 
 

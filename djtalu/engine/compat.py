@@ -20,10 +20,10 @@ import sys
 import threading
 from types import ModuleType
 
-TALU_VERSION = "0.0.3"
+_TALU_VERSION = "0.0.3"
 
 #: C function name -> name of the ``talu._native`` struct it really returns by value.
-RESTYPE_FIXES: dict[str, str] = {
+_RESTYPE_FIXES: dict[str, str] = {
     "talu_router_generate_with_backend": "CGenerateResult",
     "talu_backend_list_models": "CRemoteModelListResult",
 }
@@ -76,9 +76,9 @@ def _preload_native() -> None:
 def _check_version(talu: ModuleType) -> None:
     """Refuse other talu versions: these fixes are only known to be right for 0.0.3."""
     version = getattr(talu, "__version__", "?")
-    if version != TALU_VERSION:
+    if version != _TALU_VERSION:
         raise ImportError(
-            f"djtalu.engine.compat targets talu {TALU_VERSION}, found {version}: "
+            f"djtalu.engine.compat targets talu {_TALU_VERSION}, found {version}: "
             "re-check the packaging bugs in compat.py before upgrading"
         )
 
@@ -87,5 +87,5 @@ def _fix_restypes() -> None:
     """Declare the by-value struct results on the CDLL handle every talu module shares."""
     lib = importlib.import_module("talu._bindings").get_lib()
     native = sys.modules["talu._native"]
-    for function_name, struct_name in RESTYPE_FIXES.items():
+    for function_name, struct_name in _RESTYPE_FIXES.items():
         getattr(lib, function_name).restype = getattr(native, struct_name)

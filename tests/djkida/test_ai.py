@@ -9,7 +9,7 @@ from markupsafe import escape
 from pytest_django.fixtures import Settings
 
 from djkida.ai import stream_to_fragments, stream_tokens, stream_with_sources
-from djkida.sse import SSEEvent, encode_stream
+from djkida.sse import SSEEvent, _encode_stream
 from tests.djkida import transport_settings
 
 
@@ -61,7 +61,7 @@ async def test_each_token_that_arrives_alone_is_its_own_escaped_event_then_done(
 async def test_tokens_ready_together_leave_an_event_stream_as_one_event() -> None:
     pieces = ["<scr", "ipt>alert(1)</", "script>", " & ", "\"'"] * 40
     events = stream_tokens(tokens_of(pieces), "transport/chat.html", "reply")
-    frames = [frame async for frame in encode_stream(events, heartbeat=15, retry=None)]
+    frames = [frame async for frame in _encode_stream(events, heartbeat=15, retry=None)]
     text = str(escape("".join(pieces)))
     assert b"".join(frames) == f"event: token\ndata: {text}\n\nevent: done\ndata: \n\n".encode()
 

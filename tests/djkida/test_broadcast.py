@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.test import override_settings
 
 from djkida.broadcast import abroadcast, broadcast, layer_group
-from djkida.replay import REDIS_TIMEOUT, MemoryReplayBuffer, RedisReplayBuffer, replay_buffer
+from djkida.replay import _REDIS_TIMEOUT, _MemoryReplayBuffer, _RedisReplayBuffer, replay_buffer
 from djkida.sse import SSEEvent
 from tests.servers import free_port
 
@@ -82,7 +82,7 @@ def test_sync_broadcast_from_plain_code_is_recorded_for_replay() -> None:
 
 
 async def test_memory_replay_is_bounded_and_sorted() -> None:
-    buffer = MemoryReplayBuffer(size=3)
+    buffer = _MemoryReplayBuffer(size=3)
     ids = [await buffer.append("g", {"data": str(n)}) for n in range(5)]
     assert ids == [1, 2, 3, 4, 5]
     assert [event["id"] for event in await buffer.since("g", 0)] == [3, 4, 5]
@@ -92,8 +92,8 @@ async def test_memory_replay_is_bounded_and_sorted() -> None:
 
 @pytest.mark.redis
 async def test_redis_replay_is_shared_bounded_and_sorted(redis_url: str) -> None:
-    first = RedisReplayBuffer(redis_url, size=3, ttl=60)
-    second = RedisReplayBuffer(redis_url, size=3, ttl=60)  # as if in another process
+    first = _RedisReplayBuffer(redis_url, size=3, ttl=60)
+    second = _RedisReplayBuffer(redis_url, size=3, ttl=60)  # as if in another process
     ids = [await (first, second)[n % 2].append("g", {"data": f"{n}\n:x"}) for n in range(5)]
     assert ids == [1, 2, 3, 4, 5]
     events = await second.since("g", 0)
@@ -107,10 +107,10 @@ async def test_redis_replay_is_shared_bounded_and_sorted(redis_url: str) -> None
 
 @pytest.mark.redis
 def test_the_setting_selects_the_redis_buffer(redis_url: str) -> None:
-    assert isinstance(replay_buffer(), MemoryReplayBuffer)
+    assert isinstance(replay_buffer(), _MemoryReplayBuffer)
     with override_settings(DJKIDA_REPLAY_REDIS_URL=redis_url, DJKIDA_REPLAY_SIZE=7):
         buffer = replay_buffer()
-        assert isinstance(buffer, RedisReplayBuffer)
+        assert isinstance(buffer, _RedisReplayBuffer)
         assert buffer.size == 7
 
 
@@ -145,7 +145,7 @@ async def test_a_replay_redis_that_hangs_delays_a_broadcast_only_briefly() -> No
         with override_settings(DJKIDA_REPLAY_REDIS_URL=f"redis://127.0.0.1:{port}/0"):
             event_id = await abroadcast(unique(), "<li>live only</li>")
         assert event_id is None
-        assert time.monotonic() - started < REDIS_TIMEOUT + 1
+        assert time.monotonic() - started < _REDIS_TIMEOUT + 1
     finally:
         server.close()
 

@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings
 from djkida.broadcast import abroadcast
 from djkida.fragments import Fragment
 from djkida.routing import websocket_urlpatterns
-from djkida.sse import encode_stream
+from djkida.sse import _encode_stream
 from kida import TemplateRuntimeError
 from tests.djkida import transport_settings
 from tests.djkida.test_consumers import with_user
@@ -81,7 +81,7 @@ async def test_event_stream_sends_a_fragment_under_its_event_name() -> None:
     async def source() -> AsyncIterator[Fragment]:
         yield Fragment("transport/board.html", "message", {"author": "a", "text": "b"}, target="m")
 
-    frames = [frame async for frame in encode_stream(source(), heartbeat=None, retry=None)]
+    frames = [frame async for frame in _encode_stream(source(), heartbeat=None, retry=None)]
     assert frames == [b'event: m\ndata: <li class="msg">a: b</li>\n\n']
 
 

@@ -18,7 +18,7 @@ from django.urls import path
 from pytest_django.fixtures import Settings
 
 from djkida import EventStream, stream
-from djkida.responses import AsyncStreamingResponse
+from djkida.responses import STREAMING_HEADERS, AsyncStreamingResponse
 from tests.djkida import stream_settings
 
 pytestmark = pytest.mark.urls(__name__)
@@ -168,6 +168,15 @@ async def test_release_closes_the_body_and_runs_on_close_once() -> None:
     await asyncio.sleep(0)
     assert closed == ["body"]
     assert calls == ["on_close"]
+
+
+def test_streaming_headers_are_set_unless_the_caller_sets_them() -> None:
+    response = AsyncStreamingResponse(ticks("body"))
+    for header, value in STREAMING_HEADERS.items():
+        assert response[header] == value
+    cached = AsyncStreamingResponse(ticks("body"), headers={"Cache-Control": "max-age=60"})
+    assert cached["Cache-Control"] == "max-age=60"
+    assert cached["X-Accel-Buffering"] == "no"
 
 
 @pytest.mark.django_db  # the WSGI handler's request signals close old database connections

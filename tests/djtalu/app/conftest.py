@@ -23,7 +23,7 @@ async def session(tiny_model: Path) -> AsyncIterator[ModelSession]:
     yield await ModelSession.objects.acreate(
         name="tiny", model_path=str(tiny_model), max_tokens=16, temperature=0.0, seed=1
     )
-    await pools.shutdown_all()
+    await pools._shutdown_all()
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield loop
-    asyncio.run_coroutine_threadsafe(pools.shutdown_all(), loop).result(timeout=30)
+    asyncio.run_coroutine_threadsafe(pools._shutdown_all(), loop).result(timeout=30)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
     loop.close()

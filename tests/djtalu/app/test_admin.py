@@ -53,7 +53,7 @@ def test_changelist_shows_live_worker_status(served: ModelSession, admin_client:
 def test_restart_action_replaces_the_worker_processes(
     served: ModelSession, admin_client: Client
 ) -> None:
-    running = pools.running_pool("tiny")
+    running = pools._running_pool("tiny")
     assert running is not None
     before = set(running.backend.worker_pids())
 
@@ -80,7 +80,7 @@ def test_disable_action_stops_the_workers(served: ModelSession, admin_client: Cl
 
     served.refresh_from_db()
     assert not served.enabled
-    assert pools.running_pool("tiny") is None
+    assert pools._running_pool("tiny") is None
     assert cells(admin_client, "state") == ["not started"]
 
 

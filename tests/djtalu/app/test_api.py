@@ -161,7 +161,7 @@ async def test_async_chat_keeps_the_text_of_a_reply_whose_worker_crashed(
 ) -> None:
     reply = await djtalu.AsyncChat(session).send("hello", max_tokens=5000)
     received = [await anext(reply) for _ in range(3)]
-    running = pools.running_pool("tiny")
+    running = pools._running_pool("tiny")
     assert running is not None
     for pid in running.backend.worker_pids():
         os.kill(pid, signal.SIGKILL)

@@ -51,7 +51,7 @@ async def remote(distributed: dict[str, str]) -> Any:
         seed=1,
     )
     yield session
-    await pools.shutdown_all()
+    await pools._shutdown_all()
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ async def test_admin_shows_remote_workers_without_a_local_pool(
         response = await asyncio.to_thread(admin_client.get, changelist)
 
     html = response.content.decode()
-    assert pools.running_pool("tiny") is None
+    assert pools._running_pool("tiny") is None
     assert '<td class="field-state">running</td>' in html
     assert '<td class="field-live_workers">1/1</td>' in html
 

@@ -203,7 +203,7 @@ async def test_client_disconnect_cancels_the_generation(session: ModelSession) -
 
     await asyncio.wait_for(ASGIHandler()(scope, receive, send), timeout=10)
 
-    running = pools.running_pool("tiny")
+    running = pools._running_pool("tiny")
     assert running is not None
     stats = running.backend.stats()
     assert (stats.in_flight, stats.queued) == (0, 0)

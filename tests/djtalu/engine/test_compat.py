@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from djtalu.engine.compat import RESTYPE_FIXES, TALU_VERSION, load_talu
+from djtalu.engine.compat import _RESTYPE_FIXES, _TALU_VERSION, load_talu
 
 
 def _raw_native(*, with_c_double: bool) -> Any:
@@ -45,7 +45,7 @@ class _SignatureRecorder:
 def test_load_talu_is_idempotent_and_pins_the_version() -> None:
     talu = load_talu()
     assert load_talu() is talu
-    assert talu.__version__ == TALU_VERSION, (
+    assert talu.__version__ == _TALU_VERSION, (
         f"talu {talu.__version__} installed: re-check djtalu/engine/compat.py against it"
     )
 
@@ -56,7 +56,7 @@ def test_raw_native_module_still_misses_c_double() -> None:
         _raw_native(with_c_double=False)
 
 
-@pytest.mark.parametrize(("function", "struct"), RESTYPE_FIXES.items())
+@pytest.mark.parametrize(("function", "struct"), _RESTYPE_FIXES.items())
 def test_raw_bindings_still_declare_pointer_results(function: str, struct: str) -> None:
     """If this fails, talu changed these signatures: re-check the restype fixes in compat.py."""
     native = _raw_native(with_c_double=True)
@@ -66,7 +66,7 @@ def test_raw_bindings_still_declare_pointer_results(function: str, struct: str) 
     assert ctypes.sizeof(getattr(native, struct)) > ctypes.sizeof(ctypes.c_void_p)
 
 
-@pytest.mark.parametrize(("function", "struct"), RESTYPE_FIXES.items())
+@pytest.mark.parametrize(("function", "struct"), _RESTYPE_FIXES.items())
 def test_shared_library_gets_the_by_value_structs(function: str, struct: str) -> None:
     talu = load_talu()
     lib = talu._bindings.get_lib()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from djtalu.engine import GenerationParams, Generator, build_tiny_model
-from djtalu.engine.generator import StopMatcher
+from djtalu.engine.generator import _StopMatcher
 
 USER = [{"role": "user", "content": "Hello there"}]
 GREEDY = GenerationParams(max_tokens=60, temperature=0.0)
@@ -101,7 +101,7 @@ def test_last_message_must_be_from_the_user(generator: Generator) -> None:
 def test_stop_matcher(
     pieces: list[str], stops: tuple[str, ...], emitted: str, matched: bool
 ) -> None:
-    matcher = StopMatcher(stops)
+    matcher = _StopMatcher(stops)
     out = ""
     for piece in pieces:
         out += matcher.feed(piece)
