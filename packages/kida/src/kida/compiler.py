@@ -16,8 +16,8 @@ from typing import Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, needs_async_body, toplevel_definitions, uses_name
-from kida.environment.exceptions import TemplateSyntaxError
-from kida.filters import DEFAULT_FILTERS
+from kida.environment.filters import DEFAULT_FILTERS
+from kida.exceptions import TemplateSyntaxError
 from kida.passing import pass_kind
 from kida.runtime.access import suggest
 from kida.runtime.escaping import escape_value, to_str

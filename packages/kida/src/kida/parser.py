@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from kida import nodes as n
-from kida.environment.exceptions import TemplateSyntaxError
+from kida.exceptions import TemplateSyntaxError
 from kida.lexer import Token
 
 _COMPARE_OPS: Final = frozenset({"==", "!=", "<", ">", "<=", ">="})

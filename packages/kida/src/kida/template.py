@@ -22,11 +22,11 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.render_context import RenderContext, new_context
 from kida.runtime.access import suggest
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import load, register
-from kida.runtime.context import RenderContext, new_context
 
 if TYPE_CHECKING:
     from kida.environment import Environment

@@ -15,19 +15,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from kida.bccache import FileSystemBytecodeCache, cache_key, with_filename
+from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import CodeGenerator
 from kida.debug import register_code
-from kida.environment.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.loaders import BaseLoader
-from kida.filters import DEFAULT_FILTERS
+from kida.environment.tests import DEFAULT_TESTS
+from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
 from kida.passing import pass_kind
+from kida.render_context import consume
 from kida.runtime import COMPILED_NAMESPACE
-from kida.runtime.context import consume
 from kida.template import Template
-from kida.tests import DEFAULT_TESTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from markupsafe import Markup
 
 from kida.debug import annotate
-from kida.environment.exceptions import UndefinedError
+from kida.exceptions import UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.runtime.undefined import UNDEFINED, Undefined, is_undefined

@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any, Final
 
-from kida.environment.exceptions import UndefinedError
+from kida.exceptions import UndefinedError
 from kida.runtime.undefined import UNDEFINED
 
 _MISSING: Final = object()

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.render_context import RenderContext, StackPlaceholder
 from kida.runtime.access import suggest
 from kida.runtime.components import Caller, Macro
-from kida.runtime.context import RenderContext, StackPlaceholder
 
 if TYPE_CHECKING:
     from kida.template import BlockTuple, Template
