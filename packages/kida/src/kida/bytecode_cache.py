@@ -21,13 +21,14 @@ Bindings = dict[str, tuple[str, str]]
 
 
 def _engine_fingerprint() -> bytes:
-    """The kida version, the compiler's own source and Python's bytecode version."""
+    """The kida version, the compiler's own sources and Python's bytecode version."""
     try:
         version = importlib.metadata.version("djstream-kida")
     except importlib.metadata.PackageNotFoundError:
         version = "unknown"
-    compiler_source = Path(__file__).with_name("compiler.py").read_bytes()
-    return b"\0".join([version.encode(), compiler_source, importlib.util.MAGIC_NUMBER])
+    compiler = Path(__file__).with_name("compiler")
+    sources = [path.read_bytes() for path in sorted(compiler.rglob("*.py"))]
+    return b"\0".join([version.encode(), *sources, importlib.util.MAGIC_NUMBER])
 
 
 _ENGINE = hashlib.sha256(_engine_fingerprint()).hexdigest()

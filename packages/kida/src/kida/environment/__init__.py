@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import CodeGenerator
+from kida.compiler import Compiler
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.loaders import BaseLoader
@@ -252,7 +252,7 @@ class Environment:
                 )
                 exec(with_filename(code, code_name), namespace)
                 return namespace
-        generator = CodeGenerator(
+        generator = Compiler(
             filters=self.filters,
             tests=self.tests,
             globals_=self.globals,
