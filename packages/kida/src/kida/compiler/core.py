@@ -11,7 +11,7 @@ Every emitted statement carries the template line, so tracebacks point at the te
 
 import ast
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -75,6 +75,7 @@ class Compiler:
         self,
         *,
         filters: dict[str, Callable[..., Any]],
+        default_filters: Mapping[str, Callable[..., Any]],
         tests: dict[str, Callable[..., Any]],
         globals_: dict[str, Any],
         name: str | None,
@@ -82,6 +83,7 @@ class Compiler:
         autoescape: bool,
     ) -> None:
         self.filters = filters
+        self.default_filters = default_filters  # the built-ins it may inline
         self.tests = tests
         self.globals = globals_
         self.name = name

@@ -16,7 +16,6 @@ from kida.compiler.pyast import (
     _store,
 )
 from kida.compiler.statements import control_flow
-from kida.environment.filters import DEFAULT_FILTERS
 from kida.runtime.access import suggest
 
 if TYPE_CHECKING:
@@ -234,7 +233,7 @@ def lookup_function(
 
 
 def _is_builtin(c: Compiler, name: str) -> bool:
-    return c.filters.get(name) is DEFAULT_FILTERS.get(name)
+    return c.filters.get(name) is c.default_filters.get(name)
 
 
 def skip_none(

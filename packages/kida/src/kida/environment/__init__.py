@@ -26,7 +26,7 @@ from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
 from kida.passing import pass_kind
 from kida.render_context import consume
-from kida.runtime import COMPILED_NAMESPACE
+from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +50,9 @@ class Environment:
         env.add_filter("money", lambda v: f"{v:.2f} €")
         html = env.get_template("page.html").render(user=user)
     """
+
+    #: The class of the templates it makes (and that ``{% include %}`` accepts as a value).
+    template_class: type[Template] = Template
 
     def __init__(
         self,
@@ -214,7 +217,7 @@ class Environment:
         def build_streaming() -> dict[str, Any]:
             return self._build(tree, name, source, autoescape, code_name, ("stream", "async"))
 
-        template = Template(
+        template = self.template_class(
             self,
             namespace,
             build_streaming,
@@ -254,6 +257,7 @@ class Environment:
                 return namespace
         generator = Compiler(
             filters=self.filters,
+            default_filters=DEFAULT_FILTERS,
             tests=self.tests,
             globals_=self.globals,
             name=name,

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Final
 
 from kida import nodes as n
 from kida.lexer import Token
-from kida.parser import statements
 
 if TYPE_CHECKING:
     from kida.parser.core import Parser
@@ -390,7 +389,7 @@ def parse_list(parser: Parser, token: Token) -> n.Expr:
         parser,
     )
     if parser.skip_name("for"):
-        target = statements.parse_target(
+        target = parse_target(
             parser,
         )
         if not parser.skip_name("in"):
@@ -571,3 +570,24 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
             lineno=name_token.lineno,
             col=name_token.col,
         )
+
+
+def parse_target(parser: Parser) -> n.Target:
+    token = parser.current
+    if parser.skip_op("("):
+        inner = parse_target(
+            parser,
+        )
+        parser.expect_op(")")
+        return inner
+    first: n.Target = n.NameTarget(
+        parser.expect_name("a variable name"), lineno=token.lineno, col=token.col
+    )
+    if not parser.current.test("op", ","):
+        return first
+    items = [first]
+    while parser.current.test("op", ",") and parser.peek().kind == "name":
+        parser.advance()
+        t = parser.current
+        items.append(n.NameTarget(parser.expect_name(), lineno=t.lineno, col=t.col))
+    return n.TupleTarget(items, lineno=token.lineno, col=token.col)

@@ -18,27 +18,6 @@ FORBIDDEN: Final = {
 }
 
 
-def parse_target(parser: Parser) -> n.Target:
-    token = parser.current
-    if parser.skip_op("("):
-        inner = parse_target(
-            parser,
-        )
-        parser.expect_op(")")
-        return inner
-    first: n.Target = n.NameTarget(
-        parser.expect_name("a variable name"), lineno=token.lineno, col=token.col
-    )
-    if not parser.current.test("op", ","):
-        return first
-    items = [first]
-    while parser.current.test("op", ",") and parser.peek().kind == "name":
-        parser.advance()
-        t = parser.current
-        items.append(n.NameTarget(parser.expect_name(), lineno=t.lineno, col=t.col))
-    return n.TupleTarget(items, lineno=token.lineno, col=token.col)
-
-
 def parse_bindings(parser: Parser) -> tuple[list[tuple[str, n.Expr]], bool]:
     bindings: list[tuple[str, n.Expr]] = []
     if parser.skip_name("with"):

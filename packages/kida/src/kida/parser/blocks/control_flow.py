@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.lexer import Token
-from kida.parser import expressions, statements
+from kida.parser import expressions
 
 if TYPE_CHECKING:
     from kida.parser.core import Parser
@@ -44,7 +44,7 @@ def parse_unless(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_for(parser: Parser, token: Token, is_async: bool = False) -> n.Stmt:
-    target = statements.parse_target(
+    target = expressions.parse_target(
         parser,
     )
     if not parser.skip_name("in"):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kida import nodes as n
 from kida.exceptions import TemplateSyntaxError
 from kida.lexer import Token
-from kida.parser import expressions, statements
+from kida.parser import expressions
 from kida.parser.statements import FORBIDDEN
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def parse_assign(parser: Parser, token: Token) -> n.Stmt | None:
     assigns: list[n.Stmt] = []
     while True:
         start = parser.current
-        target = statements.parse_target(
+        target = expressions.parse_target(
             parser,
         )
         coalesce = False
@@ -100,7 +100,7 @@ def parse_with(parser: Parser, token: Token) -> n.Stmt:
             )
         bindings.append(
             (
-                statements.parse_target(
+                expressions.parse_target(
                     parser,
                 ),
                 value,
