@@ -12,7 +12,8 @@ import hashlib
 import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
@@ -39,6 +40,21 @@ def _default_globals() -> dict[str, Any]:
     from kida.passing import pass_context
 
     return {"range": range, "dict": dict, "consume": pass_context(consume)}
+
+
+@contextmanager
+def _nesting_limit(name: str | None, source: str) -> Iterator[None]:
+    """Python's recursion limit, hit parsing or compiling a deeply nested template, becomes a
+    TemplateSyntaxError naming the template."""
+    try:
+        yield
+    except RecursionError:
+        raise TemplateSyntaxError(
+            "the template is nested too deeply",
+            name=name,
+            source=source,
+            hint="split it into smaller templates or defs",
+        ) from None
 
 
 class Environment:
@@ -196,7 +212,7 @@ class Environment:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`."""
         autoescape = self.autoescape_for(name)
         code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
-        try:
+        with _nesting_limit(name, source):
             tokens = tokenize(
                 source,
                 name,
@@ -205,14 +221,7 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source)
-            namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
-        except RecursionError:
-            raise TemplateSyntaxError(
-                "the template is nested too deeply",
-                name=name,
-                source=source,
-                hint="split it into smaller templates or defs",
-            ) from None
+        namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
 
         def build_streaming() -> dict[str, Any]:
             return self._build(tree, name, source, autoescape, code_name, ("stream", "async"))
@@ -265,14 +274,8 @@ class Environment:
             autoescape=autoescape,
         )
         try:
-            code = compile(generator.module(tree, modes), code_name, "exec")
-        except RecursionError:
-            raise TemplateSyntaxError(
-                "the template is nested too deeply",
-                name=name,
-                source=source,
-                hint="split it into smaller templates or defs",
-            ) from None
+            with _nesting_limit(name, source):
+                code = compile(generator.module(tree, modes), code_name, "exec")
         except (SyntaxError, ValueError) as error:
             raise TemplateSyntaxError(
                 f"invalid template: {error}",
