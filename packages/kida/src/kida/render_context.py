@@ -7,14 +7,26 @@ reach ``__missing__``, so they cost a dict miss and nothing more.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kida.runtime.access import undefined_name
+from kida.exceptions import UndefinedError
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment
     from kida.template import Template
+
+
+def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
+    """The error for a missing template variable."""
+    if name == "super":
+        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
+        return UndefinedError(f"{name!r} is undefined", hint=hint)
+    hint = (
+        suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
+    )
+    return UndefinedError(f"{name!r} is undefined", hint=hint)
 
 
 class RenderState:

@@ -29,9 +29,9 @@ from kida.render_context import (
     RenderContext,
     new_context,
 )
-from kida.runtime.access import suggest
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import load, register
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment

@@ -1,12 +1,13 @@
 """The compiler: template tree → one Python ``ast.Module`` holding every renderer.
 
-
-The same visitor runs three times per body, once per mode: ``render`` appends to a list
-(``_a(x)``), ``stream`` is a generator (``yield x``) and ``async`` an async generator that may
-``await`` and ``async for``. Blocks get the same three functions. Template variables live in the
-render context (a dict read by subscript) unless a statement binds them locally, in which case
-they are Python locals with unique names, so scoping is decided once, at compile time.
-Every emitted statement carries the template line, so tracebacks point at the template.
+:class:`Compiler` keeps the state of one compilation and builds the module; :data:`STATEMENTS` and
+:data:`EXPRESSIONS` send each node to its handler in ``statements/<family>.py`` or
+``expressions.py``. The same handlers run three times per body, once per mode: ``render`` appends
+to a list (``_a(x)``), ``stream`` is a generator (``yield x``) and ``async`` an async generator
+that may ``await`` and ``async for``. Blocks get the same three functions. Template variables live
+in the render context (a dict read by subscript) unless a statement binds them locally, in which
+case they are Python locals with unique names, so scoping is decided once, at compile time. Every
+emitted statement carries the template line, so tracebacks point at the template.
 """
 
 import ast

@@ -16,7 +16,7 @@ from kida.compiler.pyast import (
     _store,
 )
 from kida.compiler.statements import control_flow
-from kida.runtime.access import suggest
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler

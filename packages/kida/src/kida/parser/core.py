@@ -1,4 +1,5 @@
-"""Tokens → template tree, by recursive descent with one method per statement keyword.
+"""Tokens → template tree, by recursive descent; :data:`STATEMENTS` maps each statement
+keyword to its function in ``blocks/<family>.py``.
 
 Every error is a :class:`TemplateSyntaxError` naming the line, column and a hint; an unclosed
 block names the line it was opened on.

@@ -12,8 +12,8 @@ from markupsafe import Markup
 
 from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
 from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
-from kida.runtime.access import suggest
 from kida.runtime.components import Caller, Macro
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.template import Template
