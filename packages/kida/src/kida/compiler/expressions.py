@@ -7,14 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _attr,
-    _call,
-    _const,
-    _is,
-    _load,
-    _store,
-)
+from kida.compiler.pyast import _attr, _call, _const, _is, _load, _store
 from kida.compiler.statements import control_flow
 from kida.spelling import suggest
 

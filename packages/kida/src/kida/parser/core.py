@@ -133,9 +133,7 @@ class Parser:
                 body.append(n.Data(token.value, lineno=token.lineno, col=token.col))
             elif token.kind == "var_begin":
                 self.advance()
-                expr = expressions.parse_expression(
-                    self,
-                )
+                expr = expressions.parse_expression(self)
                 if self.current.kind != "var_end":
                     raise self.error(
                         f"unexpected {self.current.describe()} in {{{{ ... }}}}",

@@ -18,35 +18,21 @@ _CONSTANTS: Final = {
 
 def parse_expression(parser: Parser, with_condexpr: bool = True) -> n.Expr:
     token = parser.current
-    expr = parse_coalesce(
-        parser,
-    )
+    expr = parse_coalesce(parser)
     if with_condexpr and parser.skip_name("if"):
-        test = parse_coalesce(
-            parser,
-        )
-        otherwise = (
-            parse_expression(
-                parser,
-            )
-            if parser.skip_name("else")
-            else None
-        )
+        test = parse_coalesce(parser)
+        otherwise = parse_expression(parser) if parser.skip_name("else") else None
         expr = n.CondExpr(test, expr, otherwise, lineno=token.lineno, col=token.col)
     return expr
 
 
 def parse_coalesce(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_or(
-        parser,
-    )
+    left = parse_or(parser)
     while parser.skip_op("??"):
         left = n.Coalesce(
             left,
-            parse_or(
-                parser,
-            ),
+            parse_or(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -55,16 +41,12 @@ def parse_coalesce(parser: Parser) -> n.Expr:
 
 def parse_or(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_and(
-        parser,
-    )
+    left = parse_and(parser)
     while parser.skip_name("or"):
         left = n.BoolOp(
             "or",
             left,
-            parse_and(
-                parser,
-            ),
+            parse_and(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -73,16 +55,12 @@ def parse_or(parser: Parser) -> n.Expr:
 
 def parse_and(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_not(
-        parser,
-    )
+    left = parse_not(parser)
     while parser.skip_name("and"):
         left = n.BoolOp(
             "and",
             left,
-            parse_not(
-                parser,
-            ),
+            parse_not(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -94,22 +72,16 @@ def parse_not(parser: Parser) -> n.Expr:
     if parser.skip_name("not"):
         return n.UnaryOp(
             "not",
-            parse_not(
-                parser,
-            ),
+            parse_not(parser),
             lineno=token.lineno,
             col=token.col,
         )
-    return parse_compare(
-        parser,
-    )
+    return parse_compare(parser)
 
 
 def parse_compare(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_range(
-        parser,
-    )
+    left = parse_range(parser)
     ops: list[tuple[str, n.Expr]] = []
     while True:
         current = parser.current
@@ -118,9 +90,7 @@ def parse_compare(parser: Parser) -> n.Expr:
             ops.append(
                 (
                     current.value,
-                    parse_range(
-                        parser,
-                    ),
+                    parse_range(parser),
                 )
             )
         elif current.test("name", "in"):
@@ -128,9 +98,7 @@ def parse_compare(parser: Parser) -> n.Expr:
             ops.append(
                 (
                     "in",
-                    parse_range(
-                        parser,
-                    ),
+                    parse_range(parser),
                 )
             )
         elif current.test("name", "not") and parser.peek().test("name", "in"):
@@ -138,9 +106,7 @@ def parse_compare(parser: Parser) -> n.Expr:
             ops.append(
                 (
                     "not in",
-                    parse_range(
-                        parser,
-                    ),
+                    parse_range(parser),
                 )
             )
         elif current.test("name", "is"):
@@ -168,56 +134,34 @@ def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
     arguments = n.Arguments()
     if parser.current.test("op", "("):
         parser.advance()
-        arguments = parse_arguments(
-            parser,
-        )
+        arguments = parse_arguments(parser)
     elif parser.current.kind in ("int", "float", "string") or (
         parser.current.kind == "name"
         and parser.current.value not in ("and", "or", "if", "else", "is", "in", "not", "by")
     ):
-        arguments = n.Arguments(
-            [
-                parse_unary(
-                    parser,
-                )
-            ]
-        )
+        arguments = n.Arguments([parse_unary(parser)])
     return n.Test(value, name_token.value, arguments, negated, lineno=token.lineno, col=token.col)
 
 
 def parse_range(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_concat(
-        parser,
-    )
+    left = parse_concat(parser)
     if parser.current.kind == "op" and parser.current.value in ("..", "..."):
         inclusive = parser.advance().value == ".."
-        stop = parse_concat(
-            parser,
-        )
-        step = (
-            parse_concat(
-                parser,
-            )
-            if parser.skip_name("by")
-            else None
-        )
+        stop = parse_concat(parser)
+        step = parse_concat(parser) if parser.skip_name("by") else None
         return n.Range(left, stop, step, inclusive, lineno=token.lineno, col=token.col)
     return left
 
 
 def parse_concat(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_additive(
-        parser,
-    )
+    left = parse_additive(parser)
     while parser.skip_op("~"):
         left = n.BinOp(
             "~",
             left,
-            parse_additive(
-                parser,
-            ),
+            parse_additive(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -226,17 +170,13 @@ def parse_concat(parser: Parser) -> n.Expr:
 
 def parse_additive(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_multiplicative(
-        parser,
-    )
+    left = parse_multiplicative(parser)
     while parser.current.kind == "op" and parser.current.value in ("+", "-"):
         op = parser.advance().value
         left = n.BinOp(
             op,
             left,
-            parse_multiplicative(
-                parser,
-            ),
+            parse_multiplicative(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -245,17 +185,13 @@ def parse_additive(parser: Parser) -> n.Expr:
 
 def parse_multiplicative(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_unary(
-        parser,
-    )
+    left = parse_unary(parser)
     while parser.current.kind == "op" and parser.current.value in ("*", "/", "//", "%"):
         op = parser.advance().value
         left = n.BinOp(
             op,
             left,
-            parse_unary(
-                parser,
-            ),
+            parse_unary(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -277,9 +213,7 @@ def parse_unary(parser: Parser, with_filters: bool = True) -> n.Expr:
         value = n.Await(
             parse_postfix(
                 parser,
-                parse_primary(
-                    parser,
-                ),
+                parse_primary(parser),
             ),
             lineno=token.lineno,
             col=token.col,
@@ -287,9 +221,7 @@ def parse_unary(parser: Parser, with_filters: bool = True) -> n.Expr:
     else:
         value = parse_postfix(
             parser,
-            parse_primary(
-                parser,
-            ),
+            parse_primary(parser),
         )
     if with_filters:
         value = parse_filters(parser, value)
@@ -297,9 +229,7 @@ def parse_unary(parser: Parser, with_filters: bool = True) -> n.Expr:
         value = n.BinOp(
             "**",
             value,
-            parse_unary(
-                parser,
-            ),
+            parse_unary(parser),
             lineno=token.lineno,
             col=token.col,
         )
@@ -337,20 +267,14 @@ def parse_primary(parser: Parser) -> n.Expr:
         parser.advance()
         if parser.skip_op(")"):
             return n.TupleLit([], lineno=token.lineno, col=token.col)
-        first = parse_expression(
-            parser,
-        )
+        first = parse_expression(parser)
         if parser.skip_op(")"):
             return first
         items = [first]
         while parser.skip_op(","):
             if parser.current.test("op", ")"):
                 break
-            items.append(
-                parse_expression(
-                    parser,
-                )
-            )
+            items.append(parse_expression(parser))
         parser.expect_op(")", hint="close the parenthesis")
         return n.TupleLit(items, lineno=token.lineno, col=token.col)
     if token.test("op", "["):
@@ -359,16 +283,12 @@ def parse_primary(parser: Parser) -> n.Expr:
         parser.advance()
         pairs: list[tuple[n.Expr, n.Expr]] = []
         while not parser.skip_op("}"):
-            key = parse_expression(
-                parser,
-            )
+            key = parse_expression(parser)
             parser.expect_op(":", hint="dict items are key: value")
             pairs.append(
                 (
                     key,
-                    parse_expression(
-                        parser,
-                    ),
+                    parse_expression(parser),
                 )
             )
             if not parser.skip_op(","):
@@ -385,36 +305,20 @@ def parse_list(parser: Parser, token: Token) -> n.Expr:
     items: list[n.Expr] = []
     if parser.skip_op("]"):
         return n.ListLit(items, lineno=token.lineno, col=token.col)
-    first = parse_expression(
-        parser,
-    )
+    first = parse_expression(parser)
     if parser.skip_name("for"):
-        target = parse_target(
-            parser,
-        )
+        target = parse_target(parser)
         if not parser.skip_name("in"):
             raise parser.error("expected 'in' in the comprehension")
-        iterable = parse_coalesce(
-            parser,
-        )
-        cond = (
-            parse_coalesce(
-                parser,
-            )
-            if parser.skip_name("if")
-            else None
-        )
+        iterable = parse_coalesce(parser)
+        cond = parse_coalesce(parser) if parser.skip_name("if") else None
         parser.expect_op("]", hint="a comprehension has one for")
         return n.Comprehension(first, target, iterable, cond, lineno=token.lineno, col=token.col)
     items.append(first)
     while parser.skip_op(","):
         if parser.current.test("op", "]"):
             break
-        items.append(
-            parse_expression(
-                parser,
-            )
-        )
+        items.append(parse_expression(parser))
     parser.expect_op("]", hint="close the list with ]")
     return n.ListLit(items, lineno=token.lineno, col=token.col)
 
@@ -444,18 +348,14 @@ def parse_postfix(parser: Parser, node: n.Expr) -> n.Expr:
                 )
         elif token.value in ("[", "?["):
             parser.advance()
-            key = parse_subscript(
-                parser,
-            )
+            key = parse_subscript(parser)
             parser.expect_op("]", hint="close the subscript with ]")
             node = n.Getitem(node, key, token.value == "?[", lineno=token.lineno, col=token.col)
         elif token.value == "(":
             parser.advance()
             node = n.Call(
                 node,
-                parse_arguments(
-                    parser,
-                ),
+                parse_arguments(parser),
                 lineno=token.lineno,
                 col=token.col,
             )
@@ -468,9 +368,7 @@ def parse_subscript(parser: Parser) -> n.Expr:
     parts: list[n.Expr | None] = []
     current: n.Expr | None = None
     if not parser.current.test("op", ":"):
-        current = parse_expression(
-            parser,
-        )
+        current = parse_expression(parser)
         if not parser.current.test("op", ":"):
             return current
     parts.append(current)
@@ -478,11 +376,7 @@ def parse_subscript(parser: Parser) -> n.Expr:
         if parser.current.kind == "op" and parser.current.value in (":", "]"):
             parts.append(None)
         else:
-            parts.append(
-                parse_expression(
-                    parser,
-                )
-            )
+            parts.append(parse_expression(parser))
     if len(parts) > 3:
         raise parser.error("too many ':' in a slice", token)
     parts += [None] * (3 - len(parts))
@@ -496,13 +390,9 @@ def parse_arguments(parser: Parser) -> n.Arguments:
     while not parser.skip_op(")"):
         token = parser.current
         if parser.skip_op("**"):
-            arguments.dstar = parse_expression(
-                parser,
-            )
+            arguments.dstar = parse_expression(parser)
         elif parser.skip_op("*"):
-            arguments.star = parse_expression(
-                parser,
-            )
+            arguments.star = parse_expression(parser)
         elif token.kind == "name" and parser.peek().test("op", "="):
             parser.pos += 2
             if token.value in seen:
@@ -511,19 +401,13 @@ def parse_arguments(parser: Parser) -> n.Arguments:
             arguments.kwargs.append(
                 (
                     token.value,
-                    parse_expression(
-                        parser,
-                    ),
+                    parse_expression(parser),
                 )
             )
         else:
             if arguments.kwargs or arguments.dstar:
                 raise parser.error("positional argument after keyword argument", token)
-            arguments.args.append(
-                parse_expression(
-                    parser,
-                )
-            )
+            arguments.args.append(parse_expression(parser))
         if not parser.skip_op(","):
             parser.expect_op(")", hint="separate arguments with ',' and close with ')'")
             break
@@ -559,9 +443,7 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
             name += "." + parser.advance().value
         arguments = n.Arguments()
         if parser.skip_op("("):
-            arguments = parse_arguments(
-                parser,
-            )
+            arguments = parse_arguments(parser)
         node = n.Filter(
             node,
             name,
@@ -575,9 +457,7 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
 def parse_target(parser: Parser) -> n.Target:
     token = parser.current
     if parser.skip_op("("):
-        inner = parse_target(
-            parser,
-        )
+        inner = parse_target(parser)
         parser.expect_op(")")
         return inner
     first: n.Target = n.NameTarget(

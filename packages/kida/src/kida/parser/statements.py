@@ -27,9 +27,7 @@ def parse_bindings(parser: Parser) -> tuple[list[tuple[str, n.Expr]], bool]:
             bindings.append(
                 (
                     key,
-                    expressions.parse_expression(
-                        parser,
-                    ),
+                    expressions.parse_expression(parser),
                 )
             )
             parser.skip_op(",")
@@ -56,14 +54,10 @@ def parse_params(parser: Parser) -> list[n.Param]:
         seen.add(name)
         annotation = None
         if parser.skip_op(":"):
-            annotation = parse_type(
-                parser,
-            )
+            annotation = parse_type(parser)
         default = None
         if parser.skip_op("="):
-            default = expressions.parse_expression(
-                parser,
-            )
+            default = expressions.parse_expression(parser)
         elif not kind and params and params[-1].default is not None and params[-1].kind == "":
             raise parser.error(
                 f"parameter {name!r} needs a default",

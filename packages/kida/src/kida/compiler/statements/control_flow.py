@@ -9,15 +9,7 @@ from typing import TYPE_CHECKING
 from kida import nodes as n
 from kida.analysis import uses_name
 from kida.compiler.frame import Frame
-from kida.compiler.pyast import (
-    _assign,
-    _attr,
-    _call,
-    _const,
-    _expr_stmt,
-    _load,
-    _store,
-)
+from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _load, _store
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler

@@ -6,10 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _assign,
-    _load,
-)
+from kida.compiler.pyast import _assign, _load
 from kida.compiler.statements import special_blocks
 
 if TYPE_CHECKING:

@@ -6,11 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _call,
-    _const,
-    _load,
-)
+from kida.compiler.pyast import _call, _const, _load
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler

@@ -6,14 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _assign,
-    _call,
-    _const,
-    _is,
-    _load,
-    _store,
-)
+from kida.compiler.pyast import _assign, _call, _const, _is, _load, _store
 from kida.runtime.escaping import escape_value, to_str
 
 if TYPE_CHECKING:

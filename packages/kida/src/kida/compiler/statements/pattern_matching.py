@@ -7,14 +7,7 @@ from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.compiler.frame import Frame
-from kida.compiler.pyast import (
-    _assign,
-    _call,
-    _const,
-    _load,
-    _locate,
-    _store,
-)
+from kida.compiler.pyast import _assign, _call, _const, _load, _locate, _store
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler

@@ -6,15 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _assign,
-    _attr,
-    _call,
-    _const,
-    _expr_stmt,
-    _is,
-    _load,
-)
+from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _is, _load
 from kida.compiler.statements import functions, variables
 
 if TYPE_CHECKING:

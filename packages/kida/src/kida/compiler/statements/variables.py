@@ -6,14 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.pyast import (
-    _IN_CONTEXT,
-    _assign,
-    _call,
-    _const,
-    _load,
-    _store,
-)
+from kida.compiler.pyast import _IN_CONTEXT, _assign, _call, _const, _load, _store
 from kida.compiler.statements import control_flow
 
 if TYPE_CHECKING:

@@ -13,9 +13,7 @@ if TYPE_CHECKING:
 
 
 def parse_if(parser: Parser, token: Token) -> n.Stmt:
-    test = expressions.parse_expression(
-        parser,
-    )
+    test = expressions.parse_expression(parser)
     parser.expect_block_end()
     body, word = parser.subparse("if", token, frozenset({"elif", "else"}))
     otherwise: list[n.Stmt] = []
@@ -31,9 +29,7 @@ def parse_if(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_unless(parser: Parser, token: Token) -> n.Stmt:
-    test = expressions.parse_expression(
-        parser,
-    )
+    test = expressions.parse_expression(parser)
     parser.expect_block_end()
     body, word = parser.subparse("unless", token, frozenset({"else"}))
     otherwise: list[n.Stmt] = []
@@ -44,21 +40,13 @@ def parse_unless(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_for(parser: Parser, token: Token, is_async: bool = False) -> n.Stmt:
-    target = expressions.parse_target(
-        parser,
-    )
+    target = expressions.parse_target(parser)
     if not parser.skip_name("in"):
         raise parser.error(
             f"expected 'in', found {parser.current.describe()}", hint="write {% for x in items %}"
         )
     iterable = expressions.parse_expression(parser, with_condexpr=False)
-    cond = (
-        expressions.parse_expression(
-            parser,
-        )
-        if parser.skip_name("if")
-        else None
-    )
+    cond = expressions.parse_expression(parser) if parser.skip_name("if") else None
     parser.expect_block_end()
     tag = "async for" if is_async else "for"
     parser.loop_depth += 1
@@ -78,9 +66,7 @@ def parse_async(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_while(parser: Parser, token: Token) -> n.Stmt:
-    test = expressions.parse_expression(
-        parser,
-    )
+    test = expressions.parse_expression(parser)
     parser.expect_block_end()
     parser.loop_depth += 1
     body = parser.parse_block_body("while", token)
@@ -108,9 +94,7 @@ def _loop_control(parser: Parser, token: Token, stmt: n.Stmt) -> n.Stmt:
 
 
 def parse_match(parser: Parser, token: Token) -> n.Stmt:
-    subject = expressions.parse_expression(
-        parser,
-    )
+    subject = expressions.parse_expression(parser)
     parser.expect_block_end()
     parser.open_blocks.append(("match", token))
     while parser.current.kind == "data" and not parser.current.value.strip():
@@ -123,16 +107,8 @@ def parse_match(parser: Parser, token: Token) -> n.Stmt:
             break
         case_token = parser.peek()
         parser.pos += 2
-        pattern = parse_pattern(
-            parser,
-        )
-        guard = (
-            expressions.parse_expression(
-                parser,
-            )
-            if parser.skip_name("if")
-            else None
-        )
+        pattern = parse_pattern(parser)
+        guard = expressions.parse_expression(parser) if parser.skip_name("if") else None
         parser.expect_block_end()
         body = parser.parse_body(frozenset({"case", "end"}))
         cases.append(n.Case(pattern, guard, body, lineno=case_token.lineno, col=case_token.col))
@@ -154,11 +130,7 @@ def parse_pattern(parser: Parser) -> n.Expr:
     if parser.skip_op("("):
         items: list[n.Expr] = []
         while not parser.skip_op(")"):
-            items.append(
-                parse_pattern(
-                    parser,
-                )
-            )
+            items.append(parse_pattern(parser))
             if not parser.skip_op(","):
                 parser.expect_op(")")
                 break
@@ -166,22 +138,16 @@ def parse_pattern(parser: Parser) -> n.Expr:
     if parser.skip_op("{"):
         pairs: list[tuple[n.Expr, n.Expr]] = []
         while not parser.skip_op("}"):
-            key = expressions.parse_primary(
-                parser,
-            )
+            key = expressions.parse_primary(parser)
             parser.expect_op(":")
             pairs.append(
                 (
                     key,
-                    parse_pattern(
-                        parser,
-                    ),
+                    parse_pattern(parser),
                 )
             )
             if not parser.skip_op(","):
                 parser.expect_op("}")
                 break
         return parser.at(n.DictLit(pairs), token)  # type: ignore[return-value]
-    return expressions.parse_or(
-        parser,
-    )
+    return expressions.parse_or(parser)

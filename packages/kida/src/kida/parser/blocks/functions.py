@@ -15,9 +15,7 @@ if TYPE_CHECKING:
 def parse_def(parser: Parser, token: Token) -> n.Stmt:
     name = parser.expect_name("a def name")
     parser.expect_op("(", hint=f"write {{% def {name}() %}}")
-    params = statements.parse_params(
-        parser,
-    )
+    params = statements.parse_params(parser)
     parser.expect_block_end()
     saved_loop, saved_call = parser.loop_depth, parser.in_call_body
     parser.loop_depth, parser.in_call_body = 0, False
@@ -29,9 +27,7 @@ def parse_def(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_call(parser: Parser, token: Token) -> n.Stmt:
-    call = expressions.parse_expression(
-        parser,
-    )
+    call = expressions.parse_expression(parser)
     if not isinstance(call, n.Call):
         raise parser.error("{% call %} needs a call", token, hint="write {% call card(title) %}")
     parser.expect_block_end()
@@ -48,9 +44,7 @@ def parse_slot(parser: Parser, token: Token) -> n.Stmt:
     name = parser.advance().value if parser.current.kind in ("name", "string") else "default"
     if parser.in_call_body:
         lets: list[str] = []
-        while _skip_let(
-            parser,
-        ):
+        while _skip_let(parser):
             lets.append(parser.expect_name())
             parser.skip_op(",")
         parser.expect_block_end()
@@ -59,17 +53,13 @@ def parse_slot(parser: Parser, token: Token) -> n.Stmt:
         parser.in_call_body = True
         return n.SlotFill(name, lets, body, lineno=token.lineno, col=token.col)
     pairs: list[tuple[str, n.Expr]] = []
-    while _skip_let(
-        parser,
-    ):
+    while _skip_let(parser):
         key = parser.expect_name()
         parser.expect_op("=")
         pairs.append(
             (
                 key,
-                expressions.parse_expression(
-                    parser,
-                ),
+                expressions.parse_expression(parser),
             )
         )
         parser.skip_op(",")

@@ -18,9 +18,7 @@ def parse_trans(parser: Parser, token: Token) -> n.Stmt:
     while parser.current.kind == "name":
         var = parser.advance().value
         variables[var] = (
-            expressions.parse_expression(
-                parser,
-            )
+            expressions.parse_expression(parser)
             if parser.skip_op("=")
             else n.Name(var, lineno=token.lineno, col=token.col)
         )

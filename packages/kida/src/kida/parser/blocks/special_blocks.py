@@ -36,33 +36,25 @@ def parse_spaceless(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_cache(parser: Parser, token: Token) -> n.Stmt:
-    key = expressions.parse_expression(
-        parser,
-    )
+    key = expressions.parse_expression(parser)
     ttl = None
     if parser.skip_op(","):
         if not parser.skip_name("ttl"):
             raise parser.error("expected ttl=", hint="write {% cache key, ttl=60 %}")
         parser.expect_op("=")
-        ttl = expressions.parse_expression(
-            parser,
-        )
+        ttl = expressions.parse_expression(parser)
     parser.expect_block_end()
     return n.Cache(key, ttl, parser.parse_block_body("cache", token))
 
 
 def parse_push(parser: Parser, token: Token) -> n.Stmt:
-    stack = expressions.parse_expression(
-        parser,
-    )
+    stack = expressions.parse_expression(parser)
     parser.expect_block_end()
     return n.Push(stack, parser.parse_block_body("push", token))
 
 
 def parse_stack(parser: Parser, token: Token) -> n.Stmt:
-    stack = expressions.parse_expression(
-        parser,
-    )
+    stack = expressions.parse_expression(parser)
     parser.expect_block_end()
     return n.StackOut(stack)
 
@@ -80,9 +72,7 @@ def parse_provide(parser: Parser, token: Token) -> n.Stmt:
         pairs.append(
             (
                 key,
-                expressions.parse_expression(
-                    parser,
-                ),
+                expressions.parse_expression(parser),
             )
         )
         if not parser.skip_op(","):

@@ -18,22 +18,16 @@ def parse_block(parser: Parser, token: Token) -> n.Stmt:
     params: list[n.Param] = []
     if kind == "region":
         parser.expect_op("(")
-        params = statements.parse_params(
-            parser,
-        )
+        params = statements.parse_params(parser)
     cond = None
     attrs: dict[str, Any] = {}
     if parser.skip_name("if"):
-        cond = expressions.parse_expression(
-            parser,
-        )
+        cond = expressions.parse_expression(parser)
     while parser.current.kind == "name" and parser.peek().test("op", "="):
         key = parser.advance().value
         parser.advance()
         value_token = parser.current
-        value = expressions.parse_expression(
-            parser,
-        )
+        value = expressions.parse_expression(parser)
         if not isinstance(value, n.Const):
             raise parser.error(
                 f"the {kind} attribute {key!r} must be a literal",
@@ -48,36 +42,26 @@ def parse_block(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_extends(parser: Parser, token: Token) -> n.Stmt:
-    template = expressions.parse_expression(
-        parser,
-    )
+    template = expressions.parse_expression(parser)
     parser.expect_block_end()
     return n.Extends(template)
 
 
 def parse_include(parser: Parser, token: Token) -> n.Stmt:
-    template = expressions.parse_expression(
-        parser,
-    )
+    template = expressions.parse_expression(parser)
     ignore = False
     if parser.skip_name("ignore"):
         if not parser.skip_name("missing"):
             raise parser.error("expected 'missing' after 'ignore'")
         ignore = True
-    bindings, only = statements.parse_bindings(
-        parser,
-    )
+    bindings, only = statements.parse_bindings(parser)
     parser.expect_block_end()
     return n.Include(template, ignore, bindings, only)
 
 
 def parse_embed(parser: Parser, token: Token) -> n.Stmt:
-    template = expressions.parse_expression(
-        parser,
-    )
-    bindings, only = statements.parse_bindings(
-        parser,
-    )
+    template = expressions.parse_expression(parser)
+    bindings, only = statements.parse_bindings(parser)
     parser.expect_block_end()
     body = parser.parse_block_body("embed", token)
     blocks = [stmt for stmt in body if isinstance(stmt, n.Block)]
@@ -92,9 +76,7 @@ def parse_embed(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_import(parser: Parser, token: Token) -> n.Stmt:
-    template = expressions.parse_expression(
-        parser,
-    )
+    template = expressions.parse_expression(parser)
     if not parser.skip_name("as"):
         raise parser.error("expected 'as' in {% import %}", hint='write {% import "x.html" as x %}')
     alias = parser.expect_name("an alias")
@@ -104,9 +86,7 @@ def parse_import(parser: Parser, token: Token) -> n.Stmt:
 
 
 def parse_from(parser: Parser, token: Token) -> n.Stmt:
-    template = expressions.parse_expression(
-        parser,
-    )
+    template = expressions.parse_expression(parser)
     if not parser.skip_name("import"):
         raise parser.error(
             "expected 'import' in {% from %}", hint='write {% from "x.html" import a, b %}'

@@ -19,9 +19,7 @@ def parse_assign(parser: Parser, token: Token) -> n.Stmt | None:
     assigns: list[n.Stmt] = []
     while True:
         start = parser.current
-        target = expressions.parse_target(
-            parser,
-        )
+        target = expressions.parse_target(parser)
         coalesce = False
         if parser.skip_op("??="):
             coalesce = True
@@ -32,9 +30,7 @@ def parse_assign(parser: Parser, token: Token) -> n.Stmt | None:
                 f"expected '=', found {parser.current.describe()}",
                 hint=f"write {{% {kind} name = value %}}",
             )
-        value = parse_assign_value(
-            parser,
-        )
+        value = parse_assign_value(parser)
         assigns.append(parser.at(n.Assign(kind, target, value, coalesce), start))  # type: ignore[arg-type]
         if not parser.skip_op(","):
             break
@@ -47,9 +43,7 @@ def parse_assign(parser: Parser, token: Token) -> n.Stmt | None:
 def parse_assign_value(parser: Parser) -> n.Expr:
     """A value, or a tuple, stopping before ``, name =`` (the next assignment)."""
     token = parser.current
-    first = expressions.parse_expression(
-        parser,
-    )
+    first = expressions.parse_expression(parser)
     items = [first]
     while parser.current.test("op", ","):
         nxt, after = parser.peek(), parser.peek(2)
@@ -59,11 +53,7 @@ def parse_assign_value(parser: Parser) -> n.Expr:
             parser.advance()
             break
         parser.advance()
-        items.append(
-            expressions.parse_expression(
-                parser,
-            )
-        )
+        items.append(expressions.parse_expression(parser))
     if len(items) == 1:
         return first
     return parser.at(n.TupleLit(items), token)  # type: ignore[return-value]
@@ -82,17 +72,13 @@ def parse_with(parser: Parser, token: Token) -> n.Stmt:
             bindings.append(
                 (
                     target,
-                    expressions.parse_expression(
-                        parser,
-                    ),
+                    expressions.parse_expression(parser),
                 )
             )
             if not parser.skip_op(","):
                 break
     else:
-        value = expressions.parse_expression(
-            parser,
-        )
+        value = expressions.parse_expression(parser)
         if not parser.skip_name("as"):
             raise parser.error(
                 "expected 'as' or 'name = value' in {% with %}",
@@ -100,9 +86,7 @@ def parse_with(parser: Parser, token: Token) -> n.Stmt:
             )
         bindings.append(
             (
-                expressions.parse_target(
-                    parser,
-                ),
+                expressions.parse_target(parser),
                 value,
             )
         )
