@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kida import DictLoader, Environment, FileSystemBytecodeCache, UndefinedError
-from kida.compiler import CodeGenerator
+from kida.compiler import Compiler as CodeGenerator
 from kida.passing import pass_context
 
 TEMPLATES = {

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
-from kida.environment.exceptions import TemplateRuntimeError
-from kida.filters import DEFAULT_FILTERS, Group
+from kida.environment.filters import DEFAULT_FILTERS, Group
+from kida.environment.tests import DEFAULT_TESTS
+from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_kind
 from kida.runtime.undefined import UNDEFINED
-from kida.tests import DEFAULT_TESTS
 
 F = DEFAULT_FILTERS
 

@@ -39,6 +39,9 @@ def test_for_tuple_targets_filter_and_empty(render: Render) -> None:
     )
     assert render("{% for x in xs %}{{ x }}{% empty %}none{% end %}", xs=[]) == "none"
     assert render("{% for x in xs %}{{ x }}{% else %}none{% endfor %}", xs=[]) == "none"
+    # Items the filter drops do not count as iterations: {% empty %} still renders.
+    assert render("{% for x in xs if x > 5 %}{{ x }}{% empty %}none{% end %}", xs=[1, 2]) == "none"
+    assert render("{% for x in xs %}{% end %}", xs=[1]) == ""
 
 
 def test_nested_loop_depth(render: Render) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
+from kida.environment.tests import DEFAULT_TESTS
 from kida.runtime.undefined import UNDEFINED
-from kida.tests import DEFAULT_TESTS
 
 T = DEFAULT_TESTS
 

@@ -10,15 +10,8 @@ Example::
 from markupsafe import Markup
 
 from kida.analysis import BlockMetadata, TemplateMetadata
-from kida.bccache import FileSystemBytecodeCache
+from kida.bytecode_cache import FileSystemBytecodeCache
 from kida.environment import Environment
-from kida.environment.exceptions import (
-    TemplateError,
-    TemplateNotFoundError,
-    TemplateRuntimeError,
-    TemplateSyntaxError,
-    UndefinedError,
-)
 from kida.environment.loaders import (
     ChoiceLoader,
     DictLoader,
@@ -26,6 +19,13 @@ from kida.environment.loaders import (
     FunctionLoader,
     PackageLoader,
     PrefixLoader,
+)
+from kida.exceptions import (
+    TemplateError,
+    TemplateNotFoundError,
+    TemplateRuntimeError,
+    TemplateSyntaxError,
+    UndefinedError,
 )
 from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.template import Template

@@ -11,7 +11,7 @@ import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from kida.environment.exceptions import TemplateError
+from kida.exceptions import TemplateError
 
 if TYPE_CHECKING:
     from kida.template import Template

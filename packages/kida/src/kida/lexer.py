@@ -10,7 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Final
 
-from kida.environment.exceptions import TemplateSyntaxError
+from kida.exceptions import TemplateSyntaxError
 
 #: Operators, longest first so that ``...`` wins over ``..`` and ``?|>`` over ``?|``.
 OPERATORS: Final = (

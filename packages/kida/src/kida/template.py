@@ -7,7 +7,7 @@ Example::
     'Hello kida!'
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -22,61 +22,19 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
-from kida.runtime.access import suggest
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.render_context import (
+    Appender,
+    BlockFunctions,
+    RenderContext,
+    new_context,
+)
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import load, register
-from kida.runtime.context import RenderContext, new_context
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment
-
-Appender = Callable[[str], Any]
-SetupAsync = Callable[[RenderContext], Awaitable[None]]
-BlockTuple = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
-
-
-class BlockFunctions:
-    """The compiled renderers of one block; the streaming ones come from the template's
-    streaming module, built on first use."""
-
-    __slots__ = ("_astream", "_stream", "_template", "name", "render_into")
-
-    def __init__(
-        self,
-        name: str,
-        render_into: Any,
-        stream_into: Callable[[RenderContext], Iterator[str]] | None = None,
-        astream_into: Callable[[RenderContext, tuple[SetupAsync, ...]], AsyncIterator[str]]
-        | None = None,
-        template: "Template | None" = None,
-    ) -> None:
-        self.name = name
-        # None only for embed overrides registered by a streaming renderer, which never call it.
-        self.render_into: Callable[[RenderContext, Appender], None] = render_into
-        self._stream = stream_into
-        self._astream = astream_into
-        self._template = template
-
-    def _streaming(self, index: int) -> Callable[..., Any]:
-        assert self._template is not None
-        function: Callable[..., Any] = self._template.streaming()["BLOCKS"][self.name][index]
-        return function
-
-    def stream_into(self, ctx: RenderContext) -> Iterator[str]:
-        """The block's chunks from the sync stream renderer."""
-        if self._stream is None:
-            self._stream = self._streaming(1)
-        return self._stream(ctx)
-
-    def astream_into(
-        self, ctx: RenderContext, setups: tuple[SetupAsync, ...] = ()
-    ) -> AsyncIterator[str]:
-        """The block's chunks from the async renderer; its generator first awaits each of
-        ``setups`` (the top-level definitions a block rendered alone needs)."""
-        if self._astream is None:
-            self._astream = self._streaming(2)
-        return self._astream(ctx, setups)
 
 
 def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:

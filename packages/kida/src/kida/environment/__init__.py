@@ -12,22 +12,23 @@ import hashlib
 import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from kida.bccache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import CodeGenerator
+from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
+from kida.compiler import Compiler
 from kida.debug import register_code
-from kida.environment.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.loaders import BaseLoader
-from kida.filters import DEFAULT_FILTERS
+from kida.environment.tests import DEFAULT_TESTS
+from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
 from kida.passing import pass_kind
-from kida.runtime import COMPILED_NAMESPACE
-from kida.runtime.context import consume
+from kida.render_context import consume
+from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
-from kida.tests import DEFAULT_TESTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
@@ -41,6 +42,21 @@ def _default_globals() -> dict[str, Any]:
     return {"range": range, "dict": dict, "consume": pass_context(consume)}
 
 
+@contextmanager
+def _nesting_limit(name: str | None, source: str) -> Iterator[None]:
+    """Python's recursion limit, hit parsing or compiling a deeply nested template, becomes a
+    TemplateSyntaxError naming the template."""
+    try:
+        yield
+    except RecursionError:
+        raise TemplateSyntaxError(
+            "the template is nested too deeply",
+            name=name,
+            source=source,
+            hint="split it into smaller templates or defs",
+        ) from None
+
+
 class Environment:
     """Shared configuration of a set of templates, and their compile cache.
 
@@ -50,6 +66,9 @@ class Environment:
         env.add_filter("money", lambda v: f"{v:.2f} €")
         html = env.get_template("page.html").render(user=user)
     """
+
+    #: The class of the templates it makes (and that ``{% include %}`` accepts as a value).
+    template_class: type[Template] = Template
 
     def __init__(
         self,
@@ -193,7 +212,7 @@ class Environment:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`."""
         autoescape = self.autoescape_for(name)
         code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
-        try:
+        with _nesting_limit(name, source):
             tokens = tokenize(
                 source,
                 name,
@@ -202,19 +221,12 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source)
-            namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
-        except RecursionError:
-            raise TemplateSyntaxError(
-                "the template is nested too deeply",
-                name=name,
-                source=source,
-                hint="split it into smaller templates or defs",
-            ) from None
+        namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
 
         def build_streaming() -> dict[str, Any]:
             return self._build(tree, name, source, autoescape, code_name, ("stream", "async"))
 
-        template = Template(
+        template = self.template_class(
             self,
             namespace,
             build_streaming,
@@ -252,8 +264,9 @@ class Environment:
                 )
                 exec(with_filename(code, code_name), namespace)
                 return namespace
-        generator = CodeGenerator(
+        generator = Compiler(
             filters=self.filters,
+            default_filters=DEFAULT_FILTERS,
             tests=self.tests,
             globals_=self.globals,
             name=name,
@@ -261,14 +274,8 @@ class Environment:
             autoescape=autoescape,
         )
         try:
-            code = compile(generator.module(tree, modes), code_name, "exec")
-        except RecursionError:
-            raise TemplateSyntaxError(
-                "the template is nested too deeply",
-                name=name,
-                source=source,
-                hint="split it into smaller templates or defs",
-            ) from None
+            with _nesting_limit(name, source):
+                code = compile(generator.module(tree, modes), code_name, "exec")
         except (SyntaxError, ValueError) as error:
             raise TemplateSyntaxError(
                 f"invalid template: {error}",

@@ -1,93 +1,20 @@
-"""Errors raised by kida, each able to point at the template, line and column at fault.
+"""Old home of the error classes, kept so ``from kida.environment.exceptions import …`` works.
 
-The message a user sees is built only when the error is printed (``__str__``), so raising one on a
-cold path stays cheap and the location can be filled in late, by the frame that knows it.
+They live in :mod:`kida.exceptions`, at the bottom of the package where every stage can import them.
 """
 
+from kida.exceptions import (
+    TemplateError,
+    TemplateNotFoundError,
+    TemplateRuntimeError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 
-class TemplateError(Exception):
-    """Base of every kida error.
-
-    ``name``, ``lineno`` (1-based), ``col`` (1-based) and ``source`` locate the fault; ``hint``
-    says what to do about it.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        name: str | None = None,
-        lineno: int | None = None,
-        col: int | None = None,
-        source: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.name = name
-        self.lineno = lineno
-        self.col = col
-        self.source = source
-        self.hint = hint
-
-    def locate(
-        self,
-        *,
-        name: str | None = None,
-        lineno: int | None = None,
-        col: int | None = None,
-        source: str | None = None,
-    ) -> "TemplateError":
-        """Fill in whatever part of the location is still unknown; returns ``self``."""
-        if self.name is None:
-            self.name = name
-        if self.lineno is None:
-            self.lineno = lineno
-        if self.col is None:
-            self.col = col
-        if self.source is None:
-            self.source = source
-        return self
-
-    def excerpt(self) -> str:
-        """The faulty source line with a caret under the column, or "" when unknown."""
-        if self.source is None or self.lineno is None:
-            return ""
-        lines = self.source.splitlines()
-        if not 0 < self.lineno <= len(lines):
-            return ""
-        gutter = f"{self.lineno:>4} | "
-        text = f"{gutter}{lines[self.lineno - 1]}"
-        if self.col is not None:
-            text += "\n" + " " * (len(gutter) - 2) + "| " + " " * (self.col - 1) + "^"
-        return text
-
-    def __str__(self) -> str:
-        where = self.name or "<string>"
-        if self.lineno is not None:
-            where += f", line {self.lineno}"
-            if self.col is not None:
-                where += f", column {self.col}"
-        parts = [f"{self.message}\n  in {where}"]
-        excerpt = self.excerpt()
-        if excerpt:
-            parts.append(excerpt)
-        if self.hint:
-            parts.append(f"  hint: {self.hint}")
-        return "\n".join(parts)
-
-
-class TemplateSyntaxError(TemplateError):
-    """The template source is not valid kida."""
-
-
-class TemplateRuntimeError(TemplateError):
-    """Rendering failed: a bad operation, a wrong renderer for the template, a failed source."""
-
-
-class UndefinedError(TemplateRuntimeError):
-    """A name or attribute the template reads does not exist."""
-
-
-class TemplateNotFoundError(TemplateError, LookupError):
-    """No loader could find the template."""
+__all__ = [
+    "TemplateError",
+    "TemplateNotFoundError",
+    "TemplateRuntimeError",
+    "TemplateSyntaxError",
+    "UndefinedError",
+]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kida.environment.exceptions import TemplateNotFoundError
+from kida.exceptions import TemplateNotFoundError
 
 if TYPE_CHECKING:
     from kida.environment import Environment

@@ -5,32 +5,13 @@
 defined``). The hit path never raises and catches: ``getattr`` with a default is a C-level miss.
 """
 
-import difflib
-from collections.abc import Iterable
 from typing import Any, Final
 
-from kida.environment.exceptions import UndefinedError
+from kida.exceptions import UndefinedError
 from kida.runtime.undefined import UNDEFINED
+from kida.spelling import suggest
 
 _MISSING: Final = object()
-
-
-def suggest(name: str, candidates: Iterable[Any]) -> str | None:
-    """A "did you mean" hint, computed only when an error is being reported."""
-    names = [c for c in candidates if isinstance(c, str) and not c.startswith("_")]
-    close = difflib.get_close_matches(name, names, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
-    """The error for a missing template variable."""
-    if name == "super":
-        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
-        return UndefinedError(f"{name!r} is undefined", hint=hint)
-    hint = (
-        suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
-    )
-    return UndefinedError(f"{name!r} is undefined", hint=hint)
 
 
 def _missing_attr(obj: Any, name: Any) -> UndefinedError:

@@ -6,7 +6,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from kida.environment.exceptions import TemplateRuntimeError
+from kida.exceptions import TemplateRuntimeError
 
 
 class RenderTimeoutError(TemplateRuntimeError, TimeoutError):

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kida.environment.exceptions import TemplateRuntimeError
+from kida.exceptions import TemplateRuntimeError
 
 Appender = Callable[[str], Any]
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from kida.environment.exceptions import TemplateNotFoundError, TemplateRuntimeError
-from kida.runtime.access import suggest
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
 from kida.runtime.components import Caller, Macro
-from kida.runtime.context import RenderContext, StackPlaceholder
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
-    from kida.template import BlockTuple, Template
+    from kida.template import Template
 
 _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 
@@ -36,9 +36,7 @@ def resolve_name(ctx: RenderContext, name: str) -> str:
 
 def load(ctx: RenderContext, spec: Any) -> "Template":
     """A template from a name, a list of names (first found) or a Template."""
-    from kida.template import Template
-
-    if isinstance(spec, Template):
+    if isinstance(spec, ctx.environment.template_class):
         return spec
     if isinstance(spec, list | tuple):
         return ctx.environment.select_template([resolve_name(ctx, s) for s in spec])
@@ -120,10 +118,8 @@ def register(ctx: RenderContext, template: "Template") -> None:
             blocks[name] = [functions]
 
 
-def register_embed(ctx: RenderContext, overrides: dict[str, "BlockTuple"]) -> None:
+def register_embed(ctx: RenderContext, overrides: dict[str, BlockTuple]) -> None:
     """Register the block overrides of an ``{% embed %}`` before the embedded template's own."""
-    from kida.template import BlockFunctions
-
     for name, functions in overrides.items():
         ctx.blocks.setdefault(name, []).append(BlockFunctions(name, *functions))
 

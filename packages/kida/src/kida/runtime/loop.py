@@ -8,7 +8,7 @@ attribute store and every other attribute is computed on demand.
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from kida.environment.exceptions import TemplateRuntimeError
+from kida.exceptions import TemplateRuntimeError
 
 _SEQUENCES = (list, tuple, range, str)
 

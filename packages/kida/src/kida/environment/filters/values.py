@@ -6,8 +6,8 @@ from pathlib import PurePath
 from pprint import pformat
 from typing import Any
 
-from kida.environment.exceptions import TemplateRuntimeError
-from kida.filters.attributes import lookup, resolve, split_path
+from kida.environment.filters.attributes import lookup, resolve, split_path
+from kida.exceptions import TemplateRuntimeError
 from kida.runtime.undefined import UNDEFINED
 
 

@@ -8,8 +8,8 @@ need the render context or environment carry the markers from :mod:`kida.passing
 from collections.abc import Callable
 from typing import Any
 
-from kida.filters import html, numbers, selection, sequences, text, values
-from kida.filters.sequences import Group
+from kida.environment.filters import html, numbers, selection, sequences, text, values
+from kida.environment.filters.sequences import Group
 
 DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     # text

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
-from kida.environment.exceptions import TemplateRuntimeError
-from kida.filters.text import text_of
+from kida.environment.filters.text import text_of
+from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
 

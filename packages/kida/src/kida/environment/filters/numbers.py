@@ -8,7 +8,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
-from kida.environment.exceptions import TemplateRuntimeError
+from kida.exceptions import TemplateRuntimeError
 
 
 def do_abs(value: Any) -> Any:

@@ -8,8 +8,8 @@ registers work here too, and a named filter that wants the context or environmen
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kida.environment.exceptions import TemplateRuntimeError
-from kida.filters.attributes import attribute_getter
+from kida.environment.filters.attributes import attribute_getter
+from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context, pass_kind
 from kida.runtime.undefined import UNDEFINED
 

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 
 from markupsafe import escape
 
-from kida.filters.attributes import attribute_getter
-from kida.filters.text import text_of
+from kida.environment.filters.attributes import attribute_getter
+from kida.environment.filters.text import text_of
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
 

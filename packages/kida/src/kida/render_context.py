@@ -5,13 +5,28 @@ It is a ``dict`` so compiled code reads variables with a plain subscript; a miss
 reach ``__missing__``, so they cost a dict miss and nothing more.
 """
 
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kida.runtime.access import undefined_name
+from kida.exceptions import UndefinedError
+from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment
-    from kida.template import BlockFunctions, Template
+    from kida.template import Template
+
+
+def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
+    """The error for a missing template variable."""
+    if name == "super":
+        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
+        return UndefinedError(f"{name!r} is undefined", hint=hint)
+    hint = (
+        suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
+    )
+    return UndefinedError(f"{name!r} is undefined", hint=hint)
 
 
 class RenderState:
@@ -52,9 +67,9 @@ class RenderContext(dict[str, Any]):
 
     __slots__ = ("blocks", "environment", "includes", "state", "template")
 
-    environment: "Environment"
-    template: "Template"
-    blocks: dict[str, list["BlockFunctions"]]
+    environment: Environment
+    template: Template
+    blocks: dict[str, list[BlockFunctions]]
     state: RenderState
     #: The ``{% include %}``/``{% embed %}`` statements that led here: (template name, line).
     includes: tuple[tuple[str | None, int], ...]
@@ -73,8 +88,8 @@ class RenderContext(dict[str, Any]):
         return self.template.autoescape
 
     def derive(
-        self, template: "Template", extra: dict[str, Any] | None = None, *, only: bool = False
-    ) -> "RenderContext":
+        self, template: Template, extra: dict[str, Any] | None = None, *, only: bool = False
+    ) -> RenderContext:
         """A context for another template (include, import): same run, own blocks."""
         ctx = RenderContext(self.environment.globals if only else self)
         if extra:
@@ -86,7 +101,7 @@ class RenderContext(dict[str, Any]):
         ctx.includes = self.includes
         return ctx
 
-    def with_locals(self, extra: dict[str, Any]) -> "RenderContext":
+    def with_locals(self, extra: dict[str, Any]) -> RenderContext:
         """The same template's context plus the loop/set locals visible at a block call."""
         ctx = RenderContext(self)
         ctx.update(extra)
@@ -99,7 +114,7 @@ class RenderContext(dict[str, Any]):
 
 
 def new_context(
-    environment: "Environment", template: "Template", variables: dict[str, Any]
+    environment: Environment, template: Template, variables: dict[str, Any]
 ) -> RenderContext:
     """The context of a fresh render: globals, then the caller's variables."""
     ctx = RenderContext(environment.globals)
@@ -117,3 +132,51 @@ def consume(ctx: RenderContext, key: str, default: Any = None) -> Any:
     """The innermost value provided under ``key`` by an enclosing ``{% provide %}``."""
     values = ctx.state.provided.get(key)
     return values[-1] if values else default
+
+
+Appender = Callable[[str], Any]
+SetupAsync = Callable[[RenderContext], Awaitable[None]]
+BlockTuple = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+
+
+class BlockFunctions:
+    """The compiled renderers of one block; the streaming ones come from the template's
+    streaming module, built on first use."""
+
+    __slots__ = ("_astream", "_stream", "_template", "name", "render_into")
+
+    def __init__(
+        self,
+        name: str,
+        render_into: Any,
+        stream_into: Callable[[RenderContext], Iterator[str]] | None = None,
+        astream_into: Callable[[RenderContext, tuple[SetupAsync, ...]], AsyncIterator[str]]
+        | None = None,
+        template: Template | None = None,
+    ) -> None:
+        self.name = name
+        # None only for embed overrides registered by a streaming renderer, which never call it.
+        self.render_into: Callable[[RenderContext, Appender], None] = render_into
+        self._stream = stream_into
+        self._astream = astream_into
+        self._template = template
+
+    def _streaming(self, index: int) -> Callable[..., Any]:
+        assert self._template is not None
+        function: Callable[..., Any] = self._template.streaming()["BLOCKS"][self.name][index]
+        return function
+
+    def stream_into(self, ctx: RenderContext) -> Iterator[str]:
+        """The block's chunks from the sync stream renderer."""
+        if self._stream is None:
+            self._stream = self._streaming(1)
+        return self._stream(ctx)
+
+    def astream_into(
+        self, ctx: RenderContext, setups: tuple[SetupAsync, ...] = ()
+    ) -> AsyncIterator[str]:
+        """The block's chunks from the async renderer; its generator first awaits each of
+        ``setups`` (the top-level definitions a block rendered alone needs)."""
+        if self._astream is None:
+            self._astream = self._streaming(2)
+        return self._astream(ctx, setups)

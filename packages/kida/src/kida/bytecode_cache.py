@@ -1,0 +1,96 @@
+"""An on-disk cache of compiled template code, so a fresh process skips code generation.
+
+Each entry is the marshalled code object of one template module plus the names of the filters
+and tests it binds, which are looked up again in the loading environment. The key covers
+everything the generated code depends on: template name and source, renderer modes,
+autoescape, the kida version and compiler source, the Python bytecode version, and which
+filters, tests and globals exist with which ``pass_context``/``pass_environment`` markers.
+"""
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from types import CodeType
+
+#: What a cached module needs besides its code: namespace key → ("filter" | "test", name).
+Bindings = dict[str, tuple[str, str]]
+
+
+def _engine_fingerprint() -> bytes:
+    """The kida version, the compiler's own sources and Python's bytecode version."""
+    try:
+        version = importlib.metadata.version("djstream-kida")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    compiler = Path(__file__).with_name("compiler")
+    sources = [path.read_bytes() for path in sorted(compiler.rglob("*.py"))]
+    return b"\0".join([version.encode(), *sources, importlib.util.MAGIC_NUMBER])
+
+
+_ENGINE = hashlib.sha256(_engine_fingerprint()).hexdigest()
+
+
+def cache_key(name: str, source: str, modes: tuple[str, ...], settings: str) -> str:
+    """The key of one compiled module; ``settings`` covers the environment's compile options."""
+    text = "\0".join([_ENGINE, name, ",".join(modes), settings, source])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def with_filename(code: CodeType, filename: str) -> CodeType:
+    """``code`` and its nested functions under ``filename`` (tracebacks and error positions
+    find the template by it, and it differs between processes)."""
+    consts = tuple(
+        with_filename(const, filename) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+class FileSystemBytecodeCache:
+    """Compiled templates in ``directory``, one file per key, shared by every process.
+
+    Example::
+
+        env = Environment(
+            loader=FileSystemLoader("templates"),
+            bytecode_cache=FileSystemBytecodeCache("/var/cache/kida"),
+        )
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.kidac"
+
+    def load(self, key: str) -> tuple[CodeType, Bindings] | None:
+        """The cached code and bindings of ``key``; None when absent or unreadable."""
+        try:
+            data = self._path(key).read_bytes()
+            code, bindings = marshal.loads(data)
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if not isinstance(code, CodeType) or not isinstance(bindings, dict):
+            return None
+        return code, bindings
+
+    def store(self, key: str, code: CodeType, bindings: Bindings) -> None:
+        """Write an entry atomically (a concurrent reader sees all of it or nothing)."""
+        data = marshal.dumps((code, bindings))
+        fd, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(temp, self._path(key))
+        except OSError:
+            Path(temp).unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for path in self.directory.glob("*.kidac"):
+            path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""One module of compile functions per family of tags, dispatched from ``compiler.core``."""

@@ -1,0 +1,58 @@
+"""``{% match %}``: a chain of tests on one evaluated subject."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from kida import nodes as n
+from kida.compiler.frame import Frame
+from kida.compiler.pyast import _assign, _call, _const, _load, _locate, _store
+
+if TYPE_CHECKING:
+    from kida.compiler.core import Compiler
+
+
+def visit_match(c: Compiler, node: n.Match) -> list[ast.stmt]:
+    subject = c.temp("subj")
+    out: list[ast.stmt] = [_assign(subject, c.expr(node.subject))]
+    chain: list[ast.stmt] = []
+    for case in reversed(node.cases):
+        with c.scope() as frame:
+            test = match_pattern(c, case.pattern, _load(subject), frame)
+            if case.guard is not None:
+                test = ast.BoolOp(ast.And(), [test, c.expr(case.guard)])
+            body = c.body(case.body) or [ast.Pass()]
+        branch = ast.If(test, body, chain)
+        _locate(branch, case.lineno, case.col)
+        chain = [branch]
+    return out + chain
+
+
+def match_pattern(c: Compiler, pattern: n.Expr, subject: ast.expr, frame: Frame) -> ast.expr:
+    """A boolean test of ``subject`` against a case pattern; bare names capture."""
+    if isinstance(pattern, n.Name):
+        if pattern.name == "_":
+            return _const(True)
+        local = c.local(pattern.name)
+        frame.names[pattern.name] = local
+        return ast.BoolOp(ast.Or(), [ast.NamedExpr(_store(local), subject), _const(True)])
+    if isinstance(pattern, n.TupleLit):
+        tests: list[ast.expr] = [
+            _call("_isinstance", subject, ast.Tuple([_load("_list"), _load("_tuple")], ast.Load())),
+            ast.Compare(_call("_len", subject), [ast.Eq()], [_const(len(pattern.items))]),
+        ]
+        for index, item in enumerate(pattern.items):
+            element = ast.Subscript(subject, _const(index), ast.Load())
+            tests.append(match_pattern(c, item, element, frame))
+        return ast.BoolOp(ast.And(), tests)
+    if isinstance(pattern, n.DictLit):
+        tests = [_call("_isinstance", subject, _load("_Mapping"))]
+        for key, value in pattern.pairs:
+            key_expr = c.expr(key)
+            tests.append(ast.Compare(key_expr, [ast.In()], [subject]))
+            tests.append(
+                match_pattern(c, value, ast.Subscript(subject, c.expr(key), ast.Load()), frame)
+            )
+        return ast.BoolOp(ast.And(), tests)
+    return ast.Compare(subject, [ast.Eq()], [c.expr(pattern)])

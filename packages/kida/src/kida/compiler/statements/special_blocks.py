@@ -1,0 +1,131 @@
+"""Blocks that capture or redirect output.
+
+``capture``, ``filter``, ``spaceless``, ``cache``, ``push``/``stack``, ``provide``, ``flush``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from kida import nodes as n
+from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _is, _load
+from kida.compiler.statements import output, variables
+
+if TYPE_CHECKING:
+    from kida.compiler.core import Compiler
+
+
+def capture(c: Compiler, body: list[n.Stmt]) -> tuple[list[ast.stmt], ast.expr]:
+    """Statements rendering ``body`` into a buffer, and the expression of its text."""
+    buffer, append = c.temp("buf"), c.temp("app")
+    with c.output_to(append), c.scope():
+        stmts = c.body(body)
+    return (
+        [
+            _assign(buffer, ast.List([], ast.Load())),
+            _assign(append, _attr(buffer, "append")),
+            *stmts,
+        ],
+        _call(_attr(_const(""), "join"), _load(buffer)),
+    )
+
+
+def as_markup(c: Compiler, text: ast.expr) -> ast.expr:
+    return _call("_Markup", text) if c.autoescape else text
+
+
+def visit_capture(c: Compiler, node: n.Capture) -> list[ast.stmt]:
+    stmts, text = capture(c, node.body)
+    return [*stmts, *variables.bind(c, node.name, as_markup(c, text))]
+
+
+def visit_filter_block(c: Compiler, node: n.FilterBlock) -> list[ast.stmt]:
+    stmts, text = capture(c, node.body)
+    temp = c.temp()
+    with c.scope() as frame:
+        frame.names[""] = temp
+        value = c.expr(node.filters)
+    return [*stmts, _assign(temp, as_markup(c, text)), c.emit(output.to_text(c, value))]
+
+
+def visit_spaceless(c: Compiler, node: n.Spaceless) -> list[ast.stmt]:
+    stmts, text = capture(c, node.body)
+    return [*stmts, c.emit(_call("_spaceless", text))]
+
+
+def visit_cache(c: Compiler, node: n.Cache) -> list[ast.stmt]:
+    key, hit = c.temp("key"), c.temp("hit")
+    stmts, text = capture(c, node.body)
+    ttl = c.expr(node.ttl) if node.ttl is not None else _const(None)
+    return [
+        _assign(key, c.expr(node.key)),
+        _assign(hit, _call(_attr(_attr("_ctx", "environment"), "fragment_cache_get"), _load(key))),
+        ast.If(
+            _is(_load(hit), _const(None)),
+            [
+                *stmts,
+                _assign(hit, text),
+                _expr_stmt(
+                    _call(
+                        _attr(_attr("_ctx", "environment"), "fragment_cache_set"),
+                        _load(key),
+                        _load(hit),
+                        ttl,
+                    )
+                ),
+            ],
+            [],
+        ),
+        c.emit(_load(hit)),
+    ]
+
+
+def visit_push(c: Compiler, node: n.Push) -> list[ast.stmt]:
+    stmts, text = capture(c, node.body)
+    return [*stmts, _expr_stmt(_call("_push", _load("_ctx"), c.expr(node.stack), text))]
+
+
+def visit_stack_out(c: Compiler, node: n.StackOut) -> list[ast.stmt]:
+    # In the page buffer of render(), leave a placeholder filled in at the end, so pushes
+    # made later (a child's blocks, an include) still land in the layout's stack.
+    deferred = c.mode == "render" and c.sink == "_a" and not c.frame.in_function()
+    helper = "_stack_placeholder" if deferred else "_stack"
+    return [c.emit(_call(helper, _load("_ctx"), c.expr(node.stack)))]
+
+
+def visit_provide(c: Compiler, node: n.Provide) -> list[ast.stmt]:
+    provided = c.temp("prov")
+    keys = [_const(key) for key, _ in node.pairs]
+    pushes = [
+        _expr_stmt(
+            _call(
+                _attr(
+                    _call(_attr(provided, "setdefault"), key, ast.List([], ast.Load())),
+                    "append",
+                ),
+                c.expr(value),
+            )
+        )
+        for key, (_, value) in zip(keys, node.pairs, strict=True)
+    ]
+    pops: list[ast.stmt] = [
+        _expr_stmt(_call(_attr(ast.Subscript(_load(provided), key, ast.Load()), "pop")))
+        for key in keys
+    ]
+    with c.scope():
+        body = c.body(node.body) or [ast.Pass()]
+    return [
+        _assign(provided, _attr(_attr("_ctx", "state"), "provided")),
+        *pushes,
+        ast.Try(body, [], [], pops),
+    ]
+
+
+def visit_flush(c: Compiler, node: n.Flush) -> list[ast.stmt]:
+    # Every output is already its own chunk in the streaming renderers.
+    return []
+
+
+def visit_group(c: Compiler, node: n.Group) -> list[ast.stmt]:
+    return c.body(node.body)

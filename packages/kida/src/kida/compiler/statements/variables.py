@@ -1,0 +1,84 @@
+"""``let``/``set``/``export``/``promote``, ``with``, ``{% template %}`` declarations."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from kida import nodes as n
+from kida.compiler.pyast import _IN_CONTEXT, _assign, _call, _const, _load, _store
+from kida.compiler.statements import control_flow
+
+if TYPE_CHECKING:
+    from kida.compiler.core import Compiler
+
+
+def visit_assign(c: Compiler, node: n.Assign) -> list[ast.stmt]:
+    value = c.expr(node.value)
+    names = n.target_names(node.target)
+    to_context = node.kind in ("let", "export", "promote") or (
+        node.kind == "set" and c.frame.kind == "root"
+    )
+    if node.coalesce:
+        if not isinstance(node.target, n.NameTarget):
+            raise c.error("??= assigns one name", node, hint="write {% set x ??= value %}")
+        current = c.expr(n.Name(node.target.name, lineno=node.lineno, col=node.col), soft=True)
+        temp = c.temp()
+        value = ast.IfExp(
+            _call("_is_missing", ast.NamedExpr(_store(temp), current)), value, _load(temp)
+        )
+    if to_context:
+        if isinstance(node.target, n.NameTarget):
+            c.frame.names[node.target.name] = _IN_CONTEXT
+            return [
+                ast.Assign(
+                    [ast.Subscript(_load("_ctx"), _const(node.target.name), ast.Store())], value
+                )
+            ]
+        temp = c.temp()
+        out: list[ast.stmt] = [ast.Assign([_tuple_store(c, node.target, temp)], value)]
+        for name in names:
+            c.frame.names[name] = _IN_CONTEXT
+            out.append(
+                ast.Assign(
+                    [ast.Subscript(_load("_ctx"), _const(name), ast.Store())],
+                    _load(f"{temp}_{name}"),
+                )
+            )
+        return out
+    return [ast.Assign([control_flow.assign_target(c, node.target, c.frame)], value)]
+
+
+def _tuple_store(c: Compiler, target: n.Target, temp: str) -> ast.expr:
+    if isinstance(target, n.NameTarget):
+        return _store(f"{temp}_{target.name}")
+    return ast.Tuple([_tuple_store(c, t, temp) for t in target.items], ast.Store())
+
+
+def bind(c: Compiler, name: str, value: ast.expr) -> list[ast.stmt]:
+    """``set`` semantics for a single name: context at the root, else a local."""
+    if c.frame.kind == "root":
+        c.frame.names[name] = _IN_CONTEXT
+        return [ast.Assign([ast.Subscript(_load("_ctx"), _const(name), ast.Store())], value)]
+    local = c.local(name)
+    c.frame.names[name] = local
+    return [_assign(local, value)]
+
+
+def visit_with(c: Compiler, node: n.With) -> list[ast.stmt]:
+    values = [c.expr(value) for _, value in node.bindings]
+    out: list[ast.stmt] = []
+    with c.scope() as frame:
+        targets = [control_flow.assign_target(c, target, frame) for target, _ in node.bindings]
+        for target, value in zip(targets, values, strict=True):
+            out.append(ast.Assign([target], value))
+        body = c.body(node.body) or [ast.Pass()]
+    if not node.guarded:
+        return [*out, *body]
+    with c.scope():
+        empty = c.body(node.empty)
+    return [*out, ast.If(control_flow.target_as_expr(c, targets[0]), body, empty)]
+
+
+def visit_context_declaration(c: Compiler, node: n.ContextDeclaration) -> list[ast.stmt]:
+    return []

@@ -1,0 +1,52 @@
+"""``if``, ``for``, ``while``, ``break``/``continue``, ``match``/``case``."""
+
+from dataclasses import dataclass
+
+from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.expressions import Target
+
+
+@dataclass(slots=True)
+class If(Stmt):
+    test: Expr
+    body: list[Stmt]
+    otherwise: list[Stmt]
+
+
+@dataclass(slots=True)
+class For(Stmt):
+    target: Target
+    iter: Expr
+    body: list[Stmt]
+    empty: list[Stmt]
+    cond: Expr | None = None
+    is_async: bool = False
+
+
+@dataclass(slots=True)
+class While(Stmt):
+    test: Expr
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Break(Stmt):
+    pass
+
+
+@dataclass(slots=True)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(slots=True)
+class Case(Node):
+    pattern: Expr
+    guard: Expr | None
+    body: list[Stmt]
+
+
+@dataclass(slots=True)
+class Match(Stmt):
+    subject: Expr
+    cases: list[Case]

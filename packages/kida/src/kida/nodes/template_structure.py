@@ -1,0 +1,57 @@
+"""How templates combine: blocks, extends, include, embed, import, and the root node."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.functions import Param
+
+
+@dataclass(slots=True)
+class Block(Stmt):
+    """``block``, ``fragment`` (rendered only on request) or ``region`` (also callable)."""
+
+    name: str
+    body: list[Stmt]
+    cond: Expr | None = None
+    kind: str = "block"
+    params: list["Param"] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)  # literal values of k="v"
+
+
+@dataclass(slots=True)
+class Extends(Stmt):
+    template: Expr
+
+
+@dataclass(slots=True)
+class Include(Stmt):
+    template: Expr
+    ignore_missing: bool = False
+    bindings: list[tuple[str, Expr]] = field(default_factory=list)
+    only: bool = False
+
+
+@dataclass(slots=True)
+class Embed(Stmt):
+    template: Expr
+    blocks: list[Block]
+    bindings: list[tuple[str, Expr]] = field(default_factory=list)
+    only: bool = False
+
+
+@dataclass(slots=True)
+class Import(Stmt):
+    template: Expr
+    alias: str
+
+
+@dataclass(slots=True)
+class FromImport(Stmt):
+    template: Expr
+    names: list[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class TemplateNode(Node):
+    body: list[Stmt]

@@ -1,0 +1,1 @@
+"""One module of tag parsers per family, dispatched from ``parser.core``."""

@@ -1,0 +1,103 @@
+"""``block``/``fragment``/``region``, ``extends``, ``include``, ``embed``, ``import``, ``from``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kida import nodes as n
+from kida.lexer import Token
+from kida.parser import expressions, statements
+
+if TYPE_CHECKING:
+    from kida.parser.core import Parser
+
+
+def parse_block(parser: Parser, token: Token) -> n.Stmt:
+    kind = token.value
+    name = parser.expect_name(f"a {kind} name")
+    params: list[n.Param] = []
+    if kind == "region":
+        parser.expect_op("(")
+        params = statements.parse_params(parser)
+    cond = None
+    attrs: dict[str, Any] = {}
+    if parser.skip_name("if"):
+        cond = expressions.parse_expression(parser)
+    while parser.current.kind == "name" and parser.peek().test("op", "="):
+        key = parser.advance().value
+        parser.advance()
+        value_token = parser.current
+        value = expressions.parse_expression(parser)
+        if not isinstance(value, n.Const):
+            raise parser.error(
+                f"the {kind} attribute {key!r} must be a literal",
+                value_token,
+                hint=f'attributes are metadata read before rendering: {key}="…"',
+            )
+        attrs[key] = value.value
+        parser.skip_op(",")
+    parser.expect_block_end()
+    body, _ = parser.subparse(kind, token)
+    return n.Block(name, body, cond, kind, params, attrs)
+
+
+def parse_extends(parser: Parser, token: Token) -> n.Stmt:
+    template = expressions.parse_expression(parser)
+    parser.expect_block_end()
+    return n.Extends(template)
+
+
+def parse_include(parser: Parser, token: Token) -> n.Stmt:
+    template = expressions.parse_expression(parser)
+    ignore = False
+    if parser.skip_name("ignore"):
+        if not parser.skip_name("missing"):
+            raise parser.error("expected 'missing' after 'ignore'")
+        ignore = True
+    bindings, only = statements.parse_bindings(parser)
+    parser.expect_block_end()
+    return n.Include(template, ignore, bindings, only)
+
+
+def parse_embed(parser: Parser, token: Token) -> n.Stmt:
+    template = expressions.parse_expression(parser)
+    bindings, only = statements.parse_bindings(parser)
+    parser.expect_block_end()
+    body = parser.parse_block_body("embed", token)
+    blocks = [stmt for stmt in body if isinstance(stmt, n.Block)]
+    for stmt in body:
+        if not isinstance(stmt, n.Block | n.Data):
+            raise parser.error(
+                "an {% embed %} body holds only {% block %} overrides",
+                token,
+                hint="move other statements into a block",
+            )
+    return n.Embed(template, blocks, bindings, only)
+
+
+def parse_import(parser: Parser, token: Token) -> n.Stmt:
+    template = expressions.parse_expression(parser)
+    if not parser.skip_name("as"):
+        raise parser.error("expected 'as' in {% import %}", hint='write {% import "x.html" as x %}')
+    alias = parser.expect_name("an alias")
+    parser.skip_name("with") and parser.skip_name("context")
+    parser.expect_block_end()
+    return n.Import(template, alias)
+
+
+def parse_from(parser: Parser, token: Token) -> n.Stmt:
+    template = expressions.parse_expression(parser)
+    if not parser.skip_name("import"):
+        raise parser.error(
+            "expected 'import' in {% from %}", hint='write {% from "x.html" import a, b %}'
+        )
+    names: list[tuple[str, str]] = []
+    while True:
+        name = parser.expect_name("a name to import")
+        alias = parser.expect_name("an alias") if parser.skip_name("as") else name
+        names.append((name, alias))
+        if not parser.skip_op(","):
+            break
+    parser.skip_name("with") and parser.skip_name("context")
+    parser.expect_block_end()
+    return n.FromImport(template, names)

@@ -1,0 +1,254 @@
+"""Tokens → template tree, by recursive descent; :data:`STATEMENTS` maps each statement
+keyword to its function in ``blocks/<family>.py``.
+
+Every error is a :class:`TemplateSyntaxError` naming the line, column and a hint; an unclosed
+block names the line it was opened on.
+"""
+
+from collections.abc import Callable
+from typing import Final
+
+from kida import nodes as n
+from kida.exceptions import TemplateSyntaxError
+from kida.lexer import Token
+from kida.parser import expressions
+from kida.parser.blocks import (
+    control_flow,
+    error_handling,
+    functions,
+    i18n,
+    special_blocks,
+    template_structure,
+    variables,
+)
+from kida.parser.statements import FORBIDDEN
+
+#: Keywords that end a body without being a statement of their own.
+_CLAUSES: Final = frozenset({"elif", "else", "empty", "case", "fallback", "plural"})
+
+
+class Parser:
+    """Parses one token list; :meth:`parse` returns the :class:`~kida.nodes.TemplateNode`."""
+
+    def __init__(self, tokens: list[Token], name: str | None, source: str) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.name = name
+        self.source = source
+        self.open_blocks: list[tuple[str, Token]] = []
+        self.loop_depth = 0
+        self.in_call_body = False
+        self.in_def = 0
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.pos]
+
+    def peek(self, ahead: int = 1) -> Token:
+        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.pos]
+        if token.kind != "eof":
+            self.pos += 1
+        return token
+
+    def error(
+        self, message: str, token: Token | None = None, hint: str | None = None
+    ) -> TemplateSyntaxError:
+        token = token or self.current
+        return TemplateSyntaxError(
+            message,
+            name=self.name,
+            lineno=token.lineno,
+            col=token.col,
+            source=self.source,
+            hint=hint,
+        )
+
+    def skip_op(self, value: str) -> bool:
+        if self.current.test("op", value):
+            self.pos += 1
+            return True
+        return False
+
+    def skip_name(self, value: str) -> bool:
+        if self.current.test("name", value):
+            self.pos += 1
+            return True
+        return False
+
+    def expect_op(self, value: str, hint: str | None = None) -> Token:
+        if not self.current.test("op", value):
+            raise self.error(f"expected {value!r}, found {self.current.describe()}", hint=hint)
+        return self.advance()
+
+    def expect_name(self, what: str = "a name") -> str:
+        if self.current.kind != "name":
+            raise self.error(f"expected {what}, found {self.current.describe()}")
+        return self.advance().value
+
+    def expect_block_end(self) -> None:
+        if self.current.kind != "block_end":
+            tag = self.open_blocks[-1][0] if self.open_blocks else "tag"
+            raise self.error(
+                f"unexpected {self.current.describe()} in {{% {tag} %}}",
+                hint="close the tag with %} or remove the extra text",
+            )
+        self.advance()
+
+    def at(self, node: n.Node, token: Token) -> n.Node:
+        node.lineno, node.col = token.lineno, token.col
+        return node
+
+    def parse(self) -> n.TemplateNode:
+        body = self.parse_body(frozenset())
+        if self.current.kind != "eof":
+            raise self.error(
+                f"unexpected {{% {self.peek().value} %}}",
+                self.peek(),
+                hint="nothing is open here to close",
+            )
+        return n.TemplateNode(body, lineno=1, col=1)
+
+    def parse_body(self, stop: frozenset[str]) -> list[n.Stmt]:
+        """Statements until a block tag whose keyword is in ``stop`` (left unconsumed) or eof."""
+        body: list[n.Stmt] = []
+        while True:
+            token = self.current
+            if token.kind == "eof":
+                if self.open_blocks:
+                    tag, opened = self.open_blocks[-1]
+                    raise self.error(
+                        f"unclosed {{% {tag} %}} block",
+                        opened,
+                        hint=(
+                            f"the {{% {tag} %}} opened on line {opened.lineno} is never "
+                            "closed; add {% end %}"
+                        ),
+                    )
+                return body
+            if token.kind == "data":
+                self.advance()
+                body.append(n.Data(token.value, lineno=token.lineno, col=token.col))
+            elif token.kind == "var_begin":
+                self.advance()
+                expr = expressions.parse_expression(self)
+                if self.current.kind != "var_end":
+                    raise self.error(
+                        f"unexpected {self.current.describe()} in {{{{ ... }}}}",
+                        hint="an output tag holds one expression; close it with }}",
+                    )
+                self.advance()
+                body.append(n.Output(expr, lineno=token.lineno, col=token.col))
+            elif token.kind == "block_begin":
+                keyword = self.peek()
+                if keyword.kind != "name":
+                    raise self.error("expected a statement keyword", keyword)
+                word = keyword.value
+                if word in stop or (word.startswith("end") and ("end" in stop)):
+                    return body
+                if word.startswith("end") or word in _CLAUSES:
+                    hint = "nothing is open here to close"
+                    if self.open_blocks:
+                        hint = f"the open block is {{% {self.open_blocks[-1][0]} %}}"
+                    raise self.error(f"unexpected {{% {word} %}}", keyword, hint=hint)
+                self.pos += 2
+                stmt = self.parse_statement(word, keyword)
+                if stmt is not None:
+                    stmt.lineno, stmt.col = keyword.lineno, keyword.col
+                    body.append(stmt)
+            else:
+                raise self.error(f"unexpected {token.describe()}")
+
+    def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
+        if word in FORBIDDEN:
+            raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
+        handler = STATEMENTS.get(word)
+        if handler is None:
+            raise self.error(
+                f"unknown statement {{% {word} %}}",
+                token,
+                hint="see kida-language.md for the statements",
+            )
+        return handler(self, token)
+
+    def subparse(
+        self, tag: str, token: Token, clauses: frozenset[str] = frozenset()
+    ) -> tuple[list[n.Stmt], str]:
+        """Body of a block statement; returns it and the keyword that ended it (consumed)."""
+        self.open_blocks.append((tag, token))
+        body = self.parse_body(clauses | {"end"})
+        self.open_blocks.pop()
+        self.advance()  # block_begin
+        word_token = self.advance()
+        word = word_token.value
+        if word.startswith("end"):
+            if word not in ("end", "end" + tag.replace("async ", "")):
+                raise self.error(
+                    f"{{% {word} %}} closes {{% {tag} %}}",
+                    word_token,
+                    hint=f"use {{% end %}} or {{% end{tag} %}}",
+                )
+            self.expect_block_end()
+            return body, "end"
+        return body, word
+
+    def parse_block_body(self, tag: str, token: Token) -> list[n.Stmt]:
+        body, _ = self.subparse(tag, token)
+        return body
+
+
+STATEMENTS: Final[dict[str, Callable[[Parser, Token], n.Stmt | None]]] = {
+    "if": control_flow.parse_if,
+    "unless": control_flow.parse_unless,
+    "for": control_flow.parse_for,
+    "async": control_flow.parse_async,
+    "while": control_flow.parse_while,
+    "break": control_flow.parse_break,
+    "continue": control_flow.parse_continue,
+    "match": control_flow.parse_match,
+    "set": variables.parse_assign,
+    "let": variables.parse_assign,
+    "export": variables.parse_assign,
+    "promote": variables.parse_assign,
+    "with": variables.parse_with,
+    "capture": special_blocks.parse_capture,
+    "filter": special_blocks.parse_filter_block,
+    "spaceless": special_blocks.parse_spaceless,
+    "cache": special_blocks.parse_cache,
+    "try": error_handling.parse_try,
+    "push": special_blocks.parse_push,
+    "stack": special_blocks.parse_stack,
+    "provide": special_blocks.parse_provide,
+    "trans": i18n.parse_trans,
+    "flush": special_blocks.parse_flush,
+    "block": template_structure.parse_block,
+    "fragment": template_structure.parse_block,
+    "region": template_structure.parse_block,
+    "extends": template_structure.parse_extends,
+    "include": template_structure.parse_include,
+    "embed": template_structure.parse_embed,
+    "import": template_structure.parse_import,
+    "from": template_structure.parse_from,
+    "def": functions.parse_def,
+    "call": functions.parse_call,
+    "slot": functions.parse_slot,
+    "yield": functions.parse_yield,
+    "template": variables.parse_template_declaration,
+    "globals": variables.parse_definitions,
+    "imports": variables.parse_definitions,
+}
+"""Statement keyword → the function parsing the rest of its tag (one module per family)."""
+
+
+def parse(tokens: list[Token], name: str | None, source: str) -> n.TemplateNode:
+    """The template tree of ``tokens``.
+
+    Example::
+
+        >>> from kida.lexer import tokenize
+        >>> parse(tokenize("{{ x }}"), None, "{{ x }}").body[0].expr.name
+        'x'
+    """
+    return Parser(tokens, name, source).parse()

@@ -1,0 +1,473 @@
+"""Expressions by precedence climbing: one function per level, loosest first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from kida import nodes as n
+from kida.lexer import Token
+
+if TYPE_CHECKING:
+    from kida.parser.core import Parser
+
+_COMPARE_OPS: Final = frozenset({"==", "!=", "<", ">", "<=", ">="})
+_CONSTANTS: Final = {
+    "true": True, "True": True, "false": False, "False": False, "none": None, "None": None,
+}  # fmt: skip
+
+
+def parse_expression(parser: Parser, with_condexpr: bool = True) -> n.Expr:
+    token = parser.current
+    expr = parse_coalesce(parser)
+    if with_condexpr and parser.skip_name("if"):
+        test = parse_coalesce(parser)
+        otherwise = parse_expression(parser) if parser.skip_name("else") else None
+        expr = n.CondExpr(test, expr, otherwise, lineno=token.lineno, col=token.col)
+    return expr
+
+
+def parse_coalesce(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_or(parser)
+    while parser.skip_op("??"):
+        left = n.Coalesce(
+            left,
+            parse_or(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_or(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_and(parser)
+    while parser.skip_name("or"):
+        left = n.BoolOp(
+            "or",
+            left,
+            parse_and(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_and(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_not(parser)
+    while parser.skip_name("and"):
+        left = n.BoolOp(
+            "and",
+            left,
+            parse_not(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_not(parser: Parser) -> n.Expr:
+    token = parser.current
+    if parser.skip_name("not"):
+        return n.UnaryOp(
+            "not",
+            parse_not(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return parse_compare(parser)
+
+
+def parse_compare(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_range(parser)
+    ops: list[tuple[str, n.Expr]] = []
+    while True:
+        current = parser.current
+        if current.kind == "op" and current.value in _COMPARE_OPS:
+            parser.advance()
+            ops.append(
+                (
+                    current.value,
+                    parse_range(parser),
+                )
+            )
+        elif current.test("name", "in"):
+            parser.advance()
+            ops.append(
+                (
+                    "in",
+                    parse_range(parser),
+                )
+            )
+        elif current.test("name", "not") and parser.peek().test("name", "in"):
+            parser.pos += 2
+            ops.append(
+                (
+                    "not in",
+                    parse_range(parser),
+                )
+            )
+        elif current.test("name", "is"):
+            parser.advance()
+            if ops:
+                left = n.Compare(left, ops, lineno=token.lineno, col=token.col)
+                ops = []
+            left = parse_test(parser, left, token)
+        else:
+            break
+    if ops:
+        return n.Compare(left, ops, lineno=token.lineno, col=token.col)
+    return left
+
+
+def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
+    negated = parser.skip_name("not")
+    name_token = parser.current
+    if name_token.kind != "name":
+        raise parser.error(
+            f"expected a test name after 'is', found {name_token.describe()}",
+            hint="e.g. x is defined",
+        )
+    parser.advance()
+    arguments = n.Arguments()
+    if parser.current.test("op", "("):
+        parser.advance()
+        arguments = parse_arguments(parser)
+    elif parser.current.kind in ("int", "float", "string") or (
+        parser.current.kind == "name"
+        and parser.current.value not in ("and", "or", "if", "else", "is", "in", "not", "by")
+    ):
+        arguments = n.Arguments([parse_unary(parser)])
+    return n.Test(value, name_token.value, arguments, negated, lineno=token.lineno, col=token.col)
+
+
+def parse_range(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_concat(parser)
+    if parser.current.kind == "op" and parser.current.value in ("..", "..."):
+        inclusive = parser.advance().value == ".."
+        stop = parse_concat(parser)
+        step = parse_concat(parser) if parser.skip_name("by") else None
+        return n.Range(left, stop, step, inclusive, lineno=token.lineno, col=token.col)
+    return left
+
+
+def parse_concat(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_additive(parser)
+    while parser.skip_op("~"):
+        left = n.BinOp(
+            "~",
+            left,
+            parse_additive(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_additive(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_multiplicative(parser)
+    while parser.current.kind == "op" and parser.current.value in ("+", "-"):
+        op = parser.advance().value
+        left = n.BinOp(
+            op,
+            left,
+            parse_multiplicative(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_multiplicative(parser: Parser) -> n.Expr:
+    token = parser.current
+    left = parse_unary(parser)
+    while parser.current.kind == "op" and parser.current.value in ("*", "/", "//", "%"):
+        op = parser.advance().value
+        left = n.BinOp(
+            op,
+            left,
+            parse_unary(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return left
+
+
+def parse_unary(parser: Parser, with_filters: bool = True) -> n.Expr:
+    """A signed, awaited or plain operand with its filters and ``**``. As in Jinja2 the
+    filters after a sign apply to the signed value (``-3|abs`` is ``abs(-3)``); as in
+    Python ``**`` binds tighter than a sign (``-2**2`` is ``-(2**2)``)."""
+    token = parser.current
+    value: n.Expr
+    if parser.current.kind == "op" and parser.current.value in ("-", "+"):
+        op = parser.advance().value
+        operand = parse_unary(parser, with_filters=False)
+        value = n.UnaryOp(op, operand, lineno=token.lineno, col=token.col)
+    elif parser.current.test("name", "await"):
+        parser.advance()
+        value = n.Await(
+            parse_postfix(
+                parser,
+                parse_primary(parser),
+            ),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    else:
+        value = parse_postfix(
+            parser,
+            parse_primary(parser),
+        )
+    if with_filters:
+        value = parse_filters(parser, value)
+    if parser.skip_op("**"):
+        value = n.BinOp(
+            "**",
+            value,
+            parse_unary(parser),
+            lineno=token.lineno,
+            col=token.col,
+        )
+    return value
+
+
+def parse_primary(parser: Parser) -> n.Expr:
+    token = parser.current
+    kind = token.kind
+    if kind == "name":
+        parser.advance()
+        if token.value in _CONSTANTS:
+            return n.Const(_CONSTANTS[token.value], lineno=token.lineno, col=token.col)
+        if token.value in ("and", "or", "not", "in", "is", "if", "else"):
+            raise parser.error(
+                f"unexpected keyword {token.value!r}",
+                token,
+                hint="an expression was expected here",
+            )
+        return n.Name(token.value, lineno=token.lineno, col=token.col)
+    if kind == "string":
+        parser.advance()
+        value = token.value
+        while parser.current.kind == "string":
+            value += parser.advance().value
+        return n.Const(value, lineno=token.lineno, col=token.col)
+    if kind in ("int", "float"):
+        parser.advance()
+        try:
+            number: int | float = int(token.value) if kind == "int" else float(token.value)
+        except ValueError:
+            raise parser.error(f"invalid number {token.value!r}", token) from None
+        return n.Const(number, lineno=token.lineno, col=token.col)
+    if token.test("op", "("):
+        parser.advance()
+        if parser.skip_op(")"):
+            return n.TupleLit([], lineno=token.lineno, col=token.col)
+        first = parse_expression(parser)
+        if parser.skip_op(")"):
+            return first
+        items = [first]
+        while parser.skip_op(","):
+            if parser.current.test("op", ")"):
+                break
+            items.append(parse_expression(parser))
+        parser.expect_op(")", hint="close the parenthesis")
+        return n.TupleLit(items, lineno=token.lineno, col=token.col)
+    if token.test("op", "["):
+        return parse_list(parser, token)
+    if token.test("op", "{"):
+        parser.advance()
+        pairs: list[tuple[n.Expr, n.Expr]] = []
+        while not parser.skip_op("}"):
+            key = parse_expression(parser)
+            parser.expect_op(":", hint="dict items are key: value")
+            pairs.append(
+                (
+                    key,
+                    parse_expression(parser),
+                )
+            )
+            if not parser.skip_op(","):
+                parser.expect_op("}", hint="close the dict with }")
+                break
+        return n.DictLit(pairs, lineno=token.lineno, col=token.col)
+    raise parser.error(
+        f"unexpected {token.describe()}", token, hint="an expression was expected here"
+    )
+
+
+def parse_list(parser: Parser, token: Token) -> n.Expr:
+    parser.advance()
+    items: list[n.Expr] = []
+    if parser.skip_op("]"):
+        return n.ListLit(items, lineno=token.lineno, col=token.col)
+    first = parse_expression(parser)
+    if parser.skip_name("for"):
+        target = parse_target(parser)
+        if not parser.skip_name("in"):
+            raise parser.error("expected 'in' in the comprehension")
+        iterable = parse_coalesce(parser)
+        cond = parse_coalesce(parser) if parser.skip_name("if") else None
+        parser.expect_op("]", hint="a comprehension has one for")
+        return n.Comprehension(first, target, iterable, cond, lineno=token.lineno, col=token.col)
+    items.append(first)
+    while parser.skip_op(","):
+        if parser.current.test("op", "]"):
+            break
+        items.append(parse_expression(parser))
+    parser.expect_op("]", hint="close the list with ]")
+    return n.ListLit(items, lineno=token.lineno, col=token.col)
+
+
+def parse_postfix(parser: Parser, node: n.Expr) -> n.Expr:
+    while True:
+        token = parser.current
+        if token.kind != "op":
+            return node
+        if token.value in (".", "?."):
+            parser.advance()
+            attr = parser.current
+            if attr.kind not in ("name", "int"):
+                raise parser.error(f"expected an attribute name after {token.value!r}", attr)
+            parser.advance()
+            if attr.kind == "int":
+                node = n.Getitem(
+                    node,
+                    n.Const(int(attr.value)),
+                    token.value == "?.",
+                    lineno=token.lineno,
+                    col=token.col,
+                )
+            else:
+                node = n.Getattr(
+                    node, attr.value, token.value == "?.", lineno=token.lineno, col=token.col
+                )
+        elif token.value in ("[", "?["):
+            parser.advance()
+            key = parse_subscript(parser)
+            parser.expect_op("]", hint="close the subscript with ]")
+            node = n.Getitem(node, key, token.value == "?[", lineno=token.lineno, col=token.col)
+        elif token.value == "(":
+            parser.advance()
+            node = n.Call(
+                node,
+                parse_arguments(parser),
+                lineno=token.lineno,
+                col=token.col,
+            )
+        else:
+            return node
+
+
+def parse_subscript(parser: Parser) -> n.Expr:
+    token = parser.current
+    parts: list[n.Expr | None] = []
+    current: n.Expr | None = None
+    if not parser.current.test("op", ":"):
+        current = parse_expression(parser)
+        if not parser.current.test("op", ":"):
+            return current
+    parts.append(current)
+    while parser.skip_op(":"):
+        if parser.current.kind == "op" and parser.current.value in (":", "]"):
+            parts.append(None)
+        else:
+            parts.append(parse_expression(parser))
+    if len(parts) > 3:
+        raise parser.error("too many ':' in a slice", token)
+    parts += [None] * (3 - len(parts))
+    return n.Slice(parts[0], parts[1], parts[2], lineno=token.lineno, col=token.col)
+
+
+def parse_arguments(parser: Parser) -> n.Arguments:
+    """Arguments after ``(`` up to and including ``)``."""
+    arguments = n.Arguments()
+    seen: set[str] = set()
+    while not parser.skip_op(")"):
+        token = parser.current
+        if parser.skip_op("**"):
+            arguments.dstar = parse_expression(parser)
+        elif parser.skip_op("*"):
+            arguments.star = parse_expression(parser)
+        elif token.kind == "name" and parser.peek().test("op", "="):
+            parser.pos += 2
+            if token.value in seen:
+                raise parser.error(f"keyword argument {token.value!r} repeated", token)
+            seen.add(token.value)
+            arguments.kwargs.append(
+                (
+                    token.value,
+                    parse_expression(parser),
+                )
+            )
+        else:
+            if arguments.kwargs or arguments.dstar:
+                raise parser.error("positional argument after keyword argument", token)
+            arguments.args.append(parse_expression(parser))
+        if not parser.skip_op(","):
+            parser.expect_op(")", hint="separate arguments with ',' and close with ')'")
+            break
+    return arguments
+
+
+def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.Expr:
+    """``| f``, ``?| f``, ``|> f`` and ``?|> f`` chains; ``|`` and ``|>`` never mix."""
+    style: str | None = None
+    first = allow_first
+    while True:
+        token = parser.current
+        if first and token.kind == "name":
+            op = "|"
+        elif token.kind == "op" and token.value in ("|", "?|", "|>", "?|>"):
+            op = token.value
+            parser.advance()
+        else:
+            return node
+        first = False
+        this_style = ">" if op.endswith(">") else "|"
+        if style is not None and this_style != style:
+            raise parser.error(
+                "'|' and '|>' cannot be mixed in one expression",
+                token,
+                hint="use one style for the whole chain, or wrap part in parentheses",
+            )
+        style = this_style
+        name_token = parser.current
+        name = parser.expect_name("a filter name")
+        while parser.current.test("op", ".") and parser.peek().kind == "name":
+            parser.advance()
+            name += "." + parser.advance().value
+        arguments = n.Arguments()
+        if parser.skip_op("("):
+            arguments = parse_arguments(parser)
+        node = n.Filter(
+            node,
+            name,
+            arguments,
+            op.startswith("?"),
+            lineno=name_token.lineno,
+            col=name_token.col,
+        )
+
+
+def parse_target(parser: Parser) -> n.Target:
+    token = parser.current
+    if parser.skip_op("("):
+        inner = parse_target(parser)
+        parser.expect_op(")")
+        return inner
+    first: n.Target = n.NameTarget(
+        parser.expect_name("a variable name"), lineno=token.lineno, col=token.col
+    )
+    if not parser.current.test("op", ","):
+        return first
+    items = [first]
+    while parser.current.test("op", ",") and parser.peek().kind == "name":
+        parser.advance()
+        t = parser.current
+        items.append(n.NameTarget(parser.expect_name(), lineno=t.lineno, col=t.col))
+    return n.TupleTarget(items, lineno=token.lineno, col=token.col)

@@ -1,0 +1,82 @@
+"""The global namespace every compiled template starts from: the runtime under short names.
+
+The short names keep the generated code compact and are resolved once per template, by ``exec``.
+"""
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from markupsafe import Markup
+
+from kida.debug import annotate
+from kida.exceptions import UndefinedError
+from kida.runtime import access, async_support, components, composition, escaping
+from kida.runtime.loop import AsyncLoopContext, LoopContext
+from kida.runtime.undefined import UNDEFINED, Undefined, is_undefined
+
+
+def _raise(error: BaseException) -> NoReturn:
+    raise error
+
+
+COMPILED_NAMESPACE: dict[str, Any] = {
+    # Builtins under private names: a def parameter called ``type`` must not shadow them.
+    "_type": type,
+    "_str": str,
+    "_isinstance": isinstance,
+    "_len": len,
+    "_enumerate": enumerate,
+    "_Exception": Exception,
+    "_UndefinedError": UndefinedError,
+    "_list": list,
+    "_tuple": tuple,
+    "_UNDEF": UNDEFINED,
+    "_Mapping": Mapping,
+    "_Markup": Markup,
+    "_ga": access.get_attr,
+    "_gas": access.get_attr_soft,
+    "_gi": access.get_item,
+    "_gis": access.get_item_soft,
+    "_add": access.add,
+    "_range": access.make_range,
+    "_is_missing": access.is_missing,
+    "_concat": escaping.concat,
+    "_es": escaping.escape_str,
+    "_ev": escaping.escape_value,
+    "_ts": escaping.to_str,
+    "_Loop": LoopContext,
+    "_ALoop": AsyncLoopContext,
+    "_aiter": async_support.async_iterator,
+    "_aclose": async_support.close_source,
+    "_await": async_support.await_value,
+    "_async_only": async_support.async_only,
+    "_raise": _raise,
+    "_annotate": annotate,
+    "_Macro": components.Macro,
+    "_Caller": components.Caller,
+    "_Pending": components.PendingRender,
+    "_has_slot": components.has_slot,
+    "_caller_or_empty": composition.caller_or_empty,
+    "_as_macro": composition.as_macro,
+    "_include": composition.include,
+    "_include_ctx": composition.include_context,
+    "_register": composition.register,
+    "_register_embed": composition.register_embed,
+    "_extends": composition.extends,
+    "_import": composition.import_template,
+    "_import_async": composition.import_template_async,
+    "_push": composition.push,
+    "_stack": composition.stack,
+    "_stack_placeholder": composition.stack_placeholder,
+    "_spaceless": composition.spaceless,
+    "_trans": composition.translate,
+}
+
+__all__ = [
+    "COMPILED_NAMESPACE",
+    "UNDEFINED",
+    "AsyncLoopContext",
+    "LoopContext",
+    "Undefined",
+    "is_undefined",
+]
