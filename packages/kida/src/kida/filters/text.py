@@ -8,6 +8,8 @@ output as usual.
 import re
 import textwrap
 import unicodedata
+from collections.abc import Sized
+from numbers import Number
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -153,16 +155,26 @@ def do_slug(value: Any) -> str:
 def do_pluralize(value: Any, suffix: str = "s") -> str:
     """Django-style suffix: ``""`` for one, ``"s"`` otherwise; ``"y,ies"`` gives both forms.
 
-    The value may be a count or anything with a length; ``None`` counts as none (plural).
+    The value is a count (a number, or a string of digits) or, as in Django, a collection
+    counted by its length; ``None`` counts as none (plural). Anything else is an error.
     """
-    singular, _, plural = suffix.rpartition(",") if "," in suffix else ("", "", suffix)
+    singular, comma, plural = suffix.partition(",")
+    if comma:
+        singular, plural = singular.strip(), plural.partition(",")[0].strip()
+    else:
+        singular, plural = "", suffix
     if value is None:
         return plural
     try:
-        count = int(value) if isinstance(value, str | int | float) else len(value)
-    except (TypeError, ValueError) as exc:
+        if isinstance(value, str | Number):
+            count = int(value)  # type: ignore[arg-type]
+        elif isinstance(value, Sized):
+            count = len(value)
+        else:
+            count = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TemplateRuntimeError(
-            f"pluralize needs a number or a collection, got {type(value).__name__}: {value!r}",
-            hint="pass a count, e.g. {{ items|length|pluralize }}",
+            f"pluralize expects a number, got {type(value).__name__}: {value!r}",
+            hint="pass a count, e.g. {{ n|int|pluralize }} or {{ items|length|pluralize }}",
         ) from exc
     return singular if count == 1 else plural

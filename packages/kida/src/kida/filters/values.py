@@ -1,7 +1,7 @@
 """Filters about a single value: fallbacks, lookups, assertions, inspection and dates."""
 
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import PurePath
 from pprint import pformat
 from typing import Any
@@ -49,13 +49,13 @@ def do_require(value: Any, message: str | None = None, field_name: str | None = 
     return value
 
 
-# Order matters: bool is an int; a tuple reads as a list in templates.
+# Order matters: bool is an int. A tuple keeps its own name, as in kida.
 _TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (bool, "bool"),
     (int, "int"),
     (float, "float"),
     (str, "str"),
-    ((list, tuple), "list"),
+    (list, "list"),
     (dict, "dict"),
     (PurePath, "path"),
 )
@@ -88,11 +88,20 @@ def do_debug(value: Any, label: str | None = None) -> Any:
 
 
 def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
-    """``created|date("%d %b %Y")``: strftime on a date, datetime or ISO-8601 string;
+    """``created|date("%d %b %Y")``: strftime on a date, datetime or time, an ISO-8601 string,
+    or an epoch timestamp (seconds, int or float, shown in local time as kida does);
     ``None`` and undefined render as empty."""
     if value is None or value is UNDEFINED or value == "":
         return ""
-    if isinstance(value, str):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            value = datetime.fromtimestamp(value)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise TemplateRuntimeError(
+                f"date: {value!r} is not a usable epoch timestamp ({exc})",
+                hint="epoch numbers are seconds since 1970-01-01; check the units (ms?)",
+            ) from exc
+    elif isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError as exc:
@@ -100,9 +109,10 @@ def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
                 f"date: {value!r} is not an ISO-8601 date",
                 hint='give a date/datetime, or a string like "2026-11-22T07:30:00"',
             ) from exc
-    if not isinstance(value, date):
+    if not isinstance(value, date | time):
         raise TemplateRuntimeError(
-            f"date needs a date, datetime or ISO string, got {type(value).__name__}",
+            f"date needs a date, datetime, time, epoch number or ISO string, "
+            f"got {type(value).__name__}",
             hint="convert the value in the view, or check the variable name",
         )
     return value.strftime(format)
