@@ -2,6 +2,7 @@
 
 import sys
 from datetime import date, datetime, time
+from itertools import islice
 from pathlib import PurePath
 from pprint import pformat
 from typing import Any
@@ -79,12 +80,29 @@ def do_pprint(value: Any) -> str:
     return pformat(value)
 
 
-def do_debug(value: Any, label: str | None = None) -> Any:
-    """Write the value's type and repr to stderr and pass it through unchanged, so it can
-    sit in the middle of a chain: ``{{ items|debug|length }}``."""
+def do_debug(value: Any, label: str | None = None, max_items: int = 5) -> Any:
+    """Write the value's type and repr (collections cut to ``max_items``, their None entries
+    pointed out) to stderr and pass it through unchanged, so it can sit in the middle of a
+    chain: ``{{ items|debug("posts", max_items=10)|length }}``."""
     prefix = f"{label}: " if label else ""
-    print(f"[kida debug] {prefix}{do_typeof(value)} {value!r}", file=sys.stderr)
+    lines = [f"[kida debug] {prefix}{do_typeof(value)} {_preview(value, max_items)}"]
+    if isinstance(value, list | tuple):
+        lines += [f"  [{i}] is None" for i, item in enumerate(value[:max_items]) if item is None]
+    elif isinstance(value, dict):
+        shown = islice(value.items(), max_items)
+        lines += [f"  {key!r} is None" for key, item in shown if item is None]
+    print("\n".join(lines), file=sys.stderr)
     return value
+
+
+def _preview(value: Any, max_items: int) -> str:
+    """``repr(value)``, with a long list, tuple or dict cut after ``max_items`` entries."""
+    if isinstance(value, list | tuple) and len(value) > max_items:
+        return f"{value[:max_items]!r} ... {len(value) - max_items} more of {len(value)}"
+    if isinstance(value, dict) and len(value) > max_items:
+        head = dict(islice(value.items(), max_items))
+        return f"{head!r} ... {len(value) - max_items} more of {len(value)} keys"
+    return repr(value)
 
 
 def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
