@@ -146,3 +146,31 @@ def test_debug_limits_items_and_points_out_none(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert "posts: list [1, None] ... 2 more of 4" in err
     assert "[1] is None" in err
+
+
+def test_format_refuses_percent_placeholders_with_a_hint() -> None:
+    with pytest.raises(TemplateRuntimeError) as info:
+        Environment().from_string('{{ "%.2f"|format(x) }}').render(x=3.14159)
+    assert "%-style placeholders" in str(info.value)
+    assert "{:.2f}" in (info.value.hint or "")
+    # not confused by a bare percent sign, nor without arguments
+    env = Environment()
+    assert env.from_string('{{ "50% off, {} left"|format(3) }}').render() == "50% off, 3 left"
+    assert env.from_string('{{ "%s"|format }}').render() == "%s"
+
+
+def test_replace_count_may_be_a_numeric_string_or_negative(render: Render) -> None:
+    assert render('{{ "aaa"|replace("a", "b", "2") }} {{ "aaa"|replace("a", "b", -1) }}') == (
+        "bba bbb"
+    )
+    with pytest.raises(TemplateRuntimeError, match="replace count expects a number"):
+        Environment().from_string('{{ "aaa"|replace("a", "b", "two") }}').render()
+
+
+def test_random_of_nothing_is_missing(render: Render) -> None:
+    assert render("[{{ []|random }}][{{ none|random|default('-') }}]") == "[][-]"
+
+
+def test_tojson_attr_entity_encodes_for_double_quoted_attributes(render: Render) -> None:
+    html = render('<div data-x="{{ d|tojson(attr=true) }}">', d={"q": 'say "hi" <b>'})
+    assert html == '<div data-x="{&#34;q&#34;: &#34;say \\&#34;hi\\&#34; &lt;b&gt;&#34;}">'

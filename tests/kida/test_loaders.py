@@ -169,3 +169,13 @@ def test_filesystem_loader_takes_kidas_paths_argument(tmp_path: Path) -> None:
     assert Environment(loader=loader).get_template("a.html").render() == "A"
     assert loader.list_templates() == ["a.html"]
     assert FileSystemLoader(searchpath=str(tmp_path)).get_source("a.html")[0] == "A"
+
+
+def test_dict_loader_suggests_the_nearest_name() -> None:
+    env = Environment(loader=DictLoader({"base.html": "B", "page.html": "P"}))
+    with pytest.raises(TemplateNotFoundError) as info:
+        env.get_template("bsae.html")
+    assert info.value.hint == "did you mean 'base.html'?"
+    with pytest.raises(TemplateNotFoundError) as info:
+        env.get_template("zzz")
+    assert info.value.hint == "known templates: base.html, page.html"

@@ -42,3 +42,8 @@ def test_hx_target_compares_a_target_id_given_directly(render: Render) -> None:
     assert render(source, t="main") == "main"
     assert render(source, t=None) == "main"
     assert render(source, t=Request({"HX-Target": "sidebar"})) == "aside"
+
+
+def test_match_is_false_for_none(render: Render) -> None:
+    source = '{{ "y" if v is match("N") else "n" }}{{ "y" if w is match("N") else "n" }}'
+    assert render(source, v=None, w="No") == "ny"

@@ -114,7 +114,10 @@ def is_in(value: Any, container: Any) -> bool:
 
 
 def is_match(value: Any, pattern: str) -> bool:
-    """Regex matching at the start of the text: ``slug is match "[a-z0-9-]+$"``."""
+    """Regex matching at the start of the text: ``slug is match "[a-z0-9-]+$"``; never for
+    None or undefined."""
+    if value is None or value is UNDEFINED:
+        return False
     return re.match(pattern, str(value)) is not None
 
 

@@ -9,6 +9,7 @@ including custom ones written to either protocol. Missing templates raise
 :class:`TemplateNotFoundError`.
 """
 
+import difflib
 import importlib.util
 import inspect
 import os
@@ -100,6 +101,16 @@ def _normalized(result: Any, name: str, origin: str) -> Source:
     )
 
 
+def _closest(name: str, known: list[str]) -> str:
+    """A hint for a missing ``name``: the nearest known name, else the first known ones."""
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if near:
+        return f"did you mean {near[0]!r}?"
+    shown = ", ".join(sorted(known)[:10]) or "none"
+    more = f" ... ({len(known)} in all)" if len(known) > 10 else ""
+    return f"known templates: {shown}{more}"
+
+
 def _listable(path: Path, base: Path) -> bool:
     """Files worth listing: not hidden, not under ``__pycache__``-like or hidden folders."""
     parts = path.relative_to(base).parts
@@ -151,9 +162,7 @@ class DictLoader(BaseLoader):
 
     def load(self, environment: "Environment | None", name: str) -> Source:
         if name not in self.mapping:
-            raise _not_found(
-                name, hint=f"known templates: {', '.join(sorted(self.mapping)) or 'none'}"
-            )
+            raise _not_found(name, hint=_closest(name, list(self.mapping)))
         source = self.mapping[name]
         return source, None, lambda: self.mapping.get(name) == source
 

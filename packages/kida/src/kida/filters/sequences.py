@@ -239,8 +239,9 @@ def do_groupby(
 
 
 def do_random(value: Any) -> Any:
-    """One item at random (not for anything security related)."""
-    return _random.choice(list(value))
+    """One item at random (not for anything security related); undefined when empty."""
+    items = list(items_of(value, "random"))
+    return _random.choice(items) if items else UNDEFINED
 
 
 def do_shuffle(value: Iterable[Any]) -> list[Any]:

@@ -67,9 +67,19 @@ def do_center(value: Any, width: int = 80) -> str:
     return text_of(value).center(width)
 
 
-def do_replace(value: Any, old: str, new: str, count: int | None = None) -> str:
-    """Replace ``old`` by ``new``; into Markup, ``new`` is escaped unless it is Markup itself."""
-    return text_of(value).replace(old, new, -1 if count is None else count)
+def do_replace(value: Any, old: str, new: str, count: int | str | None = None) -> str:
+    """Replace ``old`` by ``new`` (the first ``count`` times; None or negative: all); into
+    Markup, ``new`` is escaped unless it is Markup itself."""
+    if count is None:
+        return text_of(value).replace(old, new)
+    try:
+        times = int(count)
+    except (TypeError, ValueError) as exc:
+        raise TemplateRuntimeError(
+            f"replace count expects a number, got {type(count).__name__}: {count!r}",
+            hint="pass an integer, e.g. x|replace('a', 'b', 2), or convert it with |int",
+        ) from exc
+    return text_of(value).replace(old, new, max(times, -1))
 
 
 def do_truncate(
@@ -133,9 +143,18 @@ def do_indent(value: Any, width: int | str = 4, first: bool = False, blank: bool
     return same_kind(text, "\n".join(out) + ("\n" if text.endswith("\n") else ""))
 
 
+# A printf-style spec such as %s, %5d or %.2f (not a bare "50%").
+_PERCENT_SPEC = re.compile(r"%\d*(?:\.\d+)?[sdfiouxXeEgGcr]")
+
+
 def do_format(value: Any, *args: Any, **kwargs: Any) -> str:
     """``"{} of {}"|format(a, b)``: ``str.format`` placeholders, as kida defines it."""
     text = text_of(value)
+    if (args or kwargs) and "{" not in text and _PERCENT_SPEC.search(text):
+        raise TemplateRuntimeError(
+            f"format: {text!r} has %-style placeholders; format uses {{}} (str.format)",
+            hint='write "{:.2f}"|format(x), or use x|format_number(2) for thousands separators',
+        )
     try:
         return text.format(*args, **kwargs)
     except (IndexError, KeyError, ValueError) as exc:
