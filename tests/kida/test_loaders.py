@@ -71,12 +71,31 @@ def test_builtin_loaders_answer_kidas_get_source(tmp_path: Path) -> None:
     assert ChoiceLoader([DictLoader({}), prefixed]).get_source("app/i.html") == ("I", None)
 
 
-def test_custom_kida_loaders_work_inside_choice_and_prefix_loaders() -> None:
+class LegacyDict(DictLoader):
+    """A subclass overriding ``get_source`` the Jinja2 way."""
+
+    def get_source(self, environment: object, name: str) -> tuple[str, None, None]:  # type: ignore[override]
+        return f"legacy {name}", None, None
+
+
+class JinjaShaped:
+    """A custom loader written for Jinja2: ``get_source(environment, name)``, 3-tuple."""
+
+    def get_source(self, environment: object, name: str) -> tuple[str, None, None]:
+        assert isinstance(environment, Environment)
+        return f"jinja {name}", None, None
+
+
+def test_custom_loaders_of_either_protocol_work_inside_choice_and_prefix_loaders() -> None:
     custom = KidaStyleLoader({"card.html": "card {{ n }}"})
     env = Environment(loader=ChoiceLoader([DictLoader({}), PrefixLoader({"db": custom}), custom]))
     assert env.get_template("db/card.html").render(n=1) == "card 1"
     assert env.get_template("card.html").filename == "db://card.html"
     assert env.loader.list_templates() == ["card.html", "db/card.html"]  # type: ignore[union-attr]
+    loaders = [PrefixLoader({"j": JinjaShaped()}), LegacyDict({})]  # type: ignore[dict-item]
+    env = Environment(loader=ChoiceLoader(loaders))
+    assert env.get_template("j/a.html").render() == "jinja a.html"
+    assert env.get_template("b.html").render() == "legacy b.html"
 
 
 @pytest.mark.xfail(

@@ -70,11 +70,12 @@ def _wants_environment(loader: Any) -> bool:
 _ARITY: dict[type, bool] = {}
 
 
-def load_source(loader: Any, environment: "Environment", name: str) -> Source:
+def load_source(loader: Any, environment: "Environment | None", name: str) -> Source:
     """``(source, filename, uptodate)`` of ``name`` from any loader: a built-in one, a custom
     one following kida's ``get_source(name)`` (a ``str`` or ``(source, filename)`` result; a
-    real file gets an mtime check) or a Jinja-style ``get_source(environment, name)``."""
-    if isinstance(loader, BaseLoader):
+    real file gets an mtime check) or a Jinja-style ``get_source(environment, name)`` (given
+    None for the environment when there is none, as in kida's one-argument call)."""
+    if isinstance(loader, BaseLoader) and type(loader).get_source is BaseLoader.get_source:
         return loader.load(environment, name)
     get_source = getattr(loader, "get_source", None)
     if get_source is None:
@@ -284,7 +285,7 @@ class PrefixLoader(BaseLoader):
                 hint += f"; names look like 'prefix{self.delimiter}page.html'"
             raise _not_found(name, hint, f": no loader for prefix {prefix!r}")
         try:
-            return _load_from(loader, environment, rest)
+            return load_source(loader, environment, rest)
         except TemplateNotFoundError as error:
             # Named in full (the caller asked for it), keeping what the inner loader knew.
             raise _not_found(name, error.hint, f" (prefix {prefix!r} has no {rest!r})") from None
@@ -303,12 +304,6 @@ def _names_of(loader: Any) -> list[str]:
     return list(names()) if names is not None else []
 
 
-def _load_from(loader: Any, environment: "Environment | None", name: str) -> Source:
-    """A child loader's source; without an environment (kida's one-argument call) a
-    Jinja-style child gets None for it."""
-    return load_source(loader, environment, name)  # type: ignore[arg-type]
-
-
 class ChoiceLoader(BaseLoader):
     """The first loader that has the template wins."""
 
@@ -318,7 +313,7 @@ class ChoiceLoader(BaseLoader):
     def load(self, environment: "Environment | None", name: str) -> Source:
         for loader in self.loaders:
             try:
-                return _load_from(loader, environment, name)
+                return load_source(loader, environment, name)
             except TemplateNotFoundError:
                 continue
         raise _not_found(name, why=f" in any of {len(self.loaders)} loaders")
