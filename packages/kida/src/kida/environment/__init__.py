@@ -20,7 +20,7 @@ from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filenam
 from kida.compiler import Compiler
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
-from kida.environment.loaders import BaseLoader
+from kida.environment.loaders import BaseLoader, load_source
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
 from kida.lexer import Delimiters, tokenize
@@ -172,7 +172,7 @@ class Environment:
             raise TemplateNotFoundError(
                 f"template {name!r} not found", name=name, hint="the Environment has no loader"
             )
-        source, filename, uptodate = self.loader.get_source(self, name)
+        source, filename, uptodate = load_source(self.loader, self, name)
         template = self.compile_template(source, name, filename, uptodate)
         self._cache[name] = template
         if len(self._cache) > self.cache_size:

@@ -56,8 +56,8 @@ def is_divisibleby(value: int, num: int) -> bool:
 
 
 def is_number(value: Any) -> bool:
-    """``x is number``: int, float, Decimal, Fraction (and bool, as in Python)."""
-    return isinstance(value, Number)
+    """``x is number``: int, float, Decimal, Fraction; not bool (kida documents it so)."""
+    return isinstance(value, Number) and not isinstance(value, bool)
 
 
 def is_string(value: Any) -> bool:
@@ -114,29 +114,36 @@ def is_in(value: Any, container: Any) -> bool:
 
 
 def is_match(value: Any, pattern: str) -> bool:
-    """Regex matching at the start of the text: ``slug is match "[a-z0-9-]+$"``."""
+    """Regex matching at the start of the text: ``slug is match "[a-z0-9-]+$"``; never for
+    None or undefined."""
+    if value is None or value is UNDEFINED:
+        return False
     return re.match(pattern, str(value)) is not None
 
 
 def _htmx_value(request: Any, attribute: str | None, header: str) -> Any:
     """One htmx value: from django-htmx's ``request.htmx`` (``attribute``, or the details object
-    itself, which is truthy exactly for htmx requests) or straight from the headers."""
+    itself, which is truthy exactly for htmx requests), straight from the headers, or, for a
+    value that is no request at all (a flag or a target id passed in), that value itself."""
     if request is None or request is UNDEFINED:
         return None
     details = getattr(request, "htmx", None)
     if details is not None:
         return details if attribute is None else getattr(details, attribute, None)
-    headers = getattr(request, "headers", None) or {}
+    if not hasattr(request, "headers"):
+        return request
+    headers = request.headers or {}
     return headers.get(header)
 
 
 def _flag(value: Any) -> bool:
-    """Header text ``"true"`` or a django-htmx boolean."""
-    return value == "true" if isinstance(value, str) else bool(value)
+    """Header text ``"true"`` in any case, or a boolean (django-htmx's, or one passed in)."""
+    return value.strip().lower() == "true" if isinstance(value, str) else bool(value)
 
 
 def is_hx_request(request: Any) -> bool:
-    """``request is hx_request``: the request was made by htmx (``HX-Request: true``)."""
+    """``request is hx_request``: the request was made by htmx (``HX-Request: true``);
+    ``flag is hx_request`` with a boolean is that boolean."""
     return _flag(_htmx_value(request, None, "HX-Request"))
 
 
@@ -146,12 +153,14 @@ def is_hx_boosted(request: Any) -> bool:
 
 
 def is_hx_target(request: Any, target_id: str | None = None) -> bool:
-    """``request is hx_target "results"``: htmx targets that element id; without an id,
-    whether the request has any target."""
+    """``request is hx_target "results"``: htmx targets that element id (a string passed
+    instead of a request is compared itself); without an id, whether there is any target."""
     target = _htmx_value(request, "target", "HX-Target")
     if target_id is None:
         return bool(target)
-    return bool(target == target_id)
+    if target is None:
+        return False
+    return str(target) == target_id
 
 
 def _comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:

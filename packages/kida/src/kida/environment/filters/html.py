@@ -68,9 +68,12 @@ def do_xmlattr(value: Mapping[str, Any], autospace: bool = True) -> Markup:
     return Markup(f" {text}" if autospace and text else text)
 
 
-def do_tojson(value: Any, indent: int | None = None) -> Markup:
-    """JSON safe to put inside ``<script>`` or a single-quoted attribute."""
+def do_tojson(value: Any, indent: int | None = None, *, attr: bool = False) -> Markup:
+    """JSON safe to put inside ``<script>`` or a single-quoted attribute; with ``attr=true``
+    entity-encoded for a double-quoted attribute (``data-x="{{ d|tojson(attr=true) }}"``)."""
     dumped = json.dumps(value, indent=indent, default=str, ensure_ascii=False)
+    if attr:
+        return escape(dumped)
     return Markup(dumped.translate(_JSON_HTML_ESCAPES))
 
 

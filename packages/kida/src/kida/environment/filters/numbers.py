@@ -8,6 +8,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
+from kida.environment.filters.text import text_of
 from kida.exceptions import TemplateRuntimeError
 
 
@@ -16,8 +17,9 @@ def do_abs(value: Any) -> Any:
     return abs(value)
 
 
-def do_int(value: Any, default: int = 0, base: int = 10) -> int:
-    """``"42"|int`` → 42; ``"4.2"`` → 4; ``"0x1A"|int(base=16)``; otherwise ``default``."""
+def do_int(value: Any, default: int = 0, base: int = 10, *, strict: bool = False) -> int:
+    """``"42"|int`` → 42; ``"4.2"`` → 4; ``"0x1A"|int(base=16)``; otherwise ``default``, or
+    with ``strict=true`` an error (for values that must be numbers)."""
     try:
         if isinstance(value, str):
             return int(value, base)
@@ -25,16 +27,29 @@ def do_int(value: Any, default: int = 0, base: int = 10) -> int:
     except (TypeError, ValueError):
         try:
             return int(float(value))
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError) as exc:
+            if strict:
+                raise _not_a_number(value, "int") from exc
             return default
 
 
-def do_float(value: Any, default: float = 0.0) -> float:
-    """``"2.5"|float`` → ``2.5``; anything unparsable gives ``default``."""
+def do_float(value: Any, default: float = 0.0, *, strict: bool = False) -> float:
+    """``"2.5"|float`` → ``2.5``; anything unparsable gives ``default`` (an error with
+    ``strict=true``)."""
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
+        if strict:
+            raise _not_a_number(value, "float") from exc
         return default
+
+
+def _not_a_number(value: Any, target: str) -> TemplateRuntimeError:
+    """The error of a strict conversion."""
+    return TemplateRuntimeError(
+        f"cannot convert {type(value).__name__} to {target}: {value!r}",
+        hint=f"use x|default(0)|{target} for optional values, or fix the data",
+    )
 
 
 def do_round(
@@ -54,21 +69,28 @@ def do_round(
     return math.copysign(math.floor(abs(number) * scale + 0.5) / scale, number)
 
 
-def _rounded(value: Any, places: int, filter_name: str) -> Decimal:
-    """``value`` exact and rounded half up, so ``2.675|decimal(2)`` is "2.68", not float noise."""
+def _rounded(value: Any, places: int, filter_name: str, strict: bool) -> Decimal | None:
+    """``value`` exact and rounded half up, so ``2.675|decimal(2)`` is "2.68", not float noise.
+
+    None when it is not a number (kida passes such values through), or an error if ``strict``.
+    """
     try:
         number = Decimal(str(value).strip())
         return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
+        if not strict:
+            return None
         raise TemplateRuntimeError(
             f"{filter_name} needs a number, got {type(value).__name__}: {value!r}",
             hint=f"convert first, e.g. x|float|{filter_name}, or give a default",
         ) from exc
 
 
-def do_format_number(value: Any, decimal_places: int = 0) -> str:
-    """Thousands separators: ``1234567.891|format_number(2)`` → ``"1,234,567.89"``."""
-    return f"{_rounded(value, decimal_places, 'format_number'):,}"
+def do_format_number(value: Any, decimal_places: int = 0, *, strict: bool = False) -> str:
+    """Thousands separators: ``1234567.891|format_number(2)`` → ``"1,234,567.89"``; a value
+    that is not a number comes back as its text (an error with ``strict=true``)."""
+    number = _rounded(value, decimal_places, "format_number", strict)
+    return text_of(value) if number is None else f"{number:,}"
 
 
 def do_commas(value: Any) -> str:
@@ -76,9 +98,11 @@ def do_commas(value: Any) -> str:
     return do_format_number(value, 0)
 
 
-def do_decimal(value: Any, places: int = 2) -> str:
-    """Fixed decimal places, no separators: ``3.14159|decimal`` → ``"3.14"``."""
-    return str(_rounded(value, places, "decimal"))
+def do_decimal(value: Any, places: int = 2, *, strict: bool = False) -> str:
+    """Fixed decimal places, no separators: ``3.14159|decimal`` → ``"3.14"``; non-numbers
+    pass through unchanged (``"hello"|decimal`` → ``"hello"``), or fail with ``strict=true``."""
+    number = _rounded(value, places, "decimal", strict)
+    return text_of(value) if number is None else str(number)
 
 
 _DECIMAL_UNITS = ("kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")

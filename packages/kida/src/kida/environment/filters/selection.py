@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kida.environment.filters.attributes import attribute_getter
+from kida.environment.filters.sequences import items_of
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context, pass_kind
 from kida.runtime.undefined import UNDEFINED
@@ -33,6 +34,7 @@ def _bind(ctx: Any, kind: str, name: str) -> Callable[..., Any]:
 def do_map(ctx: Any, value: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
     """``users|map(attribute="name", default="?")`` or ``names|map("upper")`` or
     ``prices|map("round", 2)``: apply to every item."""
+    value = items_of(value, "map")
     if not args:
         if "attribute" not in kwargs:
             raise TemplateRuntimeError(

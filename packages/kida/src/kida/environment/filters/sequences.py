@@ -14,6 +14,7 @@ from markupsafe import escape
 
 from kida.environment.filters.attributes import attribute_getter
 from kida.environment.filters.text import text_of
+from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
 
@@ -32,15 +33,31 @@ def _ordering_key(key: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return ordered
 
 
+def items_of(value: Any, filter_name: str) -> Iterable[Any]:
+    """What a sequence filter iterates: ``None`` counts as empty (kida's None-resilience, so
+    ``missing_list|take(3)`` is ``[]``); a value that cannot be iterated is a clear error."""
+    if value is None:
+        return ()
+    try:
+        iter(value)
+    except TypeError:
+        raise TemplateRuntimeError(
+            f"{filter_name} needs a sequence, got {type(value).__name__}: {value!r}",
+            hint=f"give a list or other iterable, e.g. x|default([])|{filter_name}",
+        ) from None
+    return value  # type: ignore[no-any-return]
+
+
 def do_first(value: Iterable[Any]) -> Any:
-    """The first item, or undefined when empty (so ``|first|default("…")`` works)."""
-    return next(iter(value), UNDEFINED)
+    """The first item, or undefined when empty or None (so ``|first|default("…")`` works)."""
+    return next(iter(items_of(value, "first")), UNDEFINED)
 
 
 def do_last(value: Iterable[Any]) -> Any:
-    """The last item, or undefined when empty; iterators are consumed."""
-    items = value if isinstance(value, list | tuple | str) else list(value)
-    return items[-1] if items else UNDEFINED
+    """The last item, or undefined when empty or None; iterators are consumed."""
+    if not isinstance(value, list | tuple | str):
+        value = list(items_of(value, "last"))
+    return value[-1] if value else UNDEFINED
 
 
 def do_length(value: Any) -> int:
@@ -70,18 +87,22 @@ def do_reverse(value: Any) -> Any:
 
 
 def do_take(value: Iterable[Any], count: int) -> list[Any]:
-    """The first ``count`` items: ``posts|take(3)``."""
-    return list(islice(value, max(count, 0)))
+    """The first ``count`` items: ``posts|take(3)``; none of None."""
+    return list(islice(items_of(value, "take"), max(count, 0)))
 
 
 def do_skip(value: Iterable[Any], count: int) -> list[Any]:
-    """Everything after the first ``count`` items: ``posts|skip(3)``."""
-    return list(islice(value, max(count, 0), None))
+    """Everything after the first ``count`` items: ``posts|skip(3)``; none of None."""
+    return list(islice(items_of(value, "skip"), max(count, 0), None))
 
 
-def do_compact(value: Iterable[Any]) -> list[Any]:
-    """Drop falsy items: ``[a, none, "", 0, b]|compact`` → ``[a, b]``."""
-    return [item for item in value if item]
+def do_compact(value: Iterable[Any], *, truthy: bool = True) -> list[Any]:
+    """Drop falsy items: ``[a, none, "", 0, b]|compact`` → ``[a, b]``; with ``truthy=false``
+    only ``None`` (and undefined) goes, keeping ``0``, ``""`` and ``False``. None gives []."""
+    items = items_of(value, "compact")
+    if truthy:
+        return [item for item in items if item]
+    return [item for item in items if item is not None and item is not UNDEFINED]
 
 
 def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> list[list[Any]]:
@@ -119,7 +140,7 @@ def do_sort(
 ) -> list[Any]:
     """Sorted copy; ``attribute="last,first"`` sorts on several keys; None sorts last."""
     key = attribute_getter(attribute, fold_case=not case_sensitive)
-    return sorted(value, key=_ordering_key(key), reverse=reverse)
+    return sorted(items_of(value, "sort"), key=_ordering_key(key), reverse=reverse)
 
 
 def do_dictsort(
@@ -218,8 +239,9 @@ def do_groupby(
 
 
 def do_random(value: Any) -> Any:
-    """One item at random (not for anything security related)."""
-    return _random.choice(list(value))
+    """One item at random (not for anything security related); undefined when empty."""
+    items = list(items_of(value, "random"))
+    return _random.choice(items) if items else UNDEFINED
 
 
 def do_shuffle(value: Iterable[Any]) -> list[Any]:
@@ -233,6 +255,8 @@ def do_shuffle(value: Iterable[Any]) -> list[Any]:
 def do_join(ctx: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None) -> str:
     """Join items with ``d``; when autoescaping, each item and ``d`` are escaped unless safe,
     and the result is ``Markup`` (so ``<br>``|safe as separator stays a tag)."""
+    if value is None:
+        return ""
     if attribute is not None:
         value = map(attribute_getter(attribute, default=""), value)
     pieces = map(text_of, value)

@@ -8,6 +8,8 @@ output as usual.
 import re
 import textwrap
 import unicodedata
+from collections.abc import Sized
+from numbers import Number
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -65,9 +67,19 @@ def do_center(value: Any, width: int = 80) -> str:
     return text_of(value).center(width)
 
 
-def do_replace(value: Any, old: str, new: str, count: int | None = None) -> str:
-    """Replace ``old`` by ``new``; into Markup, ``new`` is escaped unless it is Markup itself."""
-    return text_of(value).replace(old, new, -1 if count is None else count)
+def do_replace(value: Any, old: str, new: str, count: int | str | None = None) -> str:
+    """Replace ``old`` by ``new`` (the first ``count`` times; None or negative: all); into
+    Markup, ``new`` is escaped unless it is Markup itself."""
+    if count is None:
+        return text_of(value).replace(old, new)
+    try:
+        times = int(count)
+    except (TypeError, ValueError) as exc:
+        raise TemplateRuntimeError(
+            f"replace count expects a number, got {type(count).__name__}: {count!r}",
+            hint="pass an integer, e.g. x|replace('a', 'b', 2), or convert it with |int",
+        ) from exc
+    return text_of(value).replace(old, new, max(times, -1))
 
 
 def do_truncate(
@@ -131,9 +143,18 @@ def do_indent(value: Any, width: int | str = 4, first: bool = False, blank: bool
     return same_kind(text, "\n".join(out) + ("\n" if text.endswith("\n") else ""))
 
 
+# A printf-style spec such as %s, %5d or %.2f (not a bare "50%").
+_PERCENT_SPEC = re.compile(r"%\d*(?:\.\d+)?[sdfiouxXeEgGcr]")
+
+
 def do_format(value: Any, *args: Any, **kwargs: Any) -> str:
     """``"{} of {}"|format(a, b)``: ``str.format`` placeholders, as kida defines it."""
     text = text_of(value)
+    if (args or kwargs) and "{" not in text and _PERCENT_SPEC.search(text):
+        raise TemplateRuntimeError(
+            f"format: {text!r} has %-style placeholders; format uses {{}} (str.format)",
+            hint='write "{:.2f}"|format(x), or use x|format_number(2) for thousands separators',
+        )
     try:
         return text.format(*args, **kwargs)
     except (IndexError, KeyError, ValueError) as exc:
@@ -153,16 +174,26 @@ def do_slug(value: Any) -> str:
 def do_pluralize(value: Any, suffix: str = "s") -> str:
     """Django-style suffix: ``""`` for one, ``"s"`` otherwise; ``"y,ies"`` gives both forms.
 
-    The value may be a count or anything with a length; ``None`` counts as none (plural).
+    The value is a count (a number, or a string of digits) or, as in Django, a collection
+    counted by its length; ``None`` counts as none (plural). Anything else is an error.
     """
-    singular, _, plural = suffix.rpartition(",") if "," in suffix else ("", "", suffix)
+    singular, comma, plural = suffix.partition(",")
+    if comma:
+        singular, plural = singular.strip(), plural.partition(",")[0].strip()
+    else:
+        singular, plural = "", suffix
     if value is None:
         return plural
     try:
-        count = int(value) if isinstance(value, str | int | float) else len(value)
-    except (TypeError, ValueError) as exc:
+        if isinstance(value, str | Number):
+            count = int(value)  # type: ignore[arg-type]
+        elif isinstance(value, Sized):
+            count = len(value)
+        else:
+            count = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TemplateRuntimeError(
-            f"pluralize needs a number or a collection, got {type(value).__name__}: {value!r}",
-            hint="pass a count, e.g. {{ items|length|pluralize }}",
+            f"pluralize expects a number, got {type(value).__name__}: {value!r}",
+            hint="pass a count, e.g. {{ n|int|pluralize }} or {{ items|length|pluralize }}",
         ) from exc
     return singular if count == 1 else plural

@@ -1,7 +1,8 @@
 """Filters about a single value: fallbacks, lookups, assertions, inspection and dates."""
 
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, time
+from itertools import islice
 from pathlib import PurePath
 from pprint import pformat
 from typing import Any
@@ -49,13 +50,13 @@ def do_require(value: Any, message: str | None = None, field_name: str | None = 
     return value
 
 
-# Order matters: bool is an int; a tuple reads as a list in templates.
+# Order matters: bool is an int. A tuple keeps its own name, as in kida.
 _TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (bool, "bool"),
     (int, "int"),
     (float, "float"),
     (str, "str"),
-    ((list, tuple), "list"),
+    (list, "list"),
     (dict, "dict"),
     (PurePath, "path"),
 )
@@ -79,20 +80,46 @@ def do_pprint(value: Any) -> str:
     return pformat(value)
 
 
-def do_debug(value: Any, label: str | None = None) -> Any:
-    """Write the value's type and repr to stderr and pass it through unchanged, so it can
-    sit in the middle of a chain: ``{{ items|debug|length }}``."""
+def do_debug(value: Any, label: str | None = None, max_items: int = 5) -> Any:
+    """Write the value's type and repr (collections cut to ``max_items``, their None entries
+    pointed out) to stderr and pass it through unchanged, so it can sit in the middle of a
+    chain: ``{{ items|debug("posts", max_items=10)|length }}``."""
     prefix = f"{label}: " if label else ""
-    print(f"[kida debug] {prefix}{do_typeof(value)} {value!r}", file=sys.stderr)
+    lines = [f"[kida debug] {prefix}{do_typeof(value)} {_preview(value, max_items)}"]
+    if isinstance(value, list | tuple):
+        lines += [f"  [{i}] is None" for i, item in enumerate(value[:max_items]) if item is None]
+    elif isinstance(value, dict):
+        shown = islice(value.items(), max_items)
+        lines += [f"  {key!r} is None" for key, item in shown if item is None]
+    print("\n".join(lines), file=sys.stderr)
     return value
 
 
+def _preview(value: Any, max_items: int) -> str:
+    """``repr(value)``, with a long list, tuple or dict cut after ``max_items`` entries."""
+    if isinstance(value, list | tuple) and len(value) > max_items:
+        return f"{value[:max_items]!r} ... {len(value) - max_items} more of {len(value)}"
+    if isinstance(value, dict) and len(value) > max_items:
+        head = dict(islice(value.items(), max_items))
+        return f"{head!r} ... {len(value) - max_items} more of {len(value)} keys"
+    return repr(value)
+
+
 def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
-    """``created|date("%d %b %Y")``: strftime on a date, datetime or ISO-8601 string;
+    """``created|date("%d %b %Y")``: strftime on a date, datetime or time, an ISO-8601 string,
+    or an epoch timestamp (seconds, int or float, shown in local time as kida does);
     ``None`` and undefined render as empty."""
     if value is None or value is UNDEFINED or value == "":
         return ""
-    if isinstance(value, str):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            value = datetime.fromtimestamp(value)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise TemplateRuntimeError(
+                f"date: {value!r} is not a usable epoch timestamp ({exc})",
+                hint="epoch numbers are seconds since 1970-01-01; check the units (ms?)",
+            ) from exc
+    elif isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError as exc:
@@ -100,9 +127,10 @@ def do_date(value: Any, format: str = "%Y-%m-%d") -> str:
                 f"date: {value!r} is not an ISO-8601 date",
                 hint='give a date/datetime, or a string like "2026-11-22T07:30:00"',
             ) from exc
-    if not isinstance(value, date):
+    if not isinstance(value, date | time):
         raise TemplateRuntimeError(
-            f"date needs a date, datetime or ISO string, got {type(value).__name__}",
+            f"date needs a date, datetime, time, epoch number or ISO string, "
+            f"got {type(value).__name__}",
             hint="convert the value in the view, or check the variable name",
         )
     return value.strftime(format)
