@@ -205,9 +205,9 @@ def test_chat_streams_a_reply_over_sse_and_stop_cancels_it(page: Page, server: L
                            ".textContent.length", timeout=30_000)  # fmt: skip
     page.click("#stop")
     page.locator(".message.assistant[data-status=cancelled]").wait_for(timeout=5000)
-    stopped = reply_length(page)
+    shown = page.locator(".message.assistant .body").last.text_content() or ""
     page.wait_for_timeout(500)
-    assert reply_length(page) == stopped  # nothing arrives after Stop
+    assert reply_length(page) == len(shown)  # nothing arrives after Stop
     assert page.locator(".message.user .body").inner_text() == "Tell me about <b>bread</b>"
     assert page.locator(".message b").count() == 0
     assert re.fullmatch(rf"{re.escape(server.url)}/chat/\d+/", page.url)  # its own page
@@ -222,8 +222,9 @@ def test_chat_streams_a_reply_over_sse_and_stop_cancels_it(page: Page, server: L
     )
     stored = page.locator(".message.assistant")
     assert stored.get_attribute("data-status") == "cancelled"
-    # What the worker wrote until it noticed, far from the whole reply (~16,000 characters).
-    assert 0 < len(stored.locator(".body").inner_text()) < 8000
+    # What the worker wrote until it noticed the client go: at least what the page showed (the
+    # server may have been ahead of the browser), never the whole reply (that would be complete).
+    assert stored.locator(".body").text_content().startswith(shown)
     assert errors == []
 
 
