@@ -80,8 +80,7 @@ class PartialLoader:
         arguments = f"{template_name!r}, {piece!r}"
         if template.is_async:
             source = (
-                f"{{% async for chunk in {STREAM_GLOBAL}({arguments}) %}}"
-                "{{ chunk }}{% end %}"
+                f"{{% async for chunk in {STREAM_GLOBAL}({arguments}) %}}{{{{ chunk }}}}{{% end %}}"
             )
         else:
             source = f"{{{{ {RENDER_GLOBAL}({arguments}) }}}}"

@@ -78,7 +78,7 @@ def test_unknown_piece_names_the_known_ones() -> None:
 
 
 def test_missing_template_of_a_partial_name() -> None:
-    with pytest.raises(TemplateDoesNotExist, match="partials/nothing.html"):
+    with pytest.raises(TemplateDoesNotExist, match=r"partials/nothing\.html"):
         engines["kida"].get_template("partials/nothing.html#stats")
 
 
