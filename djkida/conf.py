@@ -54,5 +54,11 @@ class DjkidaSettings:
         """``DJKIDA_PUBLIC_GROUPS``: groups open to anonymous clients besides ``public.*``."""
         return frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ()))
 
+    @property
+    def ROUTERS(self) -> tuple[str, ...]:
+        """``DJKIDA_ROUTERS``: dotted paths of the ASGI application, Channels routers or route
+        lists whose route names ``url()`` reverses besides Django's URLconf."""
+        return tuple(getattr(settings, "DJKIDA_ROUTERS", ()))
+
 
 djkida_settings = DjkidaSettings()
