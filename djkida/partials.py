@@ -95,7 +95,8 @@ class PartialLoader:
 def render_partial(ctx: dict[str, Any], template_name: str, piece: str) -> Markup:
     """Piece ``piece`` of a sync template, rendered with the including template's variables."""
     template = kida_environment_of(ctx).get_template(template_name)
-    return Markup(template.render_block(piece, **ctx))
+    # The variables go as one mapping: one named like a keyword (``timeout``) stays a variable.
+    return Markup(template.render_block(piece, dict(ctx)))
 
 
 @pass_context
@@ -104,7 +105,7 @@ async def stream_partial(
 ) -> AsyncIterator[Markup]:
     """Piece ``piece`` of any template, streamed with the including template's variables."""
     template = kida_environment_of(ctx).get_template(template_name)
-    chunks = template.render_block_stream_async(piece, **ctx)
+    chunks = template.render_block_stream_async(piece, dict(ctx))
     try:
         async for chunk in chunks:
             yield Markup(chunk)

@@ -62,8 +62,10 @@ def test_include_of_a_partial_shares_the_context() -> None:
 
 async def test_include_of_a_partial_of_an_async_template() -> None:
     template = get_template("partials/includes_async.html").template
-    html = await template.render_async(items=numbers(3))
-    assert html.strip() == "<section><ol><li>0</li><li>1</li><li>2</li></ol></section>"
+    html = await template.render_async({"items": numbers(3), "timeout": "soon"})
+    assert html.strip() == (
+        '<section><ol data-timeout="soon"><li>0</li><li>1</li><li>2</li></ol></section>'
+    )
 
 
 def test_unknown_piece_names_the_known_ones() -> None:
@@ -89,7 +91,7 @@ async def test_stream_accepts_partial_names() -> None:
     assert body.decode() == STATS
     response = await djkida.stream(request, "partials/feed.html#items", {"items": numbers(2)})
     body = b"".join([chunk async for chunk in response.streaming_content])  # type: ignore[attr-defined]
-    assert body.decode() == "<ol><li>0</li><li>1</li></ol>"
+    assert body.decode() == '<ol data-timeout=""><li>0</li><li>1</li></ol>'
 
 
 async def test_fragment_accepts_partial_names() -> None:
