@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from channels.routing import ProtocolTypeRouter, URLRouter
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_script_prefix
 from django.urls.resolvers import RegexPattern
 from django.utils.encoding import iri_to_uri
@@ -46,8 +47,16 @@ def reverse_route(name: str, args: Iterable[Any] = (), kwargs: dict[str, Any] | 
 @cache
 def routers_resolver(dotted_paths: tuple[str, ...]) -> URLResolver:
     """One resolver over the routes of every application, router or route list named."""
-    routes = [route for path in dotted_paths for route in routes_of(import_string(path), set())]
+    routes = [route for path in dotted_paths for route in routes_of(imported(path), set())]
     return URLResolver(RegexPattern(r"^/"), routes)
+
+
+def imported(dotted_path: str) -> Any:
+    """The object ``dotted_path`` names; a bad entry is a configuration error saying which."""
+    try:
+        return import_string(dotted_path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"DJKIDA_ROUTERS: cannot import {dotted_path!r}: {exc}") from exc
 
 
 def routes_of(app: Any, seen: set[int]) -> Iterator[Route]:

@@ -5,6 +5,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, path, re_path, set_script_prefix
 from pytest_django.fixtures import Settings
 
@@ -81,3 +82,11 @@ def test_unknown_names_say_where_they_were_looked_for(settings: Settings) -> Non
     with pytest.raises(NoReverseMatch) as caught:
         url("djkida-events", group="g")
     assert "DJKIDA_ROUTERS" not in str(caught.value)
+
+
+def test_a_bad_routers_entry_names_itself(settings: Settings) -> None:
+    settings.DJKIDA_ROUTERS = ["djkida.routing.no_such_patterns"]
+    with pytest.raises(
+        ImproperlyConfigured, match=r"DJKIDA_ROUTERS: cannot import 'djkida\.routing\.no"
+    ):
+        url("djkida-events", group="g")
