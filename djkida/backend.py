@@ -15,7 +15,8 @@ Configure it like Django's own engines::
     }]
 
 ``render()``, ``render_to_string()``, ``TemplateResponse`` and ``TemplateView`` then work
-unchanged, with partial names too (``"page.html#stats"``, see :mod:`djkida.partials`); kida errors become Django's ``TemplateSyntaxError``/``TemplateDoesNotExist`` and carry
+unchanged, with partial names too (``"page.html#stats"``, see :mod:`djkida.partials`); kida
+errors become Django's ``TemplateSyntaxError``/``TemplateDoesNotExist`` and carry
 ``template_debug`` so the debug page shows the template source.
 """
 
