@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -69,6 +71,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csrf",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -118,6 +121,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# url() in templates also reverses the Channels routes of the ASGI application (SSE, WebSocket).
+DJKIDA_ROUTERS = ["demo_project.asgi.application"]
+
 # With Redis, SSE clients reconnecting to another process still get the events they missed.
 DJKIDA_REPLAY_REDIS_URL = REDIS_URL or None
 TALU_DISTRIBUTED = bool(REDIS_URL) and env_flag("TALU_DISTRIBUTED", False)
@@ -125,6 +131,9 @@ TALU_DISTRIBUTED = bool(REDIS_URL) and env_flag("TALU_DISTRIBUTED", False)
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 
 LANGUAGE_CODE = "en-us"
+# The demo's navigation and headings also speak French (demo/locale, made with djkida's
+# makemessages: cd demo_project/demo && ../../manage.py makemessages -l fr).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language, for the switcher
     path("", include("djtalu.urls")),  # the OpenAI-compatible API under /v1/
     path("", include("demo_project.demo.urls")),
 ]

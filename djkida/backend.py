@@ -15,7 +15,8 @@ Configure it like Django's own engines::
     }]
 
 ``render()``, ``render_to_string()``, ``TemplateResponse`` and ``TemplateView`` then work
-unchanged; kida errors become Django's ``TemplateSyntaxError``/``TemplateDoesNotExist`` and carry
+unchanged, with partial names too (``"page.html#stats"``, see :mod:`djkida.partials`); kida
+errors become Django's ``TemplateSyntaxError``/``TemplateDoesNotExist`` and carry
 ``template_debug`` so the debug page shows the template source.
 """
 
@@ -37,6 +38,7 @@ from django.utils.module_loading import import_string
 
 import kida
 from djkida.conf import djkida_settings
+from djkida.partials import PARTIAL_GLOBALS, PartialLoader, split_partial
 from djkida.template_globals import django_globals
 
 # Lines of source shown around the faulty line on Django's debug page.
@@ -71,7 +73,11 @@ class Kida(BaseEngine):
         self.debug: bool = options.pop("debug", debug)
         extensions = options.pop("extensions", [])
         options["loader"] = self._loader(options.pop("loader", None))
-        options["globals"] = {**django_globals(), **options.pop("globals", {})}
+        options["globals"] = {
+            **django_globals(),
+            **options.pop("globals", {}),
+            **PARTIAL_GLOBALS,
+        }
         options["filters"] = _resolve_callables(options.pop("filters", {}))
         options["tests"] = _resolve_callables(options.pop("tests", {}))
         options.setdefault("autoescape", True)
@@ -100,13 +106,14 @@ class Kida(BaseEngine):
             )
         return tuple(dirs)
 
-    def _loader(self, loader: object) -> object:
-        """The configured loader; by default one over DIRS and the apps' template dirs."""
+    def _loader(self, loader: Any) -> PartialLoader:
+        """The configured loader (by default one over DIRS and the apps' template dirs), which
+        also loads ``"page.html#block"`` partial names."""
         if loader is None:
-            return kida.FileSystemLoader(list(self.template_dirs))
-        if isinstance(loader, str):
-            return import_string(loader)(list(self.template_dirs))
-        return loader
+            loader = kida.FileSystemLoader(list(self.template_dirs))
+        elif isinstance(loader, str):
+            loader = import_string(loader)(list(self.template_dirs))
+        return PartialLoader(loader)
 
     @cached_property
     def template_context_processors(self) -> list[ContextProcessor]:
@@ -157,7 +164,7 @@ class Kida(BaseEngine):
         try:
             yield
         except kida.TemplateNotFoundError as exc:
-            raise TemplateDoesNotExist(exc.name or str(exc), backend=self) from exc
+            raise self.does_not_exist(exc) from exc
         except kida.TemplateSyntaxError as exc:
             error = TemplateSyntaxError(str(exc))
             error.template_debug = self.debug_info(exc)  # type: ignore[attr-defined]
@@ -165,6 +172,17 @@ class Kida(BaseEngine):
         except kida.TemplateError as exc:
             exc.template_debug = self.debug_info(exc)  # type: ignore[attr-defined]
             raise
+
+    def does_not_exist(self, error: kida.TemplateNotFoundError) -> TemplateDoesNotExist:
+        """Django's error for a missing template; its post-mortem (``tried``) says why.
+
+        A partial name whose template lacks the piece names the pieces it has.
+        """
+        name = error.name or str(error)
+        reason = f"{error.message} ({error.hint})" if error.hint else error.message
+        message = f"{name}: {reason}" if split_partial(name)[1] is not None else name
+        tried = [(Origin(name=name, template_name=name), reason)]
+        return TemplateDoesNotExist(message, tried=tried, backend=self)
 
     def debug_info(self, error: kida.TemplateError) -> dict[str, Any]:
         """Where ``error`` happened, shaped as Django's debug page renders ``template_info``."""
@@ -192,6 +210,7 @@ class Kida(BaseEngine):
         """Source and file name of template ``name``, when its loader still finds it."""
         if name is None or self.env.loader is None:
             return None, None
+        name, _piece = split_partial(name)
         try:
             source, filename, _uptodate = self.env.loader.get_source(self.env, name)
         except (kida.TemplateError, OSError):

@@ -31,6 +31,9 @@ class DjkidaSettings:
     inbox_size: int
     #: Groups open to anonymous clients besides ``public.*``.
     public_groups: frozenset[str]
+    #: Dotted paths of the ASGI application, Channels routers or route lists whose route names
+    #: ``url()`` reverses besides Django's URLconf.
+    routers: tuple[str, ...]
 
 
 def djkida_settings() -> DjkidaSettings:
@@ -48,4 +51,5 @@ def djkida_settings() -> DjkidaSettings:
         replay_ttl=int(getattr(settings, "DJKIDA_REPLAY_TTL", 3600)),
         inbox_size=int(getattr(settings, "DJKIDA_INBOX_SIZE", 50)),
         public_groups=frozenset(getattr(settings, "DJKIDA_PUBLIC_GROUPS", ())),
+        routers=tuple(getattr(settings, "DJKIDA_ROUTERS", ())),
     )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
+from djkida.partials import known_pieces, split_partial
+
 if TYPE_CHECKING:
     from kida import Template
 
@@ -32,18 +34,28 @@ class Fragment:
     Example::
 
         fragment = Fragment("chat.html", "msg", {"msg": m}, target="log", swap="beforeend")
+        same = Fragment("chat.html#msg", context={"msg": m}, target="log", swap="beforeend")
         html = await fragment.render_async()
         broadcast("room.1", fragment)
     """
 
     template_name: str
-    block_name: str
+    block_name: str = ""
     context: Mapping[str, Any] | None = None
     _: KW_ONLY
     target: str | None = None
     swap: str | None = field(default=None)
 
     def __post_init__(self) -> None:
+        if not self.block_name:
+            template_name, block_name = split_partial(self.template_name)
+            if not block_name:
+                raise ValueError(
+                    f"Fragment({self.template_name!r}) names no block: give block_name or "
+                    "a partial name such as 'page.html#stats'"
+                )
+            object.__setattr__(self, "template_name", template_name)
+            object.__setattr__(self, "block_name", block_name)
         if self.swap is not None and self.target is None:
             raise ValueError(f"swap={self.swap!r} needs a target element id to swap into")
 
@@ -56,11 +68,13 @@ class Fragment:
         """The template from the Kida backend's environment (raises if the block is missing)."""
         from djkida.backend import kida_environment
 
-        template = kida_environment().get_template(self.template_name)
-        if self.block_name not in template.list_blocks():
+        environment = kida_environment()
+        template = environment.get_template(self.template_name)
+        known = known_pieces(environment, template)
+        if self.block_name not in known:
             raise LookupError(
                 f"template {self.template_name!r} has no block {self.block_name!r}; "
-                f"it has {sorted(template.list_blocks())}"
+                f"it has: {', '.join(sorted(known))}"
             )
         return template
 

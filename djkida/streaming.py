@@ -20,6 +20,7 @@ from django.utils.html import escape
 
 from djkida.backend import Kida, announce_render, kida_backend
 from djkida.conf import djkida_settings
+from djkida.partials import split_partial
 from djkida.prefetch import coalesce
 from djkida.responses import AsyncStreamingResponse, aclose_quietly
 
@@ -41,12 +42,17 @@ async def stream(
 ) -> StreamingHttpResponse:
     """Stream ``template_name`` (or the first existing of several) rendered with ``context``.
 
+    A partial name, ``"page.html#stats"``, streams that block, fragment or region alone.
+
     ``timeout`` bounds the whole render (default ``DJKIDA_STREAM_TIMEOUT``).
 
     Example::
 
         async def dashboard(request):
             return await djkida.stream(request, "dashboard.html", {"stats": load_stats()})
+
+        async def stats(request):  # an htmx fragment response
+            return await djkida.stream(request, "dashboard.html#stats", {"stats": load_stats()})
     """
     return await _render_streaming(
         request, template_name, None, context, status, headers, using, timeout
@@ -91,6 +97,8 @@ async def _render_streaming(
     An error while preparing the render propagates after closing the context's sources.
     """
     limit = timeout if timeout is not None else djkida_settings().stream_timeout
+    if block_name is None and isinstance(template_name, str):
+        template_name, block_name = split_partial(template_name)
     try:
         backend = kida_backend(using)
         template = backend.select_template(template_name)

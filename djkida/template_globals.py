@@ -10,18 +10,36 @@ from collections.abc import Callable
 from typing import Any
 
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
+
+from djkida.conf import djkida_settings
+from djkida.route_names import reverse_route
 
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     """Reverse a URL pattern name, with positional or keyword arguments (not both).
 
+    Names of Django's URLconf come first, then those of the Channels routes in
+    ``DJKIDA_ROUTERS`` (SSE and WebSocket endpoints, see :mod:`djkida.route_names`).
+
     Example::
 
         <a href="{{ url('post-detail', post.pk) }}">
+        <div sse-connect="{{ url('djkida-events', group='public.news') }}">
     """
-    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    try:
+        return reverse(viewname, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch as django_miss:
+        if not djkida_settings().routers:
+            raise
+        try:
+            return reverse_route(viewname, args, kwargs)
+        except NoReverseMatch:
+            raise NoReverseMatch(
+                f"{django_miss} Nor does it match a route of DJKIDA_ROUTERS "
+                f"({', '.join(djkida_settings().routers)})."
+            ) from None
 
 
 def django_globals() -> dict[str, Callable[..., Any]]:

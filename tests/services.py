@@ -1,4 +1,4 @@
-"""Access to real services (Redis, Chromium) that skip on a laptop and fail under CI.
+"""Access to real services (Redis, Chromium, GNU gettext) that skip on a laptop and fail under CI.
 
 With ``CI`` set, a missing service is a failure: a skipped test must never hide a missing feature.
 """
@@ -116,3 +116,14 @@ def chromium_or_skip() -> Path:
         return Path(found)
     unavailable("Debian's chromium is not installed (apt-get install chromium)")
     raise AssertionError("unreachable")
+
+
+#: The GNU gettext programs Django's makemessages and compilemessages run.
+GETTEXT_TOOLS = ("xgettext", "msgmerge", "msguniq", "msgfmt")
+
+
+def gettext_tools_or_skip() -> None:
+    """GNU gettext's programs are installed (``apt-get install gettext``)."""
+    missing = [tool for tool in GETTEXT_TOOLS if shutil.which(tool) is None]
+    if missing:
+        unavailable(f"GNU gettext is not installed (apt-get install gettext): no {missing}")

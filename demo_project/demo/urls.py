@@ -7,6 +7,7 @@ from demo_project.demo.views import chat, dashboard, live, pages
 urlpatterns = [
     path("", pages.index, name="index"),
     path("dashboard/stream/", dashboard.stream_dashboard, name="dashboard-stream"),
+    path("dashboard/stream/metrics/", dashboard.stream_metrics, name="dashboard-metrics"),
     path("dashboard/suspense/", dashboard.suspense_dashboard, name="dashboard-suspense"),
     path("chat/", chat.chat, name="chat"),
     path("chat/<int:pk>/", chat.chat, name="chat-conversation"),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.e2e.conftest import save_screenshot
 from tests.e2e.demo_site import demo_server
@@ -125,6 +125,41 @@ def test_stream_dashboard_sends_its_page_before_its_data(page: Page, server: Liv
     assert page.locator("#orders tr.order").count() == 6
     assert page.locator("#forecast .bar").count() == 7
     save_screenshot(page, "demo-stream")
+
+
+def test_stream_dashboard_refreshes_its_metrics_with_a_partial_response(
+    page: Page, server: LiveServer
+) -> None:
+    errors = console_errors(page)
+    page.goto(server.url + "/dashboard/stream/?delay=0")
+    page.wait_for_load_state("load")
+    page.evaluate("document.querySelector('#metrics').dataset.before = 'refresh'")
+    with page.expect_response(lambda response: "/dashboard/stream/metrics/" in response.url):
+        page.locator("#metrics button.refresh").click()
+    # htmx swapped the section for the block's fresh copy: no marker, no page inside the page.
+    expect(page.locator("#metrics[data-before]")).to_have_count(0)
+    expect(page.locator("#metrics .metric").first).to_be_visible()
+    assert page.locator("#metrics").count() == 1
+    assert page.locator("header.topbar").count() == 1
+    assert errors == []
+
+
+def test_french_from_accept_language_and_english_from_the_switcher(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/live/")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.locator("h1").inner_text() == "Fil en direct"
+        assert page.locator(".topbar nav a").first.inner_text() == "Aperçu"
+        page.locator('.languages button[value="en"]').click()
+        expect(page.locator("h1")).to_have_text("Live feed")
+        assert page.url == server.url + "/live/"
+        assert page.locator(".topbar nav a").first.inner_text() == "Overview"
+    finally:
+        context.close()
 
 
 def test_stream_dashboard_refuses_a_bad_delay(page: Page, server: LiveServer) -> None:

@@ -164,6 +164,12 @@ def test_trans(render: Render) -> None:
     assert render(source, c=3) == "3 items"
 
 
+def test_trans_looks_up_its_text_with_whitespace_collapsed(env: Environment) -> None:
+    env.add_global("gettext", {"Hello, world!": "Bonjour, monde !"}.__getitem__)
+    source = "<p>{% trans %}\n  Hello,\n    world!\n{% endtrans %}</p>"
+    assert env.from_string(source).render() == "<p>Bonjour, monde !</p>"
+
+
 def test_trans_uses_gettext_global(env: Environment) -> None:
     env.add_global("gettext", lambda s: s.upper())
     assert env.from_string("{% trans %}hi 100%{% end %}").render() == "HI 100%"

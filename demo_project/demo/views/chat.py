@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 import djkida
 from djkida.ai import stream_tokens
+from djkida.route_names import reverse_route
 from djtalu import AsyncChat, Conversation, GenerationError, ModelSession, RecordedReply
 from djtalu.pools import SessionUnavailableError
 
@@ -48,8 +49,8 @@ async def chat(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
         "messages": [m async for m in conversation.messages.all()] if conversation else [],
         "conversations": [c async for c in recent],
         "max_prompt": MAX_PROMPT,
-        # Channels routes (djtalu.routing) are not in Django's URL resolver.
-        "ws_path": f"/ws/talu/{CHAT_SESSION}/",
+        # A Channels route (djtalu.routing), reversed through DJKIDA_ROUTERS.
+        "ws_path": reverse_route("djtalu-chat", kwargs={"session": CHAT_SESSION}),
     }
     return await djkida.stream(request, "demo/chat.html", context)
 

@@ -35,6 +35,17 @@ async def stream_dashboard(request: HttpRequest) -> HttpResponseBase:
     return await djkida.stream(request, "demo/dashboard_stream.html", context)
 
 
+async def stream_metrics(request: HttpRequest) -> HttpResponseBase:
+    """The streamed dashboard's metrics section alone, for its htmx refresh button: a partial
+    name (``template#block``) renders one block of the page."""
+    try:
+        scale = sources.parse_delay(request.GET.get("delay"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    context = {"delay": scale, "metrics": sources.metrics(scale, time.monotonic())}
+    return await djkida.stream(request, "demo/dashboard_stream.html#metrics", context)
+
+
 async def suspense_dashboard(request: HttpRequest) -> HttpResponseBase:
     """Suspense: the whole layout with skeletons at once, each section when its data is in."""
     try:

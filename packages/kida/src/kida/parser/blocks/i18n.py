@@ -73,7 +73,9 @@ def _trans_text(parser: Parser, variables: dict[str, n.Expr], token: Token) -> s
             "end",
             "endtrans",
         ):
-            return "".join(parts)
+            # Runs of whitespace become one space, as kida does and as the extractor writes the
+            # message id, so an indented multi-line block finds its translation.
+            return " ".join("".join(parts).split())
         elif current.kind == "eof":
             parser.parse_body(frozenset())
         else:
