@@ -1,10 +1,9 @@
 """The demo on a phone and the admin on a laptop, in Chromium against a real daphne: every page
-fits 390×844 without horizontal scrolling (nothing clipped either), the chat keeps its title
+fits 390 x 844 without horizontal scrolling (nothing clipped either), the chat keeps its title
 readable, counts long messages instead of cutting them, dates a new conversation and remembers
 the transport; the model-session list fits 1280 px with the admin's sidebar open."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,14 +89,16 @@ def test_a_conversation_fits_a_phone_with_room_for_its_title(
     assert dated
     # The reply says how long it is and how fast it was decoded.
     speed = phone.locator(".message.assistant .badge.reply-speed").inner_text()
-    assert speed.startswith(f"{REPLY_TOKENS} tokens · ") and speed.endswith(" tokens/s")
+    assert speed.startswith(f"{REPLY_TOKENS} tokens · ")
+    assert speed.endswith(" tokens/s")
 
     phone.reload()
     assert phone.locator("#conversations li[aria-current] time").inner_text() == dated
     assert overflow(phone) == {"page": 0, "clipped": []}
     title = phone.locator(".chat-head h1").bounding_box()
     card = phone.locator("#chat").bounding_box()
-    assert title is not None and card is not None
+    assert title is not None
+    assert card is not None
     assert title["width"] > 0.75 * card["width"]  # not squeezed beside the transport choice
     save_screenshot(phone, "demo-chat-phone")
 
@@ -140,8 +141,9 @@ def test_the_session_list_fits_1280_px_with_the_sidebar_open(
     fits = page.evaluate(
         """() => {
           const results = document.querySelector(".results");
+          const table = document.querySelector("#result_list");
           return [results.scrollWidth <= results.clientWidth,
-                  document.querySelector("#result_list").getBoundingClientRect().right <= innerWidth];
+                  table.getBoundingClientRect().right <= innerWidth];
         }"""
     )
     assert fits == [True, True]
