@@ -68,7 +68,7 @@ async def send(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": message}, status=400)
     session = await ModelSession.objects.filter(name=CHAT_SESSION, enabled=True).afirst()
     if session is None:
-        message = f"No enabled model session {CHAT_SESSION!r}: run manage.py demo_setup."
+        message = f"No enabled model session {CHAT_SESSION!r}: run scripts/manage demo_setup."
         return JsonResponse({"error": message}, status=503)
     conversation = await conversation_for(request.POST.get("conversation", ""), session, text)
     if conversation is None:

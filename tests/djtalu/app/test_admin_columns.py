@@ -1,11 +1,15 @@
 """The model-session list stays narrow (it fits 1280 px with the admin's sidebar open; the
 browser test measures it) and says what its tokens/s column measures."""
 
+from dataclasses import replace
+
 import pytest
+from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from djtalu.admin import TOKENS_PER_SECOND_HELP
+from djtalu.admin import ERROR_PREVIEW, TOKENS_PER_SECOND_HELP, ModelSessionAdmin
+from djtalu.engine import PoolStats
 from djtalu.models import ModelSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.djtalu.app.urls")]
@@ -33,3 +37,21 @@ def test_tokens_per_second_says_what_it_measures(admin_client: Client) -> None:
         f'<abbr title="{TOKENS_PER_SECOND_HELP.replace(chr(39), "&#x27;")}">tokens/s</abbr>' in html
     )
     assert "tokens/s is decode speed, prefill excluded" in html
+
+
+def test_a_long_last_error_is_shortened_with_all_of_it_in_a_tooltip() -> None:
+    session = ModelSession(name="chat", model_path="/srv/var/models/smollm2")
+    error = "WorkerCrashedError: " + "the worker died while loading its model " * 5
+    session._talu_stats = PoolStats(  # type: ignore[attr-defined]
+        state="degraded",
+        workers_alive=0,
+        workers_total=1,
+        in_flight=0,
+        queued=0,
+        tokens_per_second=0.0,
+        last_error=error,
+    )
+    shown = ModelSessionAdmin(ModelSession, admin.site).last_error(session)
+    assert shown == f'<span title="{error}">{error[: ERROR_PREVIEW - 1]}…</span>'
+    session._talu_stats = replace(session._talu_stats, last_error="model gone")  # type: ignore[attr-defined]
+    assert ModelSessionAdmin(ModelSession, admin.site).last_error(session) == "model gone"
