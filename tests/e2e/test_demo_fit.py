@@ -113,6 +113,10 @@ def test_a_long_paste_is_counted_not_cut(phone: Page, server: LiveServer) -> Non
     phone.fill("#composer textarea", "x" * 2000)
     assert counter.inner_text() == "2000 / 2000 characters"
     assert phone.is_enabled("#send")
+    # Counted as the server counts: an emoji is one character (two UTF-16 units).
+    phone.fill("#composer textarea", "🍞" * 2000)
+    assert counter.inner_text() == "2000 / 2000 characters"
+    assert phone.is_enabled("#send")
 
 
 def test_the_transport_choice_survives_a_reload(phone: Page, server: LiveServer) -> None:

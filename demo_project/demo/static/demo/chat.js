@@ -95,9 +95,12 @@
     input.focus();
   }
 
+  // Characters as the server counts them (code points: an emoji is one, not two).
+  function characters(text) { return Array.from(text).length; }
+
   // Send stays off while a reply streams or the message is too long; the counter says why.
   function countCharacters() {
-    var length = input.value.trim().length;
+    var length = characters(input.value.trim());
     var over = length > maxLength;
     counter.textContent = over
       ? length + " / " + maxLength + " characters: " + (length - maxLength) + " too many, shorten it to send"
@@ -195,7 +198,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text || current || text.length > maxLength) return;
+    if (!text || current || characters(text) > maxLength) return;
     addMessage("user", text);
     input.value = "";
     countCharacters();
