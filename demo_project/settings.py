@@ -144,12 +144,16 @@ SERVE_STATIC = env_flag("SERVE_STATIC", True)
 
 TALU_MODELS_DIR = Path(os.environ.get("TALU_MODELS_DIR", BASE_DIR / "var" / "models"))
 
+# One handler, on the root logger: Django's, daphne's and the apps' records each print once.
+# (Django's default "django" handler and daphne's own root handler printed every 4xx twice.)
+# An expired form gets the site's 403 page (Django's reason goes to the log, not the page).
+CSRF_FAILURE_VIEW = "demo_project.demo.views.errors.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {
-        "djkida": {"handlers": ["console"], "level": "INFO"},
-        "djtalu": {"handlers": ["console"], "level": "INFO"},
-    },
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)-8s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django": {"handlers": [], "level": "INFO"}},
 }

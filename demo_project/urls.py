@@ -5,6 +5,14 @@ from django.contrib import admin
 from django.contrib.staticfiles.views import serve
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from demo_project.demo.views import errors
+
+# The site's error pages (kida templates in the site's layout).
+handler400 = errors.invalid_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language, for the switcher

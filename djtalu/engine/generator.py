@@ -11,7 +11,7 @@ from typing import Any
 
 from djtalu.engine.compat import load_talu
 from djtalu.engine.params import GenerationParams
-from djtalu.engine.result import FinishReason, GenerationResult
+from djtalu.engine.result import FinishReason, GenerationResult, decode_rate
 
 Message = dict[str, str]
 
@@ -147,6 +147,7 @@ class Generation(Iterator[str]):
         end = self._finished if self._finished is not None else time.perf_counter()
         generation = end - self._started
         first_piece = (self._first_piece or end) - self._started
+        decode = generation - first_piece
         finish_reason: FinishReason = "stop"
         if self._cancelled:
             finish_reason = "cancelled"
@@ -162,7 +163,8 @@ class Generation(Iterator[str]):
             timings={
                 "first_piece": first_piece,
                 "generation": generation,
-                "tokens_per_second": completion_tokens / generation if generation else 0.0,
+                "decode": decode,
+                "tokens_per_second": decode_rate(completion_tokens, decode),
             },
         )
 

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 _MAX_MESSAGES_PER_WAKEUP = 64
 _BACKOFF_BASE = 0.1
 _BACKOFF_MAX = 10.0
-#: Finished requests counted in ``PoolStats.tokens_per_second``.
+#: Seconds of finished requests counted in ``PoolStats.tokens_per_second``.
 _THROUGHPUT_WINDOW = 60.0
 
 
@@ -43,7 +43,8 @@ class PoolStats:
 
     ``state`` is ``stopped``, ``starting`` (no worker ready yet), ``running`` (all ready),
     ``degraded`` (some workers down or restarting) or ``stopping``. ``tokens_per_second`` is
-    the mean generation speed of requests finished in the last minute.
+    the decode speed (:func:`~djtalu.engine.result.decode_rate`) of the requests finished in
+    the last minute, taken together.
 
     Example::
 
@@ -409,6 +410,8 @@ class WorkerPool:
 
     def _record(self, result: GenerationResult) -> None:
         now = time.monotonic()
-        self._finished.append((now, result.completion_tokens, result.timings["generation"]))
+        # decode_rate's terms, so the sum over replies is the same figure for all of them.
+        decoded = max(result.completion_tokens - 1, 0)
+        self._finished.append((now, decoded, result.timings["decode"]))
         while self._finished and self._finished[0][0] < now - _THROUGHPUT_WINDOW:
             self._finished.popleft()

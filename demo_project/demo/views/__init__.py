@@ -1,1 +1,1 @@
-"""The demo's views, one module per page family: pages, dashboards, chat, live feed."""
+"""The demo's views, one module per page family: pages, dashboards, chat, live feed, errors."""

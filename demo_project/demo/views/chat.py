@@ -27,6 +27,8 @@ from djtalu.pools import SessionUnavailableError
 #: The model session the chat talks to (``manage.py demo_setup`` creates it).
 CHAT_SESSION = "default"
 MAX_PROMPT = 2000
+#: How the conversation list dates each entry (the page renders it; ``send`` answers with it).
+LIST_TIME_FORMAT = "%b %d, %H:%M"
 RECENT_CONVERSATIONS = 20
 STREAM_SALT = "demo.chat.stream"
 #: Seconds a reply link stays valid; it is opened right after the POST that made it.
@@ -49,6 +51,7 @@ async def chat(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
         "messages": [m async for m in conversation.messages.all()] if conversation else [],
         "conversations": [c async for c in recent],
         "max_prompt": MAX_PROMPT,
+        "time_format": LIST_TIME_FORMAT,
         # A Channels route (djtalu.routing), reversed through DJKIDA_ROUTERS.
         "ws_path": reverse_route("djtalu-chat", kwargs={"session": CHAT_SESSION}),
     }
@@ -62,10 +65,11 @@ async def send(request: HttpRequest) -> JsonResponse:
     if not text:
         return JsonResponse({"error": "Type a message first."}, status=400)
     if len(text) > MAX_PROMPT:
-        return JsonResponse({"error": f"Keep it under {MAX_PROMPT} characters."}, status=400)
+        message = f"A message holds at most {MAX_PROMPT} characters, not {len(text)}."
+        return JsonResponse({"error": message}, status=400)
     session = await ModelSession.objects.filter(name=CHAT_SESSION, enabled=True).afirst()
     if session is None:
-        message = f"No enabled model session {CHAT_SESSION!r}: run manage.py demo_setup."
+        message = f"No enabled model session {CHAT_SESSION!r}: run scripts/manage demo_setup."
         return JsonResponse({"error": message}, status=503)
     conversation = await conversation_for(request.POST.get("conversation", ""), session, text)
     if conversation is None:
@@ -75,6 +79,7 @@ async def send(request: HttpRequest) -> JsonResponse:
         {
             "conversation": conversation.pk,
             "title": str(conversation),
+            "created": conversation.created.strftime(LIST_TIME_FORMAT),
             "url": reverse("chat-conversation", args=[conversation.pk]),
             "stream": reverse("chat-stream", args=[link]),
         }
@@ -117,7 +122,8 @@ async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
 
 
 async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
-    """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored.
+    """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored,
+    its length and decode speed (the figure the admin's tokens/s column sums).
 
     A client that goes away cancels the generation; the reply is saved as cancelled.
     """
@@ -133,7 +139,9 @@ async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
     message = reply.message
     status = message.status if message is not None else "error"
     tokens = message.completion_tokens if message is not None else None
-    yield djkida.SSEEvent(json.dumps({"status": status, "tokens": tokens}), event="done")
+    rate = reply.result.timings.get("tokens_per_second") if reply.result is not None else None
+    done = {"status": status, "tokens": tokens, "tokens_per_second": rate}
+    yield djkida.SSEEvent(json.dumps(done), event="done")
 
 
 async def failure(error: Exception) -> AsyncIterator[djkida.SSEEvent]:

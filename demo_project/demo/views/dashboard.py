@@ -5,11 +5,12 @@
 
 import time
 
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 import djkida
 from demo_project.demo import sources
+from demo_project.demo.views.errors import bad_request
 
 #: The forecast is slow to compute and the same for everyone: computed once, kept this long.
 FORECAST_TTL = 30.0
@@ -23,7 +24,7 @@ async def stream_dashboard(request: HttpRequest) -> HttpResponseBase:
     try:
         scale = sources.parse_delay(request.GET.get("delay"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(request, str(exc))
     started = time.monotonic()
     context = {
         "section": "stream",
@@ -41,7 +42,7 @@ async def stream_metrics(request: HttpRequest) -> HttpResponseBase:
     try:
         scale = sources.parse_delay(request.GET.get("delay"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(request, str(exc))
     context = {"delay": scale, "metrics": sources.metrics(scale, time.monotonic())}
     return await djkida.stream(request, "demo/dashboard_stream.html#metrics", context)
 
@@ -51,7 +52,7 @@ async def suspense_dashboard(request: HttpRequest) -> HttpResponseBase:
     try:
         scale = sources.parse_delay(request.GET.get("delay"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(request, str(exc))
     started = time.monotonic()
     forecast = await forecast_cache.get_or_defer(
         f"forecast:{scale:g}", lambda: sources.forecast(scale, started)

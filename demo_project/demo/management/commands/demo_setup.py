@@ -29,8 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("migrating the database")
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("database migrated")
         self.install_model(options["model"])
         user_model = get_user_model()
         if not user_model.objects.filter(username=DEMO_USERNAME).exists():
@@ -46,7 +46,10 @@ class Command(BaseCommand):
         if session is not None and (Path(session.model_path) / "config.json").exists():
             self.stdout.write(f"model session {SESSION!r} exists ({session.model_path})")
             return
-        call_command("talu_models", "install", model, "--session", SESSION, stdout=self.stdout)
+        # The raw stream, not our OutputWrapper: wrapped twice, every partial line of the
+        # model's progress bar would get a newline of its own.
+        stream = self.stdout._out
+        call_command("talu_models", "install", model, "--session", SESSION, stdout=stream)
         if session is not None:
             session.model_path = str(talu_settings().models_dir / model)
             session.save(update_fields=["model_path", "updated"])

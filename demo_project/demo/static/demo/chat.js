@@ -1,6 +1,7 @@
 // The chat page: send a message, stream the reply over SSE (EventSource) or djtalu's WebSocket,
 // and stop it. SSE tokens arrive as HTML that djkida's stream_tokens already escaped; WebSocket
-// tokens are plain text. Stopping an SSE reply closes the stream: the server sees the client go
+// tokens are plain text. The transport chosen is remembered (localStorage), and the counter under
+// the box says when a message is longer than the server accepts (nothing is cut silently). Stopping an SSE reply closes the stream: the server sees the client go
 // and cancels the generation. Over the WebSocket a "cancel" message does the same.
 (function () {
   "use strict";
@@ -11,6 +12,13 @@
   var sendButton = document.getElementById("send");
   var stopButton = document.getElementById("stop");
   var errorLine = document.getElementById("chat-error");
+  var counter = document.getElementById("counter");
+  var maxLength = Number(input.dataset.maxLength);
+  var TRANSPORT_KEY = "demo.chat.transport";
+  // The server writes list times in UTC with strftime("%b %d, %H:%M"): the same, for a new entry.
+  var listTime = new Intl.DateTimeFormat("en-US", {
+    month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC"
+  });
   var current = null; // the reply being streamed: {item, body, stop}
   var socket = null;
 
@@ -62,25 +70,48 @@
     return current;
   }
 
-  function finish(reply, status, problem) {
+  function addBadge(item, className, text) {
+    var badge = document.createElement("span");
+    badge.className = "badge " + className;
+    badge.textContent = text;
+    item.appendChild(badge);
+  }
+
+  // The reply's length and decode speed (tokens after the first over the time after the first,
+  // the prompt's prefill left out): the same figure the admin's tokens/s column sums.
+  function finish(reply, status, problem, tokens, rate) {
     if (current !== reply) return;
     current = null;
     write(reply);
     reply.item.dataset.status = status;
-    if (status !== "complete") {
-      var badge = document.createElement("span");
-      badge.className = "badge status-" + status;
-      badge.textContent = status;
-      reply.item.appendChild(badge);
+    if (status !== "complete") addBadge(reply.item, "status-" + status, status);
+    if (tokens) {
+      var speed = rate ? " · " + rate.toFixed(1) + " tokens/s" : "";
+      addBadge(reply.item, "reply-speed", tokens + " tokens" + speed);
     }
     if (problem) errorLine.textContent = problem;
-    sendButton.disabled = false;
     stopButton.disabled = true;
+    countCharacters();
     input.focus();
   }
 
+  // Characters as the server counts them (code points: an emoji is one, not two).
+  function characters(text) { return Array.from(text).length; }
+
+  // Send stays off while a reply streams or the message is too long; the counter says why.
+  function countCharacters() {
+    var length = characters(input.value.trim());
+    var over = length > maxLength;
+    counter.textContent = over
+      ? length + " / " + maxLength + " characters: " + (length - maxLength) + " too many, shorten it to send"
+      : length + " / " + maxLength + " characters";
+    counter.classList.toggle("over", over);
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+    sendButton.disabled = Boolean(current) || over || input.disabled;
+  }
+
   // Make the page the conversation's own page, and list it once.
-  function remember(id, title) {
+  function remember(id, title, created) {
     if (chat.dataset.conversation === String(id)) return;
     chat.dataset.conversation = id;
     history.replaceState(null, "", "/chat/" + id + "/");
@@ -93,6 +124,9 @@
     link.href = "/chat/" + id + "/";
     link.textContent = title;
     item.appendChild(link);
+    var time = document.createElement("time");
+    time.textContent = created || listTime.format(new Date());
+    item.appendChild(time);
     list.prepend(item);
     chat.querySelector(".chat-head h1").textContent = title;
   }
@@ -107,7 +141,7 @@
       })
       .then(function (answer) {
         if (!answer.ok) return finish(reply, "error", answer.body.error);
-        remember(answer.body.conversation, answer.body.title);
+        remember(answer.body.conversation, answer.body.title, answer.body.created);
         var source = new EventSource(answer.body.stream);
         reply.stop = function () { source.close(); finish(reply, "cancelled"); };
         source.addEventListener("token", function (event) {
@@ -116,7 +150,7 @@
         source.addEventListener("done", function (event) {
           source.close();
           var outcome = JSON.parse(event.data);
-          finish(reply, outcome.status, outcome.error);
+          finish(reply, outcome.status, outcome.error, outcome.tokens, outcome.tokens_per_second);
         });
         // EventSource would reconnect and ask again: a broken reply ends here instead.
         source.onerror = function () { source.close(); finish(reply, "error", "The stream broke off."); };
@@ -137,7 +171,7 @@
       } else if (message.type === "token") {
         append(reply, escapeHtml(message.text));
       } else if (message.type === "done") {
-        finish(reply, message.status);
+        finish(reply, message.status, null, message.completion_tokens, message.tokens_per_second);
       } else if (message.type === "error") {
         finish(reply, "error", message.message);
       }
@@ -164,9 +198,10 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text || current) return;
+    if (!text || current || characters(text) > maxLength) return;
     addMessage("user", text);
     input.value = "";
+    countCharacters();
     var reply = begin();
     if (form.elements.transport.value === "ws") {
       sendOverWebSocket(text, reply);
@@ -187,8 +222,19 @@
     if (current && current.stop) current.stop();
   });
 
+  input.addEventListener("input", countCharacters);
+
   chat.addEventListener("change", function (event) {
-    if (event.target.name === "transport" && event.target.value === "ws") openSocket();
+    if (event.target.name !== "transport") return;
+    try { localStorage.setItem(TRANSPORT_KEY, event.target.value); } catch (error) { /* private mode */ }
+    if (event.target.value === "ws") openSocket();
   });
+
+  var saved = null;
+  try { saved = localStorage.getItem(TRANSPORT_KEY); } catch (error) { /* private mode */ }
+  var choice = form.elements.transport;
+  if (saved === "sse" || saved === "ws") choice.value = saved;
+  if (choice.value === "ws") openSocket();
+  countCharacters();
   scrollDown();
 })();
