@@ -494,7 +494,6 @@ STATEMENTS: Final[dict[type[n.Stmt], Callable[[Compiler, Any], list[ast.stmt]]]]
     n.FromImport: template_structure.visit_from_import,
     n.Def: functions.visit_def,
     n.CallBlock: functions.visit_call_block,
-    n.SlotFill: functions.visit_slot_fill,
     n.SlotOut: functions.visit_slot_out,
 }
 """Statement node type → the function compiling it (one module per family of tags)."""

@@ -80,16 +80,10 @@ def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
 def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     slots: dict[str, tuple[str, bool]] = {}
-    fillers = (
-        [n.SlotFill("default", [], node.body, lineno=node.lineno, col=node.col)]
-        if any(not (isinstance(s, n.Data) and not s.text.strip()) for s in node.body)
-        else []
-    )
-    for filler in fillers + node.slots:
+    for filler in _fillers(c, node):
         is_async = c.is_async and needs_async_body(filler.body)
         fname = c.temp("slot")
-        lets = c.temp("lets")
-        args, stmts = _slot_function(c, filler, lets, is_async)
+        args, stmts = _slot_function(c, filler, is_async)
         out.append(_function(fname, args, stmts, is_async=is_async))
         slots[filler.name] = (fname, is_async)
     caller = c.temp("caller")
@@ -131,61 +125,103 @@ def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
     return out
 
 
+def _blank(body: list[n.Stmt]) -> bool:
+    return all(isinstance(stmt, n.Data) and not stmt.text.strip() for stmt in body)
+
+
+def _fillers(c: Compiler, node: n.CallBlock) -> list[n.SlotFill]:
+    """The slots the call fills. Inside a def, an empty filler (the default one too) forwards
+    the def's own caller slot of that name, as kida-templates does."""
+    forwarding = c.frame.in_function()
+    fillers = [n.SlotFill("default", node.lets, node.body, lineno=node.lineno, col=node.col)]
+    fillers.extend(node.slots)
+    chosen: list[n.SlotFill] = []
+    for filler in fillers:
+        if not _blank(filler.body):
+            chosen.append(filler)
+        elif forwarding:
+            forward = n.SlotOut(filler.name, [], lineno=filler.lineno, col=filler.col)
+            chosen.append(n.SlotFill(filler.name, [], [forward], lineno=filler.lineno))
+        elif filler.name != "default":
+            chosen.append(filler)
+    return chosen
+
+
 def _slot_function(
-    c: Compiler, filler: n.SlotFill, lets: str, is_async: bool
+    c: Compiler, filler: n.SlotFill, is_async: bool
 ) -> tuple[ast.arguments, list[ast.stmt]]:
+    """A filler as ``(_a, _ctx=_ctx, /, **lets)``: declared lets become locals (a let the def
+    does not pass reads the context), and every binding passed is readable by name."""
     saved_mode = c.mode
     if not is_async and c.mode == "async":
         c.mode = "render"
+    lets = c.temp("lets")
+    prologue: list[ast.stmt] = [
+        ast.If(
+            _load(lets),
+            [_assign("_ctx", _call(_attr("_ctx", "with_locals"), _load(lets)))],
+            [],
+        )
+    ]
+    fallbacks = [
+        c.expr(n.Name(name, lineno=filler.lineno, col=filler.col), soft=True)
+        for name in filler.lets
+    ]
     with c.scope("nested") as frame:
-        prologue: list[ast.stmt] = []
-        for name in filler.lets:
+        for name, fallback in zip(filler.lets, fallbacks, strict=True):
             local = c.local(name)
             frame.names[name] = local
-            prologue.append(_assign(local, _call(_attr(lets, "get"), _const(name))))
+            passed = ast.Subscript(_load(lets), _const(name), ast.Load())
+            present = ast.Compare(_const(name), [ast.In()], [_load(lets)])
+            prologue.append(_assign(local, ast.IfExp(present, passed, fallback)))
         with c.output_to(None if is_async else "_a"):
             stmts = prologue + c.body(filler.body)
         if is_async and not _yields(stmts):
             stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
     c.mode = saved_mode
-    params = [] if is_async else ["_a"]
-    return _args(params, None, lets), stmts
-
-
-def visit_slot_fill(c: Compiler, node: n.SlotFill) -> list[ast.stmt]:
-    raise c.error(
-        f"the filler of slot {node.name!r} is not directly inside a {{% call %}}",
-        node,
-        hint="put {% slot name %}...{% end %} at the top of the call body",
-    )
+    args = _args([], None, lets)
+    args.posonlyargs = [ast.arg(p) for p in ([] if is_async else ["_a"]) + ["_ctx"]]
+    args.defaults = [_load("_ctx")]
+    return args, stmts
 
 
 def visit_slot_out(c: Compiler, node: n.SlotOut) -> list[ast.stmt]:
+    """The caller's slot when the def has a caller, else the default body (with the bindings
+    as locals); outside a def only the default body."""
+    values: list[ast.stmt] = []
+    bound: dict[str, str] = {}
+    for key, value in node.lets:
+        bound[key] = c.local(key)
+        values.append(_assign(bound[key], c.expr(value)))
+    with c.scope() as frame:
+        frame.names.update(bound)
+        default = c.body(node.body)
+    lets = ast.Dict([_const(k) for k in bound], [_load(v) for v in bound.values()])
     if not c.frame.in_function():
-        return []
-    lets = ast.Dict([_const(k) for k, _ in node.lets], [c.expr(v) for _, v in node.lets])
+        return values + default
     present = _is(_load("_caller"), _const(None), negate=True)
+    return [*values, ast.If(present, _caller_slot(c, node.name, lets), default)]
+
+
+def _caller_slot(c: Compiler, name: str, lets: ast.Dict) -> list[ast.stmt]:
+    """Statements outputting the caller's slot ``name`` in the current mode."""
     if c.is_async:
         chunk = c.temp("c")
-        body: list[ast.stmt] = [
+        return [
             ast.AsyncFor(
                 _store(chunk),
-                _call(_attr("_caller", "stream"), _const(node.name), lets),
+                _call(_attr("_caller", "stream"), _const(name), lets),
                 [c.emit(_load(chunk))],
                 [],
             )
         ]
-    elif c.sink is None:
+    if c.sink is None:
         buffer = c.temp("buf")
-        body = [
+        return [
             _assign(buffer, ast.List([], ast.Load())),
             _expr_stmt(
-                _call(_attr("_caller", "render"), _const(node.name), _attr(buffer, "append"), lets)
+                _call(_attr("_caller", "render"), _const(name), _attr(buffer, "append"), lets)
             ),
             c.emit(_call(_attr(_const(""), "join"), _load(buffer))),
         ]
-    else:
-        body = [
-            _expr_stmt(_call(_attr("_caller", "render"), _const(node.name), _load(c.sink), lets))
-        ]
-    return [ast.If(present, body, [])]
+    return [_expr_stmt(_call(_attr("_caller", "render"), _const(name), _load(c.sink), lets))]
