@@ -458,10 +458,7 @@ def parse_target(parser: Parser) -> n.Target:
     """``x``, ``a, b`` or nested ``(a, (b, c)), d``: the names a loop or assignment binds."""
     token = parser.current
     items = [_target_item(parser)]
-    while parser.current.test("op", ",") and (
-        parser.peek().kind == "name" or parser.peek().test("op", "(")
-    ):
-        parser.advance()
+    while parser.skip_op(","):
         items.append(_target_item(parser))
     if len(items) == 1:
         return items[0]

@@ -85,7 +85,9 @@ def _conditional_with(c: Compiler, node: n.With) -> list[ast.stmt]:
     temp = c.temp("with")
     test: ast.expr = _load(temp)
     if isinstance(value, n.TupleLit) and value.items:
-        items = [ast.Subscript(_load(temp), _const(i), ast.Load()) for i in range(len(value.items))]
+        items: list[ast.expr] = [
+            ast.Subscript(_load(temp), _const(i), ast.Load()) for i in range(len(value.items))
+        ]
         test = items[0] if len(items) == 1 else ast.BoolOp(ast.And(), items)
     computed = c.expr(value)
     with c.scope() as frame:
