@@ -511,6 +511,7 @@ def test_async_construct_taints_and_renders_alike(
         ("{% set (a, b), = 1 %}", "expected a variable name, found op '='", 1, 16),
         ("{% for (a, 1) in x %}{% end %}", "expected a variable name, found int '1'", 1, 12),
         ("{% with a as %}{% end %}", "expected a variable name", 1, 14),
+        ("{% with a = 1 %}\n{% empty %}{% end %}", "unexpected {% empty %}", 2, 4),
         (
             "{% def f() %}\n{% slot row let:x=1 %}no end{% end %}",
             "unclosed {% def %} block",
@@ -529,6 +530,7 @@ def test_async_construct_taints_and_renders_alike(
         "target-trailing-comma",
         "target-not-a-name",
         "with-as-nothing",
+        "assignment-with-has-no-empty",
         "slot-with-bindings-needs-end",
     ],
 )

@@ -88,7 +88,8 @@ def parse_with(parser: Parser, token: Token) -> n.Stmt:
         bindings.append((bound, value))
         guarded = True
     parser.expect_block_end()
-    body, word = parser.subparse("with", token, frozenset({"empty", "else"}))
+    clauses = frozenset({"empty", "else"}) if guarded else frozenset()
+    body, word = parser.subparse("with", token, clauses)
     empty: list[n.Stmt] = []
     if word in ("empty", "else"):
         parser.expect_block_end()
