@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kida import DictLoader, Environment, Template, TemplateRuntimeError, TemplateSyntaxError
+from tests.kida.conftest import render_all
 
 
 async def _collect(chunks: AsyncIterator[str]) -> str:
@@ -565,3 +566,40 @@ def test_analysis_knows_the_new_constructs(env: Environment) -> None:
     )
     assert tainted.is_async
     assert tainted.block_metadata()["b"].is_async
+
+
+REGIONS = (
+    "{% region stats(count=items | length) %}{{ count }} items{% end %}"
+    '{% region header(title=page?.title ?? "Default") %}<h1>{{ title }}</h1>{% end %}'
+)
+
+
+def test_region_defaults_are_computed_at_each_call(env: Environment) -> None:
+    """functions.md, region default expressions: computed when called, from the context then,
+    and not at all when the argument is given."""
+    template = env.from_string(
+        REGIONS + "{% let items = [1, 2, 3] %}{{ stats() }}|{{ stats(count=0) }}|{{ header() }}"
+    )
+    assert render_all(template) == "3 items|0 items|<h1>Default</h1>"
+    regions = env.from_string(REGIONS)
+    assert regions.render_block("stats", items=[1]) == "1 items"
+    assert regions.render_block("stats", count=7) == "7 items"  # items never read
+    assert regions.render_block("header") == "<h1>Default</h1>"
+    assert regions.render_block("header", page={"title": "P"}) == "<h1>P</h1>"
+    streamed = regions.render_block_stream_async("header", page={"title": "Q"})
+    assert asyncio.run(_collect(streamed)) == "<h1>Q</h1>"
+
+
+def test_slot_content_reads_the_block_context(env: Environment) -> None:
+    """functions.md, slot context inheritance: a filler in a block rendered alone reads the
+    variables passed to render_block()."""
+    template = env.from_string(
+        '{% def form(action) %}<form action="{{ action }}">{% slot %}</form>{% end %}'
+        '{% block page_content %}{% call form("/search") %}q={{ q }}'
+        '{% if selected_tags %};{{ selected_tags | join(",") }}{% end %}{% end %}{% end %}'
+    )
+    context = {"q": "kida", "selected_tags": ["a", "b"]}
+    expected = '<form action="/search">q=kida;a,b</form>'
+    assert template.render_block("page_content", **context) == expected
+    streamed = template.render_block_stream_async("page_content", **context)
+    assert asyncio.run(_collect(streamed)) == expected

@@ -14,6 +14,9 @@ from kida.exceptions import TemplateRuntimeError
 
 Appender = Callable[[str], Any]
 
+#: The Python default of a region parameter whose template default is computed at call time.
+NOT_PASSED: Any = object()
+
 
 class PendingRender:
     """The output of an async def or slot, not produced yet: stream it or await it."""

@@ -29,9 +29,14 @@ if TYPE_CHECKING:
 
 
 def function_body(
-    c: Compiler, body: list[n.Stmt], params: list[n.Param], is_async: bool
+    c: Compiler,
+    body: list[n.Stmt],
+    params: list[n.Param],
+    is_async: bool,
+    late: dict[str, ast.expr] | None = None,
 ) -> tuple[ast.arguments, list[ast.stmt]]:
-    """Arguments and body of a def or slot filler, compiled in a function frame."""
+    """Arguments and body of a def, compiled in a function frame; ``late`` maps parameters to
+    defaults computed at call time (their Python default is ``_NOT_PASSED``)."""
     saved_mode = c.mode
     if not is_async and c.mode == "async":
         c.mode = "render"
@@ -48,8 +53,16 @@ def function_body(
                 kwarg = local
             else:
                 positional.append(local)
+        stmts: list[ast.stmt] = [
+            ast.If(
+                _is(_load(frame.names[name]), _load("_NOT_PASSED")),
+                [_assign(frame.names[name], value)],
+                [],
+            )
+            for name, value in (late or {}).items()
+        ]
         with c.output_to(None if is_async else "_a"):
-            stmts = c.body(body)
+            stmts += c.body(body)
         if is_async and not _yields(stmts):
             stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
     c.mode = saved_mode
@@ -57,9 +70,18 @@ def function_body(
     return _args(leading + positional, vararg, kwarg), stmts
 
 
-def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
+def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast.stmt]:
+    """A def binds a ``Macro``; its defaults are computed once, when the def runs, those of a
+    region (``late_defaults``) at each call, so they read the context of that moment."""
     is_async = c.is_async and needs_async_body(node.body)
-    defaults = [c.expr(p.default) for p in node.params if p.default is not None and p.kind == ""]
+    with_default = [
+        (p.name, p.default) for p in node.params if p.default is not None and p.kind == ""
+    ]
+    defaults = [c.expr(default) for _, default in with_default]
+    late: dict[str, ast.expr] = {}
+    if late_defaults:
+        late = {name: value for (name, _), value in zip(with_default, defaults, strict=True)}
+        defaults = [_load("_NOT_PASSED") for _ in with_default]
     fname = c.temp("def")
     binding_frame = c.frame
     # Bind first so the body can call itself recursively.
@@ -70,7 +92,7 @@ def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
         local = c.local(node.name)
         binding_frame.names[node.name] = local
         target = _store(local)
-    args, stmts = function_body(c, node.body, node.params, is_async)
+    args, stmts = function_body(c, node.body, node.params, is_async, late)
     args.defaults = defaults
     function = _function(fname, args, stmts, is_async=is_async)
     macro = _call("_Macro", _const(node.name), _load(fname), _const(is_async), _const(c.autoescape))
