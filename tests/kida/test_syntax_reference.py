@@ -603,3 +603,23 @@ def test_slot_content_reads_the_block_context(env: Environment) -> None:
     assert template.render_block("page_content", **context) == expected
     streamed = template.render_block_stream_async("page_content", **context)
     assert asyncio.run(_collect(streamed)) == expected
+
+
+def test_iterating_a_def_names_the_shadowing() -> None:
+    """functions.md, macro vs context variable naming: iterating an imported def that shadows
+    a context variable says so, where it happens."""
+    env = Environment(
+        loader=DictLoader(
+            {
+                "tabs.html": "{% def route_tabs(tabs) %}{% end %}",
+                "page.html": '{% from "tabs.html" import route_tabs %}\n'
+                "{% for tab in route_tabs %}{{ tab }}{% end %}",
+            }
+        )
+    )
+    with pytest.raises(TemplateRuntimeError) as info:
+        env.get_template("page.html").render(route_tabs=["a"])
+    text = str(info.value)
+    assert "cannot iterate over macro 'route_tabs'" in text
+    assert "in page.html, line 2, column 15" in text
+    assert "rename the def (e.g. render_route_tabs)" in text

@@ -84,6 +84,15 @@ class Macro:
         text = "".join(buffer)
         return Markup(text) if self.autoescape else text
 
+    def __iter__(self) -> Any:
+        raise TemplateRuntimeError(
+            f"cannot iterate over macro {self.name!r}",
+            hint=(
+                f"{self.name!r} is a def here; if the context variable {self.name!r} was meant, "
+                f"the def shadows it: rename the def (e.g. render_{self.name})"
+            ),
+        )
+
     def __repr__(self) -> str:
         return f"<Macro {self.name}>"
 
