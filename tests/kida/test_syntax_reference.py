@@ -623,3 +623,16 @@ def test_iterating_a_def_names_the_shadowing() -> None:
     assert "cannot iterate over macro 'route_tabs'" in text
     assert "in page.html, line 2, column 15" in text
     assert "rename the def (e.g. render_route_tabs)" in text
+
+
+def test_an_include_in_a_filler_sees_the_bindings() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "row.html": "<td>{{ item }}</td>",
+                "page.html": ROWS + "{% call table(['x', 'y']) %}{% slot row %}"
+                '{% include "row.html" %}{% end %}{% end %}',
+            }
+        )
+    )
+    assert render_all(env.get_template("page.html")) == "<td>x</td><td>y</td>"

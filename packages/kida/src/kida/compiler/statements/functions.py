@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.analysis import needs_async_body
+from kida.analysis import dependencies, needs_async_body
 from kida.compiler import expressions
 from kida.compiler.pyast import (
     _IN_CONTEXT,
@@ -178,13 +178,11 @@ def _slot_function(
     if not is_async and c.mode == "async":
         c.mode = "render"
     lets = c.temp("lets")
-    prologue: list[ast.stmt] = [
-        ast.If(
-            _load(lets),
-            [_assign("_ctx", _call(_attr("_ctx", "with_locals"), _load(lets)))],
-            [],
-        )
-    ]
+    prologue: list[ast.stmt] = []
+    overlay = _reads_context(c, filler)
+    if overlay:  # undeclared bindings are read like context variables
+        with_lets = _call(_attr("_ctx", "with_locals"), _load(lets))
+        prologue.append(ast.If(_load(lets), [_assign("_ctx", with_lets)], []))
     fallbacks = [
         c.expr(n.Name(name, lineno=filler.lineno, col=filler.col), soft=True)
         for name in filler.lets
@@ -202,9 +200,21 @@ def _slot_function(
             stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
     c.mode = saved_mode
     args = _args([], None, lets)
-    args.posonlyargs = [ast.arg(p) for p in ([] if is_async else ["_a"]) + ["_ctx"]]
-    args.defaults = [_load("_ctx")]
+    args.posonlyargs = [ast.arg(p) for p in ([] if is_async else ["_a"])]
+    if overlay:
+        args.posonlyargs.append(ast.arg("_ctx"))
+        args.defaults = [_load("_ctx")]
     return args, stmts
+
+
+def _reads_context(c: Compiler, filler: n.SlotFill) -> bool:
+    """Whether the filler may read a binding it did not declare: it reads a name that is
+    neither a declared let nor a local here, or includes a template (which sees the context)."""
+    bound = frozenset(filler.lets) | frozenset(c.frame.visible_locals())
+    paths, _ = dependencies(filler.body, bound)
+    return bool(paths) or any(
+        isinstance(node, n.Include | n.Embed) for stmt in filler.body for node in stmt.walk()
+    )
 
 
 def visit_slot_out(c: Compiler, node: n.SlotOut) -> list[ast.stmt]:
