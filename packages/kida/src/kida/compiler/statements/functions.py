@@ -172,8 +172,9 @@ def _fillers(c: Compiler, node: n.CallBlock) -> list[n.SlotFill]:
 def _slot_function(
     c: Compiler, filler: n.SlotFill, is_async: bool
 ) -> tuple[ast.arguments, list[ast.stmt]]:
-    """A filler as ``(_a, _ctx=_ctx, /, **lets)``: declared lets become locals (a let the def
-    does not pass reads the context), and every binding passed is readable by name."""
+    """A filler as ``(_a, /, **lets)``: declared lets become locals (a let the def does not
+    pass reads the context); when it may read an undeclared binding, it is ``(_a, _ctx=_ctx, /,
+    **lets)`` and reads them through a copy of the context with the bindings added."""
     saved_mode = c.mode
     if not is_async and c.mode == "async":
         c.mode = "render"

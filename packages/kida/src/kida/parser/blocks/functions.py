@@ -19,9 +19,7 @@ def parse_def(parser: Parser, token: Token) -> n.Stmt:
     parser.expect_block_end()
     saved_loop = parser.loop_depth
     parser.loop_depth = 0
-    parser.in_def += 1
     body = parser.parse_block_body("def", token)
-    parser.in_def -= 1
     parser.loop_depth = saved_loop
     return n.Def(name, params, body)
 
