@@ -142,7 +142,7 @@ def test_caller_function(env: Environment) -> None:
 def test_scoped_slots(env: Environment) -> None:
     source = (
         "{% def table(rows) %}{% for r in rows %}"
-        "{% slot row let:item=r, let:i=loop.index %}{% end %}{% end %}"
+        "{% slot row let:item=r, let:i=loop.index %}{% end %}{% end %}{% end %}"
         "{% call table([1, 2]) %}{% slot row let:item, let:i %}{{ i }}:{{ item }};{% end %}"
         "{% end %}"
     )

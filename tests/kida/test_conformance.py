@@ -104,7 +104,7 @@ CONSTRUCTS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     (
         "scoped-slot",
-        "{% def rows(xs) %}{% for x in xs %}{% slot row let:item=x %}{% end %}{% end %}"
+        "{% def rows(xs) %}{% for x in xs %}{% slot row let:item=x %}{% end %}{% end %}{% end %}"
         "{% call rows([1, 2]) %}{% slot row let:item %}<{{ item }}>{% end %}{% end %}",
         {},
         "<1><2>",

@@ -133,7 +133,8 @@ def _try(c: DependencyCollector, stmt: n.Try, bound: Bound) -> Bound:
 
 
 def _match(c: DependencyCollector, stmt: n.Match, bound: Bound) -> Bound:
-    c.expr(stmt.subject, bound)
+    if stmt.subject is not None:
+        c.expr(stmt.subject, bound)
     for case in stmt.cases:
         captures = {
             node.name
@@ -148,9 +149,16 @@ def _match(c: DependencyCollector, stmt: n.Match, bound: Bound) -> Bound:
 
 def _call_block(c: DependencyCollector, stmt: n.CallBlock, bound: Bound) -> Bound:
     c.expr(stmt.call, bound)
-    c.body(stmt.body, bound)
+    c.body(stmt.body, bound | set(stmt.lets))
     for slot in stmt.slots:
         c.body(slot.body, bound | set(slot.lets))
+    return bound
+
+
+def _slot_out(c: DependencyCollector, stmt: n.SlotOut, bound: Bound) -> Bound:
+    for _, value in stmt.lets:
+        c.expr(value, bound)
+    c.body(stmt.body, bound | {key for key, _ in stmt.lets})
     return bound
 
 
@@ -167,6 +175,7 @@ STATEMENT_RULES: Final[dict[type[n.Stmt], Callable[[DependencyCollector, Any, Bo
     n.Try: _try,
     n.Match: _match,
     n.CallBlock: _call_block,
+    n.SlotOut: _slot_out,
     n.Cache: _impure_children,
 }
 """Statement type → how it reads and binds names (others: :func:`_children`)."""

@@ -342,10 +342,12 @@ class Compiler:
             params_frame = self.frame
             for param in block.params:
                 local = self.local(param.name)
-                default = self.expr(param.default) if param.default is not None else _load("_UNDEF")
-                prologue.append(
-                    _assign(local, _call(_attr("_ctx", "get"), _const(param.name), default))
-                )
+                value: ast.expr = _call(_attr("_ctx", "get"), _const(param.name), _load("_UNDEF"))
+                if param.default is not None:  # computed only when the parameter is not given
+                    given = ast.Compare(_const(param.name), [ast.In()], [_load("_ctx")])
+                    passed = ast.Subscript(_load("_ctx"), _const(param.name), ast.Load())
+                    value = ast.IfExp(given, passed, self.expr(param.default))
+                prologue.append(_assign(local, value))
                 params_frame.names[param.name] = local
             saved_root = self.in_extending_root
             self.in_extending_root = False
@@ -494,7 +496,6 @@ STATEMENTS: Final[dict[type[n.Stmt], Callable[[Compiler, Any], list[ast.stmt]]]]
     n.FromImport: template_structure.visit_from_import,
     n.Def: functions.visit_def,
     n.CallBlock: functions.visit_call_block,
-    n.SlotFill: functions.visit_slot_fill,
     n.SlotOut: functions.visit_slot_out,
 }
 """Statement node type → the function compiling it (one module per family of tags)."""

@@ -48,5 +48,7 @@ class Case(Node):
 
 @dataclass(slots=True)
 class Match(Stmt):
-    subject: Expr
+    """``match a, b`` (a tuple subject) or a bare ``match`` (None: the guards choose)."""
+
+    subject: Expr | None
     cases: list[Case]

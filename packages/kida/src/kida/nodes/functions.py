@@ -1,6 +1,6 @@
 """``def``, ``call`` with its slots, ``slot``: template functions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kida.nodes.base import Expr, Node, Stmt
 from kida.nodes.expressions import Call
@@ -25,7 +25,8 @@ class Def(Stmt):
 
 @dataclass(slots=True)
 class SlotFill(Stmt):
-    """A ``{% slot name let:x %}`` filler inside a ``call`` body."""
+    """A ``{% slot name let:x, let:y %}`` filler directly inside a ``call`` body; ``lets`` are
+    the bindings of the def's slot it declares as locals (the others are readable too)."""
 
     name: str
     lets: list[str]
@@ -34,17 +35,21 @@ class SlotFill(Stmt):
 
 @dataclass(slots=True)
 class CallBlock(Stmt):
-    """``{% call f() %}``: the body fills the default slot, ``slots`` the named ones."""
+    """``{% call f() %}``: the body fills the default slot, ``slots`` the named ones;
+    ``lets`` are the default slot's bindings of ``{% call(let:x) f() %}``."""
 
     call: Call
     body: list[Stmt]
     slots: list[SlotFill]
+    lets: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class SlotOut(Stmt):
-    """A slot placeholder in a ``def`` (``yield`` forwards without the default body)."""
+    """Where a ``def`` renders its caller's slot: ``{% slot name let:x=v %}`` or ``{% yield
+    name %}``. ``lets`` pass values up to the filler; ``body`` (a slot with ``let:`` bindings has
+    one) is the default content, rendered with those bindings when the def has no caller."""
 
     name: str
     lets: list[tuple[str, Expr]]
-    forward: bool = False
+    body: list[Stmt] = field(default_factory=list)

@@ -37,8 +37,6 @@ class Parser:
         self.source = source
         self.open_blocks: list[tuple[str, Token]] = []
         self.loop_depth = 0
-        self.in_call_body = False
-        self.in_def = 0
 
     @property
     def current(self) -> Token:

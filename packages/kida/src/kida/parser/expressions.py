@@ -455,19 +455,20 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
 
 
 def parse_target(parser: Parser) -> n.Target:
+    """``x``, ``a, b`` or nested ``(a, (b, c)), d``: the names a loop or assignment binds."""
+    token = parser.current
+    items = [_target_item(parser)]
+    while parser.skip_op(","):
+        items.append(_target_item(parser))
+    if len(items) == 1:
+        return items[0]
+    return n.TupleTarget(items, lineno=token.lineno, col=token.col)
+
+
+def _target_item(parser: Parser) -> n.Target:
     token = parser.current
     if parser.skip_op("("):
         inner = parse_target(parser)
-        parser.expect_op(")")
+        parser.expect_op(")", hint="a nested target is a parenthesised list of names")
         return inner
-    first: n.Target = n.NameTarget(
-        parser.expect_name("a variable name"), lineno=token.lineno, col=token.col
-    )
-    if not parser.current.test("op", ","):
-        return first
-    items = [first]
-    while parser.current.test("op", ",") and parser.peek().kind == "name":
-        parser.advance()
-        t = parser.current
-        items.append(n.NameTarget(parser.expect_name(), lineno=t.lineno, col=t.col))
-    return n.TupleTarget(items, lineno=token.lineno, col=token.col)
+    return n.NameTarget(parser.expect_name("a variable name"), lineno=token.lineno, col=token.col)

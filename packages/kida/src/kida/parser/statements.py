@@ -41,6 +41,18 @@ def parse_bindings(parser: Parser) -> tuple[list[tuple[str, n.Expr]], bool]:
     return bindings, only
 
 
+def parse_expression_list(parser: Parser) -> n.Expr:
+    """One expression, or several separated by commas as a tuple (``match a, b``)."""
+    token = parser.current
+    first = expressions.parse_expression(parser)
+    if not parser.current.test("op", ","):
+        return first
+    items = [first]
+    while parser.skip_op(",") and parser.current.kind != "block_end":
+        items.append(expressions.parse_expression(parser))
+    return parser.at(n.TupleLit(items), token)  # type: ignore[return-value]
+
+
 def parse_params(parser: Parser) -> list[n.Param]:
     """Parameters after ``(`` up to and including ``)``."""
     params: list[n.Param] = []

@@ -14,6 +14,9 @@ from kida.exceptions import TemplateRuntimeError
 
 Appender = Callable[[str], Any]
 
+#: The Python default of a region parameter whose template default is computed at call time.
+NOT_PASSED: Any = object()
+
 
 class PendingRender:
     """The output of an async def or slot, not produced yet: stream it or await it."""
@@ -80,6 +83,15 @@ class Macro:
         self.function(buffer.append, caller, *args, **kwargs)
         text = "".join(buffer)
         return Markup(text) if self.autoescape else text
+
+    def __iter__(self) -> Any:
+        raise TemplateRuntimeError(
+            f"cannot iterate over macro {self.name!r}",
+            hint=(
+                f"{self.name!r} is a def here; if the context variable {self.name!r} was meant, "
+                f"the def shadows it: rename the def (e.g. render_{self.name})"
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<Macro {self.name}>"

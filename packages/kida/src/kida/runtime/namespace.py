@@ -55,6 +55,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_Macro": components.Macro,
     "_Caller": components.Caller,
     "_Pending": components.PendingRender,
+    "_NOT_PASSED": components.NOT_PASSED,
     "_has_slot": components.has_slot,
     "_caller_or_empty": composition.caller_or_empty,
     "_as_macro": composition.as_macro,

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.analysis import needs_async_body
+from kida.analysis import dependencies, needs_async_body
 from kida.compiler import expressions
 from kida.compiler.pyast import (
     _IN_CONTEXT,
@@ -29,9 +29,14 @@ if TYPE_CHECKING:
 
 
 def function_body(
-    c: Compiler, body: list[n.Stmt], params: list[n.Param], is_async: bool
+    c: Compiler,
+    body: list[n.Stmt],
+    params: list[n.Param],
+    is_async: bool,
+    late: dict[str, ast.expr] | None = None,
 ) -> tuple[ast.arguments, list[ast.stmt]]:
-    """Arguments and body of a def or slot filler, compiled in a function frame."""
+    """Arguments and body of a def, compiled in a function frame; ``late`` maps parameters to
+    defaults computed at call time (their Python default is ``_NOT_PASSED``)."""
     saved_mode = c.mode
     if not is_async and c.mode == "async":
         c.mode = "render"
@@ -48,8 +53,16 @@ def function_body(
                 kwarg = local
             else:
                 positional.append(local)
+        stmts: list[ast.stmt] = [
+            ast.If(
+                _is(_load(frame.names[name]), _load("_NOT_PASSED")),
+                [_assign(frame.names[name], value)],
+                [],
+            )
+            for name, value in (late or {}).items()
+        ]
         with c.output_to(None if is_async else "_a"):
-            stmts = c.body(body)
+            stmts += c.body(body)
         if is_async and not _yields(stmts):
             stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
     c.mode = saved_mode
@@ -57,9 +70,18 @@ def function_body(
     return _args(leading + positional, vararg, kwarg), stmts
 
 
-def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
+def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast.stmt]:
+    """A def binds a ``Macro``; its defaults are computed once, when the def runs, those of a
+    region (``late_defaults``) at each call, so they read the context of that moment."""
     is_async = c.is_async and needs_async_body(node.body)
-    defaults = [c.expr(p.default) for p in node.params if p.default is not None and p.kind == ""]
+    with_default = [
+        (p.name, p.default) for p in node.params if p.default is not None and p.kind == ""
+    ]
+    defaults = [c.expr(default) for _, default in with_default]
+    late: dict[str, ast.expr] = {}
+    if late_defaults:
+        late = {name: value for (name, _), value in zip(with_default, defaults, strict=True)}
+        defaults = [_load("_NOT_PASSED") for _ in with_default]
     fname = c.temp("def")
     binding_frame = c.frame
     # Bind first so the body can call itself recursively.
@@ -70,7 +92,7 @@ def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
         local = c.local(node.name)
         binding_frame.names[node.name] = local
         target = _store(local)
-    args, stmts = function_body(c, node.body, node.params, is_async)
+    args, stmts = function_body(c, node.body, node.params, is_async, late)
     args.defaults = defaults
     function = _function(fname, args, stmts, is_async=is_async)
     macro = _call("_Macro", _const(node.name), _load(fname), _const(is_async), _const(c.autoescape))
@@ -80,16 +102,10 @@ def visit_def(c: Compiler, node: n.Def) -> list[ast.stmt]:
 def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     slots: dict[str, tuple[str, bool]] = {}
-    fillers = (
-        [n.SlotFill("default", [], node.body, lineno=node.lineno, col=node.col)]
-        if any(not (isinstance(s, n.Data) and not s.text.strip()) for s in node.body)
-        else []
-    )
-    for filler in fillers + node.slots:
+    for filler in _fillers(c, node):
         is_async = c.is_async and needs_async_body(filler.body)
         fname = c.temp("slot")
-        lets = c.temp("lets")
-        args, stmts = _slot_function(c, filler, lets, is_async)
+        args, stmts = _slot_function(c, filler, is_async)
         out.append(_function(fname, args, stmts, is_async=is_async))
         slots[filler.name] = (fname, is_async)
     caller = c.temp("caller")
@@ -131,61 +147,114 @@ def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
     return out
 
 
+def _blank(body: list[n.Stmt]) -> bool:
+    return all(isinstance(stmt, n.Data) and not stmt.text.strip() for stmt in body)
+
+
+def _fillers(c: Compiler, node: n.CallBlock) -> list[n.SlotFill]:
+    """The slots the call fills. Inside a def, an empty filler (the default one too) forwards
+    the def's own caller slot of that name, as kida-templates does."""
+    forwarding = c.frame.in_function()
+    fillers = [n.SlotFill("default", node.lets, node.body, lineno=node.lineno, col=node.col)]
+    fillers.extend(node.slots)
+    chosen: list[n.SlotFill] = []
+    for filler in fillers:
+        if not _blank(filler.body):
+            chosen.append(filler)
+        elif forwarding:
+            forward = n.SlotOut(filler.name, [], lineno=filler.lineno, col=filler.col)
+            chosen.append(n.SlotFill(filler.name, [], [forward], lineno=filler.lineno))
+        elif filler.name != "default":
+            chosen.append(filler)
+    return chosen
+
+
 def _slot_function(
-    c: Compiler, filler: n.SlotFill, lets: str, is_async: bool
+    c: Compiler, filler: n.SlotFill, is_async: bool
 ) -> tuple[ast.arguments, list[ast.stmt]]:
+    """A filler as ``(_a, /, **lets)``: declared lets become locals (a let the def does not
+    pass reads the context); when it may read an undeclared binding, it is ``(_a, _ctx=_ctx, /,
+    **lets)`` and reads them through a copy of the context with the bindings added."""
     saved_mode = c.mode
     if not is_async and c.mode == "async":
         c.mode = "render"
+    lets = c.temp("lets")
+    prologue: list[ast.stmt] = []
+    overlay = _reads_context(c, filler)
+    if overlay:  # undeclared bindings are read like context variables
+        with_lets = _call(_attr("_ctx", "with_locals"), _load(lets))
+        prologue.append(ast.If(_load(lets), [_assign("_ctx", with_lets)], []))
+    fallbacks = [
+        c.expr(n.Name(name, lineno=filler.lineno, col=filler.col), soft=True)
+        for name in filler.lets
+    ]
     with c.scope("nested") as frame:
-        prologue: list[ast.stmt] = []
-        for name in filler.lets:
+        for name, fallback in zip(filler.lets, fallbacks, strict=True):
             local = c.local(name)
             frame.names[name] = local
-            prologue.append(_assign(local, _call(_attr(lets, "get"), _const(name))))
+            passed = ast.Subscript(_load(lets), _const(name), ast.Load())
+            present = ast.Compare(_const(name), [ast.In()], [_load(lets)])
+            prologue.append(_assign(local, ast.IfExp(present, passed, fallback)))
         with c.output_to(None if is_async else "_a"):
             stmts = prologue + c.body(filler.body)
         if is_async and not _yields(stmts):
             stmts += [ast.Return(None), _expr_stmt(ast.Yield(_const("")))]
     c.mode = saved_mode
-    params = [] if is_async else ["_a"]
-    return _args(params, None, lets), stmts
+    args = _args([], None, lets)
+    args.posonlyargs = [ast.arg(p) for p in ([] if is_async else ["_a"])]
+    if overlay:
+        args.posonlyargs.append(ast.arg("_ctx"))
+        args.defaults = [_load("_ctx")]
+    return args, stmts
 
 
-def visit_slot_fill(c: Compiler, node: n.SlotFill) -> list[ast.stmt]:
-    raise c.error(
-        f"the filler of slot {node.name!r} is not directly inside a {{% call %}}",
-        node,
-        hint="put {% slot name %}...{% end %} at the top of the call body",
+def _reads_context(c: Compiler, filler: n.SlotFill) -> bool:
+    """Whether the filler may read a binding it did not declare: it reads a name that is
+    neither a declared let nor a local here, or includes a template (which sees the context)."""
+    bound = frozenset(filler.lets) | frozenset(c.frame.visible_locals())
+    paths, _ = dependencies(filler.body, bound)
+    return bool(paths) or any(
+        isinstance(node, n.Include | n.Embed) for stmt in filler.body for node in stmt.walk()
     )
 
 
 def visit_slot_out(c: Compiler, node: n.SlotOut) -> list[ast.stmt]:
+    """The caller's slot when the def has a caller, else the default body (with the bindings
+    as locals); outside a def only the default body."""
+    values: list[ast.stmt] = []
+    bound: dict[str, str] = {}
+    for key, value in node.lets:
+        bound[key] = c.local(key)
+        values.append(_assign(bound[key], c.expr(value)))
+    with c.scope() as frame:
+        frame.names.update(bound)
+        default = c.body(node.body)
+    lets = ast.Dict([_const(k) for k in bound], [_load(v) for v in bound.values()])
     if not c.frame.in_function():
-        return []
-    lets = ast.Dict([_const(k) for k, _ in node.lets], [c.expr(v) for _, v in node.lets])
+        return values + default
     present = _is(_load("_caller"), _const(None), negate=True)
+    return [*values, ast.If(present, _caller_slot(c, node.name, lets), default)]
+
+
+def _caller_slot(c: Compiler, name: str, lets: ast.Dict) -> list[ast.stmt]:
+    """Statements outputting the caller's slot ``name`` in the current mode."""
     if c.is_async:
         chunk = c.temp("c")
-        body: list[ast.stmt] = [
+        return [
             ast.AsyncFor(
                 _store(chunk),
-                _call(_attr("_caller", "stream"), _const(node.name), lets),
+                _call(_attr("_caller", "stream"), _const(name), lets),
                 [c.emit(_load(chunk))],
                 [],
             )
         ]
-    elif c.sink is None:
+    if c.sink is None:
         buffer = c.temp("buf")
-        body = [
+        return [
             _assign(buffer, ast.List([], ast.Load())),
             _expr_stmt(
-                _call(_attr("_caller", "render"), _const(node.name), _attr(buffer, "append"), lets)
+                _call(_attr("_caller", "render"), _const(name), _attr(buffer, "append"), lets)
             ),
             c.emit(_call(_attr(_const(""), "join"), _load(buffer))),
         ]
-    else:
-        body = [
-            _expr_stmt(_call(_attr("_caller", "render"), _const(node.name), _load(c.sink), lets))
-        ]
-    return [ast.If(present, body, [])]
+    return [_expr_stmt(_call(_attr("_caller", "render"), _const(name), _load(c.sink), lets))]

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 
 def visit_match(c: Compiler, node: n.Match) -> list[ast.stmt]:
+    """An if/elif chain: the first case whose pattern matches and whose guard holds renders;
+    none matching renders nothing."""
+    if node.subject is None:
+        return _guard_chain(c, node.cases)
     subject = c.temp("subj")
     out: list[ast.stmt] = [_assign(subject, c.expr(node.subject))]
     chain: list[ast.stmt] = []
@@ -27,6 +31,21 @@ def visit_match(c: Compiler, node: n.Match) -> list[ast.stmt]:
         _locate(branch, case.lineno, case.col)
         chain = [branch]
     return out + chain
+
+
+def _guard_chain(c: Compiler, cases: list[n.Case]) -> list[ast.stmt]:
+    """A ``match`` without a subject: each ``case _ if test`` is an elif, ``case _`` the else."""
+    chain: list[ast.stmt] = []
+    for case in reversed(cases):
+        with c.scope():
+            body = c.body(case.body) or [ast.Pass()]
+        if case.guard is None:
+            chain = body
+            continue
+        branch = ast.If(c.expr(case.guard), body, chain)
+        _locate(branch, case.lineno, case.col)
+        chain = [branch]
+    return chain
 
 
 def match_pattern(c: Compiler, pattern: n.Expr, subject: ast.expr, frame: Frame) -> ast.expr:

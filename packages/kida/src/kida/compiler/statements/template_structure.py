@@ -34,10 +34,9 @@ def visit_block(c: Compiler, node: n.Block) -> list[ast.stmt]:
 
 
 def region_macro(c: Compiler, node: n.Block) -> list[ast.stmt]:
-    """A region is also callable: bind it like a def."""
-    return functions.visit_def(
-        c, n.Def(node.name, node.params, node.body, lineno=node.lineno, col=node.col)
-    )
+    """A region is also callable: bind it like a def (defaults computed at each call)."""
+    region = n.Def(node.name, node.params, node.body, lineno=node.lineno, col=node.col)
+    return functions.visit_def(c, region, late_defaults=True)
 
 
 def visit_extends(c: Compiler, node: n.Extends) -> list[ast.stmt]:

@@ -66,6 +66,8 @@ def bind(c: Compiler, name: str, value: ast.expr) -> list[ast.stmt]:
 
 
 def visit_with(c: Compiler, node: n.With) -> list[ast.stmt]:
+    if node.guarded:
+        return _conditional_with(c, node)
     values = [c.expr(value) for _, value in node.bindings]
     out: list[ast.stmt] = []
     with c.scope() as frame:
@@ -73,11 +75,27 @@ def visit_with(c: Compiler, node: n.With) -> list[ast.stmt]:
         for target, value in zip(targets, values, strict=True):
             out.append(ast.Assign([target], value))
         body = c.body(node.body) or [ast.Pass()]
-    if not node.guarded:
-        return [*out, *body]
+    return [*out, *body]
+
+
+def _conditional_with(c: Compiler, node: n.With) -> list[ast.stmt]:
+    """``with a, b as x, y``: the body (with the names bound) when every value listed is
+    truthy (a single value: when it is), else the ``empty`` body."""
+    ((target, value),) = node.bindings
+    temp = c.temp("with")
+    test: ast.expr = _load(temp)
+    if isinstance(value, n.TupleLit) and value.items:
+        items: list[ast.expr] = [
+            ast.Subscript(_load(temp), _const(i), ast.Load()) for i in range(len(value.items))
+        ]
+        test = items[0] if len(items) == 1 else ast.BoolOp(ast.And(), items)
+    computed = c.expr(value)
+    with c.scope() as frame:
+        bind = ast.Assign([control_flow.assign_target(c, target, frame)], _load(temp))
+        body = [bind, *c.body(node.body)]
     with c.scope():
         empty = c.body(node.empty)
-    return [*out, ast.If(control_flow.target_as_expr(c, targets[0]), body, empty)]
+    return [_assign(temp, computed), ast.If(test, body, empty)]
 
 
 def visit_context_declaration(c: Compiler, node: n.ContextDeclaration) -> list[ast.stmt]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.lexer import Token
-from kida.parser import expressions
+from kida.parser import expressions, statements
 
 if TYPE_CHECKING:
     from kida.parser.core import Parser
@@ -94,7 +94,9 @@ def _loop_control(parser: Parser, token: Token, stmt: n.Stmt) -> n.Stmt:
 
 
 def parse_match(parser: Parser, token: Token) -> n.Stmt:
-    subject = expressions.parse_expression(parser)
+    subject = None
+    if parser.current.kind != "block_end":
+        subject = statements.parse_expression_list(parser)
     parser.expect_block_end()
     parser.open_blocks.append(("match", token))
     while parser.current.kind == "data" and not parser.current.value.strip():
@@ -107,8 +109,14 @@ def parse_match(parser: Parser, token: Token) -> n.Stmt:
             break
         case_token = parser.peek()
         parser.pos += 2
-        pattern = parse_pattern(parser)
+        pattern = parse_patterns(parser)
         guard = expressions.parse_expression(parser) if parser.skip_name("if") else None
+        if subject is None and not (isinstance(pattern, n.Name) and pattern.name == "_"):
+            raise parser.error(
+                "a {% match %} without a subject takes only {% case _ if condition %}",
+                case_token,
+                hint="write {% match value %} to compare patterns, or {% case _ if test %}",
+            )
         parser.expect_block_end()
         body = parser.parse_body(frozenset({"case", "end"}))
         cases.append(n.Case(pattern, guard, body, lineno=case_token.lineno, col=case_token.col))
@@ -120,20 +128,44 @@ def parse_match(parser: Parser, token: Token) -> n.Stmt:
             "expected {% case %} or {% end %} in {% match %}",
             hint="each branch starts with {% case pattern %}",
         )
+    if not cases:
+        raise parser.error(
+            "a {% match %} needs at least one {% case %}",
+            token,
+            hint="add {% case value %}…{% end %} inside the match",
+        )
     parser.pos += 2
     parser.expect_block_end()
     return n.Match(subject, cases)
 
 
+def parse_patterns(parser: Parser) -> n.Expr:
+    """A case pattern; ``1, _`` (without parentheses) is a tuple pattern."""
+    token = parser.current
+    first = parse_pattern(parser)
+    if not parser.current.test("op", ","):
+        return first
+    items = [first]
+    while parser.skip_op(","):
+        items.append(parse_pattern(parser))
+    return parser.at(n.TupleLit(items), token)  # type: ignore[return-value]
+
+
 def parse_pattern(parser: Parser) -> n.Expr:
+    """``_``, a capturing name, a literal or other value compared with ``==``, ``(a, b)`` (a
+    sequence of that length) or ``{"k": pattern}`` (a mapping with those keys)."""
     token = parser.current
     if parser.skip_op("("):
         items: list[n.Expr] = []
+        tuple_syntax = False
         while not parser.skip_op(")"):
             items.append(parse_pattern(parser))
             if not parser.skip_op(","):
                 parser.expect_op(")")
                 break
+            tuple_syntax = True
+        if len(items) == 1 and not tuple_syntax:
+            return items[0]  # parentheses only group
         return parser.at(n.TupleLit(items), token)  # type: ignore[return-value]
     if parser.skip_op("{"):
         pairs: list[tuple[n.Expr, n.Expr]] = []
@@ -150,4 +182,4 @@ def parse_pattern(parser: Parser) -> n.Expr:
                 parser.expect_op("}")
                 break
         return parser.at(n.DictLit(pairs), token)  # type: ignore[return-value]
-    return expressions.parse_or(parser)
+    return expressions.parse_coalesce(parser)

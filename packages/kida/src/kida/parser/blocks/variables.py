@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kida import nodes as n
 from kida.exceptions import TemplateSyntaxError
 from kida.lexer import Token
-from kida.parser import expressions
+from kida.parser import expressions, statements
 from kida.parser.statements import FORBIDDEN
 
 if TYPE_CHECKING:
@@ -78,21 +78,18 @@ def parse_with(parser: Parser, token: Token) -> n.Stmt:
             if not parser.skip_op(","):
                 break
     else:
-        value = expressions.parse_expression(parser)
-        if not parser.skip_name("as"):
-            raise parser.error(
-                "expected 'as' or 'name = value' in {% with %}",
-                hint="write {% with x as name %} or {% with name = x %}",
-            )
-        bindings.append(
-            (
-                expressions.parse_target(parser),
-                value,
-            )
-        )
+        # Conditional: {% with a, b as x, y %} or {% with expr %} (bound to ``it``); the body
+        # renders only when the value (each value of a list) is truthy, else {% empty %}.
+        start = parser.current
+        value = statements.parse_expression_list(parser)
+        bound: n.Target = n.NameTarget("it", lineno=start.lineno, col=start.col)
+        if parser.skip_name("as"):
+            bound = expressions.parse_target(parser)
+        bindings.append((bound, value))
         guarded = True
     parser.expect_block_end()
-    body, word = parser.subparse("with", token, frozenset({"empty", "else"}))
+    clauses = frozenset({"empty", "else"}) if guarded else frozenset()
+    body, word = parser.subparse("with", token, clauses)
     empty: list[n.Stmt] = []
     if word in ("empty", "else"):
         parser.expect_block_end()
