@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from djtalu.engine.compat import load_talu
+from djtalu.engine.context import prompt_messages
+from djtalu.engine.grammar import constrain
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.result import FinishReason, GenerationResult
 
@@ -38,6 +40,11 @@ class Generator:
         self._client = talu.Client(str(model_path))
         self._tokenizer = talu.Tokenizer(str(model_path))
         self.model_path = model_path
+        self.stop_token_ids: list[int] = sorted(self._tokenizer.eos_token_ids)
+        #: End-of-text tokens as text: under a grammar, seeing one means a dead end (grammar.py).
+        self.stop_texts = tuple(
+            text for token in self.stop_token_ids if (text := self._tokenizer.id_to_token(token))
+        )
         #: Seconds spent loading the model and tokenizer.
         self.load_seconds = time.perf_counter() - started
 
@@ -56,7 +63,7 @@ class Generator:
 
     def count_prompt_tokens(self, messages: list[Message], params: GenerationParams) -> int:
         """Tokens of the prompt the chat template renders for ``messages``."""
-        prompt = self._tokenizer.apply_chat_template(_with_system(messages, params))
+        prompt = self._tokenizer.apply_chat_template(prompt_messages(messages, params))
         return int(self._tokenizer.count_tokens(prompt))  # as generation sees it, BOS included
 
     def close(self) -> None:
@@ -66,7 +73,7 @@ class Generator:
 
     def _open_stream(self, messages: list[Message], params: GenerationParams) -> tuple[Any, Any]:
         """A talu chat holding the history, and the pull-based token iterator for the reply."""
-        *history, last = _with_system(messages, params)
+        *history, last = prompt_messages(messages, params)
         if last["role"] != "user":
             raise ValueError(f"the last message must be from the user, not {last['role']!r}")
         config = self._talu.GenerationConfig(
@@ -79,6 +86,8 @@ class Generator:
         chat = self._talu.Chat(client=self._client, config=config)
         for message in history:
             chat.append(message["role"], message["content"])
+        if params.response_format is not None:
+            constrain(chat, params.response_format, self.stop_token_ids)
         return chat, self._client.router.stream(chat, last["content"], config)
 
 
@@ -128,10 +137,22 @@ class Generation(Iterator[str]):
         except BaseException:
             self.close()
             raise
-        piece = self._stops.feed(str(token))
+        text = str(token)
+        if self._params.response_format is not None and self._grammar_should_end(text):
+            self.close()
+            return ""
+        piece = self._stops.feed(text)
         if self._stops.matched:
             self.close()
         return piece
+
+    def _grammar_should_end(self, text: str) -> bool:
+        """Under a grammar: an end-of-text token as text is a dead end, and talu's grammar
+        ignores ``max_tokens``, so the count is checked here."""
+        if any(stop in text for stop in self._generator.stop_texts):
+            return True
+        produced = "".join(self._pieces) + text
+        return self._generator.count_tokens(produced) > self._params.max_tokens
 
     def close(self) -> None:
         """Stop generating (closing talu's iterator cancels it natively) and free the chat."""
@@ -165,13 +186,6 @@ class Generation(Iterator[str]):
                 "tokens_per_second": completion_tokens / generation if generation else 0.0,
             },
         )
-
-
-def _with_system(messages: list[Message], params: GenerationParams) -> list[Message]:
-    """Prepend ``params.system`` unless the conversation already starts with a system message."""
-    if params.system is None or (messages and messages[0]["role"] == "system"):
-        return list(messages)
-    return [{"role": "system", "content": params.system}, *messages]
 
 
 class StopMatcher:
