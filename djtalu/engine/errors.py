@@ -28,4 +28,11 @@ class ContextLengthError(GenerationError):
 
 
 class StructuredOutputError(GenerationError):
-    """A reply that should match a JSON schema does not (the grammar let it through)."""
+    """A reply that should match a JSON schema does not (the grammar let it through), or was
+    cut at ``max_tokens`` (``truncated``) before its JSON was complete."""
+
+    def __init__(self, message: str, text: str, *, truncated: bool = False) -> None:
+        super().__init__(message)
+        #: The reply as generated.
+        self.text = text
+        self.truncated = truncated

@@ -102,7 +102,7 @@ async def test_streaming_sends_chunks_then_done(
          "max_tokens must be at least 1"),
         ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stop": [1]}, 400,
          "stop must be"),
-        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "n=1"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "n is not supported"),
         ({"model": "nope", "messages": [{"role": "user", "content": "hi"}]}, 404,
          "no model session named 'nope'"),
     ],
