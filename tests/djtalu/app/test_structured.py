@@ -133,12 +133,13 @@ async def test_the_api_never_reports_invalid_json_as_a_success(
     session: ModelSession, async_client: AsyncClient
 ) -> None:
     def body(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        spec = {"name": "x", "schema": schema}
         return {
             "model": "tiny",
             "messages": [{"role": "user", "content": "Which?"}],
-            "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
+            "response_format": {"type": "json_schema", "json_schema": spec},
             **extra,
-        }  # fmt: skip
+        }
 
     cut = (await post(async_client, body(ENDLESS, max_tokens=20))).json()
     invalid = await post(async_client, body(UNSATISFIABLE, max_tokens=200))
