@@ -116,7 +116,8 @@ async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
 
 
 async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
-    """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored.
+    """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored and
+    how many of the oldest messages the history budget left out of the prompt.
 
     A client that goes away cancels the generation; the reply is saved as cancelled.
     """
@@ -132,7 +133,8 @@ async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
     message = reply.message
     status = message.status if message is not None else "error"
     tokens = message.completion_tokens if message is not None else None
-    yield djkida.SSEEvent(json.dumps({"status": status, "tokens": tokens}), event="done")
+    done = {"status": status, "tokens": tokens, "omitted": reply.omitted_messages}
+    yield djkida.SSEEvent(json.dumps(done), event="done")
 
 
 async def failure(error: Exception) -> AsyncIterator[djkida.SSEEvent]:

@@ -1,8 +1,8 @@
 """Settings for djtalu tests that run in other processes (live daphne, ``talu_worker``).
 
 The database file and models directory come from the environment so each test gets its own:
-``DJTALU_TEST_DB`` (SQLite path), ``TALU_MODELS_DIR``, ``TALU_API_KEY``; ``TALU_REDIS_URL`` switches to
-distributed mode.
+``DJTALU_TEST_DB`` (SQLite path), ``TALU_MODELS_DIR``, ``TALU_API_KEY``; ``TALU_REDIS_URL``
+switches to distributed mode.
 """
 
 import os

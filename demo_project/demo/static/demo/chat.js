@@ -62,6 +62,16 @@
     return current;
   }
 
+  // The session's history budget left the oldest turns out of the model's prompt.
+  function noteOmitted(reply, count) {
+    if (!count) return;
+    var note = document.createElement("span");
+    note.className = "badge omitted";
+    note.textContent = count + " earlier message" + (count === 1 ? " was" : "s were") +
+      " left out of the prompt";
+    reply.item.appendChild(note);
+  }
+
   function finish(reply, status, problem) {
     if (current !== reply) return;
     current = null;
@@ -116,6 +126,7 @@
         source.addEventListener("done", function (event) {
           source.close();
           var outcome = JSON.parse(event.data);
+          noteOmitted(reply, outcome.omitted);
           finish(reply, outcome.status, outcome.error);
         });
         // EventSource would reconnect and ask again: a broken reply ends here instead.
@@ -134,6 +145,7 @@
       if (!reply) return;
       if (message.type === "start") {
         remember(message.conversation, input.dataset.sent || "Conversation " + message.conversation);
+        noteOmitted(reply, message.omitted);
       } else if (message.type === "token") {
         append(reply, escapeHtml(message.text));
       } else if (message.type === "done") {
