@@ -11,7 +11,7 @@ from typing import Any
 
 from djtalu.engine.compat import load_talu
 from djtalu.engine.context import prompt_messages
-from djtalu.engine.grammar import constrain
+from djtalu.engine.grammar import JsonCloser, constrain, special_token_texts
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.result import FinishReason, GenerationResult
 
@@ -41,10 +41,8 @@ class Generator:
         self._tokenizer = talu.Tokenizer(str(model_path))
         self.model_path = model_path
         self.stop_token_ids: list[int] = sorted(self._tokenizer.eos_token_ids)
-        #: End-of-text tokens as text: under a grammar, seeing one means a dead end (grammar.py).
-        self.stop_texts = tuple(
-            text for token in self.stop_token_ids if (text := self._tokenizer.id_to_token(token))
-        )
+        #: Special tokens as text: under a grammar, seeing one means a dead end (grammar.py).
+        self.special_texts = special_token_texts(model_path)
         #: Seconds spent loading the model and tokenizer.
         self.load_seconds = time.perf_counter() - started
 
@@ -111,6 +109,10 @@ class Generation(Iterator[str]):
         self._finished: float | None = None
         self._cancelled = False
         self._stops = StopMatcher(params.stop)
+        #: Under a grammar: an end-of-text token arriving as text marks a dead end (grammar.py).
+        self._dead_end = StopMatcher(generator.special_texts)
+        self._json = JsonCloser() if params.response_format is not None else None
+        self._length_cut = False
         self._chat, self._tokens = generator._open_stream(messages, params)
 
     def __next__(self) -> str:
@@ -133,26 +135,33 @@ class Generation(Iterator[str]):
             token = next(self._tokens)
         except StopIteration:
             self.close()
+            if self._json is not None:
+                return self._json.flush(self._dead_end.flush())
             return self._stops.flush()
         except BaseException:
             self.close()
             raise
         text = str(token)
-        if self._params.response_format is not None and self._grammar_should_end(text):
-            self.close()
-            return ""
+        if self._json is not None:
+            text = self._feed_json(self._json, text)
         piece = self._stops.feed(text)
         if self._stops.matched:
             self.close()
         return piece
 
-    def _grammar_should_end(self, text: str) -> bool:
-        """Under a grammar: an end-of-text token as text is a dead end, and talu's grammar
-        ignores ``max_tokens``, so the count is checked here."""
-        if any(stop in text for stop in self._generator.stop_texts):
-            return True
-        produced = "".join(self._pieces) + text
-        return self._generator.count_tokens(produced) > self._params.max_tokens
+    def _feed_json(self, closer: JsonCloser, text: str) -> str:
+        """Under a grammar: close a dead end as JSON, and stop at ``max_tokens`` (which talu's
+        grammar ignores)."""
+        safe = self._dead_end.feed(text)
+        if self._dead_end.matched:
+            self.close()
+            return closer.close(safe)
+        produced = "".join(self._pieces) + closer.held + safe
+        if self._generator.count_tokens(produced) > self._params.max_tokens:
+            self._length_cut = True
+            self.close()
+            return ""
+        return closer.feed(safe)
 
     def close(self) -> None:
         """Stop generating (closing talu's iterator cancels it natively) and free the chat."""
@@ -173,7 +182,7 @@ class Generation(Iterator[str]):
             finish_reason = "cancelled"
         elif self._stops.matched:
             finish_reason = "stop"
-        elif completion_tokens >= self._params.max_tokens:
+        elif self._length_cut or completion_tokens >= self._params.max_tokens:
             finish_reason = "length"
         return GenerationResult(
             text=text,

@@ -6,7 +6,7 @@ import pytest
 
 from djtalu.engine import ContextLengthError, GenerationParams
 from djtalu.engine.context import PromptBudget
-from djtalu.engine.grammar import closed_schema
+from djtalu.engine.grammar import JsonCloser, closed_schema
 
 TURN = "word " * 20
 
@@ -94,3 +94,33 @@ def test_closed_schema_forbids_extra_keys_everywhere_without_touching_the_origin
     assert closed["properties"]["a"]["additionalProperties"] is False
     assert closed["$defs"]["C"]["additionalProperties"] is True  # stated: kept
     assert "additionalProperties" not in schema
+
+
+@pytest.mark.parametrize(
+    ("pieces", "dead_end_piece", "expected"),
+    [
+        # The dead end SmolLM2 reached: a comma after the last key the closed schema allows.
+        (['{"a": {"b": "x"', ",", "\n  "], "", '{"a": {"b": "x"}}'),
+        (['{"tags": ["x", "y"', ","], "", '{"tags": ["x", "y"]}'),
+        (['{"a": "1, 2,', '"'], "", '{"a": "1, 2,"}'),
+        # Inside a string nothing can be closed: the reply stays invalid and is refused.
+        (['{"a": "unfinished'], "", '{"a": "unfinished'),
+    ],
+)
+def test_a_dead_end_is_closed_as_json_where_it_can_be(
+    pieces: list[str], dead_end_piece: str, expected: str
+) -> None:
+    closer = JsonCloser()
+
+    text = "".join(closer.feed(piece) for piece in pieces) + closer.close(dead_end_piece)
+
+    assert text == expected
+
+
+def test_a_held_comma_is_released_when_more_follows() -> None:
+    closer = JsonCloser()
+
+    emitted = [closer.feed(piece) for piece in ['{"a": 1', ",", ' "b": 2}']]
+
+    assert emitted == ['{"a": 1', "", ', "b": 2}']
+    assert closer.flush() == ""
