@@ -109,7 +109,7 @@ class Generation(Iterator[str]):
         self._finished: float | None = None
         self._cancelled = False
         self._stops = StopMatcher(params.stop)
-        #: Under a grammar: an end-of-text token arriving as text marks a dead end (grammar.py).
+        #: Under a grammar: a special token arriving as text marks a dead end (grammar.py).
         self._dead_end = StopMatcher(generator.special_texts)
         self._json = JsonCloser() if params.response_format is not None else None
         self._length_cut = False

@@ -2,11 +2,11 @@
 
 Measured with talu 0.0.3 (README, djtalu section): its grammar only enforces ``required`` keys
 when an object also forbids additional properties, and it may allow a comma after an object's
-last permitted key, a dead end where the model can only emit end-of-text tokens, as text, until
-``max_tokens`` (which the grammar otherwise ignores). So the grammar gets a stricter copy of the
-schema (every object closed), the generation stops at such a dead end, and the caller validates
-the reply against the original schema: a stricter grammar can only produce replies the original
-accepts, never the other way round.
+last permitted key, a dead end where the model can only emit special tokens (``<|endoftext|>``)
+as text until ``max_tokens``, which the grammar otherwise ignores. So the grammar gets a
+stricter copy of the schema (every object closed; it can only narrow what the original
+accepts), a dead end is closed as JSON where it can be (``JsonCloser``), and the caller
+validates every reply against the original schema.
 """
 
 import copy
