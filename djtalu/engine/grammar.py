@@ -63,52 +63,66 @@ def constrain(chat: Any, schema: dict[str, Any], stop_token_ids: list[int]) -> N
 
 
 class JsonCloser:
-    """Streams grammar-constrained JSON so that a dead end can still end as valid JSON.
+    """Streams grammar-constrained JSON so that it ends as valid JSON where it can.
 
-    A trailing comma (and the whitespace after it) is held back until more text follows; at a
-    dead end the held comma is dropped and the objects and arrays still open are closed. The
-    caller validates the result: a repaired reply that misses a required key is still refused.
+    Tracks strings and brackets as the text passes: a raw control character inside a string
+    (which the grammar lets through) is escaped, and a comma outside strings is held back, with
+    the whitespace after it, until more text follows. At a dead end the held comma is dropped and
+    the objects and arrays still open are closed. The caller still validates the result: a
+    repaired reply that misses a required key is refused.
     """
 
     def __init__(self) -> None:
-        self._released: list[str] = []
-        #: Text held back: a comma, outside a string or not, that may turn out to be last.
+        self._closers: list[str] = []
+        self._in_string = False
+        self._escaped = False
+        #: Text held back: a comma outside strings and the whitespace after it.
         self.held = ""
 
     def feed(self, piece: str) -> str:
         """The part of ``held + piece`` that is safe to emit now."""
-        text = self.held + piece
-        stripped = text.rstrip()
-        cut = len(stripped) - 1 if stripped.endswith(",") else len(text)
-        self.held = text[cut:]
-        self._released.append(text[:cut])
-        return text[:cut]
+        out: list[str] = []
+        for char in piece:
+            if self.held:
+                if char.isspace():
+                    self.held += char
+                    continue
+                out.append(self.held)
+                self.held = ""
+            if self._in_string:
+                char = self._in_string_char(char)
+            elif char == '"':
+                self._in_string = True
+            elif char in "{[":
+                self._closers.append("}" if char == "{" else "]")
+            elif char in "}]" and self._closers:
+                self._closers.pop()
+            elif char == ",":
+                self.held = char
+                continue
+            out.append(char)
+        return "".join(out)
 
     def flush(self, piece: str = "") -> str:
-        """Everything held, when generation ends normally."""
-        text, self.held = self.held + piece, ""
+        """The rest, when generation ends normally."""
+        text = self.feed(piece) + self.held
+        self.held = ""
         return text
 
     def close(self, piece: str) -> str:
-        """At a dead end: ``piece`` without a trailing comma, then the closing brackets."""
-        text = (self.held + piece).rstrip()
+        """At a dead end: the rest without a trailing comma, then the closing brackets
+        (nothing added inside a string: that cannot be repaired)."""
+        text = self.feed(piece)
         self.held = ""
-        text = text.removesuffix(",")
-        return text + _closing("".join(self._released) + text)
+        return text if self._in_string else text + "".join(reversed(self._closers))
 
-
-def _closing(text: str) -> str:
-    """The brackets that close what ``text`` left open ('' inside a string: not repairable)."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            escaped = not escaped and char == "\\"
-            in_string = escaped or char != '"'
+    def _in_string_char(self, char: str) -> str:
+        if self._escaped:
+            self._escaped = False
+        elif char == "\\":
+            self._escaped = True
         elif char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append("}" if char == "{" else "]")
-        elif char in "}]" and stack:
-            stack.pop()
-    return "" if in_string else "".join(reversed(stack))
+            self._in_string = False
+        elif char < " ":
+            return json.dumps(char)[1:-1]
+        return char

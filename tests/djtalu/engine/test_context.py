@@ -1,5 +1,6 @@
 """Fitting prompts to the context window and the history budget, with the tiny model's tokenizer."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,14 @@ def test_a_held_comma_is_released_when_more_follows() -> None:
 
     assert emitted == ['{"a": 1', "", ', "b": 2}']
     assert closer.flush() == ""
+
+
+def test_a_raw_control_character_in_a_string_is_escaped() -> None:
+    """The grammar let a raw newline into a string: it is sent escaped, so the JSON parses."""
+    closer = JsonCloser()
+    raw = '{"a": "two\nlines, a quote \\" and a backslash \\\\"' + "\n}"
+
+    text = closer.feed(raw) + closer.flush()
+
+    assert json.loads(text) == {"a": 'two\nlines, a quote " and a backslash \\'}
+    assert text.endswith("\n}")  # whitespace outside strings is left alone
