@@ -68,8 +68,8 @@ class JsonCloser:
     Tracks strings and brackets as the text passes: a raw control character inside a string
     (which the grammar lets through) is escaped, and a comma outside strings is held back, with
     the whitespace after it, until more text follows. At a dead end the held comma is dropped and
-    the objects and arrays still open are closed. The caller still validates the result: a
-    repaired reply that misses a required key is refused.
+    the string, objects and arrays still open are closed. The caller still validates the result:
+    a repaired reply that misses a required key is refused.
     """
 
     def __init__(self) -> None:
@@ -110,11 +110,13 @@ class JsonCloser:
         return text
 
     def close(self, piece: str) -> str:
-        """At a dead end: the rest without a trailing comma, then the closing brackets
-        (nothing added inside a string: that cannot be repaired)."""
+        """At a dead end (the model asked to stop where the grammar allowed no end): the rest
+        without a trailing comma, then what closes the open string, objects and arrays."""
         text = self.feed(piece)
         self.held = ""
-        return text if self._in_string else text + "".join(reversed(self._closers))
+        if self._in_string:
+            text += '\\"' if self._escaped else '"'
+        return text + "".join(reversed(self._closers))
 
     def _in_string_char(self, char: str) -> str:
         if self._escaped:

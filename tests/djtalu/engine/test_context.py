@@ -104,8 +104,9 @@ def test_closed_schema_forbids_extra_keys_everywhere_without_touching_the_origin
         (['{"a": {"b": "x"', ",", "\n  "], "", '{"a": {"b": "x"}}'),
         (['{"tags": ["x", "y"', ","], "", '{"tags": ["x", "y"]}'),
         (['{"a": "1, 2,', '"'], "", '{"a": "1, 2,"}'),
-        # Inside a string nothing can be closed: the reply stays invalid and is refused.
-        (['{"a": "unfinished'], "", '{"a": "unfinished'),
+        # The model stopped inside a string: it is closed too (the validator still decides).
+        (['{"a": "unfinished'], "", '{"a": "unfinished"}'),
+        (['{"a": ["x\\'], "", '{"a": ["x\\\\"]}'),
     ],
 )
 def test_a_dead_end_is_closed_as_json_where_it_can_be(
