@@ -120,3 +120,24 @@ def test_the_api_key_is_checked_whatever_the_case_of_bearer(site_env: dict[str, 
             wrong.chat.completions.create(model="tiny", messages=MESSAGES)
 
     assert denied.value.code == "invalid_api_key"
+
+
+def test_an_invalid_streamed_reply_raises_in_the_sdk(client: openai.OpenAI) -> None:
+    """No closed object satisfies the schema: the stream ends with an error, not a success."""
+    schema = {
+        "type": "object",
+        "properties": {"kind": {"enum": ["book"]}},
+        "required": ["kind"],
+        "minProperties": 2,
+    }
+    stream = client.chat.completions.create(
+        model="tiny",
+        messages=MESSAGES,
+        stream=True,
+        max_tokens=200,
+        response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
+    )
+
+    with pytest.raises(openai.APIError, match="does not match the schema"):
+        for _ in stream:
+            pass
