@@ -5,6 +5,7 @@ Public API (imported lazily, so ``INSTALLED_APPS`` can load the package before m
     import djtalu
 
     result = await djtalu.generate_async("default", "What is 2+2?")
+    person = (await djtalu.generate_async("default", "Invent one.", response_format=Person)).parsed
     async for piece in await djtalu.stream_async("default", "Tell me a story"):
         ...
     chat = djtalu.AsyncChat("default")
@@ -22,10 +23,12 @@ if TYPE_CHECKING:
         stream_async,
     )
     from djtalu.engine import (
+        ContextLengthError,
         GenerationError,
         GenerationParams,
         GenerationResult,
         QueueFullError,
+        StructuredOutputError,
         WorkerCrashedError,
     )
     from djtalu.models import Conversation, Message, ModelSession
@@ -38,10 +41,12 @@ _EXPORTS = {
     "RecordedReply": "djtalu.api",
     "generate_async": "djtalu.api",
     "stream_async": "djtalu.api",
+    "ContextLengthError": "djtalu.engine",
     "GenerationError": "djtalu.engine",
     "GenerationParams": "djtalu.engine",
     "GenerationResult": "djtalu.engine",
     "QueueFullError": "djtalu.engine",
+    "StructuredOutputError": "djtalu.engine",
     "WorkerCrashedError": "djtalu.engine",
     "Conversation": "djtalu.models",
     "Message": "djtalu.models",
@@ -52,6 +57,7 @@ _EXPORTS = {
 
 __all__ = [
     "AsyncChat",
+    "ContextLengthError",
     "Conversation",
     "GenerationError",
     "GenerationOverrides",
@@ -63,6 +69,7 @@ __all__ = [
     "QueueFullError",
     "RecordedReply",
     "SessionUnavailableError",
+    "StructuredOutputError",
     "WorkerCrashedError",
     "generate_async",
     "stream_async",

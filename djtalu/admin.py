@@ -79,7 +79,7 @@ class ModelSessionAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "model_path", "enabled", "workers"]}),
         ("Generation defaults", {"fields": ["system_prompt", "max_tokens", "temperature",
-                                            "top_k", "top_p", "seed"]}),
+                                            "top_k", "top_p", "seed", "max_prompt_tokens"]}),
         ("History", {"fields": ["created", "updated"]}),
     ]  # fmt: skip
 

@@ -5,13 +5,18 @@ Parameters left as ``None`` come from the session's defaults (set in the admin).
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
-from typing import Self, TypedDict, Unpack
+from typing import Any, Self, TypedDict, Unpack
+
+from pydantic import BaseModel
 
 from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError, GenerationParams, GenerationResult
+from djtalu.engine.context import PromptFit, prompt_budget
 from djtalu.models import Conversation, Message, ModelSession
 from djtalu.pools import GenerationStream, SessionUnavailableError, pool_for
+from djtalu.structured import ResponseFormat, StructuredStream, generate_structured
 
 _ROLES = frozenset(Message.Role.values)
 #: How a reply that ended with each engine finish reason is stored.
@@ -23,6 +28,8 @@ _FINISH_STATUS: dict[str, Message.Status] = {
     "error": Message.Status.ERROR,
 }
 Prompt = str | Sequence[Mapping[str, str]]
+#: A Pydantic model class or a JSON schema the reply must match.
+Schema = type[BaseModel] | dict[str, Any] | ResponseFormat
 
 
 class GenerationOverrides(TypedDict, total=False):
@@ -101,17 +108,45 @@ def session_params(
     return params.replace(**{name: value for name, value in values.items() if value is not None})
 
 
+def fit_prompt(
+    session: ModelSession,
+    messages: list[dict[str, str]],
+    params: GenerationParams,
+    *,
+    strict_max_tokens: bool = False,
+) -> PromptFit:
+    """``messages`` within the session's history budget and ``params.max_tokens`` within the
+    model's context (``ContextLengthError`` when it cannot fit; see ``PromptBudget.fit``).
+
+    A model directory that is not on this machine (distributed workers elsewhere) is not
+    checked here.
+    """
+    path = Path(session.model_path)
+    if not (path / "config.json").is_file():
+        return PromptFit(messages, params, prompt_tokens=0, omitted_messages=0, context_length=0)
+    return prompt_budget(path).fit(
+        messages,
+        params,
+        max_prompt_tokens=session.max_prompt_tokens or None,
+        strict_max_tokens=strict_max_tokens,
+    )
+
+
 async def stream_async(
     session: ModelSession | str,
     prompt_or_messages: Prompt,
     *,
     timeout: float | None = None,
+    response_format: Schema | None = None,
     **overrides: Unpack[GenerationOverrides],
 ) -> GenerationStream:
     """Start a generation on ``session``'s workers and stream its text pieces.
 
     ``overrides`` (see :class:`GenerationOverrides`) replace the session's defaults; ``timeout``
-    bounds the generation (default ``TALU_REQUEST_TIMEOUT``).
+    bounds the generation (default ``TALU_REQUEST_TIMEOUT``). With ``response_format`` (a
+    Pydantic model or a JSON schema) the reply is grammar-constrained JSON, and ``collect()``
+    returns it parsed in ``result.parsed`` or raises ``StructuredOutputError``. A prompt with
+    ``max_tokens`` beyond the model's context raises ``ContextLengthError``.
 
     Example::
 
@@ -119,11 +154,12 @@ async def stream_async(
         async for piece in stream:
             print(piece, end="")
     """
-    model_session = await resolve_session(session)
-    messages = to_messages(prompt_or_messages)
-    params = session_params(model_session, **overrides)
+    model_session, fit = await _prepare(session, prompt_or_messages, response_format, overrides)
     pool = await pool_for(model_session)
-    return pool.stream(messages, params, timeout=_timeout(timeout))
+    stream = pool.stream(fit.messages, fit.params, timeout=_timeout(timeout))
+    if response_format is None:
+        return stream
+    return StructuredStream(stream, ResponseFormat.of(response_format))
 
 
 async def generate_async(
@@ -131,18 +167,54 @@ async def generate_async(
     prompt_or_messages: Prompt,
     *,
     timeout: float | None = None,
+    response_format: Schema | None = None,
     **overrides: Unpack[GenerationOverrides],
 ) -> GenerationResult:
     """Generate a whole reply: text, token counts, finish reason and timings.
+
+    With ``response_format`` the result's ``parsed`` holds the reply as the Pydantic model (or
+    JSON data for a schema); an invalid reply is generated again with another seed, up to
+    ``djtalu.structured.ATTEMPTS`` times, then ``StructuredOutputError`` is raised.
 
     Example::
 
         result = await djtalu.generate_async("default", "Name a colour.", temperature=0)
         print(result.text, result.completion_tokens)
+        person = (await djtalu.generate_async("default", "Invent a person.",
+                                              response_format=Person)).parsed
     """
-    stream = await stream_async(session, prompt_or_messages, timeout=timeout, **overrides)
-    async with stream:
-        return await stream.collect()
+    if response_format is None:
+        stream = await stream_async(session, prompt_or_messages, timeout=timeout, **overrides)
+        async with stream:
+            return await stream.collect()
+    model_session, fit = await _prepare(session, prompt_or_messages, response_format, overrides)
+    pool = await pool_for(model_session)
+    return await generate_structured(
+        pool,
+        fit.messages,
+        fit.params,
+        ResponseFormat.of(response_format),
+        timeout=_timeout(timeout),
+    )
+
+
+async def _prepare(
+    session: ModelSession | str,
+    prompt_or_messages: Prompt,
+    response_format: Schema | None,
+    overrides: GenerationOverrides,
+) -> tuple[ModelSession, PromptFit]:
+    model_session = await resolve_session(session)
+    params = session_params(model_session, **overrides)
+    if response_format is not None:
+        params = ResponseFormat.of(response_format).apply(params)
+    fit = fit_prompt(
+        model_session,
+        to_messages(prompt_or_messages),
+        params,
+        strict_max_tokens=overrides.get("max_tokens") is not None,
+    )
+    return model_session, fit
 
 
 def _timeout(timeout: float | None) -> float | None:
@@ -188,9 +260,12 @@ class AsyncChat:
             conversation=conversation, role=Message.Role.USER, content=text
         )
         params = session_params(session, max_tokens=max_tokens, temperature=temperature, seed=seed)
+        fit = fit_prompt(
+            session, await self.history(), params, strict_max_tokens=max_tokens is not None
+        )
         pool = await pool_for(session)
-        stream = pool.stream(await self.history(), params, timeout=_timeout(timeout))
-        return RecordedReply(stream, conversation)
+        stream = pool.stream(fit.messages, fit.params, timeout=_timeout(timeout))
+        return RecordedReply(stream, conversation, omitted_messages=fit.omitted_messages)
 
     async def history(self) -> list[dict[str, str]]:
         """The conversation so far as chat messages (failed replies with no text left out)."""
@@ -220,12 +295,16 @@ class RecordedReply:
     (a failed or crashed worker), always with the text produced so far.
 
     ``message`` is the saved Message once the stream has ended, ``result`` its counts and
-    timings (None if it failed before any).
+    timings (None if it failed before any); ``omitted_messages`` counts the oldest turns left
+    out of the prompt by the session's history budget.
     """
 
-    def __init__(self, stream: GenerationStream, conversation: Conversation) -> None:
+    def __init__(
+        self, stream: GenerationStream, conversation: Conversation, *, omitted_messages: int = 0
+    ) -> None:
         self._stream = stream
         self.conversation = conversation
+        self.omitted_messages = omitted_messages
         self._pieces: list[str] = []
         self.message: Message | None = None
         self.result: GenerationResult | None = None

@@ -6,7 +6,14 @@ Protocol (JSON frames). Client → server: ``{"type": "message", "content": "Hi"
 ``{"type": "token", "text": ...}`` per piece, then ``{"type": "done", "status": ...,
 "message": id, "completion_tokens": n, "tokens_per_second": r}`` (decode speed) or
 ``{"type": "error", "message": ...}``.
-Disconnecting cancels the reply, which is stored with its partial text.
+Disconnecting cancels the reply, which is stored with its partial text. ``start`` also says
+how many of the oldest messages the session's history budget left out of the prompt
+(``"omitted": n``).
+
+With ``TALU_API_KEY`` set, only a logged-in user (Channels' ``AuthMiddlewareStack``) or a
+client offering the subprotocol ``djtalu-key.<TALU_API_KEY>`` may connect; anyone else is
+closed with code 4401. A page passes the key as ``new WebSocket(url, ["djtalu",
+"djtalu-key." + key])`` (a key used this way must be made of URL-safe characters).
 """
 
 import asyncio
@@ -16,12 +23,18 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from djtalu.api import AsyncChat, RecordedReply, resolve_session
+from djtalu.conf import talu_settings
 from djtalu.engine import GenerationError
 from djtalu.models import Conversation
+from djtalu.openai.doors import key_matches
 from djtalu.pools import SessionUnavailableError
 
 #: Close code for an unknown or disabled session (4000-4999 are free for applications).
 _CLOSE_NO_SESSION = 4404
+#: Close code for a client without the API key (when ``TALU_API_KEY`` is set).
+_CLOSE_UNAUTHORIZED = 4401
+#: Prefix of the subprotocol that carries the API key.
+_KEY_PROTOCOL = "djtalu-key."
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -32,6 +45,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     task: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
+        if not self._authorized():
+            await self.close(code=_CLOSE_UNAUTHORIZED)
+            return
         name = self.scope["url_route"]["kwargs"]["session"]
         try:
             session = await resolve_session(name)
@@ -42,7 +58,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=_CLOSE_NO_SESSION)
             return
         self.chat = AsyncChat(session)
-        await self.accept()
+        await self.accept(subprotocol=self._chosen_protocol())
+
+    def _authorized(self) -> bool:
+        """No key configured, a logged-in user, or the key offered as a subprotocol."""
+        if not talu_settings().api_key:
+            return True
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return True
+        return any(
+            protocol.startswith(_KEY_PROTOCOL) and key_matches(protocol.removeprefix(_KEY_PROTOCOL))
+            for protocol in self.scope.get("subprotocols", [])
+        )
+
+    def _chosen_protocol(self) -> str | None:
+        """A browser fails the handshake unless the server picks one of the offered protocols:
+        the first that is not the key (the key's own only when nothing else was offered)."""
+        offered: list[str] = list(self.scope.get("subprotocols", []))
+        plain = [protocol for protocol in offered if not protocol.startswith(_KEY_PROTOCOL)]
+        return next(iter(plain or offered), None)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -71,7 +106,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except (ValueError, LookupError, GenerationError) as exc:
             await self.send_json({"type": "error", "message": str(exc)})
             return
-        await self.send_json({"type": "start", "conversation": self.reply.conversation.pk})
+        await self.send_json(
+            {
+                "type": "start",
+                "conversation": self.reply.conversation.pk,
+                "omitted": self.reply.omitted_messages,
+            }
+        )
         try:
             async with self.reply as reply:
                 async for piece in reply:

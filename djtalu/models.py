@@ -26,6 +26,10 @@ class ModelSession(models.Model):
     top_p = models.FloatField(
         default=0.9, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    max_prompt_tokens = models.PositiveIntegerField(
+        default=1024,
+        help_text="Prompts longer than this leave out their oldest turns; 0: no budget.",
+    )
     seed = models.BigIntegerField(
         null=True, blank=True, help_text="Fixed seed for reproducible output; empty for random."
     )

@@ -1,208 +1,64 @@
 """OpenAI-compatible endpoints, so standard OpenAI clients can talk to model sessions.
 
-``POST /v1/chat/completions`` (streaming SSE chunks or one ``chat.completion``) and
-``GET /v1/models``. The ``model`` is a ModelSession's name. Errors use OpenAI's JSON error shape;
-a client that disconnects cancels its generation.
+``POST /v1/chat/completions`` (streaming SSE chunks or one ``chat.completion``),
+``GET /v1/models`` and ``GET /v1/models/{id}``. The ``model`` is a ModelSession's name. Every
+``/v1`` answer is JSON, errors in OpenAI's shape (``djtalu.openai.errors``); request fields are
+validated in ``djtalu.openai.request``; a client that disconnects cancels its generation.
 """
 
-import json
 import logging
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from djkida.sse import EventStream
-from djtalu.api import resolve_session, session_params, to_messages
+from djtalu.api import fit_prompt, resolve_session
 from djtalu.conf import talu_settings
-from djtalu.engine import GenerationError, GenerationParams, QueueFullError
+from djtalu.engine import GenerationError, GenerationResult, StructuredOutputError
+from djtalu.engine.context import PromptFit
 from djtalu.models import ModelSession
-from djtalu.pools import GenerationStream, SessionUnavailableError, pool_for
+from djtalu.openai.doors import api_view
+from djtalu.openai.errors import APIError, from_generation_error
+from djtalu.openai.request import CompletionRequest
+from djtalu.pools import GenerationBackend, GenerationStream, SessionUnavailableError, pool_for
+from djtalu.structured import ResponseFormat, StructuredStream, generate_structured
 
 logger = logging.getLogger(__name__)
 
-#: OpenAI's "developer" role is its newer name for "system".
-_ROLE_ALIASES = {"developer": "system"}
 
-
-class _InvalidRequest(ValueError):
-    """A request OpenAI would reject with 400; ``param`` names the offending field."""
-
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
-
-
-@dataclass(frozen=True)
-class _CompletionRequest:
-    """A validated ``/v1/chat/completions`` body."""
-
-    model: str
-    messages: list[dict[str, str]]
-    stream: bool
-    include_usage: bool
-    max_tokens: int | None
-    temperature: float | None
-    top_p: float | None
-    top_k: int | None
-    seed: int | None
-    stop: tuple[str, ...] | None
-
-    @classmethod
-    def parse(cls, body: bytes) -> "_CompletionRequest":
-        """Validate a request body, raising ``_InvalidRequest`` naming the bad field."""
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _InvalidRequest(f"the body is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise _InvalidRequest("the body must be a JSON object")
-        model = data.get("model")
-        if not isinstance(model, str) or not model:
-            raise _InvalidRequest("model is required (the name of a model session)", "model")
-        if data.get("n", 1) != 1:
-            raise _InvalidRequest("only n=1 is supported", "n")
-        stream_options = data.get("stream_options") or {}
-        return cls(
-            model=model,
-            messages=_messages(data.get("messages")),
-            stream=_typed(data, "stream", bool) or False,
-            include_usage=bool(
-                isinstance(stream_options, dict) and stream_options.get("include_usage")
-            ),
-            max_tokens=_max_tokens(data),
-            temperature=_number(data, "temperature", 0.0, 2.0),
-            top_p=_number(data, "top_p", 0.0, 1.0),
-            top_k=_typed(data, "top_k", int),
-            seed=_typed(data, "seed", int),
-            stop=_stop(data.get("stop")),
-        )
-
-    def params(self, session: ModelSession) -> GenerationParams:
-        return session_params(
-            session,
-            max_tokens=self.max_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            top_k=self.top_k,
-            seed=self.seed,
-            stop=self.stop,
-        )
-
-
-def _typed[T](data: dict[str, Any], name: str, kind: type[T]) -> T | None:
-    value = data.get(name)
-    # bool is an int subclass: refuse it where a number is expected.
-    if value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
-        return value
-    raise _InvalidRequest(f"{name} must be {kind.__name__}", name)
-
-
-def _number(data: dict[str, Any], name: str, low: float, high: float) -> float | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise _InvalidRequest(f"{name} must be a number from {low} to {high}", name)
-    return float(value)
-
-
-def _max_tokens(data: dict[str, Any]) -> int | None:
-    name = "max_completion_tokens" if "max_completion_tokens" in data else "max_tokens"
-    value = _typed(data, name, int)
-    if value is not None and value < 1:
-        raise _InvalidRequest(f"{name} must be at least 1", name)
-    return value
-
-
-def _stop(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    stops = [value] if isinstance(value, str) else value
-    if not isinstance(stops, list) or not all(isinstance(stop, str) for stop in stops):
-        raise _InvalidRequest("stop must be a string or a list of strings", "stop")
-    if len(stops) > 4:
-        raise _InvalidRequest("stop takes at most 4 sequences", "stop")
-    return tuple(stops)
-
-
-def _messages(value: Any) -> list[dict[str, str]]:
-    """Chat messages; text content parts (``[{"type": "text", ...}]``) are joined."""
-    if not isinstance(value, list) or not value:
-        raise _InvalidRequest("messages must be a non-empty list", "messages")
-    messages: list[dict[str, Any]] = []
-    for index, message in enumerate(value):
-        if not isinstance(message, dict):
-            raise _InvalidRequest(f"messages[{index}] must be an object", "messages")
-        role = message.get("role")
-        role = _ROLE_ALIASES.get(role, role) if isinstance(role, str) else role
-        content = message.get("content")
-        if isinstance(content, list):
-            if not all(isinstance(part, dict) and part.get("type") == "text" for part in content):
-                raise _InvalidRequest(f"messages[{index}]: only text content is supported")
-            content = "".join(str(part.get("text", "")) for part in content)
-        messages.append({"role": role, "content": content})
-    try:
-        return to_messages(messages)
-    except ValueError as exc:
-        raise _InvalidRequest(str(exc), "messages") from None
-
-
-def _error_response(
-    status: int, message: str, *, kind: str, param: str | None = None, code: str | None = None
-) -> JsonResponse:
-    """An error in the shape OpenAI clients parse (``error.message``, ``type``, ...)."""
-    error = {"message": message, "type": kind, "param": param, "code": code}
-    return JsonResponse({"error": error}, status=status)
-
-
-def _unauthorized(request: HttpRequest) -> JsonResponse | None:
-    """A 401 unless ``TALU_API_KEY`` is unset or the bearer token matches it."""
-    api_key = talu_settings().api_key
-    if not api_key:
-        return None
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if secrets.compare_digest(given.encode(), api_key.encode()):
-        return None
-    return _error_response(
-        401, "invalid API key", kind="invalid_request_error", code="invalid_api_key"
-    )
-
-
-@csrf_exempt
-@require_POST
+@api_view("POST", json_body=True)
 async def chat_completions(request: HttpRequest) -> HttpResponseBase:
     """``POST /v1/chat/completions`` in OpenAI's format, streaming with ``"stream": true``."""
-    if (denied := _unauthorized(request)) is not None:
-        return denied
+    completion = CompletionRequest.parse(request.body)
     try:
-        completion = _CompletionRequest.parse(request.body)
         session = await resolve_session(completion.model)
+        fit = fit_prompt(
+            session,
+            completion.messages,
+            completion.params(session),
+            strict_max_tokens=completion.max_tokens is not None,
+        )
         pool = await pool_for(session)
-    except _InvalidRequest as exc:
-        return _error_response(400, str(exc), kind="invalid_request_error", param=exc.param)
     except SessionUnavailableError as exc:
-        return _error_response(
-            404, str(exc), kind="invalid_request_error", param="model", code="model_not_found"
-        )
-    reply = _ChatCompletion(completion.model)
-    try:
-        stream = pool.stream(
-            completion.messages, completion.params(session), timeout=talu_settings().request_timeout
-        )
-        if completion.stream:
-            return await _streaming_response(stream, reply, include_usage=completion.include_usage)
-        async with stream:
-            result = await stream.collect()
+        raise APIError(404, str(exc), param="model", code="model_not_found") from None
     except GenerationError as exc:
-        return _generation_error(exc)
+        raise from_generation_error(exc) from None
+    reply = _ChatCompletion(completion.model, omitted_messages=fit.omitted_messages)
+    timeout = talu_settings().request_timeout
+    try:
+        if completion.stream:
+            stream = pool.stream(fit.messages, fit.params, timeout=timeout)
+            if completion.response_format is not None:
+                stream = StructuredStream(stream, completion.response_format)
+            return await _streaming_response(stream, reply, include_usage=completion.include_usage)
+        result = await _whole_reply(pool, fit, completion.response_format, timeout)
+    except GenerationError as exc:
+        raise from_generation_error(exc) from None
     return JsonResponse(
         reply.completion(
             result.text,
@@ -210,6 +66,32 @@ async def chat_completions(request: HttpRequest) -> HttpResponseBase:
             reply.usage(result.prompt_tokens, result.completion_tokens),
         )
     )
+
+
+async def _whole_reply(
+    pool: GenerationBackend,
+    fit: PromptFit,
+    response_format: ResponseFormat | None,
+    timeout: float | None,
+) -> GenerationResult:
+    """The reply; with a schema, a valid one, or one cut at max_tokens (``finish_reason``
+    "length", as OpenAI answers it: its SDK's ``parse()`` then raises LengthFinishReasonError)."""
+    if response_format is None:
+        async with pool.stream(fit.messages, fit.params, timeout=timeout) as stream:
+            return await stream.collect()
+    try:
+        return await generate_structured(
+            pool, fit.messages, fit.params, response_format, timeout=timeout
+        )
+    except StructuredOutputError as exc:
+        if not exc.truncated:
+            raise
+        return GenerationResult(
+            text=exc.text,
+            prompt_tokens=fit.prompt_tokens,
+            completion_tokens=fit.params.max_tokens,
+            finish_reason="length",
+        )
 
 
 async def _streaming_response(
@@ -261,14 +143,6 @@ async def _chunk_events(
     yield "[DONE]"
 
 
-def _generation_error(exc: GenerationError) -> JsonResponse:
-    """503 when the queue is full (retry later), 500 for a failed generation."""
-    if isinstance(exc, QueueFullError):
-        return _error_response(503, str(exc), kind="server_error", code="queue_full")
-    logger.warning("chat completion failed: %s", exc)
-    return _error_response(500, str(exc), kind="server_error")
-
-
 def _finish_reason(reason: str) -> str:
     """OpenAI knows "stop" and "length"; a cancelled or timed-out reply simply stopped."""
     return "length" if reason == "length" else "stop"
@@ -277,20 +151,22 @@ def _finish_reason(reason: str) -> str:
 class _ChatCompletion:
     """The ids and envelopes of one completion's response objects."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, omitted_messages: int = 0) -> None:
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.model = model
         self.created = int(time.time())
+        #: Oldest messages the session's history budget left out of the prompt.
+        self.omitted_messages = omitted_messages
 
     def _envelope(self, kind: str) -> dict[str, Any]:
         return {"id": self.id, "object": kind, "created": self.created, "model": self.model}
 
-    @staticmethod
-    def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    def usage(self, prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
         return {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
+            "omitted_messages": self.omitted_messages,
         }
 
     def completion(self, text: str, finish_reason: str, usage: dict[str, int]) -> dict[str, Any]:
@@ -307,18 +183,34 @@ class _ChatCompletion:
         return {**self._envelope("chat.completion.chunk"), "choices": [], "usage": usage}
 
 
-@require_GET
+@api_view("GET")
 async def models(request: HttpRequest) -> HttpResponse:
     """``GET /v1/models``: every enabled model session."""
-    if (denied := _unauthorized(request)) is not None:
-        return denied
-    data = [
-        {
-            "id": session.name,
-            "object": "model",
-            "created": int(session.created.timestamp()),
-            "owned_by": "djtalu",
-        }
-        async for session in ModelSession.objects.filter(enabled=True)
-    ]
+    data = [_model(session) async for session in ModelSession.objects.filter(enabled=True)]
     return JsonResponse({"object": "list", "data": data})
+
+
+@api_view("GET")
+async def model(request: HttpRequest, model_id: str) -> HttpResponse:
+    """``GET /v1/models/{id}``: one enabled model session."""
+    session = await ModelSession.objects.filter(enabled=True, name=model_id).afirst()
+    if session is None:
+        raise APIError(
+            404, f"no model session named {model_id!r}", param="model", code="model_not_found"
+        )
+    return JsonResponse(_model(session))
+
+
+@csrf_exempt
+async def not_found(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other ``/v1`` path: a JSON 404 (OpenAI clients cannot read an HTML page)."""
+    return APIError(404, f"no such endpoint: /v1/{path}", code="unknown_url").response()
+
+
+def _model(session: ModelSession) -> dict[str, Any]:
+    return {
+        "id": session.name,
+        "object": "model",
+        "created": int(session.created.timestamp()),
+        "owned_by": "djtalu",
+    }

@@ -3,7 +3,7 @@
 path("", include("djtalu.urls"))
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from djtalu import openai_views
 
@@ -12,4 +12,6 @@ app_name = "djtalu"
 urlpatterns = [
     path("v1/chat/completions", openai_views.chat_completions, name="chat-completions"),
     path("v1/models", openai_views.models, name="models"),
+    path("v1/models/<str:model_id>", openai_views.model, name="model"),
+    re_path(r"^v1/(?P<path>.*)$", openai_views.not_found),
 ]

@@ -168,7 +168,7 @@ async def test_a_reply_streams_as_token_events_and_is_stored(
     assert names[-1] == "done"
     assert set(names[:-1]) == {"token"}
     done = json.loads(events[-1][1])
-    assert (done["status"], done["tokens"]) == ("complete", 12)
+    assert (done["status"], done["tokens"], done["omitted"]) == ("complete", 12, 0)
     # The reply's decode speed: tokens after the first over the time after the first.
     assert done["tokens_per_second"] > 0
     reply = await Message.objects.aget(role=Message.Role.ASSISTANT)
@@ -183,3 +183,26 @@ async def test_a_reply_streams_as_token_events_and_is_stored(
     again = await async_client.get(answer["stream"])
     assert again.status_code == 410
     assert await Message.objects.filter(role=Message.Role.ASSISTANT).acount() == 1
+
+
+@pytest.mark.slow
+async def test_the_chat_says_when_earlier_turns_were_left_out(
+    async_client: AsyncClient, tiny_session: ModelSession
+) -> None:
+    tiny_session.max_prompt_tokens = 30
+    await tiny_session.asave()
+    outcomes = []
+    conversation = ""
+    for turn in range(3):
+        answer = (
+            await async_client.post(
+                "/chat/send/", {"text": f"turn {turn} " + "word " * 8, "conversation": conversation}
+            )
+        ).json()
+        conversation = str(answer["conversation"])
+        events = sse_events(await body_of(await async_client.get(answer["stream"])))
+        outcomes.append(json.loads(events[-1][1]))
+
+    assert outcomes[0]["omitted"] == 0
+    assert outcomes[-1]["omitted"] > 0
+    assert await Message.objects.acount() == 6

@@ -16,7 +16,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from djtalu.engine.compat import load_talu
-from djtalu.engine.errors import GenerationError, QueueFullError, WorkerCrashedError
+from djtalu.engine.errors import (
+    ContextLengthError,
+    GenerationError,
+    QueueFullError,
+    StructuredOutputError,
+    WorkerCrashedError,
+)
 from djtalu.engine.generator import Generator
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.pool import PoolStats, WorkerPool
@@ -35,12 +41,14 @@ _LAZY = {
 
 __all__ = [
     "AsyncGenerationStream",
+    "ContextLengthError",
     "GenerationError",
     "GenerationParams",
     "GenerationResult",
     "Generator",
     "PoolStats",
     "QueueFullError",
+    "StructuredOutputError",
     "WorkerCrashedError",
     "WorkerPool",
     "build_tiny_model",

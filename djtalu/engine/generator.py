@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from djtalu.engine.compat import load_talu
+from djtalu.engine.context import prompt_messages
+from djtalu.engine.grammar import JsonCloser, constrain, special_token_texts
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.result import FinishReason, GenerationResult, decode_rate
 
@@ -38,6 +40,9 @@ class Generator:
         self._client = talu.Client(str(model_path))
         self._tokenizer = talu.Tokenizer(str(model_path))
         self.model_path = model_path
+        self.stop_token_ids: list[int] = sorted(self._tokenizer.eos_token_ids)
+        #: Special tokens as text: under a grammar, seeing one means a dead end (grammar.py).
+        self.special_texts = special_token_texts(model_path)
         #: Seconds spent loading the model and tokenizer.
         self.load_seconds = time.perf_counter() - started
 
@@ -56,7 +61,7 @@ class Generator:
 
     def count_prompt_tokens(self, messages: list[Message], params: GenerationParams) -> int:
         """Tokens of the prompt the chat template renders for ``messages``."""
-        prompt = self._tokenizer.apply_chat_template(_with_system(messages, params))
+        prompt = self._tokenizer.apply_chat_template(prompt_messages(messages, params))
         return int(self._tokenizer.count_tokens(prompt))  # as generation sees it, BOS included
 
     def close(self) -> None:
@@ -66,7 +71,7 @@ class Generator:
 
     def _open_stream(self, messages: list[Message], params: GenerationParams) -> tuple[Any, Any]:
         """A talu chat holding the history, and the pull-based token iterator for the reply."""
-        *history, last = _with_system(messages, params)
+        *history, last = prompt_messages(messages, params)
         if last["role"] != "user":
             raise ValueError(f"the last message must be from the user, not {last['role']!r}")
         config = self._talu.GenerationConfig(
@@ -79,6 +84,8 @@ class Generator:
         chat = self._talu.Chat(client=self._client, config=config)
         for message in history:
             chat.append(message["role"], message["content"])
+        if params.response_format is not None:
+            constrain(chat, params.response_format, self.stop_token_ids)
         return chat, self._client.router.stream(chat, last["content"], config)
 
 
@@ -102,6 +109,10 @@ class Generation(Iterator[str]):
         self._finished: float | None = None
         self._cancelled = False
         self._stops = _StopMatcher(params.stop)
+        #: Under a grammar: a special token arriving as text marks a dead end (grammar.py).
+        self._dead_end = _StopMatcher(generator.special_texts)
+        self._json = JsonCloser() if params.response_format is not None else None
+        self._length_cut = False
         self._chat, self._tokens = generator._open_stream(messages, params)
 
     def __next__(self) -> str:
@@ -124,14 +135,33 @@ class Generation(Iterator[str]):
             token = next(self._tokens)
         except StopIteration:
             self.close()
+            if self._json is not None:
+                return self._json.flush(self._dead_end.flush())
             return self._stops.flush()
         except BaseException:
             self.close()
             raise
-        piece = self._stops.feed(str(token))
+        text = str(token)
+        if self._json is not None:
+            text = self._feed_json(self._json, text)
+        piece = self._stops.feed(text)
         if self._stops.matched:
             self.close()
         return piece
+
+    def _feed_json(self, closer: JsonCloser, text: str) -> str:
+        """Under a grammar: close a dead end as JSON, and stop at ``max_tokens`` (which talu's
+        grammar ignores)."""
+        safe = self._dead_end.feed(text)
+        if self._dead_end.matched:
+            self.close()
+            return closer.close(safe)
+        produced = "".join(self._pieces) + closer.held + safe
+        if self._generator.count_tokens(produced) > self._params.max_tokens:
+            self._length_cut = True
+            self.close()
+            return ""
+        return closer.feed(safe)
 
     def close(self) -> None:
         """Stop generating (closing talu's iterator cancels it natively) and free the chat."""
@@ -153,7 +183,7 @@ class Generation(Iterator[str]):
             finish_reason = "cancelled"
         elif self._stops.matched:
             finish_reason = "stop"
-        elif completion_tokens >= self._params.max_tokens:
+        elif self._length_cut or completion_tokens >= self._params.max_tokens:
             finish_reason = "length"
         return GenerationResult(
             text=text,
@@ -167,13 +197,6 @@ class Generation(Iterator[str]):
                 "tokens_per_second": decode_rate(completion_tokens, decode),
             },
         )
-
-
-def _with_system(messages: list[Message], params: GenerationParams) -> list[Message]:
-    """Prepend ``params.system`` unless the conversation already starts with a system message."""
-    if params.system is None or (messages and messages[0]["role"] == "system"):
-        return list(messages)
-    return [{"role": "system", "content": params.system}, *messages]
 
 
 class _StopMatcher:

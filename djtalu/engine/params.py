@@ -21,6 +21,8 @@ class GenerationParams:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     system: str | None = None
+    #: A JSON schema the reply must match, enforced by talu's grammar-constrained decoding.
+    response_format: dict[str, Any] | None = None
 
     def replace(self, **overrides: Any) -> "GenerationParams":
         """A copy with ``overrides`` applied (unknown names raise ``TypeError``)."""

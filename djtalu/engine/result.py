@@ -1,7 +1,7 @@
 """The outcome of one generation, as ``AsyncGenerationStream.collect()`` returns it."""
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FinishReason = Literal["stop", "length", "cancelled", "timeout", "error"]
 
@@ -25,6 +25,8 @@ class GenerationResult:
     completion_tokens: int
     finish_reason: FinishReason
     timings: dict[str, float] = field(default_factory=dict)
+    #: With a ``response_format``: the reply parsed (a Pydantic model instance, or plain JSON).
+    parsed: Any = None
 
 
 def decode_rate(completion_tokens: int, decode_seconds: float) -> float:

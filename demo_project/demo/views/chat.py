@@ -123,7 +123,8 @@ async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
 
 async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
     """``token`` events (escaped HTML pieces), then ``done`` with how the reply was stored,
-    its length and decode speed (the figure the admin's tokens/s column sums).
+    its length and decode speed (the figure the admin's tokens/s column sums), and how many of
+    the oldest messages the history budget left out of the prompt.
 
     A client that goes away cancels the generation; the reply is saved as cancelled.
     """
@@ -140,7 +141,12 @@ async def reply_events(reply: RecordedReply) -> AsyncIterator[djkida.SSEEvent]:
     status = message.status if message is not None else "error"
     tokens = message.completion_tokens if message is not None else None
     rate = reply.result.timings.get("tokens_per_second") if reply.result is not None else None
-    done = {"status": status, "tokens": tokens, "tokens_per_second": rate}
+    done = {
+        "status": status,
+        "tokens": tokens,
+        "tokens_per_second": rate,
+        "omitted": reply.omitted_messages,
+    }
     yield djkida.SSEEvent(json.dumps(done), event="done")
 
 

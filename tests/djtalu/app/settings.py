@@ -1,8 +1,8 @@
 """Settings for djtalu tests that run in other processes (live daphne, ``talu_worker``).
 
 The database file and models directory come from the environment so each test gets its own:
-``DJTALU_TEST_DB`` (SQLite path), ``TALU_MODELS_DIR``; ``TALU_REDIS_URL`` switches to
-distributed mode.
+``DJTALU_TEST_DB`` (SQLite path), ``TALU_MODELS_DIR``, ``TALU_API_KEY``; ``TALU_REDIS_URL``
+switches to distributed mode.
 """
 
 import os
@@ -25,3 +25,4 @@ TALU_HEARTBEAT_SECONDS = 0.2
 # (thousands of tokens/s) cannot finish a reply before the reader's first read, so streaming
 # tests see it arrive piece by piece however busy the machine is.
 TALU_STREAM_BUFFER = 2
+TALU_API_KEY = os.environ.get("TALU_API_KEY", "")

@@ -88,7 +88,7 @@ def test_session_form_validates_generation_defaults(admin_client: Client) -> Non
     response = admin_client.post(
         reverse("admin:djtalu_modelsession_add"),
         {"name": "Bad Name", "model_path": "/m", "max_tokens": 0, "temperature": 5,
-         "top_k": 50, "top_p": 0.9, "workers": 1, "enabled": "on"},
+         "top_k": 50, "top_p": 0.9, "max_prompt_tokens": 1024, "workers": 1, "enabled": "on"},
     )  # fmt: skip
 
     assert response.status_code == 200

@@ -110,3 +110,47 @@ async def test_unknown_session_is_refused(session: ModelSession) -> None:
 
     assert not connected
     assert code == 4404
+
+
+async def test_api_key_guards_the_chat(session: ModelSession, settings: Settings) -> None:
+    """With TALU_API_KEY set, an anonymous socket is closed before any reply is generated."""
+    settings.TALU_API_KEY = "sekrit"
+    app = URLRouter(websocket_urlpatterns)
+    anonymous = WebsocketCommunicator(app, "/ws/talu/tiny/")
+    wrong = WebsocketCommunicator(app, "/ws/talu/tiny/", subprotocols=["djtalu-key.nope"])
+    keyed = WebsocketCommunicator(
+        app, "/ws/talu/tiny/", subprotocols=["djtalu", "djtalu-key.sekrit"]
+    )
+
+    refused = [await anonymous.connect(), await wrong.connect()]
+    connected, protocol = await keyed.connect()
+    await keyed.send_json_to({"type": "message", "content": "hello"})
+    frames = await receive_until_done(keyed)
+    await keyed.disconnect()
+
+    assert refused == [(False, 4401), (False, 4401)]
+    assert connected
+    # The browser must get back one of the protocols it offered, and never the key.
+    assert protocol == "djtalu"
+    assert frames[-1]["type"] == "done"
+
+
+async def test_history_budget_leaves_out_the_oldest_turns(session: ModelSession) -> None:
+    """Stored messages stay; the prompt drops the oldest turns and the start frame says so."""
+    session.max_prompt_tokens = 60
+    await session.asave()
+    ws = communicator("tiny")
+    await ws.connect()
+    starts = []
+    for turn in range(4):
+        await ws.send_json_to({"type": "message", "content": f"turn {turn} " + "word " * 10})
+        frames = await receive_until_done(ws)
+        starts.append(frames[0])
+    await ws.disconnect()
+
+    omitted = [start["omitted"] for start in starts]
+    assert omitted[0] == 0
+    assert omitted[-1] > 0
+    assert omitted == sorted(omitted)
+    conversation = starts[0]["conversation"]
+    assert await Message.objects.filter(conversation_id=conversation).acount() == 8

@@ -102,7 +102,8 @@ async def test_streaming_sends_chunks_then_done(
          "max_tokens must be at least 1"),
         ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stop": [1]}, 400,
          "stop must be"),
-        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400, "n=1"),
+        ({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}, 400,
+         "n is not supported"),
         ({"model": "nope", "messages": [{"role": "user", "content": "hi"}]}, 404,
          "no model session named 'nope'"),
     ],
@@ -136,6 +137,7 @@ async def test_full_queue_answers_503(
 
     assert refused.status_code == 503
     assert refused.json()["error"]["code"] == "queue_full"
+    assert refused["Retry-After"] == "1"
     assert served.status_code == 200
 
 
@@ -156,10 +158,16 @@ async def test_api_key_is_required_when_configured(
     settings.TALU_API_KEY = "sekrit"
 
     denied = await async_client.get("/v1/models")
+    wrong = await async_client.get("/v1/models", headers={"Authorization": "Bearer nope"})
     allowed = await async_client.get("/v1/models", headers={"Authorization": "Bearer sekrit"})
+    lowercase = await async_client.get("/v1/models", headers={"Authorization": "bearer sekrit"})
+    posted = await async_client.post(
+        "/v1/chat/completions", data="{}", content_type="application/json"
+    )
 
-    assert denied.status_code == 401
-    assert allowed.status_code == 200
+    assert [denied.status_code, wrong.status_code, posted.status_code] == [401, 401, 401]
+    assert denied.json()["error"]["code"] == "invalid_api_key"
+    assert allowed.status_code == lowercase.status_code == 200
 
 
 async def test_client_disconnect_cancels_the_generation(session: ModelSession) -> None:
@@ -209,3 +217,155 @@ async def test_client_disconnect_cancels_the_generation(session: ModelSession) -
     assert (stats.in_flight, stats.queued) == (0, 0)
     assert 5 <= len(chunks) < 100
     assert b"[DONE]" not in b"".join(chunks)
+
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "param"),
+    [
+        ("logprobs", True, "logprobs"),
+        ("top_logprobs", 2, "top_logprobs"),
+        ("tools", [{"type": "function", "function": {"name": "f"}}], "tools"),
+        ("tool_choice", "auto", "tool_choice"),
+        ("presence_penalty", 0.5, "presence_penalty"),
+        ("frequency_penalty", 1, "frequency_penalty"),
+        ("logit_bias", {"42": 5}, "logit_bias"),
+        ("user", "me", "user"),
+        ("made_up", 1, "made_up"),
+        ("stream_options", {"include_obfuscation": True}, "stream_options.include_obfuscation"),
+        ("messages", [{"role": "user", "content": "hi", "name": "bob"}], "messages[0].name"),
+    ],
+)
+async def test_unsupported_fields_are_refused_never_ignored(
+    session: ModelSession, async_client: AsyncClient, field: str, value: Any, param: str
+) -> None:
+    response = await post(async_client, {"model": "tiny", "messages": MESSAGES, field: value})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["type"], error["param"], error["code"]) == (
+        "invalid_request_error",
+        param,
+        "unsupported_parameter",
+    )
+    assert error["message"].startswith(f"{param} is not supported: ")
+
+
+async def test_neutral_values_of_unsupported_fields_are_accepted(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    neutral = {"n": 1, "logprobs": False, "presence_penalty": 0, "tools": [], "top_logprobs": None}
+    response = await post(
+        async_client, {"model": "tiny", "messages": MESSAGES, "max_tokens": 3, **neutral}
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("format_", "message"),
+    [
+        ({"type": "xml"}, "response_format.type must be"),
+        ({"type": "json_schema"}, "json_schema.schema must be"),
+        ({"type": "json_schema", "json_schema": {"schema": {"type": 5}}}, "invalid JSON schema"),
+    ],
+)
+async def test_bad_response_formats_are_refused(
+    session: ModelSession, async_client: AsyncClient, format_: Any, message: str
+) -> None:
+    response = await post(
+        async_client, {"model": "tiny", "messages": MESSAGES, "response_format": format_}
+    )
+
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+    assert response.json()["error"]["param"] == "response_format"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/v1/chat/completions", 405, "method_not_allowed"),
+        ("put", "/v1/models", 405, "method_not_allowed"),
+        ("get", "/v1/completions", 404, "unknown_url"),
+        ("post", "/v1/embeddings", 404, "unknown_url"),
+        ("get", "/v1/models/nope", 404, "model_not_found"),
+    ],
+)
+async def test_every_v1_path_answers_json(
+    session: ModelSession, async_client: AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = await getattr(async_client, method)(path)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == code
+
+
+async def test_405_says_which_methods_are_allowed(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    response = await async_client.get("/v1/chat/completions")
+
+    assert response["Allow"] == "POST"
+
+
+async def test_one_model_by_id(session: ModelSession, async_client: AsyncClient) -> None:
+    response = await async_client.get("/v1/models/tiny")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == "tiny"
+    assert response.json()["object"] == "model"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_only_json_bodies_are_accepted(
+    session: ModelSession, async_client: AsyncClient, content_type: str
+) -> None:
+    """What a cross-site HTML form or simple fetch can send is refused before generating."""
+    body = json.dumps({"model": "tiny", "messages": MESSAGES})
+
+    response = await async_client.post("/v1/chat/completions", data=body, content_type=content_type)
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert pools._running_pool("tiny") is None
+
+
+async def test_max_tokens_beyond_the_context_is_a_400_with_the_numbers(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    response = await post(
+        async_client, {"model": "tiny", "messages": MESSAGES, "max_tokens": 100_000}
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "context_length_exceeded"
+    assert "context is 8192 tokens" in error["message"]
+    assert "max_tokens asks for 100000" in error["message"]
+    assert pools._running_pool("tiny") is None
+
+
+async def test_history_budget_is_reported_in_usage(
+    session: ModelSession, async_client: AsyncClient
+) -> None:
+    session.max_prompt_tokens = 40
+    await session.asave()
+    long_turn = "word " * 12
+    history = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": long_turn},
+        {"role": "assistant", "content": long_turn},
+        {"role": "user", "content": long_turn},
+        {"role": "assistant", "content": long_turn},
+        {"role": "user", "content": "hi"},
+    ]
+
+    response = await post(async_client, {"model": "tiny", "messages": history, "max_tokens": 3})
+
+    usage = response.json()["usage"]
+    assert usage["omitted_messages"] == 4
+    assert usage["prompt_tokens"] <= 40

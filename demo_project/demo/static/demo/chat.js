@@ -77,6 +77,13 @@
     item.appendChild(badge);
   }
 
+  // The session's history budget left the oldest turns out of the model's prompt.
+  function noteOmitted(reply, count) {
+    if (!count) return;
+    addBadge(reply.item, "omitted", count + " earlier message" + (count === 1 ? " was" : "s were") +
+      " left out of the prompt");
+  }
+
   // The reply's length and decode speed (tokens after the first over the time after the first,
   // the prompt's prefill left out): the same figure the admin's tokens/s column sums.
   function finish(reply, status, problem, tokens, rate) {
@@ -150,6 +157,7 @@
         source.addEventListener("done", function (event) {
           source.close();
           var outcome = JSON.parse(event.data);
+          noteOmitted(reply, outcome.omitted);
           finish(reply, outcome.status, outcome.error, outcome.tokens, outcome.tokens_per_second);
         });
         // EventSource would reconnect and ask again: a broken reply ends here instead.
@@ -168,6 +176,7 @@
       if (!reply) return;
       if (message.type === "start") {
         remember(message.conversation, input.dataset.sent || "Conversation " + message.conversation);
+        noteOmitted(reply, message.omitted);
       } else if (message.type === "token") {
         append(reply, escapeHtml(message.text));
       } else if (message.type === "done") {
