@@ -251,8 +251,9 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         try:
             last_id = self.last_event_id()
-        except ValueError:
-            logger.info("refused WebSocket with a bad last_event_id", exc_info=True)
+        except ValueError as exc:
+            # One line: the value is the client's and may be huge.
+            logger.info("refused a WebSocket: %s", exc)
             await self.close(code=BAD_REQUEST)
             return
         if not await self.join():
@@ -272,7 +273,8 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
         try:
             return int(values[-1])
         except ValueError:
-            raise ValueError(f"last_event_id must be an integer, not {values[-1]!r}") from None
+            shown = repr(values[-1]) if len(values[-1]) <= 40 else f"{len(values[-1])} characters"
+            raise ValueError(f"last_event_id must be an integer, not {shown}") from None
 
     async def send_event(self, event: EventMessage) -> None:
         """One text frame per event: its OOB HTML."""
