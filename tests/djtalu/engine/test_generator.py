@@ -40,9 +40,7 @@ def test_generates_until_max_tokens_with_counts_and_timings(generator: Generator
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_counts_are_talus_own_not_the_text_tokenised_again(
-    generator: Generator, seed: int
-) -> None:
+def test_counts_are_talus_own_not_the_text_tokenised_again(generator: Generator, seed: int) -> None:
     # Sampled text tokenised again counts 63 or 65 for these seeds; talu generated 64.
     params = GenerationParams(max_tokens=64, temperature=1.0, seed=seed)
     run = generator.generate(USER, params)
