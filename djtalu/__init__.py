@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         GenerationError,
         GenerationParams,
         GenerationResult,
+        NoWorkerError,
         QueueFullError,
         WorkerCrashedError,
     )
@@ -41,6 +42,7 @@ _EXPORTS = {
     "GenerationError": "djtalu.engine",
     "GenerationParams": "djtalu.engine",
     "GenerationResult": "djtalu.engine",
+    "NoWorkerError": "djtalu.engine",
     "QueueFullError": "djtalu.engine",
     "WorkerCrashedError": "djtalu.engine",
     "Conversation": "djtalu.models",
@@ -60,6 +62,7 @@ __all__ = [
     "GenerationStream",
     "Message",
     "ModelSession",
+    "NoWorkerError",
     "QueueFullError",
     "RecordedReply",
     "SessionUnavailableError",

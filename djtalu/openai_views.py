@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from djkida.responses import AsyncStreamingResponse
 from djtalu.api import resolve_session, session_params, to_messages
 from djtalu.conf import talu_settings
-from djtalu.engine import GenerationError, GenerationParams, QueueFullError
+from djtalu.engine import GenerationError, GenerationParams, NoWorkerError, QueueFullError
 from djtalu.models import ModelSession
 from djtalu.pools import GenerationStream, SessionUnavailableError, pool_for
 
@@ -260,9 +260,12 @@ async def _chunk_events(
 
 
 def _generation_error(exc: GenerationError) -> JsonResponse:
-    """503 when the queue is full (retry later), 500 for a failed generation."""
+    """503 when the queue is full or no worker takes the request (retry later), 500 for a
+    failed generation."""
     if isinstance(exc, QueueFullError):
         return error_response(503, str(exc), kind="server_error", code="queue_full")
+    if isinstance(exc, NoWorkerError):
+        return error_response(503, str(exc), kind="server_error", code="no_worker")
     logger.warning("chat completion failed: %s", exc)
     return error_response(500, str(exc), kind="server_error")
 

@@ -19,6 +19,7 @@ from djtalu.distributed.protocol import (
     BLOCK_MS,
     REPLY_TTL_SECONDS,
     RedisKeys,
+    connect,
     ensure_group,
     fetch_stats,
     stream_entries,
@@ -27,6 +28,7 @@ from djtalu.engine import (
     GenerationError,
     GenerationParams,
     GenerationResult,
+    NoWorkerError,
     PoolStats,
     QueueFullError,
     WorkerCrashedError,
@@ -38,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 async def read_stats(redis_url: str, prefix: str, session: str) -> PoolStats:
     """Stats of a distributed session, from its workers' heartbeats and its request stream."""
-    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    redis = connect(redis_url)
     try:
         return await fetch_stats(redis, RedisKeys(prefix, session))
     finally:
@@ -47,7 +49,7 @@ async def read_stats(redis_url: str, prefix: str, session: str) -> PoolStats:
 
 async def request_restart(redis_url: str, prefix: str, session: str) -> None:
     """Tell every worker of ``session`` to reload its model after its current request."""
-    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    redis = connect(redis_url)
     try:
         await redis.incr(RedisKeys(prefix, session).epoch)
     finally:
@@ -73,9 +75,12 @@ class RedisPool:
         prefix: str = "djtalu",
         queue_size: int = 16,
         refresh_seconds: float = 2.0,
+        worker_wait: float = 30.0,
     ) -> None:
         self.keys = RedisKeys(prefix, name)
         self.queue_size = queue_size
+        #: Seconds a request may wait for a worker to take it before it fails (``NoWorkerError``).
+        self.worker_wait = worker_wait
         self._redis_url = redis_url
         self._refresh_seconds = refresh_seconds
         self._redis: aioredis.Redis | None = None
@@ -90,7 +95,7 @@ class RedisPool:
 
     async def start(self) -> None:
         """Connect, make sure the request stream exists and keep stats fresh."""
-        self._redis = aioredis.Redis.from_url(self._redis_url, decode_responses=True)
+        self._redis = connect(self._redis_url)
         await ensure_group(self._redis, self.keys)
         self._stats = await fetch_stats(self._redis, self.keys)
         self._refresher = asyncio.create_task(self._refresh_stats())
@@ -123,18 +128,22 @@ class RedisPool:
             await self._redis.aclose()
             self._redis = None
 
-    async def submit(self, request_id: str, payload: dict[str, Any]) -> None:
-        """Add a request to the stream, refusing it when it would wait beyond ``queue_size``
-        (idle workers take requests at once, as in ``WorkerPool``)."""
-        stats = self._stats = await fetch_stats(self.redis, self.keys)
-        idle = max(0, stats.workers_alive - stats.in_flight)
-        if stats.queued >= self.queue_size + idle:
-            raise QueueFullError(
-                f"{stats.queued} requests already wait for session {self.keys.session!r}"
+    async def submit(self, request_id: str, payload: dict[str, Any]) -> str:
+        """Add a request to the stream and return its entry id, refusing it when it would wait
+        beyond ``queue_size`` (idle workers take requests at once, as in ``WorkerPool``)."""
+        try:
+            stats = self._stats = await fetch_stats(self.redis, self.keys)
+            idle = max(0, stats.workers_alive - stats.in_flight)
+            if stats.queued >= self.queue_size + idle:
+                raise QueueFullError(
+                    f"{stats.queued} requests already wait for session {self.keys.session!r}"
+                )
+            entry = await self.redis.xadd(
+                self.keys.requests, {"id": request_id, "payload": json.dumps(payload)}
             )
-        await self.redis.xadd(
-            self.keys.requests, {"id": request_id, "payload": json.dumps(payload)}
-        )
+            return str(entry)
+        except RedisError as exc:
+            raise NoWorkerError(f"cannot reach the workers' Redis: {exc}") from exc
 
     async def _refresh_stats(self) -> None:
         while True:
@@ -176,6 +185,9 @@ class RedisGenerationStream:
         self._cancelled = False
         self._started_at = 0.0
         self._queue_seconds = 0.0
+        self._entry_id: str | None = None
+        #: The worker serving the request (from its ``start`` event), whose heartbeat we watch.
+        self._worker: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -226,9 +238,27 @@ class RedisGenerationStream:
             timings={"total": time.monotonic() - self._started_at},
         )
         if self._submitted:
-            redis = self._pool.redis
-            await redis.set(self._pool.keys.cancel(self.request_id), "1", ex=REPLY_TTL_SECONDS)
-            await redis.delete(self._pool.keys.reply(self.request_id))
+            await self._withdraw()
+
+    async def _withdraw(self) -> None:
+        """Tell any worker to drop the request (or stop generating it) and forget its reply;
+        best effort, since it may be Redis that failed."""
+        keys = self._pool.keys
+        try:
+            async with self._pool.redis.pipeline(transaction=False) as pipe:
+                pipe.set(keys.cancel(self.request_id), "1", ex=REPLY_TTL_SECONDS)
+                pipe.delete(keys.reply(self.request_id))
+                if self._worker is None and self._entry_id is not None:
+                    pipe.xdel(keys.requests, self._entry_id)  # still queued: unqueue it
+                await pipe.execute()
+        except RedisError as exc:
+            logger.warning("could not withdraw request %s: %s", self.request_id, exc)
+
+    async def _fail(self, error: GenerationError) -> None:
+        """End the stream with ``error`` and withdraw the request."""
+        self._error = error
+        self._buffer.clear()
+        await self._withdraw()
 
     async def __aenter__(self) -> Self:
         return self
@@ -252,10 +282,11 @@ class RedisGenerationStream:
             "params": asdict(self._params),
             "expires_at": expires_at,
         }
-        await self._pool.submit(self.request_id, payload)
+        self._entry_id = await self._pool.submit(self.request_id, payload)
 
     async def _read_events(self) -> None:
-        """Block (briefly) for the next reply events and apply them."""
+        """Block (briefly) for the next reply events and apply them; fail the request if no
+        worker took it within ``worker_wait`` or its worker stopped heartbeating."""
         block_ms = BLOCK_MS
         if self._deadline is not None:
             remaining = self._deadline - time.monotonic()
@@ -266,7 +297,10 @@ class RedisGenerationStream:
         key = self._pool.keys.reply(self.request_id)
         try:
             response = await self._pool.redis.xread({key: self._last_id}, count=256, block=block_ms)
-        except RedisTimeoutError:  # a slow read is not a failed generation: read again
+            if not response:
+                await self._check_worker()
+        except RedisTimeoutError as exc:  # Redis hangs: telling the worker would hang too
+            self._error = GenerationError(f"Redis stopped answering: {exc}")
             return
         except RedisError as exc:
             raise GenerationError(f"lost the connection to Redis: {exc}") from exc
@@ -276,11 +310,31 @@ class RedisGenerationStream:
         if self._result is not None or self._error is not None:
             await self._pool.redis.delete(key)  # the reply is complete: nothing will read it
 
+    async def _check_worker(self) -> None:
+        """While nothing arrives: has a worker taken the request in time, is it still alive?"""
+        if self._error is not None:
+            return
+        if self._worker is None:
+            waited = time.monotonic() - self._started_at
+            if waited >= self._pool.worker_wait:
+                alive = self._pool.stats().workers_alive
+                await self._fail(
+                    NoWorkerError(
+                        f"no talu_worker took the request within {self._pool.worker_wait:g} s "
+                        f"({alive} alive for session {self._pool.keys.session!r})"
+                    )
+                )
+        elif not await self._pool.redis.exists(self._pool.keys.worker(self._worker)):
+            await self._fail(
+                WorkerCrashedError(f"a worker died: {self._worker} stopped sending heartbeats")
+            )
+
     def _apply(self, fields: dict[str, str]) -> None:
         event = fields["event"]
         if event == "piece":
             self._buffer.append(fields["data"])
         elif event == "start":
+            self._worker = fields["data"]
             self._queue_seconds = time.monotonic() - self._started_at
         elif event == "done":
             done = json.loads(fields["data"])

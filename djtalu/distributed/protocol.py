@@ -12,7 +12,9 @@ Wire protocol (every key starts with ``TALU_REDIS_PREFIX``, "djtalu" by default)
   reply had already started fails cleanly (the client saw part of it) instead of repeating.
 - ``{prefix}:cancel:{request_id}`` is set by a client that cancels; the worker checks it with
   every piece it sends and stops generating.
-- ``{prefix}:{session}:worker:{consumer}`` is each worker's heartbeat (JSON stats, expiring);
+- ``{prefix}:{session}:worker:{consumer}`` is each worker's heartbeat (JSON stats, expiring
+  after three beats); a client whose worker's heartbeat expired fails its request at once
+  instead of waiting ``TALU_CLAIM_IDLE_MS`` for a takeover;
   ``{prefix}:{session}:epoch`` is bumped by ``restart()`` to make workers reload the model.
 """
 
@@ -30,7 +32,10 @@ GROUP = "workers"
 #: Reply streams of abandoned requests disappear after this long.
 REPLY_TTL_SECONDS = 600
 #: Longest single blocking Redis read, so cancellation and timeouts are noticed promptly.
-BLOCK_MS = 1000
+BLOCK_MS = 500
+#: Seconds a site's Redis call may take to connect or answer (a blocking read: beyond its
+#: block) before the request takes its degraded path.
+REDIS_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,16 @@ class RedisKeys:
 
     def cancel(self, request_id: str) -> str:
         return f"{self.prefix}:cancel:{request_id}"
+
+
+def connect(url: str) -> aioredis.Redis:
+    """A client whose every call is bounded by :data:`REDIS_TIMEOUT` (plus ``BLOCK_MS``)."""
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT + BLOCK_MS / 1000,
+    )
 
 
 async def ensure_group(redis: aioredis.Redis, keys: RedisKeys) -> None:

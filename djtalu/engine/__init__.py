@@ -16,7 +16,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from djtalu.engine.compat import load_talu
-from djtalu.engine.errors import GenerationError, QueueFullError, WorkerCrashedError
+from djtalu.engine.errors import (
+    GenerationError,
+    NoWorkerError,
+    QueueFullError,
+    WorkerCrashedError,
+)
 from djtalu.engine.generator import Generator
 from djtalu.engine.params import GenerationParams
 from djtalu.engine.pool import PoolStats, WorkerPool
@@ -39,6 +44,7 @@ __all__ = [
     "GenerationParams",
     "GenerationResult",
     "Generator",
+    "NoWorkerError",
     "PoolStats",
     "QueueFullError",
     "WorkerCrashedError",

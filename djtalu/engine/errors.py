@@ -11,3 +11,7 @@ class QueueFullError(GenerationError):
 
 class WorkerCrashedError(GenerationError):
     """The worker process running this request died; the pool has already replaced it."""
+
+
+class NoWorkerError(GenerationError):
+    """No worker took the request in time (none running, or none reachable): answer 503."""

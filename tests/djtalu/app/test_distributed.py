@@ -13,7 +13,7 @@ from typing import Any
 import openai
 import pytest
 import redis
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
 import djtalu
@@ -63,12 +63,12 @@ def start_worker(distributed: dict[str, str], redis_url: str) -> Iterator[StartW
     started: list[subprocess.Popen[bytes]] = []
     client = redis.Redis.from_url(redis_url)
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(**env: str) -> subprocess.Popen[bytes]:
         before = set(client.keys("djtalu:tiny:worker:*"))
         process = subprocess.Popen(
             [sys.executable, "-m", "django", "talu_worker", "tiny"],
             cwd=ROOT,
-            env=distributed,
+            env={**distributed, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -180,6 +180,53 @@ async def test_a_worker_killed_mid_reply_fails_the_request_cleanly(
         await asyncio.wait_for(stream.collect(), timeout=20)
     follow_up = await djtalu.generate_async("tiny", "hello", max_tokens=3)
     assert follow_up.completion_tokens == 3
+
+
+async def test_a_worker_killed_mid_reply_is_noticed_by_its_missing_heartbeats(
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
+) -> None:
+    """No other worker, and a takeover only after 30 s: the client fails from the heartbeats."""
+    victim = start_worker(TALU_CLAIM_IDLE_MS="30000")
+    stream = await djtalu.stream_async("tiny", "hello", max_tokens=8000)
+    pieces = stream.__aiter__()
+    await anext(pieces)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+
+    # The worker's heartbeat expires after three beats (0.6 s here); not the 30 s claim time.
+    with pytest.raises(djtalu.WorkerCrashedError, match="stopped sending heartbeats"):
+        await asyncio.wait_for(stream.collect(), timeout=10)
+    # The request is marked cancelled, so a worker that takes it over later drops it.
+    client = redis.Redis.from_url(redis_url)
+    assert client.exists(f"djtalu:cancel:{stream.request_id}")
+    client.close()
+
+
+async def test_without_workers_a_request_fails_after_the_worker_wait(
+    remote: ModelSession, settings: Any, redis_url: str
+) -> None:
+    settings.TALU_WORKER_WAIT = 0.5
+    with pytest.raises(djtalu.NoWorkerError, match=r"no talu_worker took the request within 0.5 s"):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    # Withdrawn: a worker started later does not answer it for nobody.
+    assert redis.Redis.from_url(redis_url).xlen(REQUESTS) == 0
+
+
+async def test_without_workers_the_api_answers_503_no_worker(
+    remote: ModelSession, settings: Any
+) -> None:
+    settings.TALU_WORKER_WAIT = 0.5
+    settings.ROOT_URLCONF = URLCONF
+    body = {"model": "tiny", "messages": [{"role": "user", "content": "hello"}]}
+    for stream in (False, True):
+        response = await asyncio.wait_for(
+            AsyncClient().post(
+                "/v1/chat/completions", {**body, "stream": stream}, content_type="application/json"
+            ),
+            timeout=10,
+        )
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "no_worker"
 
 
 async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> None:
