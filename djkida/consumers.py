@@ -22,6 +22,12 @@ ends (WebSocket: close code 1013) so that it reconnects and replays.
 Both replay the same way (:meth:`GroupSubscription.replay`): after joining the group, so nothing
 falls between replay and live; a live copy of an event the replay already sent is dropped.
 Events broadcast while the replay storage was down carry no id and are always delivered.
+
+A subscription made while the channel layer is down (Redis refusing connections, or hanging
+past the hosts' ``socket_timeout``) is refused as "try again later": SSE with 503 and
+``Retry-After``; WebSocket with an HTTP 503 where the server supports denial responses
+(uvicorn), else accepted and closed with 1013. htmx's ``sse`` and ``ws`` extensions reconnect
+by themselves, with backoff, and get through once Redis is back.
 """
 
 import asyncio
@@ -36,7 +42,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
-from djkida.broadcast import layer_group
+from djkida.broadcast import LAYER_ERRORS, ChannelLayerUnavailable, layer_group
 from djkida.conf import djkida_settings
 from djkida.fanout import Subscription, SubscriptionEnded, subscribe
 from djkida.replay import EventMessage, replay_buffer
@@ -54,6 +60,13 @@ SSE_HEADERS = [
 REFUSED = 4403
 BAD_REQUEST = 4400
 RECONNECT = 1013
+#: Seconds a client is told to wait before subscribing again while the channel layer is down.
+RETRY_AFTER = 5
+UNAVAILABLE_BODY = b"The live feed is unavailable right now; retry shortly.\n"
+UNAVAILABLE_HEADERS = [
+    (b"Content-Type", b"text/plain; charset=utf-8"),
+    (b"Retry-After", str(RETRY_AFTER).encode()),
+]
 
 
 def public_groups() -> frozenset[str]:
@@ -106,16 +119,21 @@ class GroupSubscription:
         return group
 
     async def join(self) -> bool:
-        """Subscribe to the URL's group if allowed; False when refused."""
+        """Subscribe to the URL's group if allowed; False when refused,
+        :class:`ChannelLayerUnavailable` when the layer is down."""
         self.group = self.requested_group()
         if not self.can_subscribe(self.scope, self.group):
             logger.info("refused subscription to group %r", self.group)
             return False
         if self.channel_layer is None:
             raise RuntimeError("djkida's consumers need CHANNEL_LAYERS configured in settings")
-        self.subscription = await subscribe(
-            self.channel_layer, self.group, djkida_settings.INBOX_SIZE
-        )
+        try:
+            self.subscription = await subscribe(
+                self.channel_layer, self.group, djkida_settings.INBOX_SIZE
+            )
+        except LAYER_ERRORS as exc:
+            logger.warning("subscription to %r refused, channel layer down: %s", self.group, exc)
+            raise ChannelLayerUnavailable(str(exc)) from exc
         return True
 
     def start_delivery(self, last_id: int | None) -> None:
@@ -202,7 +220,12 @@ class FragmentSSEConsumer(GroupSubscription, AsyncHttpConsumer):
             await self.handle(b"".join(self.body))
 
     async def handle(self, body: bytes) -> None:
-        if not await self.join():
+        try:
+            joined = await self.join()
+        except ChannelLayerUnavailable:
+            await self.send_response(503, UNAVAILABLE_BODY, headers=UNAVAILABLE_HEADERS)
+            raise StopConsumer() from None
+        if not joined:
             await self.send_response(403, b"Forbidden", headers=[(b"Content-Type", b"text/plain")])
             raise StopConsumer()
         await self.send_headers(status=200, headers=SSE_HEADERS)
@@ -256,11 +279,27 @@ class FragmentWebSocketConsumer(GroupSubscription, AsyncWebsocketConsumer):
             logger.info("refused a WebSocket: %s", exc)
             await self.close(code=BAD_REQUEST)
             return
-        if not await self.join():
+        try:
+            joined = await self.join()
+        except ChannelLayerUnavailable:
+            await self.refuse_for_now()
+            return
+        if not joined:
             await self.close(code=REFUSED)
             return
         await self.accept()
         self.start_delivery(last_id)
+
+    async def refuse_for_now(self) -> None:
+        """503 with ``Retry-After`` if the server can send an HTTP answer to a WebSocket
+        handshake; else accept and close with 1013 (try again later)."""
+        if "websocket.http.response" in self.scope.get("extensions", {}):
+            start = {"status": 503, "headers": UNAVAILABLE_HEADERS}
+            await self.base_send({"type": "websocket.http.response.start", **start})
+            await self.base_send({"type": "websocket.http.response.body", "body": UNAVAILABLE_BODY})
+            return
+        await self.accept()
+        await self.close(code=RECONNECT, reason="channel layer unavailable")
 
     def last_event_id(self) -> int | None:
         """``last_event_id`` from the query string; ValueError if it is not an integer."""
