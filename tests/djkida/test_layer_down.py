@@ -3,13 +3,10 @@ sent, new subscriptions get "try again later", open streams end so clients recon
 the hosts' 2 s socket timeouts (10 s below is a failure bound, not a measurement)."""
 
 import asyncio
-import os
-import signal
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from asgiref.testing import ApplicationCommunicator
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -20,7 +17,7 @@ from djkida.broadcast import ChannelLayerUnavailable, abroadcast
 from djkida.consumers import FragmentWebSocketConsumer
 from djkida.routing import http_urlpatterns, websocket_urlpatterns
 from tests.servers import free_port
-from tests.services import redis_server, unavailable
+from tests.services import paused_redis
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -42,22 +39,10 @@ def refused() -> Iterator[None]:
 
 
 @pytest.fixture
-def hung() -> Iterator[tuple[int, str]]:
-    """A layer on a private redis-server of our own: (its pid, to SIGSTOP; its URL)."""
-    try:
-        server = redis_server()
-        url = server.__enter__()
-    except (OSError, redis.RedisError) as exc:
-        unavailable(f"no private redis-server: {exc}")
-    client = redis.Redis.from_url(url)
-    pid = int(client.info("server")["process_id"])
-    client.close()
-    try:
-        with override_settings(CHANNEL_LAYERS=layer_settings(url)):
-            yield pid, url
-    finally:
-        os.kill(pid, signal.SIGCONT)
-        server.__exit__(None, None, None)
+def layer_url(own_redis_url: str) -> Iterator[str]:
+    """A layer on a private redis-server, which the test may pause."""
+    with override_settings(CHANNEL_LAYERS=layer_settings(own_redis_url)):
+        yield own_redis_url
 
 
 def sse_scope(group: str) -> dict[str, Any]:
@@ -126,34 +111,30 @@ async def test_a_websocket_gets_503_where_the_server_can_deny_a_handshake() -> N
 
 
 async def test_a_hung_layer_fails_a_broadcast_and_a_new_subscription_fast(
-    hung: tuple[int, str],
+    layer_url: str,
 ) -> None:
-    pid, _ = hung
     await abroadcast("public.news", "<li>warm-up: connected</li>")
-    os.kill(pid, signal.SIGSTOP)
-    with pytest.raises(ChannelLayerUnavailable):
-        await asyncio.wait_for(abroadcast("public.news", "<li>hi</li>"), BOUND)
-    await assert_unavailable(await sse_open("public.news"))
+    with paused_redis(layer_url):
+        with pytest.raises(ChannelLayerUnavailable):
+            await asyncio.wait_for(abroadcast("public.news", "<li>hi</li>"), BOUND)
+        await assert_unavailable(await sse_open("public.news"))
 
 
-async def test_a_hung_layer_ends_open_streams_so_clients_reconnect(hung: tuple[int, str]) -> None:
-    pid, _ = hung
+async def test_a_hung_layer_ends_open_streams_so_clients_reconnect(layer_url: str) -> None:
     communicator = await sse_open("public.news")
     assert (await communicator.receive_output(BOUND))["status"] == 200
     assert (await communicator.receive_output(BOUND))["body"] == b": connected\n\n"
-    os.kill(pid, signal.SIGSTOP)
-    ending = await communicator.receive_output(BOUND)
-    while ending.get("more_body"):  # pings may come before the end
+    with paused_redis(layer_url):
         ending = await communicator.receive_output(BOUND)
+        while ending.get("more_body"):  # pings may come before the end
+            ending = await communicator.receive_output(BOUND)
     assert ending["type"] == "http.response.body"
     assert not ending.get("more_body")
 
 
-async def test_a_layer_back_from_a_hang_takes_subscriptions_again(hung: tuple[int, str]) -> None:
-    pid, _ = hung
-    os.kill(pid, signal.SIGSTOP)
-    await assert_unavailable(await sse_open("public.news"))
-    os.kill(pid, signal.SIGCONT)
+async def test_a_layer_back_from_a_hang_takes_subscriptions_again(layer_url: str) -> None:
+    with paused_redis(layer_url):
+        await assert_unavailable(await sse_open("public.news"))
     communicator = await sse_open("public.news")
     assert (await communicator.receive_output(BOUND))["status"] == 200
     assert (await communicator.receive_output(BOUND))["body"] == b": connected\n\n"
