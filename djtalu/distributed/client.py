@@ -95,9 +95,14 @@ class RedisPool:
 
     async def start(self) -> None:
         """Connect, make sure the request stream exists and keep stats fresh."""
-        self._redis = connect(self._redis_url)
-        await ensure_group(self._redis, self.keys)
-        self._stats = await fetch_stats(self._redis, self.keys)
+        redis = connect(self._redis_url)
+        try:
+            await ensure_group(redis, self.keys)
+            self._stats = await fetch_stats(redis, self.keys)
+        except RedisError as exc:
+            await redis.aclose()
+            raise NoWorkerError(f"cannot reach the workers' Redis: {exc}") from exc
+        self._redis = redis
         self._refresher = asyncio.create_task(self._refresh_stats())
 
     def stream(

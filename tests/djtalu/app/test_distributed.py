@@ -23,6 +23,7 @@ from djtalu.engine import GenerationParams, Generator
 from djtalu.models import ModelSession
 from tests.djtalu.app.conftest import SETTINGS
 from tests.servers import ROOT, live_server
+from tests.services import paused_redis
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
@@ -227,6 +228,23 @@ async def test_without_workers_the_api_answers_503_no_worker(
         )
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "no_worker"
+
+
+async def test_a_hung_redis_fails_requests_with_no_worker_not_a_hang(
+    remote: ModelSession, settings: Any, own_redis_url: str
+) -> None:
+    settings.TALU_REDIS_URL = own_redis_url
+    with (  # before the pool connects
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="cannot reach the workers' Redis"),
+    ):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    await djtalu.stream_async("tiny", "hello")  # the pool starts: Redis answers again
+    with (  # after
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="cannot reach the workers' Redis"),
+    ):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
 
 
 async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> None:
