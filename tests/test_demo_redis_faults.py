@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.test import AsyncClient, override_settings
+from django.test import AsyncClient, Client, override_settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from demo_project.demo.models import Announcement
@@ -92,3 +92,23 @@ async def test_the_cache_degrades_to_computing_while_redis_hangs(demo_on_redis: 
         assert await asyncio.wait_for(value, BOUND) == "computed"
         with pytest.raises(RedisTimeoutError):
             await asyncio.wait_for(caches["default"].aget("warm"), BOUND)
+
+
+def test_the_admin_saves_and_warns_while_redis_refuses(
+    monkeypatch: pytest.MonkeyPatch, admin_client: Client
+) -> None:
+    demo = demo_redis_settings(monkeypatch, f"redis://127.0.0.1:{free_port()}/0")
+    with override_settings(CHANNEL_LAYERS=demo["CHANNEL_LAYERS"]):
+        added = admin_client.post(
+            "/admin/demo/announcement/add/",
+            {"text": "Closed Monday", "source": "admin"},
+            follow=True,
+        )
+        again = admin_client.post(
+            "/admin/demo/announcement/",
+            {"action": "broadcast_again", "_selected_action": [Announcement.objects.get().pk]},
+            follow=True,
+        )
+    assert "Saved, but not sent live" in added.content.decode()
+    assert "Not sent: the channel layer is down" in again.content.decode()
+    assert not Announcement.objects.get().sent_live

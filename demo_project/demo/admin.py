@@ -12,6 +12,7 @@ from djkida import broadcast
 from djkida.broadcast import ChannelLayerUnavailable
 
 NOT_SENT = "Saved, but not sent live: the channel layer is down. Pages show it on reload."
+NOT_SENT_AGAIN = "Not sent: the channel layer is down. Try again when Redis is back."
 
 
 @admin.register(Announcement)
@@ -37,6 +38,6 @@ class AnnouncementAdmin(admin.ModelAdmin):
         try:
             sent = [broadcast(LIVE_GROUP, feed_line(i)) for i in queryset.order_by("created")]
         except ChannelLayerUnavailable:
-            self.message_user(request, NOT_SENT, messages.WARNING)
+            self.message_user(request, NOT_SENT_AGAIN, messages.WARNING)
             return
         self.message_user(request, f"Broadcast {len(sent)} announcement(s) to /live/.")
