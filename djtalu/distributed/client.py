@@ -305,7 +305,9 @@ class RedisGenerationStream:
             if not response:
                 await self._check_worker()
         except RedisTimeoutError as exc:  # Redis hangs: telling the worker would hang too
-            self._error = GenerationError(f"Redis stopped answering: {exc}")
+            # Before a worker took the request, it is as if there were none: retry later (503).
+            kind = NoWorkerError if self._worker is None else GenerationError
+            self._error = kind(f"the workers' Redis stopped answering: {exc}")
             return
         except RedisError as exc:
             raise GenerationError(f"lost the connection to Redis: {exc}") from exc

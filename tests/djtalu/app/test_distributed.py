@@ -245,6 +245,17 @@ async def test_a_hung_redis_fails_requests_with_no_worker_not_a_hang(
         pytest.raises(djtalu.NoWorkerError, match="cannot reach the workers' Redis"),
     ):
         await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    # Waiting for a worker when Redis hangs.
+    stream = await djtalu.stream_async("tiny", "hello")
+    waiting = asyncio.create_task(stream.collect())
+    client = redis.Redis.from_url(own_redis_url)
+    await wait_for(lambda: client.xlen(REQUESTS) == 1)
+    client.close()
+    with (
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="stopped answering"),
+    ):
+        await asyncio.wait_for(waiting, timeout=10)
 
 
 async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> None:
