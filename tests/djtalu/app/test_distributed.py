@@ -38,6 +38,8 @@ def distributed(site_env: dict[str, str], redis_url: str, settings: Any) -> dict
     settings.TALU_DISTRIBUTED = True
     settings.TALU_REDIS_URL = redis_url
     settings.TALU_HEARTBEAT_SECONDS = 0.2
+    # Longer than a talu_worker takes to start on a loaded machine (tests of the wait lower it).
+    settings.TALU_WORKER_WAIT = 120
     return {**site_env, "TALU_REDIS_URL": redis_url, "TALU_CLAIM_IDLE_MS": "1000"}
 
 
