@@ -2,6 +2,7 @@
 says it is reconnecting, an announcement is saved and reported as not sent live, and the page
 reconnects by itself once Redis answers again, with nothing stored twice."""
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +10,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.e2e.demo_site import demo_server
 from tests.servers import LiveServer
-from tests.services import paused_redis, redis_server
+from tests.services import paused_redis, redis_server, unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 
@@ -17,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
     """The demo on a Redis of its own (this module pauses it): the server and Redis's URL."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed: no Redis of our own to pause")
     with (
         redis_server() as url,
         demo_server(tmp_path_factory.mktemp("outage"), {"REDIS_URL": url}) as server,
