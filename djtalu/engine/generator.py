@@ -172,6 +172,7 @@ class Generation(Iterator[str]):
                 "first_piece": first_piece,
                 "generation": generation,
                 "tokens_per_second": completion_tokens / generation if generation else 0.0,
+                **native_timings(native),
             },
         )
 
@@ -184,6 +185,13 @@ class Generation(Iterator[str]):
             and not self._cancelled
             and not self._stops.matched
         )
+
+
+def native_timings(native: NativeCounts | None) -> dict[str, float]:
+    """talu's own prefill and decode seconds, when it measured the run."""
+    if native is None:
+        return {}
+    return {"prefill": native.prefill_ns / 1e9, "decode": native.generation_ns / 1e9}
 
 
 def _with_system(messages: list[Message], params: GenerationParams) -> list[Message]:

@@ -49,6 +49,8 @@ def test_counts_are_talus_own_not_the_text_tokenised_again(generator: Generator,
     assert (result.completion_tokens, result.finish_reason) == (64, "length")
     assert result.prompt_tokens == generator.count_prompt_tokens(USER, params)
     assert result.text == text
+    assert result.timings["prefill"] > 0
+    assert result.timings["decode"] > 0
 
 
 def test_greedy_and_seeded_generation_are_reproducible(generator: Generator) -> None:
