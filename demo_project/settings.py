@@ -99,21 +99,36 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+#: Seconds any Redis call of a request (cache, channel layer, replay, locks) may take to connect
+#: or answer: a Redis that hangs costs a request this long, then it takes its degraded path.
+REDIS_TIMEOUT = 2
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 defaults to a 5 s socket timeout, the length of channels_redis' blocking
-            # read: an idle consumer's read times out and it silently stops receiving. Its pool
-            # of 100 connections also refuses a burst of subscribers.
+            # channels_redis with a 1 s blocking read, so the socket timeout can be short (its
+            # own 5 s read would time out under it). Its pool of 100 connections would also
+            # refuse a burst of subscribers.
+            "BACKEND": "djkida.layers.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 10_000}]
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": REDIS_TIMEOUT,
+                        "socket_timeout": REDIS_TIMEOUT,
+                        "max_connections": 10_000,
+                    }
+                ]
             },
         }
     }

@@ -9,6 +9,10 @@ If the replay storage is unreachable (``DJKIDA_REPLAY_REDIS_URL`` pointing at a 
 down), the event is not lost: a warning is logged (logger ``djkida``) and it is still delivered
 live, with ``id`` None. SSE clients get it without an ``id:`` field, so their ``Last-Event-ID``
 stays at the last recorded event; it is simply not replayable.
+
+If the channel layer itself is down (Redis refusing connections, or not answering within the
+hosts' ``socket_timeout``), :func:`abroadcast` raises :class:`ChannelLayerUnavailable`: nothing
+went out live, and the caller says so (what it saved, pages show on their next load).
 """
 
 import hashlib
@@ -19,6 +23,7 @@ from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
 
 from djkida.fragments import Fragment
 from djkida.replay import EventMessage, ReplayUnavailable, replay_buffer
@@ -32,6 +37,13 @@ _VALID_GROUP = re.compile(r"^[a-zA-Z\d\-_.]+$")
 _MAX_READABLE = 99 - len("djkida.g.")
 
 Broadcastable = Fragment | SSEEvent | str | dict[str, Any]
+#: What a channel layer's calls raise when its server is down or hangs (redis-py's errors,
+#: socket errors and timeouts).
+LAYER_ERRORS = (RedisError, OSError)
+
+
+class ChannelLayerUnavailable(Exception):
+    """The channel layer could not be reached in time: nothing was sent or subscribed."""
 
 
 def layer_group(group: str) -> str:
@@ -70,6 +82,7 @@ async def abroadcast(group: str, item: Broadcastable) -> int | None:
     """Send ``item`` to every subscriber of ``group``; return the event's id.
 
     The id is None when the replay storage is down: the event went out live but unrecorded.
+    :class:`ChannelLayerUnavailable` when the channel layer is down: it did not go out.
 
     Example::
 
@@ -88,7 +101,10 @@ async def abroadcast(group: str, item: Broadcastable) -> int | None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("broadcast needs CHANNEL_LAYERS configured in settings")
-    await layer.group_send(name, message)
+    try:
+        await layer.group_send(name, message)
+    except LAYER_ERRORS as exc:
+        raise ChannelLayerUnavailable(f"broadcast to {group!r} not sent: {exc}") from exc
     return event_id
 
 

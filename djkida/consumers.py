@@ -22,6 +22,12 @@ ends (WebSocket: close code 1013) so that it reconnects and replays.
 Both replay the same way (:meth:`_GroupSubscription.replay`): after joining the group, so nothing
 falls between replay and live; a live copy of an event the replay already sent is dropped.
 Events broadcast while the replay storage was down carry no id and are always delivered.
+
+A subscription made while the channel layer is down (Redis refusing connections, or hanging
+past the hosts' ``socket_timeout``) is refused as "try again later": SSE with 503 and
+``Retry-After``; WebSocket with an HTTP 503 where the server supports denial responses
+(uvicorn), else accepted and closed with 1013. htmx's ``sse`` and ``ws`` extensions reconnect
+by themselves, with backoff, and get through once Redis is back.
 """
 
 import asyncio
@@ -36,7 +42,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
-from djkida.broadcast import layer_group
+from djkida.broadcast import LAYER_ERRORS, ChannelLayerUnavailable, layer_group
 from djkida.conf import djkida_settings
 from djkida.fanout import Subscription, SubscriptionEnded, subscribe
 from djkida.replay import EventMessage, replay_buffer
@@ -54,6 +60,13 @@ _SSE_HEADERS = [
 _REFUSED = 4403
 _BAD_REQUEST = 4400
 _RECONNECT = 1013
+#: Seconds a client is told to wait before subscribing again while the channel layer is down.
+_RETRY_AFTER = 5
+_UNAVAILABLE_BODY = b"The live feed is unavailable right now; retry shortly.\n"
+_UNAVAILABLE_HEADERS = [
+    (b"Content-Type", b"text/plain; charset=utf-8"),
+    (b"Retry-After", str(_RETRY_AFTER).encode()),
+]
 
 
 def _public_groups() -> frozenset[str]:
@@ -106,16 +119,21 @@ class _GroupSubscription:
         return group
 
     async def join(self) -> bool:
-        """Subscribe to the URL's group if allowed; False when refused."""
+        """Subscribe to the URL's group if allowed; False when refused,
+        :class:`ChannelLayerUnavailable` when the layer is down."""
         self.group = self.requested_group()
         if not self.can_subscribe(self.scope, self.group):
             logger.info("refused subscription to group %r", self.group)
             return False
         if self.channel_layer is None:
             raise RuntimeError("djkida's consumers need CHANNEL_LAYERS configured in settings")
-        self.subscription = await subscribe(
-            self.channel_layer, self.group, djkida_settings().inbox_size
-        )
+        try:
+            self.subscription = await subscribe(
+                self.channel_layer, self.group, djkida_settings().inbox_size
+            )
+        except LAYER_ERRORS as exc:
+            logger.warning("subscription to %r refused, channel layer down: %s", self.group, exc)
+            raise ChannelLayerUnavailable(str(exc)) from exc
         return True
 
     def start_delivery(self, last_id: int | None) -> None:
@@ -202,7 +220,12 @@ class FragmentSSEConsumer(_GroupSubscription, AsyncHttpConsumer):
             await self.handle(b"".join(self.body))
 
     async def handle(self, body: bytes) -> None:
-        if not await self.join():
+        try:
+            joined = await self.join()
+        except ChannelLayerUnavailable:
+            await self.send_response(503, _UNAVAILABLE_BODY, headers=_UNAVAILABLE_HEADERS)
+            raise StopConsumer() from None
+        if not joined:
             await self.send_response(403, b"Forbidden", headers=[(b"Content-Type", b"text/plain")])
             raise StopConsumer()
         await self.send_headers(status=200, headers=_SSE_HEADERS)
@@ -251,15 +274,34 @@ class FragmentWebSocketConsumer(_GroupSubscription, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         try:
             last_id = self.last_event_id()
-        except ValueError:
-            logger.info("refused WebSocket with a bad last_event_id", exc_info=True)
+        except ValueError as exc:
+            # One line: the value is the client's and may be huge.
+            logger.info("refused a WebSocket: %s", exc)
             await self.close(code=_BAD_REQUEST)
             return
-        if not await self.join():
+        try:
+            joined = await self.join()
+        except ChannelLayerUnavailable:
+            await self.refuse_for_now()
+            return
+        if not joined:
             await self.close(code=_REFUSED)
             return
         await self.accept()
         self.start_delivery(last_id)
+
+    async def refuse_for_now(self) -> None:
+        """503 with ``Retry-After`` if the server can send an HTTP answer to a WebSocket
+        handshake; else accept and close with 1013 (try again later)."""
+        if "websocket.http.response" in self.scope.get("extensions", {}):
+            start = {"status": 503, "headers": _UNAVAILABLE_HEADERS}
+            await self.base_send({"type": "websocket.http.response.start", **start})
+            await self.base_send(
+                {"type": "websocket.http.response.body", "body": _UNAVAILABLE_BODY}
+            )
+            return
+        await self.accept()
+        await self.close(code=_RECONNECT, reason="channel layer unavailable")
 
     def last_event_id(self) -> int | None:
         """``last_event_id`` from the query string; ValueError if it is not an integer."""
@@ -272,7 +314,8 @@ class FragmentWebSocketConsumer(_GroupSubscription, AsyncWebsocketConsumer):
         try:
             return int(values[-1])
         except ValueError:
-            raise ValueError(f"last_event_id must be an integer, not {values[-1]!r}") from None
+            shown = repr(values[-1]) if len(values[-1]) <= 40 else f"{len(values[-1])} characters"
+            raise ValueError(f"last_event_id must be an integer, not {shown}") from None
 
     async def send_event(self, event: EventMessage) -> None:
         """One text frame per event: its OOB HTML."""

@@ -34,6 +34,8 @@ class TaluSettings:
     claim_idle_ms: int
     #: How often a distributed worker announces that it is alive.
     heartbeat_seconds: float
+    #: Seconds a distributed request waits for a worker to take it before failing (503).
+    worker_wait: float
     #: Seconds a whole generation may take when the caller gives no ``timeout``.
     request_timeout: float | None
     #: Bearer token the OpenAI-compatible endpoints require; empty means no authentication.
@@ -57,6 +59,7 @@ def talu_settings() -> TaluSettings:
         redis_prefix=str(getattr(settings, "TALU_REDIS_PREFIX", "djtalu")),
         claim_idle_ms=int(getattr(settings, "TALU_CLAIM_IDLE_MS", 30_000)),
         heartbeat_seconds=float(getattr(settings, "TALU_HEARTBEAT_SECONDS", 2.0)),
+        worker_wait=float(getattr(settings, "TALU_WORKER_WAIT", 30.0)),
         request_timeout=getattr(settings, "TALU_REQUEST_TIMEOUT", None),
         api_key=str(getattr(settings, "TALU_API_KEY", "")),
     )

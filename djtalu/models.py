@@ -57,12 +57,30 @@ class Conversation(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    #: Replies started from single-use links: a link names the value it expects, and starting
+    #: its reply bumps it in one conditional UPDATE, so the link works once in any process.
+    replies_started = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created"]
 
     def __str__(self) -> str:
         return self.title or f"Conversation {self.pk}"
+
+    async def astart_reply(self, turn: object) -> bool:
+        """Claim reply ``turn`` (as a link carried it); False if it was already started.
+
+        Example::
+
+            if not await conversation.astart_reply(payload["turn"]):
+                return HttpResponse("already streamed", status=410)
+        """
+        if not isinstance(turn, int):
+            return False
+        claimed = await Conversation.objects.filter(pk=self.pk, replies_started=turn).aupdate(
+            replies_started=models.F("replies_started") + 1
+        )
+        return claimed == 1
 
 
 class Message(models.Model):

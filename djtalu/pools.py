@@ -148,6 +148,7 @@ def _build(name: str, config: _PoolConfig) -> GenerationBackend:
             prefix=conf.redis_prefix,
             queue_size=config.queue_size,
             refresh_seconds=conf.heartbeat_seconds,
+            worker_wait=conf.worker_wait,
         )
     return WorkerPool(
         Path(config.model_path),

@@ -1,16 +1,32 @@
 """Fixtures shared by the whole suite."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
-from tests.services import chromium_or_skip, redis_url_or_skip
+from tests.services import chromium_or_skip, redis_server, redis_url_or_skip, unavailable
 
 
 @pytest.fixture
 def redis_url() -> str:
     """URL of a real, empty Redis database for this test (skips on a laptop, fails in CI)."""
     return redis_url_or_skip()
+
+
+@pytest.fixture
+def own_redis_url() -> Iterator[str]:
+    """URL of a redis-server of this test's own, which it may pause (``paused_redis``)."""
+    try:
+        server = redis_server()
+        url = server.__enter__()
+    except (OSError, redis.RedisError) as exc:
+        unavailable(f"no private redis-server could be started: {exc}")
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

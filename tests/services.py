@@ -6,6 +6,7 @@ With ``CI`` set, a missing service is a failure: a skipped test must never hide 
 import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -55,6 +56,20 @@ def redis_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def paused_redis(url: str) -> Iterator[None]:
+    """The redis-server at ``url`` stopped (SIGSTOP) for the ``with`` body: its connections stay
+    open and nothing answers, like a hung host. Resumed (SIGCONT) afterwards, whatever happens."""
+    client = redis.Redis.from_url(url)
+    pid = int(client.info("server")["process_id"])
+    client.close()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 @cache

@@ -1,12 +1,14 @@
 """The demo's views in-process: bad input gets a clear answer, and a chat reply streams as SSE
 events and is stored (through real talu worker processes on the tiny model)."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from django.core import signing
+from django.core.cache import cache
 from django.http.response import HttpResponseBase
 from django.template import TemplateDoesNotExist, engines
 from django.test import AsyncClient
@@ -102,6 +104,7 @@ async def test_chat_send_starts_a_conversation_and_signs_its_reply_link(
     assert signing.loads(link, salt=STREAM_SALT) == {
         "conversation": conversation.pk,
         "text": "Hello there",
+        "turn": 0,
     }
 
     # The next message continues it.
@@ -119,6 +122,40 @@ async def test_reply_stream_refuses_forged_and_stale_links(async_client: AsyncCl
 
     missing = signing.dumps({"conversation": 999, "text": "hi"}, salt=STREAM_SALT)
     assert (await async_client.get(f"/chat/stream/{missing}/")).status_code == 404
+
+
+@pytest.fixture
+async def unloadable_session() -> AsyncIterator[ModelSession]:
+    """Session ``default`` whose model cannot load: every reply starts and fails at once."""
+    yield await ModelSession.objects.acreate(name="default", model_path="/nowhere")
+    await pools._shutdown_all()
+
+
+@pytest.mark.usefixtures("unloadable_session")
+async def test_a_reply_link_works_once_whichever_process_serves_it(
+    async_client: AsyncClient,
+) -> None:
+    answer = (await async_client.post("/chat/send/", {"text": "Hello"})).json()
+    first = await async_client.get(answer["stream"])
+    assert first.status_code == 200  # a (failed: no model) reply started
+    # Another server process has a local-memory cache of its own.
+    await cache.aclear()
+    again = await async_client.get(answer["stream"])
+    assert again.status_code == 410
+    assert "already streamed" in await body_of(again)
+
+
+@pytest.mark.usefixtures("unloadable_session")
+async def test_concurrent_uses_of_one_reply_link_start_one_reply(
+    async_client: AsyncClient,
+) -> None:
+    answer = (await async_client.post("/chat/send/", {"text": "Hello"})).json()
+    responses = await asyncio.gather(*[async_client.get(answer["stream"]) for _ in range(3)])
+    assert sorted(r.status_code for r in responses) == [200, 410, 410]
+    # The next message gets a link of its own, which works.
+    follow_up = {"text": "More", "conversation": str(answer["conversation"])}
+    second = (await async_client.post("/chat/send/", follow_up)).json()
+    assert (await async_client.get(second["stream"])).status_code == 200
 
 
 async def test_unknown_conversation_page_is_404(async_client: AsyncClient) -> None:

@@ -1,13 +1,18 @@
 """Announcements in the admin: adding one broadcasts it, and an action sends old ones again."""
 
-from django.contrib import admin
+from asgiref.sync import async_to_sync
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from demo_project.demo.announcements import LIVE_GROUP, feed_line
+from demo_project.demo.announcements import LIVE_GROUP, feed_line, send_live
 from demo_project.demo.models import Announcement
 from djkida import broadcast
+from djkida.broadcast import ChannelLayerUnavailable
+
+NOT_SENT = "Saved, but not sent live: the channel layer is down. Pages show it on reload."
+NOT_SENT_AGAIN = "Not sent: the channel layer is down. Try again when Redis is back."
 
 
 @admin.register(Announcement)
@@ -25,10 +30,14 @@ class AnnouncementAdmin(admin.ModelAdmin):
     ) -> None:
         """A new announcement reaches every open /live/ page as soon as it is saved."""
         super().save_model(request, obj, form, change)
-        if not change:
-            broadcast(LIVE_GROUP, feed_line(obj))
+        if not change and not async_to_sync(send_live)(obj):
+            self.message_user(request, NOT_SENT, messages.WARNING)
 
     @admin.action(description="Broadcast the selected announcements to /live/ again")
     def broadcast_again(self, request: HttpRequest, queryset: QuerySet[Announcement]) -> None:
-        sent = [broadcast(LIVE_GROUP, feed_line(item)) for item in queryset.order_by("created")]
+        try:
+            sent = [broadcast(LIVE_GROUP, feed_line(i)) for i in queryset.order_by("created")]
+        except ChannelLayerUnavailable:
+            self.message_user(request, NOT_SENT_AGAIN, messages.WARNING)
+            return
         self.message_user(request, f"Broadcast {len(sent)} announcement(s) to /live/.")

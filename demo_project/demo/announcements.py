@@ -1,11 +1,18 @@
 """Making an announcement: store it and broadcast its rendered line to every ``/live/`` page.
 
 The form on ``/live/``, ``manage.py demo_broadcast`` and the admin all go through here, so the
-feed looks the same whoever posted.
+feed looks the same whoever posted. An announcement is saved first: if the channel layer is
+down (Redis refusing or hanging) it is kept with ``sent_live=False`` and open pages show it on
+their next load; nothing is lost and nothing has to be posted again.
 """
+
+import logging
 
 from demo_project.demo.models import Announcement
 from djkida import Fragment, abroadcast
+from djkida.broadcast import ChannelLayerUnavailable
+
+logger = logging.getLogger(__name__)
 
 #: The broadcast group of the live feed (``public.*``: anonymous pages may subscribe).
 LIVE_GROUP = "public.live"
@@ -36,13 +43,36 @@ def feed_line(announcement: Announcement) -> Fragment:
     )
 
 
-async def announce(text: str, source: Announcement.Source) -> Announcement:
+async def announce(
+    text: str, source: Announcement.Source, *, key: str | None = None
+) -> Announcement:
     """Store an announcement and send it to every open live page, in any server process.
+
+    ``sent_live`` on the result says whether it went out. The same ``key`` again (a retried
+    form) stores nothing new and broadcasts only what was not sent yet.
 
     Example::
 
-        await announce("Fresh croissants at 3 pm", Announcement.Source.FORM)
+        announcement = await announce("Fresh croissants at 3 pm", Announcement.Source.FORM)
     """
-    announcement = await Announcement.objects.acreate(text=clean_text(text), source=source)
-    await abroadcast(LIVE_GROUP, feed_line(announcement))
+    fields = {"text": clean_text(text), "source": source}
+    if key:
+        announcement, _ = await Announcement.objects.aget_or_create(key=key, defaults=fields)
+    else:
+        announcement = await Announcement.objects.acreate(**fields)
+    if not announcement.sent_live:
+        await send_live(announcement)
     return announcement
+
+
+async def send_live(announcement: Announcement) -> bool:
+    """Broadcast a saved announcement and record that it went out; False if the channel layer
+    is down (logged)."""
+    try:
+        await abroadcast(LIVE_GROUP, feed_line(announcement))
+    except ChannelLayerUnavailable as exc:
+        logger.warning("announcement %s saved, not sent live: %s", announcement.pk, exc)
+        return False
+    announcement.sent_live = True
+    await Announcement.objects.filter(pk=announcement.pk).aupdate(sent_live=True)
+    return True

@@ -14,6 +14,10 @@ class Announcement(models.Model):
     text = models.CharField(max_length=280)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.FORM)
     created = models.DateTimeField(auto_now_add=True)
+    #: The form's one-time key: a retried post stores (and broadcasts) its announcement once.
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    #: Whether it went out live; False while the channel layer was down (pages list it on load).
+    sent_live = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -19,6 +19,7 @@ from djtalu.engine.compat import load_talu
 from djtalu.engine.errors import (
     ContextLengthError,
     GenerationError,
+    NoWorkerError,
     QueueFullError,
     StructuredOutputError,
     WorkerCrashedError,
@@ -46,6 +47,7 @@ __all__ = [
     "GenerationParams",
     "GenerationResult",
     "Generator",
+    "NoWorkerError",
     "PoolStats",
     "QueueFullError",
     "StructuredOutputError",

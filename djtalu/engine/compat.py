@@ -9,6 +9,12 @@ Two packaging bugs in the 0.0.3 wheel (see /work/shared/TALU.md):
    value but are declared to return pointers, so every non-streaming generation segfaults.
    We set their ``restype`` to the real structs on the shared CDLL handle.
 
+And one gap: the native token iterator counts prompt and completion tokens and times prefill
+and decode, but ``Router.stream`` frees it without reading them. We wrap the binding it frees
+the iterator with, so the counts of the last run freed on a thread are kept
+(:func:`take_native_counts`); counting the text again gives other numbers (a re-tokenised
+reply of 4000 tokens can count 4008).
+
 ``load_talu()`` must run before any other use of talu; it is idempotent.
 """
 
@@ -18,7 +24,9 @@ import importlib.machinery
 import importlib.util
 import sys
 import threading
+from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 _TALU_VERSION = "0.0.3"
 
@@ -29,6 +37,19 @@ _RESTYPE_FIXES: dict[str, str] = {
 }
 
 _lock = threading.Lock()
+_freed = threading.local()
+
+
+@dataclass(frozen=True)
+class NativeCounts:
+    """What talu's native iterator measured for one streamed run (zeros after a cancel)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    prefill_ns: int
+    generation_ns: int
+    #: 0 end of sequence, 1 length, 2 stop sequence, 5 cancelled (talu's FinishReason codes).
+    finish_reason: int
 
 
 def load_talu() -> ModuleType:
@@ -48,6 +69,7 @@ def load_talu() -> ModuleType:
         vars(talu).setdefault("_native", sys.modules["talu._native"])
         _check_version(talu)
         _fix_restypes()
+        _keep_iterator_counts()
         return talu
 
 
@@ -89,3 +111,35 @@ def _fix_restypes() -> None:
     native = sys.modules["talu._native"]
     for function_name, struct_name in _RESTYPE_FIXES.items():
         getattr(lib, function_name).restype = getattr(native, struct_name)
+
+
+def _keep_iterator_counts() -> None:
+    """Read the native iterator's counts just before ``Router.stream`` frees it."""
+    bindings = importlib.import_module("talu.router._bindings")
+    free = bindings.iterator_free
+
+    def free_keeping_counts(lib: Any, iterator: Any) -> None:
+        _freed.counts = NativeCounts(
+            prompt_tokens=int(lib.talu_router_iterator_prompt_tokens(iterator)),
+            completion_tokens=int(lib.talu_router_iterator_completion_tokens(iterator)),
+            prefill_ns=int(lib.talu_router_iterator_prefill_ns(iterator)),
+            generation_ns=int(lib.talu_router_iterator_generation_ns(iterator)),
+            finish_reason=int(lib.talu_router_iterator_finish_reason(iterator)),
+        )
+        free(lib, iterator)
+
+    setattr(bindings, "iterator_free", free_keeping_counts)  # noqa: B010 (talu is untyped here)
+
+
+def take_native_counts() -> NativeCounts | None:
+    """The counts of the run last freed on this thread, once (None if none since).
+
+    Example::
+
+        run = generator.generate(messages, params)
+        text = "".join(run)  # iterated and closed on this thread
+        counts = take_native_counts()
+    """
+    counts: NativeCounts | None = getattr(_freed, "counts", None)
+    _freed.counts = None
+    return counts

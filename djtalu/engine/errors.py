@@ -36,3 +36,7 @@ class StructuredOutputError(GenerationError):
         #: The reply as generated.
         self.text = text
         self.truncated = truncated
+
+
+class NoWorkerError(GenerationError):
+    """No worker took the request in time (none running, or none reachable): answer 503."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from djtalu.engine.compat import load_talu
+from djtalu.engine.compat import NativeCounts, load_talu, take_native_counts
 from djtalu.engine.context import prompt_messages
 from djtalu.engine.grammar import JsonCloser, constrain, special_token_texts
 from djtalu.engine.params import GenerationParams
@@ -113,6 +113,8 @@ class Generation(Iterator[str]):
         self._dead_end = _StopMatcher(generator.special_texts)
         self._json = JsonCloser() if params.response_format is not None else None
         self._length_cut = False
+        self._native: NativeCounts | None = None
+        take_native_counts()  # forget a run that ended without being asked for its counts
         self._chat, self._tokens = generator._open_stream(messages, params)
 
     def __next__(self) -> str:
@@ -168,12 +170,19 @@ class Generation(Iterator[str]):
         if self._finished is None:
             self._finished = time.perf_counter()
             self._tokens.close()
+            self._native = take_native_counts()
             self._chat.close()
 
     def result(self) -> GenerationResult:
         """Counts and timings of the text produced so far (call after iteration ends)."""
         text = "".join(self._pieces)
-        completion_tokens = self._generator.count_tokens(text)
+        native = self._native if self._ran_to_its_end() else None
+        if native is not None:
+            completion_tokens = native.completion_tokens
+            prompt_tokens = native.prompt_tokens
+        else:  # cut short by us: talu counted nothing, so count the text we kept
+            completion_tokens = self._generator.count_tokens(text)
+            prompt_tokens = self._generator.count_prompt_tokens(self._messages, self._params)
         end = self._finished if self._finished is not None else time.perf_counter()
         generation = end - self._started
         first_piece = (self._first_piece or end) - self._started
@@ -187,7 +196,7 @@ class Generation(Iterator[str]):
             finish_reason = "length"
         return GenerationResult(
             text=text,
-            prompt_tokens=self._generator.count_prompt_tokens(self._messages, self._params),
+            prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             finish_reason=finish_reason,
             timings={
@@ -195,8 +204,27 @@ class Generation(Iterator[str]):
                 "generation": generation,
                 "decode": decode,
                 "tokens_per_second": decode_rate(completion_tokens, decode),
+                **native_timings(native),
             },
         )
+
+    def _ran_to_its_end(self) -> bool:
+        """Whether talu's iterator ended by itself (so its counts are real, not zeros)."""
+        native = self._native
+        return (
+            native is not None
+            and native.completion_tokens > 0
+            and not self._cancelled
+            and not self._stops.matched
+        )
+
+
+def native_timings(native: NativeCounts | None) -> dict[str, float]:
+    """talu's own prefill and decode seconds, when it measured the run (``decode`` is ours:
+    the time after the first piece, what ``tokens_per_second`` divides by)."""
+    if native is None:
+        return {}
+    return {"prefill": native.prefill_ns / 1e9, "talu_decode": native.generation_ns / 1e9}
 
 
 class _StopMatcher:

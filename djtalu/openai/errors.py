@@ -4,7 +4,7 @@ import logging
 
 from django.http import JsonResponse
 
-from djtalu.engine import ContextLengthError, GenerationError, QueueFullError
+from djtalu.engine import ContextLengthError, GenerationError, NoWorkerError, QueueFullError
 from djtalu.engine.errors import StructuredOutputError
 
 logger = logging.getLogger(__name__)
@@ -59,13 +59,15 @@ def unsupported(param: str, reason: str) -> APIError:
 
 
 def from_generation_error(exc: GenerationError) -> APIError:
-    """503 (retry later) for a full queue, 400 for a prompt too long, 500 otherwise."""
-    if isinstance(exc, QueueFullError):
+    """503 (retry later) for a full queue or no worker to take the request, 400 for a prompt
+    too long, 500 otherwise."""
+    busy = {QueueFullError: "queue_full", NoWorkerError: "no_worker"}
+    if (code := busy.get(type(exc))) is not None:
         return APIError(
             503,
             str(exc),
             kind="server_error",
-            code="queue_full",
+            code=code,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, ContextLengthError):

@@ -104,6 +104,19 @@ async def test_websocket_with_a_bad_last_event_id_is_refused(query: str) -> None
     assert (connected, code) == (False, 4400)
 
 
+async def test_a_huge_last_event_id_is_refused_with_one_short_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    value = "7" * 5000  # beyond int()'s digit limit: refused, not parsed
+    with caplog.at_level("INFO", "djkida"):
+        _, connected, code = await ws_connect(unique(), query=f"?last_event_id={value}")
+    assert (connected, code) == (False, 4400)
+    [record] = [r for r in caplog.records if r.name == "djkida.consumers"]
+    assert record.exc_info is None
+    assert value not in record.getMessage()
+    assert len(record.getMessage()) < 200
+
+
 async def test_anonymous_websocket_is_refused_from_private_groups() -> None:
     _, connected, code = await ws_connect(unique("private"))
     assert (connected, code) == (False, 4403)

@@ -7,12 +7,10 @@ generation, and the reply is kept with what was written so far. The page can als
 djtalu's WebSocket consumer instead (``/ws/talu/<session>/``).
 """
 
-import hashlib
 import json
 from collections.abc import AsyncIterator
 
 from django.core import signing
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -74,7 +72,10 @@ async def send(request: HttpRequest) -> JsonResponse:
     conversation = await conversation_for(request.POST.get("conversation", ""), session, text)
     if conversation is None:
         return JsonResponse({"error": "That conversation does not exist."}, status=400)
-    link = signing.dumps({"conversation": conversation.pk, "text": text}, salt=STREAM_SALT)
+    link = signing.dumps(
+        {"conversation": conversation.pk, "text": text, "turn": conversation.replies_started},
+        salt=STREAM_SALT,
+    )
     return JsonResponse(
         {
             "conversation": conversation.pk,
@@ -108,9 +109,9 @@ async def reply_stream(request: HttpRequest, link: str) -> HttpResponseBase:
     )
     if conversation is None:
         raise Http404("that conversation was deleted")
-    # EventSource reconnects on its own after a network error: never answer the same turn twice.
-    used_key = "demo:chat:link:" + hashlib.sha256(link.encode()).hexdigest()
-    if not await cache.aadd(used_key, True, STREAM_LINK_AGE * 2):
+    # EventSource reconnects on its own after a network error: never answer the same turn twice,
+    # whichever server process the link reaches (the claim is an UPDATE of the conversation).
+    if not await conversation.astart_reply(payload.get("turn")):
         return HttpResponse("This reply was already streamed.", status=410)
     try:
         reply = await AsyncChat(conversation.session, conversation=conversation).send(

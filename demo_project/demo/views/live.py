@@ -1,5 +1,7 @@
 """The live feed: a page subscribed to broadcasts, and the form that makes one."""
 
+import uuid
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -11,6 +13,11 @@ from demo_project.demo.models import Announcement
 
 #: Announcements listed when the page loads; newer ones arrive by broadcast.
 RECENT = 20
+MAX_KEY = 64
+NOT_SENT_LIVE = (
+    "Saved, but not sent live: the live feed is down right now. "
+    "Open pages will show it when they reload."
+)
 
 
 async def live(request: HttpRequest) -> HttpResponseBase:
@@ -21,17 +28,33 @@ async def live(request: HttpRequest) -> HttpResponseBase:
         "announcements": recent,
         "group": LIVE_GROUP,
         "max_length": MAX_LENGTH,
+        # One key per form: a retried post is stored once (the page's script renews it).
+        "form_key": uuid.uuid4().hex,
     }
     return await djkida.stream(request, "demo/live.html", context)
 
 
 @require_POST
 async def post_announcement(request: HttpRequest) -> HttpResponse:
-    """Broadcast the form's text; the new line reaches this page by the same broadcast."""
+    """Broadcast the form's text; the new line reaches this page by the same broadcast.
+
+    202 with a message when it was saved but the channel layer is down (not sent live).
+    """
+    key = request.POST.get("key", "")
+    if len(key) > MAX_KEY:
+        return plain_text(f"The form key is at most {MAX_KEY} characters.", 400)
     try:
-        await announce(request.POST.get("text", ""), Announcement.Source.FORM)
+        announcement = await announce(
+            request.POST.get("text", ""), Announcement.Source.FORM, key=key or None
+        )
     except ValueError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return plain_text(str(exc), 400)
+    if not announcement.sent_live:
+        return plain_text(NOT_SENT_LIVE, 202)
     if getattr(request, "htmx", False):
         return HttpResponse(status=204)
     return HttpResponseRedirect(reverse("live"))
+
+
+def plain_text(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

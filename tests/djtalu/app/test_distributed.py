@@ -13,7 +13,7 @@ from typing import Any
 import openai
 import pytest
 import redis
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
 import djtalu
@@ -23,6 +23,7 @@ from djtalu.engine import GenerationParams, Generator
 from djtalu.models import ModelSession
 from tests.djtalu.app.conftest import SETTINGS
 from tests.servers import ROOT, live_server
+from tests.services import paused_redis
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
@@ -37,6 +38,8 @@ def distributed(site_env: dict[str, str], redis_url: str, settings: Any) -> dict
     settings.TALU_DISTRIBUTED = True
     settings.TALU_REDIS_URL = redis_url
     settings.TALU_HEARTBEAT_SECONDS = 0.2
+    # Longer than a talu_worker takes to start on a loaded machine (tests of the wait lower it).
+    settings.TALU_WORKER_WAIT = 120
     return {**site_env, "TALU_REDIS_URL": redis_url, "TALU_CLAIM_IDLE_MS": "1000"}
 
 
@@ -63,12 +66,12 @@ def start_worker(distributed: dict[str, str], redis_url: str) -> Iterator[StartW
     started: list[subprocess.Popen[bytes]] = []
     client = redis.Redis.from_url(redis_url)
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(**env: str) -> subprocess.Popen[bytes]:
         before = set(client.keys("djtalu:tiny:worker:*"))
         process = subprocess.Popen(
             [sys.executable, "-m", "django", "talu_worker", "tiny"],
             cwd=ROOT,
-            env=distributed,
+            env={**distributed, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -180,6 +183,81 @@ async def test_a_worker_killed_mid_reply_fails_the_request_cleanly(
         await asyncio.wait_for(stream.collect(), timeout=20)
     follow_up = await djtalu.generate_async("tiny", "hello", max_tokens=3)
     assert follow_up.completion_tokens == 3
+
+
+async def test_a_worker_killed_mid_reply_is_noticed_by_its_missing_heartbeats(
+    remote: ModelSession, start_worker: StartWorker, redis_url: str
+) -> None:
+    """No other worker, and a takeover only after 30 s: the client fails from the heartbeats."""
+    victim = start_worker(TALU_CLAIM_IDLE_MS="30000")
+    stream = await djtalu.stream_async("tiny", "hello", max_tokens=8000)
+    pieces = stream.__aiter__()
+    await anext(pieces)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+
+    # The worker's heartbeat expires after three beats (0.6 s here); not the 30 s claim time.
+    with pytest.raises(djtalu.WorkerCrashedError, match="stopped sending heartbeats"):
+        await asyncio.wait_for(stream.collect(), timeout=10)
+    # The request is marked cancelled, so a worker that takes it over later drops it.
+    client = redis.Redis.from_url(redis_url)
+    assert client.exists(f"djtalu:cancel:{stream.request_id}")
+    client.close()
+
+
+async def test_without_workers_a_request_fails_after_the_worker_wait(
+    remote: ModelSession, settings: Any, redis_url: str
+) -> None:
+    settings.TALU_WORKER_WAIT = 0.5
+    with pytest.raises(djtalu.NoWorkerError, match=r"no talu_worker took the request within 0.5 s"):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    # Withdrawn: a worker started later does not answer it for nobody.
+    assert redis.Redis.from_url(redis_url).xlen(REQUESTS) == 0
+
+
+async def test_without_workers_the_api_answers_503_no_worker(
+    remote: ModelSession, settings: Any
+) -> None:
+    settings.TALU_WORKER_WAIT = 0.5
+    settings.ROOT_URLCONF = URLCONF
+    body = {"model": "tiny", "messages": [{"role": "user", "content": "hello"}]}
+    for stream in (False, True):
+        response = await asyncio.wait_for(
+            AsyncClient().post(
+                "/v1/chat/completions", {**body, "stream": stream}, content_type="application/json"
+            ),
+            timeout=10,
+        )
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "no_worker"
+
+
+async def test_a_hung_redis_fails_requests_with_no_worker_not_a_hang(
+    remote: ModelSession, settings: Any, own_redis_url: str
+) -> None:
+    settings.TALU_REDIS_URL = own_redis_url
+    with (  # before the pool connects
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="cannot reach the workers' Redis"),
+    ):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    await djtalu.stream_async("tiny", "hello")  # the pool starts: Redis answers again
+    with (  # after
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="cannot reach the workers' Redis"),
+    ):
+        await asyncio.wait_for(djtalu.generate_async("tiny", "hello"), timeout=10)
+    # Waiting for a worker when Redis hangs.
+    stream = await djtalu.stream_async("tiny", "hello")
+    waiting = asyncio.create_task(stream.collect())
+    client = redis.Redis.from_url(own_redis_url)
+    await wait_for(lambda: client.xlen(REQUESTS) == 1)
+    client.close()
+    with (
+        paused_redis(own_redis_url),
+        pytest.raises(djtalu.NoWorkerError, match="stopped answering"),
+    ):
+        await asyncio.wait_for(waiting, timeout=10)
 
 
 async def test_full_queue_is_refused(remote: ModelSession, settings: Any) -> None:

@@ -39,6 +39,20 @@ def test_generates_until_max_tokens_with_counts_and_timings(generator: Generator
     assert result.timings["tokens_per_second"] > 0
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_counts_are_talus_own_not_the_text_tokenised_again(generator: Generator, seed: int) -> None:
+    # Sampled text tokenised again counts 63 or 65 for these seeds; talu generated 64.
+    params = GenerationParams(max_tokens=64, temperature=1.0, seed=seed)
+    run = generator.generate(USER, params)
+    text = "".join(run)
+    result = run.result()
+    assert (result.completion_tokens, result.finish_reason) == (64, "length")
+    assert result.prompt_tokens == generator.count_prompt_tokens(USER, params)
+    assert result.text == text
+    assert result.timings["prefill"] > 0
+    assert result.timings["talu_decode"] > 0
+
+
 def test_greedy_and_seeded_generation_are_reproducible(generator: Generator) -> None:
     assert "".join(generator.generate(USER, GREEDY)) == "".join(generator.generate(USER, GREEDY))
     seeded = GenerationParams(max_tokens=40, temperature=1.0, seed=11)

@@ -26,4 +26,9 @@ class Command(BaseCommand):
             announcement = async_to_sync(announce)(options["text"], Announcement.Source.COMMAND)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if not announcement.sent_live:
+            raise CommandError(
+                f"Saved announcement {announcement.pk}, but the channel layer is down: not sent "
+                "live (pages show it when they reload)."
+            )
         self.stdout.write(f"Broadcast announcement {announcement.pk} to {LIVE_GROUP}.")
