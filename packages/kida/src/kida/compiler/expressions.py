@@ -158,10 +158,13 @@ def expr_test(c: Compiler, node: n.Test, soft: bool) -> ast.expr:
     name = node.name
     result: ast.expr
     if name in ("defined", "undefined"):
-        value = c.expr(node.value, soft=True)
-        result = _is(value, _load("_UNDEF"), negate=name == "defined")
+        result = defined(c, node.value, negate=name == "undefined")
     elif name == "none" and not node.arguments.args:
-        result = _is(c.expr(node.value), _const(None))
+        value = c.expr(node.value)
+        if isinstance(value, ast.Constant):
+            result = _const(value.value is None)
+        else:
+            result = _is(value, _const(None))
     else:
         func = lookup_function(c, c.tests, name, "test", node)
         args, kwargs = arguments(c, node.arguments)
@@ -173,6 +176,30 @@ def expr_test(c: Compiler, node: n.Test, soft: bool) -> ast.expr:
     if node.negated:
         return ast.UnaryOp(ast.Not(), result)
     return result
+
+
+def defined(c: Compiler, expr: n.Expr, negate: bool) -> ast.expr:
+    """``x is defined``: x exists and is not None (kida's meaning); a literal folds to a constant,
+    so Python never sees ``1 is not None``."""
+    value = c.expr(expr, soft=True)
+    if isinstance(value, ast.Constant):
+        return _const((value.value is None) is negate)
+    temp = c.temp()
+    if negate:
+        return ast.BoolOp(
+            ast.Or(),
+            [
+                _is(ast.NamedExpr(_store(temp), value), _const(None)),
+                _is(_load(temp), _load("_UNDEF")),
+            ],
+        )
+    return ast.BoolOp(
+        ast.And(),
+        [
+            _is(ast.NamedExpr(_store(temp), value), _const(None), negate=True),
+            _is(_load(temp), _load("_UNDEF"), negate=True),
+        ],
+    )
 
 
 def expr_range(c: Compiler, node: n.Range, soft: bool) -> ast.expr:
