@@ -115,6 +115,13 @@ class Template:
             seen.add(id(template))
         return True
 
+    def discard_tree(self) -> None:
+        """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
+        (its memory); introspection of this template then answers empty."""
+        self.streaming()
+        self.tree = n.TemplateNode(body=[])
+        self._metadata = {}
+
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
         if self._streaming_namespace is None:
@@ -242,11 +249,11 @@ class Template:
             try:
                 parent = load(ctx, parent_spec)
             except TemplateNotFoundError as error:
-                extends = next(s for s in chain[-1].tree.body if isinstance(s, n.Extends))
+                extends = next((s for s in chain[-1].tree.body if isinstance(s, n.Extends)), None)
                 error.locate(
                     name=chain[-1].name,
-                    lineno=extends.lineno,
-                    col=extends.col,
+                    lineno=extends.lineno if extends else None,
+                    col=extends.col if extends else None,
                     source=chain[-1].source,
                 )
                 raise

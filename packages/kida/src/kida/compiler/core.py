@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
-from kida.compiler import expressions
+from kida.compiler import expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -82,7 +82,15 @@ class Compiler:
         name: str | None,
         source: str,
         autoescape: bool,
+        strict_undefined: bool = True,
+        static: Mapping[str, Any] | None = None,
+        pure_filters: frozenset[str] | set[str] = frozenset(),
     ) -> None:
+        #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
+        self.strict_undefined = strict_undefined
+        #: Values known now: reads of them that stay constant are folded (partial evaluation).
+        self.static: Mapping[str, Any] = static or {}
+        self.pure_filters = pure_filters
         self.filters = filters
         self.default_filters = default_filters  # the built-ins it may inline
         self.tests = tests
@@ -449,7 +457,8 @@ class Compiler:
         return result
 
     def expr(self, node: n.Expr, soft: bool = False) -> ast.expr:
-        result = EXPRESSIONS[type(node)](self, node, soft)
+        folded = partial_eval.fold(self, node) if self.static else None
+        result = folded or EXPRESSIONS[type(node)](self, node, soft)
         if node.lineno:
             _locate(result, node.lineno, node.col)
         return result

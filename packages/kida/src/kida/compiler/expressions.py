@@ -53,7 +53,7 @@ def expr_dict_lit(c: Compiler, node: n.DictLit, soft: bool) -> ast.expr:
 
 def expr_getattr(c: Compiler, node: n.Getattr, soft: bool) -> ast.expr:
     obj = c.expr(node.obj, soft)
-    helper = "_gas" if soft else "_ga"
+    helper = "_gas" if soft or not c.strict_undefined else "_ga"
     if node.safe and not soft:
         return none_safe(c, obj, lambda o: _call(helper, o, _const(node.attr)))
     return _call(helper, obj, _const(node.attr))
@@ -67,7 +67,7 @@ def expr_getitem(c: Compiler, node: n.Getitem, soft: bool) -> ast.expr:
             return none_safe(c, obj, lambda o: ast.Subscript(o, key, ast.Load()))
         return ast.Subscript(obj, key, ast.Load())
     key = c.expr(node.key)
-    helper = "_gis" if soft else "_gi"
+    helper = "_gis" if soft or not c.strict_undefined else "_gi"
     if node.safe and not soft:
         return none_safe(c, obj, lambda o: _call(helper, o, key))
     return _call(helper, obj, key)

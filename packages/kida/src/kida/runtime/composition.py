@@ -77,11 +77,6 @@ def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | 
         raise
 
 
-#: Includes nested deeper than this end the render: a template that includes itself (directly
-#: or through others) without a stopping condition would otherwise exhaust Python's stack.
-MAX_INCLUDE_DEPTH = 100
-
-
 def _include_cycle(chain: tuple[tuple[str | None, int], ...]) -> str:
     """The first repeating part of an include chain, as ``a.html:3 → b.html:1 → a.html``."""
     names = [name for name, _ in chain]
@@ -98,9 +93,10 @@ def include_context(
 ) -> RenderContext:
     """The context of an included or embedded template; refuses runaway include recursion."""
     chain = (*ctx.includes, (ctx.template.name, lineno))
-    if len(chain) > MAX_INCLUDE_DEPTH:
+    limit = ctx.environment.max_include_depth  # a template including itself endlessly stops here
+    if len(chain) > limit:
         raise TemplateRuntimeError(
-            f"includes nested more than {MAX_INCLUDE_DEPTH} deep: {_include_cycle(chain)}",
+            f"includes nested more than {limit} deep: {_include_cycle(chain)}",
             hint="a template includes itself; guard the include with an {% if %} that ends",
         )
     sub = ctx.derive(template, extra, only=only)
