@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
-from kida.analysis import dependencies
+from kida.analysis.dependencies import dependencies
 from kida.passing import pass_kind
 from kida.runtime.access import get_attr_soft, get_item_soft
 from kida.runtime.undefined import UNDEFINED
@@ -100,7 +100,7 @@ def _filter(c: Compiler, node: n.Filter) -> Any:
     name = node.name
     func = c.filters.get(name)
     builtin = func is not None and func is c.default_filters.get(name)
-    if func is None or not (builtin and name in PURE_FILTERS or name in c.pure_filters):
+    if func is None or not ((builtin and name in PURE_FILTERS) or name in c.pure_filters):
         return _NOT_STATIC
     arguments = node.arguments
     if arguments.star is not None or arguments.dstar is not None or pass_kind(func):

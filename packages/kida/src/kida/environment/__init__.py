@@ -387,11 +387,11 @@ class Environment:
 
     def filter(self, name: str | None = None) -> Callable[[F], F]:
         """``@env.filter()`` / ``@env.filter("name")``: register the decorated function."""
-        return lambda func: self.add_filter(name or func.__name__, func)  # type: ignore[no-any-return]
+        return lambda func: self.add_filter(name or func.__name__, func)
 
     def test(self, name: str | None = None) -> Callable[[F], F]:
         """``@env.test()`` / ``@env.test("name")``: register the decorated function."""
-        return lambda func: self.add_test(name or func.__name__, func)  # type: ignore[no-any-return]
+        return lambda func: self.add_test(name or func.__name__, func)
 
     # --- caches ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from kida.runtime.undefined import UNDEFINED
 
 
 def is_defined(value: Any) -> bool:
-    """``x is defined``: it exists and is not None (kida's meaning: ``none is defined`` is false)."""
+    """``x is defined``: it exists and is not None (kida: ``none is defined`` is false)."""
     return value is not None and value is not UNDEFINED
 
 
