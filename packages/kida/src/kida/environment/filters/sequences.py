@@ -117,18 +117,15 @@ def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> lis
 
 
 def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> list[list[Any]]:
-    """Split into ``slices`` columns of near-equal length, the first ones longer."""
-    items = list(value)
-    size, extra = divmod(len(items), slices)
-    columns = []
-    start = 0
-    for index in range(slices):
-        end = start + size + (1 if index < extra else 0)
-        column = items[start:end]
-        if fill_with is not None and extra and index >= extra:
-            column.append(fill_with)
-        columns.append(column)
-        start = end
+    """Deal the items round-robin into ``slices`` columns (kida's order: item i goes to column
+    i % slices); ``fill_with`` pads the shorter columns."""
+    columns: list[list[Any]] = [[] for _ in range(slices)]
+    for index, item in enumerate(value):
+        columns[index % slices].append(item)
+    if fill_with is not None and columns:
+        longest = len(columns[0])
+        for column in columns:
+            column.extend([fill_with] * (longest - len(column)))
     return columns
 
 
