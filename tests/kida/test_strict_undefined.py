@@ -58,7 +58,11 @@ RESILIENT = [
     ("{{ user.nickname | upper }}{{ user.nickname | length }}", {"user": User("a")}, "0"),
     ("{% for t in user.tags %}{{ t }}{% else %}no tags{% end %}", {"user": User("a")}, "no tags"),
     ("{% if user.nickname %}y{% else %}n{% end %}", {"user": User("ann")}, "n"),
-    ("{{ user.nickname is defined }}/{{ user.name is defined }}", {"user": User("a")}, "False/True"),
+    (
+        "{{ user.nickname is defined }}/{{ user.name is defined }}",
+        {"user": User("a")},
+        "False/True",
+    ),
     ("{{ user.name }}", {"user": User("ann")}, "ann"),
     ("{{ [user.x, user.name] | select('defined') | join(',') }}", {"user": User("a")}, "a"),
 ]

@@ -83,13 +83,13 @@ class Compiler:
         source: str,
         autoescape: bool,
         strict_undefined: bool = True,
-        static: Mapping[str, Any] | None = None,
+        static: partial_eval.Folding | None = None,
         pure_filters: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
-        self.static: Mapping[str, Any] = static or {}
+        self.static = static
         self.pure_filters = pure_filters
         self.filters = filters
         self.default_filters = default_filters  # the built-ins it may inline
@@ -457,7 +457,7 @@ class Compiler:
         return result
 
     def expr(self, node: n.Expr, soft: bool = False) -> ast.expr:
-        folded = partial_eval.fold(self, node) if self.static else None
+        folded = partial_eval.fold(self, node, self.static) if self.static else None
         result = folded or EXPRESSIONS[type(node)](self, node, soft)
         if node.lineno:
             _locate(result, node.lineno, node.col)

@@ -35,12 +35,17 @@ _NOT_STATIC: Final = object()
 _CONSTANT_TYPES: Final = (str, int, float, bool, type(None))
 
 
-def foldable(tree: n.TemplateNode, static: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``static`` the template reads from its context and never assigns."""
-    paths, _ = dependencies(tree.body)
-    read = {path.split(".", 1)[0] for path in paths}
-    assigned = _assigned_names(tree)
-    return {k: v for k, v in static.items() if k in read and k not in assigned}
+class Folding:
+    """The static values one template may fold, and what each expression folded to: the
+    renderers compiled later (streaming, async) reuse the results, so every renderer shows the
+    values as they were when the template was compiled and a pure filter runs once."""
+
+    def __init__(self, tree: n.TemplateNode, static: Mapping[str, Any]) -> None:
+        paths, _ = dependencies(tree.body)
+        read = {path.split(".", 1)[0] for path in paths}
+        assigned = _assigned_names(tree)
+        self.values = {k: v for k, v in static.items() if k in read and k not in assigned}
+        self.results: dict[int, ast.expr | None] = {}
 
 
 def _assigned_names(node: n.Node) -> set[str]:
@@ -59,12 +64,17 @@ def _assigned_names(node: n.Node) -> set[str]:
     return names
 
 
-def fold(c: Compiler, node: n.Expr) -> ast.expr | None:
+def fold(c: Compiler, node: n.Expr, folding: Folding) -> ast.expr | None:
     """The constant ``node`` evaluates to from static values alone, or None."""
-    value = _evaluate(c, node)
-    if value is _NOT_STATIC or not _is_constant(value):
+    if not folding.values:
         return None
-    return ast.Constant(value)
+    key = id(node)
+    if key not in folding.results:
+        value = _evaluate(c, node, folding.values)
+        constant = value is not _NOT_STATIC and _is_constant(value)
+        folding.results[key] = ast.Constant(value) if constant else None
+    result = folding.results[key]
+    return ast.Constant(result.value) if result is not None else None
 
 
 def _is_constant(value: Any) -> bool:
@@ -73,19 +83,19 @@ def _is_constant(value: Any) -> bool:
     return type(value) in _CONSTANT_TYPES
 
 
-def _evaluate(c: Compiler, node: n.Expr) -> Any:
+def _evaluate(c: Compiler, node: n.Expr, static: Mapping[str, Any]) -> Any:
     if isinstance(node, n.Const):
         return node.value
     if isinstance(node, n.Name):
-        if c.frame.resolve(node.name) is not None or node.name not in c.static:
+        if c.frame.resolve(node.name) is not None or node.name not in static:
             return _NOT_STATIC
-        return c.static[node.name]
+        return static[node.name]
     if isinstance(node, n.Getattr):
-        return _found(get_attr_soft, _evaluate(c, node.obj), node.attr)
+        return _found(get_attr_soft, _evaluate(c, node.obj, static), node.attr)
     if isinstance(node, n.Getitem) and not isinstance(node.key, n.Slice):
-        return _found(get_item_soft, _evaluate(c, node.obj), _evaluate(c, node.key))
+        return _found(get_item_soft, _evaluate(c, node.obj, static), _evaluate(c, node.key, static))
     if isinstance(node, n.Filter):
-        return _filter(c, node)
+        return _filter(c, node, static)
     return _NOT_STATIC
 
 
@@ -96,7 +106,7 @@ def _found(read: Any, obj: Any, key: Any) -> Any:
     return _NOT_STATIC if value is UNDEFINED else value
 
 
-def _filter(c: Compiler, node: n.Filter) -> Any:
+def _filter(c: Compiler, node: n.Filter, static: Mapping[str, Any]) -> Any:
     name = node.name
     func = c.filters.get(name)
     builtin = func is not None and func is c.default_filters.get(name)
@@ -105,8 +115,8 @@ def _filter(c: Compiler, node: n.Filter) -> Any:
     arguments = node.arguments
     if arguments.star is not None or arguments.dstar is not None or pass_kind(func):
         return _NOT_STATIC
-    values = [_evaluate(c, expr) for expr in [node.value, *arguments.args]]
-    kwargs = {key: _evaluate(c, expr) for key, expr in arguments.kwargs}
+    values = [_evaluate(c, expr, static) for expr in [node.value, *arguments.args]]
+    kwargs = {key: _evaluate(c, expr, static) for key, expr in arguments.kwargs}
     if _NOT_STATIC in values or _NOT_STATIC in kwargs.values():
         return _NOT_STATIC
     if node.safe and values[0] is None:

@@ -19,6 +19,7 @@ from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filenam
 from kida.compiler import Compiler, partial_eval
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
+from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
 from kida.environment.loaders import BaseLoader, load_source
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
@@ -137,7 +138,11 @@ class Environment:
         #: False: a missing attribute or key, or one of None, reads as an empty undefined value
         #: instead of raising (chosen when compiling, so the strict default pays nothing).
         self.strict_undefined = strict_undefined
+        #: True: ``sort`` refuses None keys instead of sorting them last (its strict variant is
+        #: registered now, so the default ``sort`` stays as it is).
         self.strict_none = strict_none
+        if strict_none and self.filters.get("sort") is DEFAULT_FILTERS["sort"]:
+            self.filters["sort"] = do_sort_strict
         #: False: drop each template's syntax tree once compiled (its introspection is then empty).
         self.preserve_ast = preserve_ast
         #: Filters besides the built-in pure ones that static values may run at compile time.
@@ -277,11 +282,12 @@ class Environment:
             )
             tree = parse(tokens, name, source)
         static = static_context or None
-        namespace = self._build(tree, name, source, autoescape, code_name, ("render",), static)
+        folding = partial_eval.Folding(tree, static) if static else None
+        namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)
 
         def build_streaming() -> dict[str, Any]:
             modes = ("stream", "async")
-            return self._build(tree, name, source, autoescape, code_name, modes, static)
+            return self._build(tree, name, source, autoescape, code_name, modes, folding)
 
         template = self.template_class(
             self,
@@ -308,11 +314,11 @@ class Environment:
         autoescape: bool,
         code_name: str,
         modes: tuple[str, ...],
-        static: dict[str, Any] | None = None,
+        folding: partial_eval.Folding | None = None,
     ) -> dict[str, Any]:
         """Generate (or load from the bytecode cache), compile and run the module of
         ``modes``; returns its namespace. Code folded from static values is not cached on disk."""
-        key = None if static else self._bytecode_key(name, source, autoescape, modes)
+        key = None if folding else self._bytecode_key(name, source, autoescape, modes)
         cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
         if cached is not None:
             code, bindings = cached
@@ -333,7 +339,7 @@ class Environment:
             source=source,
             autoescape=autoescape,
             strict_undefined=self.strict_undefined,
-            static=partial_eval.foldable(tree, static) if static else None,
+            static=folding,
             pure_filters=self.pure_filters,
         )
         try:

@@ -8,6 +8,7 @@ lifetime of a fragment whose tag gives no ``ttl=``; ``ttl`` may be seconds or a 
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Final
 
 _DURATION: Final = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
@@ -30,11 +31,14 @@ def parse_ttl(ttl: Any) -> float:
 class FragmentCache:
     """Rendered fragments by key, each with its expiry; counts hits and misses."""
 
-    def __init__(self, max_size: int, ttl: float) -> None:
+    def __init__(
+        self, max_size: int, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if max_size < 0:
             raise ValueError(f"fragment_cache_size must be >= 0, not {max_size}")
         self.max_size = max_size
         self.ttl = ttl
+        self.clock = clock  # seconds, only ever compared; tests pass a controllable one
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[Any, tuple[float, str]] = OrderedDict()
@@ -43,7 +47,7 @@ class FragmentCache:
         """The live fragment of ``key``, or None (a miss) when absent or expired."""
         entry = self._entries.get(key)
         if entry is not None:
-            if entry[0] >= time.monotonic():
+            if entry[0] > self.clock():
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return entry[1]
@@ -56,7 +60,7 @@ class FragmentCache:
         seconds = self.ttl if ttl is None else parse_ttl(ttl)
         if self.max_size == 0:
             return
-        self._entries[key] = (time.monotonic() + seconds, text)
+        self._entries[key] = (self.clock() + seconds, text)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_size:
             self._entries.popitem(last=False)

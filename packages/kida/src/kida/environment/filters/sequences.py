@@ -140,6 +140,28 @@ def do_sort(
     return sorted(items_of(value, "sort"), key=_ordering_key(key), reverse=reverse)
 
 
+def do_sort_strict(
+    value: Iterable[Any],
+    reverse: bool = False,
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> list[Any]:
+    """``sort`` of ``Environment(strict_none=True)``: a None (or missing) sort key is an error
+    naming the item, not something sorted last."""
+    items = list(items_of(value, "sort"))
+    key = attribute_getter(attribute, fold_case=not case_sensitive)
+    for index, item in enumerate(items):
+        parts = key(item)
+        for part in parts if isinstance(parts, tuple) else (parts,):
+            if part is None or part is UNDEFINED:
+                by = f" by {attribute!r}" if attribute is not None else ""
+                raise TemplateRuntimeError(
+                    f"sort: item {index} ({item!r}) has no value to sort{by}",
+                    hint="filter the Nones out first, or give them a | default(...)",
+                )
+    return sorted(items, key=key, reverse=reverse)
+
+
 def do_dictsort(
     value: Mapping[Any, Any],
     case_sensitive: bool = False,
