@@ -1,4 +1,4 @@
-"""``strict_undefined``: the strict default, and the resilient-None mode of ``strict_undefined=False``.
+"""``strict_undefined``: the strict default, and the resilient-None mode of ``False``.
 
 Strict (kida's default): a missing attribute or key, or one read from None, raises
 ``UndefinedError``. Resilient: it reads as an empty undefined value that prints nothing, is

@@ -45,7 +45,7 @@ class Folding:
         read = {path.split(".", 1)[0] for path in paths}
         assigned = _assigned_names(tree)
         self.values = {k: v for k, v in static.items() if k in read and k not in assigned}
-        self.results: dict[int, ast.expr | None] = {}
+        self.results: dict[int, ast.Constant | None] = {}
 
 
 def _assigned_names(node: n.Node) -> set[str]:
