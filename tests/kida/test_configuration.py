@@ -377,3 +377,23 @@ def test_syntax_errors_still_name_the_template_with_options_set() -> None:
     env = Environment(static_context={"a": 1}, strict_undefined=False, preserve_ast=False)
     with pytest.raises(TemplateSyntaxError):
         env.from_string("{% if %}", name="bad.html")
+
+
+def _chain(length: int) -> dict[str, str]:
+    templates = {"t0.html": "{% block b %}root{% end %}"}
+    for i in range(1, length):
+        templates[f"t{i}.html"] = f"{{% extends 't{i - 1}.html' %}}"
+    return templates
+
+
+def test_max_extends_depth_bounds_the_inheritance_chain() -> None:
+    env = Environment(loader=DictLoader(_chain(4)), max_extends_depth=3)
+    assert render_all(env.get_template("t3.html")) == "root"
+    assert env.get_template("t3.html").render_block("b") == "root"
+    deep = Environment(loader=DictLoader(_chain(5)), max_extends_depth=3)
+    with pytest.raises(TemplateRuntimeError, match="deeper than 3"):
+        deep.get_template("t4.html").render()
+    with pytest.raises(TemplateRuntimeError, match="deeper than 3"):
+        deep.get_template("t4.html").render_block("b")
+    with pytest.raises(TemplateRuntimeError, match="deeper than 3"):
+        "".join(deep.get_template("t4.html").render_stream())

@@ -30,7 +30,7 @@ from kida.render_context import (
     new_context,
 )
 from kida.runtime.async_support import with_timeout
-from kida.runtime.composition import load, register
+from kida.runtime.composition import check_extends_depth, load, register
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -257,6 +257,7 @@ class Template:
                     source=chain[-1].source,
                 )
                 raise
+            check_extends_depth(self.environment.max_extends_depth, len(chain), chain[-1].name)
             if parent in chain:
                 raise TemplateRuntimeError(
                     f"{parent.name!r} is already in this inheritance chain", name=self.name

@@ -104,6 +104,15 @@ def include_context(
     return sub
 
 
+def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
+    """Refuse an inheritance chain longer than ``max_extends_depth``."""
+    if depth > limit:
+        raise TemplateRuntimeError(
+            f"{{% extends %}} chain deeper than {limit} templates (at {name or '<string>'!r})",
+            hint="flatten the layout hierarchy or raise Environment(max_extends_depth=...)",
+        )
+
+
 def register(ctx: RenderContext, template: "Template") -> None:
     """Make ``template``'s blocks the fallbacks of the blocks already registered."""
     blocks = ctx.blocks
@@ -122,6 +131,8 @@ def register_embed(ctx: RenderContext, overrides: dict[str, BlockTuple]) -> None
 
 def extends(ctx: RenderContext, spec: Any) -> "Template":
     """The parent of an extending template, with its blocks registered after the child's."""
+    ctx.extends_depth += 1
+    check_extends_depth(ctx.environment.max_extends_depth, ctx.extends_depth, ctx.template.name)
     parent = load(ctx, spec)
     registered = {id(f) for functions in ctx.blocks.values() for f in functions}
     if parent is ctx.template or any(id(f) in registered for f in parent.block_functions.values()):
