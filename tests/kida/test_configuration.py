@@ -397,3 +397,45 @@ def test_max_extends_depth_bounds_the_inheritance_chain() -> None:
         deep.get_template("t4.html").render_block("b")
     with pytest.raises(TemplateRuntimeError, match="deeper than 3"):
         "".join(deep.get_template("t4.html").render_stream())
+
+
+CARD = "{% def card(title, size=1, *rest) %}{{ title }}{% end %}"
+CARD_STRICT = "{% def card(title, size=1) %}{{ title }}{% end %}"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (CARD_STRICT + "{{ card(colour='red', title='t') }}", "unknown parameter 'colour'"),
+        (CARD_STRICT + "{{ card() }}", "missing required argument 'title'"),
+        (CARD_STRICT + "{{ card(1, 2, 3) }}", "takes 2 positional arguments, 3 given"),
+        (CARD_STRICT + "{% call card() %}x{% end %}", "missing required argument 'title'"),
+    ],
+)
+def test_validate_calls_warns_at_compile_time(source: str, message: str) -> None:
+    env = Environment(validate_calls=True)
+    with pytest.warns(UserWarning, match=message) as caught:
+        template = env.from_string(source, name="cards.html")
+    assert "cards.html:1" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        template.streaming()  # the streaming renderers, compiled now, warn nothing again
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        CARD + "{{ card('t') }}{{ card('t', 2, 3, 4) }}{{ card(title='t', size=2) }}",
+        CARD_STRICT + "{{ card(*args) }}{{ card(**kw) }}",
+    ],
+)
+def test_validate_calls_accepts_valid_calls(source: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Environment(validate_calls=True).from_string(source)
+
+
+def test_calls_are_not_validated_by_default() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Environment().from_string(CARD_STRICT + "{{ card(colour='red') }}")

@@ -340,6 +340,7 @@ class Environment:
             autoescape=autoescape,
             strict_undefined=self.strict_undefined,
             static=folding,
+            validate_calls=self.validate_calls,
             pure_filters=self.pure_filters,
         )
         try:
