@@ -45,6 +45,8 @@ def _strict(source: str, **ctx: Any) -> str:
     return _everywhere(Environment().from_string(f"[{{% block b %}}{source}{{% end %}}]"), **ctx)
 
 
+ANN = User("ann")
+
 RESILIENT = [
     ("{{ user.nickname }}", {"user": User("ann")}, ""),
     ("{{ user.nickname.first }}", {"user": User("ann")}, ""),
@@ -65,6 +67,21 @@ RESILIENT = [
     ),
     ("{{ user.name }}", {"user": User("ann")}, "ann"),
     ("{{ [user.x, user.name] | select('defined') | join(',') }}", {"user": User("a")}, "a"),
+    (
+        "{{ user.prefs.get('theme', 'light') }}{{ user.prefs.get('x') }}",
+        {"user": User("a")},
+        "light",
+    ),
+    (
+        "{% for k, v in user.prefs.items() %}{{ k }}{% else %}none{% end %}",
+        {"user": User("a")},
+        "none",
+    ),
+    (
+        "{{ user.prefs.keys() | length }}{{ user.prefs.values() | length }}",
+        {"user": User("a")},
+        "00",
+    ),
 ]
 
 

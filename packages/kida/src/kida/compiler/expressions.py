@@ -54,7 +54,7 @@ def expr_dict_lit(c: Compiler, node: n.DictLit, soft: bool) -> ast.expr:
 
 def expr_getattr(c: Compiler, node: n.Getattr, soft: bool) -> ast.expr:
     obj = c.expr(node.obj, soft)
-    helper = "_gas" if soft or not c.strict_undefined else "_ga"
+    helper = "_gas" if soft else "_ga" if c.strict_undefined else "_gar"
     if node.safe and not soft:
         return none_safe(c, obj, lambda o: _call(helper, o, _const(node.attr)))
     return _call(helper, obj, _const(node.attr))
