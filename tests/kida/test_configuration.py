@@ -439,3 +439,8 @@ def test_calls_are_not_validated_by_default() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Environment().from_string(CARD_STRICT + "{{ card(colour='red') }}")
+
+
+def test_bytecode_cache_true_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="FileSystemBytecodeCache"):
+        Environment(bytecode_cache=True)

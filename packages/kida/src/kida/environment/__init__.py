@@ -127,11 +127,14 @@ class Environment:
         self.aliases = self.template_aliases
         self._cache: OrderedDict[str, Template] = OrderedDict()
         self._hits = self._misses = 0
+        if bytecode_cache is True:
+            raise TypeError(
+                "bytecode_cache=True: pass a FileSystemBytecodeCache(directory) to choose where"
+                " compiled templates are stored (None or False: no cache)"
+            )
         #: Compiled code of named templates on disk, shared across processes (optional;
         #: ``False``/``None``: none, kida-templates' spellings of "off").
-        self.bytecode_cache = (
-            bytecode_cache if isinstance(bytecode_cache, FileSystemBytecodeCache) else None
-        )
+        self.bytecode_cache = bytecode_cache or None
         self.fragment_cache = FragmentCache(fragment_cache_size, fragment_ttl)
         #: Values known when compiling: reads of them become constants (partial evaluation).
         self.static_context = static_context
@@ -149,10 +152,12 @@ class Environment:
         self.pure_filters: set[str] = set(pure_filters)
         self.max_extends_depth = max_extends_depth
         self.max_include_depth = max_include_depth
-        # Accepted for kida-templates compatibility; see the README for what each does here.
+        #: True: calls of a template's own defs are checked against their signatures when
+        #: compiling (a mismatch is a UserWarning).
+        self.validate_calls = validate_calls
+        # Accepted for kida-templates compatibility, without effect here (see the README).
         self.jinja2_compat_warnings = jinja2_compat_warnings
         self.fstring_coalescing = fstring_coalescing
-        self.validate_calls = validate_calls
         self.enable_htmx_helpers = enable_htmx_helpers
 
     # --- registries ------------------------------------------------------------------------
