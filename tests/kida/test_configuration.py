@@ -18,6 +18,7 @@ from kida import (
 )
 from kida.environment import select_autoescape
 from kida.environment.fragments import FragmentCache, parse_ttl
+from kida.exceptions import MigrationWarning
 from tests.kida.conftest import render_all
 
 DOCUMENTED_DEFAULTS: dict[str, Any] = {
@@ -444,3 +445,28 @@ def test_calls_are_not_validated_by_default() -> None:
 def test_bytecode_cache_true_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="FileSystemBytecodeCache"):
         Environment(bytecode_cache=True)
+
+
+SHADOWED = "{% let x = 1 %}{% if true %}{% set x = 2 %}{{ x }}{% end %}{{ x }}"
+
+
+def test_jinja2_compat_warnings_flag_the_set_that_shadows_a_let() -> None:
+    with pytest.warns(MigrationWarning, match=r"page.html:1: \{% set x %\}.*export x") as caught:
+        template = Environment().from_string(SHADOWED, name="page.html")
+    assert len(caught) == 1
+    assert render_all(template) == "21"  # kida's meaning: the let is unchanged after the block
+
+
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        (SHADOWED, {"jinja2_compat_warnings": False}),
+        ("{% for i in [1] %}{% set y = i %}{% end %}", {}),  # a fresh block-local name
+        ("{% set x = 1 %}{% if true %}{% set x = 2 %}{% end %}", {}),  # no let/export
+        ("{% let x = 1 %}{% export x = 2 %}", {}),
+    ],
+)
+def test_no_migration_warning_outside_the_trap(source: str, options: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Environment(**options).from_string(source).render()

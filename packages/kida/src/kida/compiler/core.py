@@ -86,7 +86,12 @@ class Compiler:
         static: partial_eval.Folding | None = None,
         pure_filters: frozenset[str] | set[str] = frozenset(),
         validate_calls: bool = False,
+        jinja2_compat_warnings: bool = False,
     ) -> None:
+        #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
+        self.jinja2_compat_warnings = jinja2_compat_warnings
+        #: Names bound template-wide by ``let``/``export``/``promote`` so far.
+        self.template_wide: set[str] = set()
         self.validate_calls = validate_calls
         #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
         self.signatures: dict[str, n.Def] | None = None

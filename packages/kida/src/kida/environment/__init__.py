@@ -155,8 +155,9 @@ class Environment:
         #: True: calls of a template's own defs are checked against their signatures when
         #: compiling (a mismatch is a UserWarning).
         self.validate_calls = validate_calls
-        # Accepted for kida-templates compatibility, without effect here (see the README).
+        #: True: a nested ``set`` shadowing a template-wide name is a MigrationWarning.
         self.jinja2_compat_warnings = jinja2_compat_warnings
+        # Accepted for kida-templates compatibility, without effect here (see the README).
         self.fstring_coalescing = fstring_coalescing
         self.enable_htmx_helpers = enable_htmx_helpers
 
@@ -346,6 +347,7 @@ class Environment:
             strict_undefined=self.strict_undefined,
             static=folding,
             validate_calls=self.validate_calls,
+            jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
         )
         try:
