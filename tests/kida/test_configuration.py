@@ -81,6 +81,8 @@ def test_template_aliases_and_our_old_name(option: str) -> None:
     page = env.from_string("{% extends '@layouts/base.html' %}{% block c %}!{% end %}")
     assert render_all(page) == "B!"
     assert env.aliases is env.template_aliases
+    env.template_aliases = {"layouts": "elsewhere"}
+    assert env.aliases == {"layouts": "elsewhere"}
 
 
 def test_select_autoescape_chooses_by_extension() -> None:

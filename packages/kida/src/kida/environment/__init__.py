@@ -122,9 +122,8 @@ class Environment:
         self.trim_blocks = trim_blocks
         self.lstrip_blocks = lstrip_blocks
         self.cache_size = cache_size
-        #: ``@name/x.html`` → ``<target>/x.html``; ``aliases`` is the same dict under our old name.
+        #: ``@name/x.html`` → ``<target>/x.html`` (``aliases``: our old name for it).
         self.template_aliases: dict[str, str] = {**(aliases or {}), **(template_aliases or {})}
-        self.aliases = self.template_aliases
         self._cache: OrderedDict[str, Template] = OrderedDict()
         self._hits = self._misses = 0
         if bytecode_cache is True:
@@ -160,6 +159,15 @@ class Environment:
         # Accepted for kida-templates compatibility, without effect here (see the README).
         self.fstring_coalescing = fstring_coalescing
         self.enable_htmx_helpers = enable_htmx_helpers
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Our old name of :attr:`template_aliases`."""
+        return self.template_aliases
+
+    @aliases.setter
+    def aliases(self, value: dict[str, str]) -> None:
+        self.template_aliases = value
 
     # --- registries ------------------------------------------------------------------------
 

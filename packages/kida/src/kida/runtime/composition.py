@@ -1,7 +1,7 @@
 """How templates use each other at run time: extends, include, embed, import, push/stack, trans.
 
 Names are resolved against the including template: ``./x`` and ``../x`` are relative to its
-directory, ``@alias/x`` goes through ``Environment.aliases``.
+directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 """
 
 import posixpath
@@ -28,7 +28,7 @@ def resolve_name(ctx: RenderContext, name: str) -> str:
         return posixpath.normpath(posixpath.join(base, name))
     if name.startswith("@"):
         alias, _, rest = name[1:].partition("/")
-        target = ctx.environment.aliases.get(alias)
+        target = ctx.environment.template_aliases.get(alias)
         if target is not None:
             return posixpath.join(target, rest)
     return name
