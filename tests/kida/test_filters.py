@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
+from kida import Environment
 from kida.environment.filters import DEFAULT_FILTERS, Group
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateRuntimeError
@@ -576,6 +577,13 @@ def test_default_treats_undefined_none_and_empty_as_missing(missing: Any) -> Non
     assert call("default", missing, "fallback") == "fallback"
     assert call("d", missing, "fallback") == "fallback"
     assert call("default", missing) == ""
+
+
+def test_default_fallback_keyword_is_kidas_default_or_jinjas_default_value() -> None:
+    assert call("default", None, default="kida") == "kida"
+    assert call("default", None, default_value="jinja") == "jinja"
+    assert call("default", 0, default="x", boolean=True) == "x"
+    assert Environment().from_string("{{ x | default(default='d') }}").render(x=None) == "d"
 
 
 def test_default_keeps_falsy_values_unless_boolean() -> None:
