@@ -123,6 +123,14 @@ def test_static_values_are_folded_into_the_code() -> None:
     assert render_all(template) == "Shop &amp; Co|SHOP &amp; CO|3"
 
 
+def test_folded_output_is_escaped_once_when_compiling() -> None:
+    env = Environment(static_context={"site": {"title": "A & B", "empty": ""}})
+    template = env.from_string("<h1>{{ site.title }}</h1>{{ site.empty }}{{ site.empty }}")
+    assert "<h1>A &amp; B</h1>" in template._root.__code__.co_consts
+    assert render_all(template) == "<h1>A &amp; B</h1>"
+    assert render_all(env.from_string("{{ site.empty }}{{ site.empty }}")) == ""
+
+
 def test_static_values_not_foldable_stay_readable_at_render() -> None:
     env = Environment(static_context={"site": {"pages": [1, 2]}})
     source = "{% for p in site.pages %}{{ p }}{% end %}{{ site.missing ?? '-' }}"

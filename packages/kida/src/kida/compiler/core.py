@@ -442,13 +442,16 @@ class Compiler:
             elif isinstance(stmt.expr, n.Const):
                 text += output.format_constant(self, stmt.expr.value)
             else:
+                value = output.to_text(self, self.expr(stmt.expr))
+                if isinstance(value, ast.Constant):  # folded from static_context
+                    text += str(value.value)
+                    continue
                 if text:
                     parts.append(_const(text))
                     text = ""
-                value = output.to_text(self, self.expr(stmt.expr))
                 _locate(value, stmt.lineno, stmt.col)
                 parts.append(ast.FormattedValue(value, -1, None))
-        if text:
+        if text or not parts:
             parts.append(_const(text))
         chunk = parts[0] if len(parts) == 1 else ast.JoinedStr(parts)
         emitted = self.emit(chunk)
