@@ -270,7 +270,7 @@ FILTERS: list[tuple[str, str, str]] = [
     ("select", "{{ [1, 2, 3] | select('odd') | list }}", "[1, 3]"),
     ("selectattr", "{{ rows | selectattr('k', 'eq', 'a') | list | length }}", "2"),
     ("skip", "{{ [1, 2, 3] | skip(1) | list }}", "[2, 3]"),
-    ("slice", "{{ [1, 2, 3] | slice(2) | list }}", "[[1, 2], [3]]"),
+    ("slice", "{{ [1, 2, 3] | slice(2) | list }}", "[[1, 3], [2]]"),
     ("slug", "{{ 'Hello World!' | slug }}", "hello-world"),
     ("sort", "{{ [3, 1, 2] | sort }}", "[1, 2, 3]"),
     ("string", "{{ 1 | string }}", "1"),

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
+from kida import Environment
 from kida.environment.filters import DEFAULT_FILTERS, Group
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateRuntimeError
@@ -297,7 +298,7 @@ def test_striptags() -> None:
 
 
 def test_urlencode() -> None:
-    assert call("urlencode", "a b/c&d") == "a%20b/c%26d"
+    assert call("urlencode", "a b/c&d") == "a%20b%2Fc%26d"  # kida encodes "/" too
     assert call("urlencode", {"q": "a b", "page": 2}) == "q=a+b&page=2"
     assert call("urlencode", [("x", "1"), ("y", "&")]) == "x=1&y=%26"
     assert call("urlencode", 5) == "5"
@@ -375,8 +376,9 @@ def test_number_conversions() -> None:
 
 
 def test_round() -> None:
-    assert call("round", 2.5) == 3.0
-    assert call("round", -2.5) == -3.0
+    assert call("round", 2.5) == 2.0  # kida rounds like Python: halves to even
+    assert call("round", 3.5) == 4.0
+    assert call("round", -2.5) == -2.0
     assert call("round", 3.14159, 2) == 3.14
     assert call("round", 3.141, 1, "ceil") == 3.2
     assert call("round", 3.19, 1, "floor") == 3.1
@@ -449,8 +451,8 @@ def test_list_reverse_take_skip_compact() -> None:
 def test_batch_and_slice() -> None:
     assert call("batch", range(5), 2) == [[0, 1], [2, 3], [4]]
     assert call("batch", range(5), 2, "-") == [[0, 1], [2, 3], [4, "-"]]
-    assert call("slice", range(7), 3) == [[0, 1, 2], [3, 4], [5, 6]]
-    assert call("slice", range(7), 3, 0) == [[0, 1, 2], [3, 4, 0], [5, 6, 0]]
+    assert call("slice", range(7), 3) == [[0, 3, 6], [1, 4], [2, 5]]  # kida deals round-robin
+    assert call("slice", range(7), 3, 0) == [[0, 3, 6], [1, 4, 0], [2, 5, 0]]
     assert call("slice", [], 2) == [[], []]
 
 
@@ -530,8 +532,10 @@ def test_map() -> None:
     assert ages == [30, 25, None]  # None is a value, only a missing attribute defaults
     assert call("map", USERS, attribute="profile.score", default=0) == [2, 9, 0]
     assert call("map", [["<"]], "join") == [Markup("&lt;")]  # context passed through
+    assert call("map", [" a ", "b "], "rstrip") == [" a", "b"]  # no such filter: the method
+    assert call("map", [" a "], "strip", " a") == [""]
     with pytest.raises(TemplateRuntimeError) as info:
-        call("map", [1], "no_such_filter")
+        call("map", ["x"], "uper")
     assert "upper" in (info.value.hint or "")
     with pytest.raises(TemplateRuntimeError):
         call("map", [1])
@@ -573,6 +577,13 @@ def test_default_treats_undefined_none_and_empty_as_missing(missing: Any) -> Non
     assert call("default", missing, "fallback") == "fallback"
     assert call("d", missing, "fallback") == "fallback"
     assert call("default", missing) == ""
+
+
+def test_default_fallback_keyword_is_kidas_default_or_jinjas_default_value() -> None:
+    assert call("default", None, default="kida") == "kida"
+    assert call("default", None, default_value="jinja") == "jinja"
+    assert call("default", 0, default="x", boolean=True) == "x"
+    assert Environment().from_string("{{ x | default(default='d') }}").render(x=None) == "d"
 
 
 def test_default_keeps_falsy_values_unless_boolean() -> None:

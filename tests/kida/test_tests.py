@@ -49,12 +49,14 @@ def test_every_documented_test_is_registered() -> None:
     assert set(T) == documented
 
 
-def test_defined_and_undefined_look_only_at_soft_misses() -> None:
-    assert T["defined"](None)
+def test_defined_means_present_and_not_none() -> None:
     assert T["defined"]("")
+    assert T["defined"](0)
+    assert not T["defined"](None)
     assert not T["defined"](UNDEFINED)
     assert T["undefined"](UNDEFINED)
-    assert not T["undefined"](None)
+    assert T["undefined"](None)
+    assert not T["undefined"](0)
 
 
 def test_none_true_false_are_identity_checks() -> None:

@@ -91,3 +91,8 @@ class UndefinedError(TemplateRuntimeError):
 
 class TemplateNotFoundError(TemplateError, LookupError):
     """No loader could find the template."""
+
+
+class MigrationWarning(UserWarning):
+    """A construct that means something else in Jinja2: kida's meaning applies, check it is the
+    one intended (``Environment(jinja2_compat_warnings=False)`` silences it)."""

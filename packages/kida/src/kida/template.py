@@ -30,7 +30,7 @@ from kida.render_context import (
     new_context,
 )
 from kida.runtime.async_support import with_timeout
-from kida.runtime.composition import load, register
+from kida.runtime.composition import check_extends_depth, load, register
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -114,6 +114,13 @@ class Template:
                 return False
             seen.add(id(template))
         return True
+
+    def discard_tree(self) -> None:
+        """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
+        (its memory); introspection of this template then answers empty."""
+        self.streaming()
+        self.tree = n.TemplateNode(body=[])
+        self._metadata = {}
 
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
@@ -242,14 +249,15 @@ class Template:
             try:
                 parent = load(ctx, parent_spec)
             except TemplateNotFoundError as error:
-                extends = next(s for s in chain[-1].tree.body if isinstance(s, n.Extends))
+                extends = next((s for s in chain[-1].tree.body if isinstance(s, n.Extends)), None)
                 error.locate(
                     name=chain[-1].name,
-                    lineno=extends.lineno,
-                    col=extends.col,
+                    lineno=extends.lineno if extends else None,
+                    col=extends.col if extends else None,
                     source=chain[-1].source,
                 )
                 raise
+            check_extends_depth(self.environment.max_extends_depth, len(chain), chain[-1].name)
             if parent in chain:
                 raise TemplateRuntimeError(
                     f"{parent.name!r} is already in this inheritance chain", name=self.name

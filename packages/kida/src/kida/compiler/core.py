@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
-from kida.compiler import expressions
+from kida.compiler import call_validation, expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -82,7 +82,24 @@ class Compiler:
         name: str | None,
         source: str,
         autoescape: bool,
+        strict_undefined: bool = True,
+        static: partial_eval.Folding | None = None,
+        pure_filters: frozenset[str] | set[str] = frozenset(),
+        validate_calls: bool = False,
+        jinja2_compat_warnings: bool = False,
     ) -> None:
+        #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
+        self.jinja2_compat_warnings = jinja2_compat_warnings
+        #: Names bound template-wide by ``let``/``export``/``promote`` so far.
+        self.template_wide: set[str] = set()
+        self.validate_calls = validate_calls
+        #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
+        self.signatures: dict[str, n.Def] | None = None
+        #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
+        self.strict_undefined = strict_undefined
+        #: Values known now: reads of them that stay constant are folded (partial evaluation).
+        self.static = static
+        self.pure_filters = pure_filters
         self.filters = filters
         self.default_filters = default_filters  # the built-ins it may inline
         self.tests = tests
@@ -213,6 +230,8 @@ class Compiler:
         for ``render()`` costs one renderer, not three.
         """
         self.modes = modes
+        if self.validate_calls and "render" in modes:
+            self.signatures = call_validation.signatures(tree)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):
@@ -425,13 +444,16 @@ class Compiler:
             elif isinstance(stmt.expr, n.Const):
                 text += output.format_constant(self, stmt.expr.value)
             else:
+                value = output.to_text(self, self.expr(stmt.expr))
+                if isinstance(value, ast.Constant):  # folded from static_context
+                    text += str(value.value)
+                    continue
                 if text:
                     parts.append(_const(text))
                     text = ""
-                value = output.to_text(self, self.expr(stmt.expr))
                 _locate(value, stmt.lineno, stmt.col)
                 parts.append(ast.FormattedValue(value, -1, None))
-        if text:
+        if text or not parts:
             parts.append(_const(text))
         chunk = parts[0] if len(parts) == 1 else ast.JoinedStr(parts)
         emitted = self.emit(chunk)
@@ -451,7 +473,8 @@ class Compiler:
         return result
 
     def expr(self, node: n.Expr, soft: bool = False) -> ast.expr:
-        result = EXPRESSIONS[type(node)](self, node, soft)
+        folded = partial_eval.fold(self, node, self.static) if self.static else None
+        result = folded or EXPRESSIONS[type(node)](self, node, soft)
         if node.lineno:
             _locate(result, node.lineno, node.col)
         return result

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
+from kida.compiler import call_validation
 from kida.compiler.pyast import _attr, _call, _const, _is, _load, _store
 from kida.compiler.statements import control_flow
 from kida.spelling import suggest
@@ -53,7 +54,7 @@ def expr_dict_lit(c: Compiler, node: n.DictLit, soft: bool) -> ast.expr:
 
 def expr_getattr(c: Compiler, node: n.Getattr, soft: bool) -> ast.expr:
     obj = c.expr(node.obj, soft)
-    helper = "_gas" if soft else "_ga"
+    helper = "_gas" if soft else "_ga" if c.strict_undefined else "_gar"
     if node.safe and not soft:
         return none_safe(c, obj, lambda o: _call(helper, o, _const(node.attr)))
     return _call(helper, obj, _const(node.attr))
@@ -67,7 +68,7 @@ def expr_getitem(c: Compiler, node: n.Getitem, soft: bool) -> ast.expr:
             return none_safe(c, obj, lambda o: ast.Subscript(o, key, ast.Load()))
         return ast.Subscript(obj, key, ast.Load())
     key = c.expr(node.key)
-    helper = "_gis" if soft else "_gi"
+    helper = "_gis" if soft or not c.strict_undefined else "_gi"
     if node.safe and not soft:
         return none_safe(c, obj, lambda o: _call(helper, o, key))
     return _call(helper, obj, key)
@@ -84,6 +85,7 @@ def expr_slice(c: Compiler, node: n.Slice, soft: bool) -> ast.expr:
 def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
     args, kwargs = arguments(c, node.arguments)
     func = node.func
+    call_validation.validate(c, node)
     if isinstance(func, n.Name) and c.frame.resolve(func.name) is None:
         if func.name == "has_slot" and c.frame.in_function():
             return _call("_has_slot", _load("_caller"), *args)
@@ -158,10 +160,13 @@ def expr_test(c: Compiler, node: n.Test, soft: bool) -> ast.expr:
     name = node.name
     result: ast.expr
     if name in ("defined", "undefined"):
-        value = c.expr(node.value, soft=True)
-        result = _is(value, _load("_UNDEF"), negate=name == "defined")
+        result = defined(c, node.value, negate=name == "undefined")
     elif name == "none" and not node.arguments.args:
-        result = _is(c.expr(node.value), _const(None))
+        value = c.expr(node.value)
+        if isinstance(value, ast.Constant):
+            result = _const(value.value is None)
+        else:
+            result = _is(value, _const(None))
     else:
         func = lookup_function(c, c.tests, name, "test", node)
         args, kwargs = arguments(c, node.arguments)
@@ -173,6 +178,30 @@ def expr_test(c: Compiler, node: n.Test, soft: bool) -> ast.expr:
     if node.negated:
         return ast.UnaryOp(ast.Not(), result)
     return result
+
+
+def defined(c: Compiler, expr: n.Expr, negate: bool) -> ast.expr:
+    """``x is defined``: x exists and is not None (kida's meaning); a literal folds to a constant,
+    so Python never sees ``1 is not None``."""
+    value = c.expr(expr, soft=True)
+    if isinstance(value, ast.Constant):
+        return _const((value.value is None) is negate)
+    temp = c.temp()
+    if negate:
+        return ast.BoolOp(
+            ast.Or(),
+            [
+                _is(ast.NamedExpr(_store(temp), value), _const(None)),
+                _is(_load(temp), _load("_UNDEF")),
+            ],
+        )
+    return ast.BoolOp(
+        ast.And(),
+        [
+            _is(ast.NamedExpr(_store(temp), value), _const(None), negate=True),
+            _is(_load(temp), _load("_UNDEF"), negate=True),
+        ],
+    )
 
 
 def expr_range(c: Compiler, node: n.Range, soft: bool) -> ast.expr:

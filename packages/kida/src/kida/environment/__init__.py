@@ -10,17 +10,19 @@ Example::
 
 import hashlib
 import itertools
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler
+from kida.compiler import Compiler, partial_eval
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
+from kida.environment.filters.sequences import do_sort_strict
+from kida.environment.fragments import FragmentCache, cache_stats
 from kida.environment.loaders import BaseLoader, load_source
+from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
 from kida.lexer import Delimiters, tokenize
@@ -39,7 +41,7 @@ _unnamed = itertools.count()
 def _default_globals() -> dict[str, Any]:
     from kida.passing import pass_context
 
-    return {"range": range, "dict": dict, "consume": pass_context(consume)}
+    return {**BUILTIN_GLOBALS, "consume": pass_context(consume)}
 
 
 @contextmanager
@@ -88,8 +90,22 @@ class Environment:
         trim_blocks: bool = False,
         lstrip_blocks: bool = False,
         cache_size: int = 400,
+        fragment_cache_size: int = 1000,
+        fragment_ttl: float = 300.0,
+        template_aliases: dict[str, str] | None = None,
         aliases: dict[str, str] | None = None,
-        bytecode_cache: FileSystemBytecodeCache | None = None,
+        bytecode_cache: FileSystemBytecodeCache | bool | None = None,
+        static_context: dict[str, Any] | None = None,
+        strict_undefined: bool = True,
+        strict_none: bool = False,
+        preserve_ast: bool = True,
+        pure_filters: Iterable[str] = (),
+        max_extends_depth: int = 50,
+        max_include_depth: int = 50,
+        jinja2_compat_warnings: bool = True,
+        fstring_coalescing: bool = True,
+        validate_calls: bool = False,
+        enable_htmx_helpers: bool = True,
     ) -> None:
         self.loader = loader
         self.autoescape = autoescape
@@ -106,11 +122,52 @@ class Environment:
         self.trim_blocks = trim_blocks
         self.lstrip_blocks = lstrip_blocks
         self.cache_size = cache_size
-        self.aliases: dict[str, str] = dict(aliases or {})
+        #: ``@name/x.html`` → ``<target>/x.html`` (``aliases``: our old name for it).
+        self.template_aliases: dict[str, str] = {**(aliases or {}), **(template_aliases or {})}
         self._cache: OrderedDict[str, Template] = OrderedDict()
-        #: Compiled code of named templates on disk, shared across processes (optional).
-        self.bytecode_cache = bytecode_cache
-        self._fragments: dict[Any, tuple[float | None, str]] = {}
+        self._hits = self._misses = 0
+        if bytecode_cache is True:
+            raise TypeError(
+                "bytecode_cache=True: pass a FileSystemBytecodeCache(directory) to choose where"
+                " compiled templates are stored (None or False: no cache)"
+            )
+        #: Compiled code of named templates on disk, shared across processes (optional;
+        #: ``False``/``None``: none, kida-templates' spellings of "off").
+        self.bytecode_cache = bytecode_cache or None
+        self.fragment_cache = FragmentCache(fragment_cache_size, fragment_ttl)
+        #: Values known when compiling: reads of them become constants (partial evaluation).
+        self.static_context = static_context
+        #: False: a missing attribute or key, or one of None, reads as an empty undefined value
+        #: instead of raising (chosen when compiling, so the strict default pays nothing).
+        self.strict_undefined = strict_undefined
+        #: True: ``sort`` refuses None keys instead of sorting them last (its strict variant is
+        #: registered now, so the default ``sort`` stays as it is).
+        self.strict_none = strict_none
+        if strict_none and self.filters.get("sort") is DEFAULT_FILTERS["sort"]:
+            self.filters["sort"] = do_sort_strict
+        #: False: drop each template's syntax tree once compiled (its introspection is then empty).
+        self.preserve_ast = preserve_ast
+        #: Filters besides the built-in pure ones that static values may run at compile time.
+        self.pure_filters: set[str] = set(pure_filters)
+        self.max_extends_depth = max_extends_depth
+        self.max_include_depth = max_include_depth
+        #: True: calls of a template's own defs are checked against their signatures when
+        #: compiling (a mismatch is a UserWarning).
+        self.validate_calls = validate_calls
+        #: True: a nested ``set`` shadowing a template-wide name is a MigrationWarning.
+        self.jinja2_compat_warnings = jinja2_compat_warnings
+        # Accepted for kida-templates compatibility, without effect here (see the README).
+        self.fstring_coalescing = fstring_coalescing
+        self.enable_htmx_helpers = enable_htmx_helpers
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Our old name of :attr:`template_aliases`."""
+        return self.template_aliases
+
+    @aliases.setter
+    def aliases(self, value: dict[str, str]) -> None:
+        self.template_aliases = value
 
     # --- registries ------------------------------------------------------------------------
 
@@ -167,13 +224,17 @@ class Environment:
             not self.auto_reload or template.uptodate is None or template.uptodate()
         ):
             self._cache.move_to_end(name)
+            self._hits += 1
             return template
+        self._misses += 1
         if self.loader is None:
             raise TemplateNotFoundError(
                 f"template {name!r} not found", name=name, hint="the Environment has no loader"
             )
         source, filename, uptodate = load_source(self.loader, self, name)
-        template = self.compile_template(source, name, filename, uptodate)
+        template = self.compile_template(
+            source, name, filename, uptodate, static_context=self.static_context
+        )
         self._cache[name] = template
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -197,9 +258,19 @@ class Environment:
     ) -> Template:
         """Compile a template from its source (not cached).
 
-        ``static_context`` values are available to every render of it.
+        ``static_context`` (else the Environment's) is folded into the code where the template
+        reads it, and its values are available to every render.
         """
-        return self.compile_template(source, name, None, None, static_context)
+        static = self.static_context if static_context is None else static_context
+        return self.compile_template(source, name, None, None, static, static_context=static)
+
+    def render(self, template_name: str, *args: Any, **context: Any) -> str:
+        """Load ``template_name`` and render it: ``env.render("page.html", title="Hi")``."""
+        return self.get_template(template_name).render(*args, **context)
+
+    def render_string(self, source: str, *args: Any, **context: Any) -> str:
+        """Compile ``source`` and render it: ``env.render_string("{{ x * 2 }}", x=21)``."""
+        return self.from_string(source).render(*args, **context)
 
     def compile_template(
         self,
@@ -208,8 +279,11 @@ class Environment:
         filename: str | None,
         uptodate: Callable[[], bool] | None,
         defaults: dict[str, Any] | None = None,
+        *,
+        static_context: dict[str, Any] | None = None,
     ) -> Template:
-        """Lex, parse, analyse and compile ``source`` into a :class:`Template`."""
+        """Lex, parse, analyse and compile ``source`` into a :class:`Template`; reads of
+        ``static_context`` names become constants."""
         autoescape = self.autoescape_for(name)
         code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
         with _nesting_limit(name, source):
@@ -221,10 +295,13 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source)
-        namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
+        static = static_context or None
+        folding = partial_eval.Folding(tree, static) if static else None
+        namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)
 
         def build_streaming() -> dict[str, Any]:
-            return self._build(tree, name, source, autoescape, code_name, ("stream", "async"))
+            modes = ("stream", "async")
+            return self._build(tree, name, source, autoescape, code_name, modes, folding)
 
         template = self.template_class(
             self,
@@ -236,9 +313,11 @@ class Environment:
             source=source,
             autoescape=autoescape,
             uptodate=uptodate,
-            defaults=defaults,
+            defaults=defaults if defaults is not None else static,
         )
         register_code(code_name, template)
+        if not self.preserve_ast:
+            template.discard_tree()
         return template
 
     def _build(
@@ -249,10 +328,11 @@ class Environment:
         autoescape: bool,
         code_name: str,
         modes: tuple[str, ...],
+        folding: partial_eval.Folding | None = None,
     ) -> dict[str, Any]:
         """Generate (or load from the bytecode cache), compile and run the module of
-        ``modes``; returns its namespace."""
-        key = self._bytecode_key(name, source, autoescape, modes)
+        ``modes``; returns its namespace. Code folded from static values is not cached on disk."""
+        key = None if folding else self._bytecode_key(name, source, autoescape, modes)
         cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
         if cached is not None:
             code, bindings = cached
@@ -272,6 +352,11 @@ class Environment:
             name=name,
             source=source,
             autoescape=autoescape,
+            strict_undefined=self.strict_undefined,
+            static=folding,
+            validate_calls=self.validate_calls,
+            jinja2_compat_warnings=self.jinja2_compat_warnings,
+            pure_filters=self.pure_filters,
         )
         try:
             with _nesting_limit(name, source):
@@ -302,6 +387,7 @@ class Environment:
                 repr(self.delimiters),
                 str(self.trim_blocks),
                 str(self.lstrip_blocks),
+                str(self.strict_undefined),
                 self._registry_fingerprint(),
             ]
         )
@@ -319,24 +405,53 @@ class Environment:
         ]
         return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
-    # --- fragment cache of {% cache %} ------------------------------------------------------
+    # --- decorators ------------------------------------------------------------------------
+
+    def filter(self, name: str | None = None) -> Callable[[F], F]:
+        """``@env.filter()`` / ``@env.filter("name")``: register the decorated function."""
+        return lambda func: self.add_filter(name or func.__name__, func)
+
+    def test(self, name: str | None = None) -> Callable[[F], F]:
+        """``@env.test()`` / ``@env.test("name")``: register the decorated function."""
+        return lambda func: self.add_test(name or func.__name__, func)
+
+    # --- caches ----------------------------------------------------------------------------
+
+    def cache_info(self) -> dict[str, dict[str, Any]]:
+        """Sizes and hit counts: ``{"template": {size, max_size, hits, misses, hit_rate},
+        "fragment": {...}}``."""
+        return {
+            "template": cache_stats(len(self._cache), self.cache_size, self._hits, self._misses),
+            "fragment": self.fragment_cache.info(),
+        }
+
+    def clear_template_cache(self, names: Iterable[str] | None = None) -> None:
+        """Forget compiled templates: all, or those of ``names``."""
+        if names is None:
+            self._cache.clear()
+            self._hits = self._misses = 0
+            return
+        for name in names:
+            self._cache.pop(name, None)
+
+    def clear_fragment_cache(self) -> None:
+        """Forget every ``{% cache %}`` fragment."""
+        self.fragment_cache.clear()
+
+    def clear_cache(self, include_bytecode: bool = False) -> None:
+        """Forget compiled templates and fragments; the bytecode cache on disk too if asked."""
+        self.clear_template_cache()
+        self.clear_fragment_cache()
+        if include_bytecode and self.bytecode_cache is not None:
+            self.bytecode_cache.clear()
 
     def fragment_cache_get(self, key: Any) -> str | None:
-        """A cached ``{% cache %}`` fragment, or None when absent or expired."""
-        entry = self._fragments.get(key)
-        if entry is None:
-            return None
-        expires, text = entry
-        if expires is not None and expires < time.monotonic():
-            del self._fragments[key]
-            return None
-        return text
+        """A live ``{% cache %}`` fragment, or None."""
+        return self.fragment_cache.get(key)
 
-    def fragment_cache_set(self, key: Any, text: str, ttl: float | None) -> None:
-        """Store a rendered ``{% cache %}`` fragment for ``ttl`` seconds (forever when None)."""
-        if len(self._fragments) >= self.cache_size * 10:
-            self._fragments.pop(next(iter(self._fragments)))
-        self._fragments[key] = (None if ttl is None else time.monotonic() + ttl, text)
+    def fragment_cache_set(self, key: Any, text: str, ttl: Any) -> None:
+        """Store a rendered ``{% cache %}`` fragment for ``ttl`` (None: ``fragment_ttl``)."""
+        self.fragment_cache.set(key, text, ttl)
 
 
-__all__ = ["Environment"]
+__all__ = ["Environment", "select_autoescape"]

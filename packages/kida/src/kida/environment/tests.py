@@ -16,13 +16,13 @@ from kida.runtime.undefined import UNDEFINED
 
 
 def is_defined(value: Any) -> bool:
-    """``x is defined``: false only for a soft lookup that found nothing (``None`` is defined)."""
-    return value is not UNDEFINED
+    """``x is defined``: it exists and is not None (kida: ``none is defined`` is false)."""
+    return value is not None and value is not UNDEFINED
 
 
 def is_undefined(value: Any) -> bool:
-    """``x is undefined``: the opposite of ``defined``."""
-    return value is UNDEFINED
+    """``x is undefined``: missing or None, the opposite of ``defined``."""
+    return value is None or value is UNDEFINED
 
 
 def is_none(value: Any) -> bool:

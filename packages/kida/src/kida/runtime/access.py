@@ -73,6 +73,19 @@ def get_attr_soft(obj: Any, name: str) -> Any:
     return UNDEFINED if value is _MISSING else value
 
 
+_UNDEFINED_METHODS: Final = {
+    name: getattr(UNDEFINED, name) for name in ("get", "keys", "values", "items")
+}
+
+
+def get_attr_resilient(obj: Any, name: str) -> Any:
+    """``obj.name`` with ``strict_undefined=False``: the soft read, where the undefined value's
+    ``get``/``keys``/``values``/``items`` stay callable (``missing.items()`` is empty)."""
+    if obj is UNDEFINED:
+        return _UNDEFINED_METHODS.get(name, UNDEFINED)
+    return get_attr_soft(obj, name)
+
+
 def get_item(obj: Any, key: Any) -> Any:
     """``obj[key]``; a string key falls back to the attribute."""
     try:

@@ -1,7 +1,7 @@
 """How templates use each other at run time: extends, include, embed, import, push/stack, trans.
 
 Names are resolved against the including template: ``./x`` and ``../x`` are relative to its
-directory, ``@alias/x`` goes through ``Environment.aliases``.
+directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 """
 
 import posixpath
@@ -28,7 +28,7 @@ def resolve_name(ctx: RenderContext, name: str) -> str:
         return posixpath.normpath(posixpath.join(base, name))
     if name.startswith("@"):
         alias, _, rest = name[1:].partition("/")
-        target = ctx.environment.aliases.get(alias)
+        target = ctx.environment.template_aliases.get(alias)
         if target is not None:
             return posixpath.join(target, rest)
     return name
@@ -77,11 +77,6 @@ def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | 
         raise
 
 
-#: Includes nested deeper than this end the render: a template that includes itself (directly
-#: or through others) without a stopping condition would otherwise exhaust Python's stack.
-MAX_INCLUDE_DEPTH = 100
-
-
 def _include_cycle(chain: tuple[tuple[str | None, int], ...]) -> str:
     """The first repeating part of an include chain, as ``a.html:3 → b.html:1 → a.html``."""
     names = [name for name, _ in chain]
@@ -98,14 +93,24 @@ def include_context(
 ) -> RenderContext:
     """The context of an included or embedded template; refuses runaway include recursion."""
     chain = (*ctx.includes, (ctx.template.name, lineno))
-    if len(chain) > MAX_INCLUDE_DEPTH:
+    limit = ctx.environment.max_include_depth  # a template including itself endlessly stops here
+    if len(chain) > limit:
         raise TemplateRuntimeError(
-            f"includes nested more than {MAX_INCLUDE_DEPTH} deep: {_include_cycle(chain)}",
+            f"includes nested more than {limit} deep: {_include_cycle(chain)}",
             hint="a template includes itself; guard the include with an {% if %} that ends",
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
     return sub
+
+
+def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
+    """Refuse an inheritance chain longer than ``max_extends_depth``."""
+    if depth > limit:
+        raise TemplateRuntimeError(
+            f"{{% extends %}} chain deeper than {limit} templates (at {name or '<string>'!r})",
+            hint="flatten the layout hierarchy or raise Environment(max_extends_depth=...)",
+        )
 
 
 def register(ctx: RenderContext, template: "Template") -> None:
@@ -126,6 +131,8 @@ def register_embed(ctx: RenderContext, overrides: dict[str, BlockTuple]) -> None
 
 def extends(ctx: RenderContext, spec: Any) -> "Template":
     """The parent of an extending template, with its blocks registered after the child's."""
+    ctx.extends_depth += 1
+    check_extends_depth(ctx.environment.max_extends_depth, ctx.extends_depth, ctx.template.name)
     parent = load(ctx, spec)
     registered = {id(f) for functions in ctx.blocks.values() for f in functions}
     if parent is ctx.template or any(id(f) in registered for f in parent.block_functions.values()):

@@ -35,6 +35,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_Markup": Markup,
     "_ga": access.get_attr,
     "_gas": access.get_attr_soft,
+    "_gar": access.get_attr_resilient,
     "_gi": access.get_item,
     "_gis": access.get_item_soft,
     "_add": access.add,

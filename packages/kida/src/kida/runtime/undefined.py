@@ -32,6 +32,21 @@ class Undefined:
     def __repr__(self) -> str:
         return "Undefined"
 
+    # The mapping reads kida templates make on optional data (``strict_undefined=False``):
+    # ``missing.get("k", "fallback")``, ``{% for k, v in missing.items() %}``.
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``default``, or ``""`` without one (what printing None gives)."""
+        return "" if default is None else default
+
+    def keys(self) -> list[Any]:
+        return []
+
+    def values(self) -> list[Any]:
+        return []
+
+    def items(self) -> list[tuple[Any, Any]]:
+        return []
+
 
 UNDEFINED: Final = Undefined()
 

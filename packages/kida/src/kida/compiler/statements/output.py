@@ -41,7 +41,10 @@ def format_constant(c: Compiler, value: Any) -> str:
 
 
 def to_text(c: Compiler, value: ast.expr) -> ast.expr:
-    """The output text of a value: escaped (with a C fast path for ``str``) or plain."""
+    """The output text of a value: escaped (with a C fast path for ``str``) or plain; a
+    constant (a literal or a value folded from ``static_context``) is formatted now."""
+    if isinstance(value, ast.Constant):
+        return _const(format_constant(c, value.value))
     if not c.autoescape:
         return _call("_ts", value)
     temp = c.temp()

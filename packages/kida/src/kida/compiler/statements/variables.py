@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.compiler.pyast import _IN_CONTEXT, _assign, _call, _const, _load, _store
 from kida.compiler.statements import control_flow
+from kida.exceptions import MigrationWarning
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler
@@ -27,6 +29,8 @@ def visit_assign(c: Compiler, node: n.Assign) -> list[ast.stmt]:
         value = ast.IfExp(
             _call("_is_missing", ast.NamedExpr(_store(temp), current)), value, _load(temp)
         )
+    if node.kind != "set":
+        c.template_wide.update(names)
     if to_context:
         if isinstance(node.target, n.NameTarget):
             c.frame.names[node.target.name] = _IN_CONTEXT
@@ -46,7 +50,23 @@ def visit_assign(c: Compiler, node: n.Assign) -> list[ast.stmt]:
                 )
             )
         return out
+    if c.jinja2_compat_warnings and node.kind == "set" and "render" in c.modes:
+        _warn_shadowing(c, node, names)
     return [ast.Assign([control_flow.assign_target(c, node.target, c.frame)], value)]
+
+
+def _warn_shadowing(c: Compiler, node: n.Assign, names: list[str]) -> None:
+    """The Jinja2 trap: a nested ``set`` of a name bound by ``let``/``export`` leaves that name
+    unchanged after the block in kida, where Jinja2 authors expect it changed."""
+    for name in names:
+        if name in c.template_wide:
+            warnings.warn(
+                f"{c.name or '<string>'}:{node.lineno}: {{% set {name} %}} in a block does not"
+                f" change the template-wide {name!r} after the block (Jinja2 would); write"
+                f" {{% export {name} = ... %}} to change it, or rename the block's variable",
+                MigrationWarning,
+                stacklevel=2,
+            )
 
 
 def _tuple_store(c: Compiler, target: n.Target, temp: str) -> ast.expr:

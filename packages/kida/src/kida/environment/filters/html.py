@@ -39,14 +39,15 @@ def do_striptags(value: Any) -> str:
 
 
 def do_urlencode(value: Any) -> str:
-    """Percent-encode a string (keeping ``/``), or a mapping / pairs into a query string."""
+    """Percent-encode a string (``/`` too, as kida does), or a mapping / pairs into a query
+    string."""
     if isinstance(value, str):
-        return quote(value, safe="/")
+        return quote(value, safe="")
     if isinstance(value, Mapping):
         return urlencode(list(value.items()))
     if isinstance(value, Iterable):
         return urlencode(list(value))
-    return quote(text_of(value), safe="/")
+    return quote(text_of(value), safe="")
 
 
 def do_xmlattr(value: Mapping[str, Any], autospace: bool = True) -> Markup:

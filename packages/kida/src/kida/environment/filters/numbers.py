@@ -55,7 +55,8 @@ def _not_a_number(value: Any, target: str) -> TemplateRuntimeError:
 def do_round(
     value: Any, precision: int = 0, method: Literal["common", "ceil", "floor"] = "common"
 ) -> float:
-    """Round half away from zero (``common``, what people expect), or always up or down."""
+    """Round to ``precision`` digits the way Python does (``common``: halves to even, as kida
+    does), or always up (``ceil``) or down (``floor``)."""
     number = float(value)
     scale = 10.0**precision
     if method == "ceil":
@@ -66,7 +67,7 @@ def do_round(
         raise TemplateRuntimeError(
             f"round: unknown method {method!r}", hint='use "common", "ceil" or "floor"'
         )
-    return math.copysign(math.floor(abs(number) * scale + 0.5) / scale, number)
+    return round(number, precision)
 
 
 def _rounded(value: Any, places: int, filter_name: str, strict: bool) -> Decimal | None:

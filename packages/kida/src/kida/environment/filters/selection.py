@@ -13,6 +13,7 @@ from kida.environment.filters.sequences import items_of
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context, pass_kind
 from kida.runtime.undefined import UNDEFINED
+from kida.spelling import suggest
 
 
 def _bind(ctx: Any, kind: str, name: str) -> Callable[..., Any]:
@@ -33,7 +34,8 @@ def _bind(ctx: Any, kind: str, name: str) -> Callable[..., Any]:
 @pass_context
 def do_map(ctx: Any, value: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
     """``users|map(attribute="name", default="?")`` or ``names|map("upper")`` or
-    ``prices|map("round", 2)``: apply to every item."""
+    ``prices|map("round", 2)`` (a filter) or ``dates|map("isoformat")`` (each item's method):
+    apply to every item."""
     value = items_of(value, "map")
     if not args:
         if "attribute" not in kwargs:
@@ -43,9 +45,23 @@ def do_map(ctx: Any, value: Iterable[Any], *args: Any, **kwargs: Any) -> list[An
             )
         getter = attribute_getter(kwargs.pop("attribute"), default=kwargs.pop("default", UNDEFINED))
         return list(map(getter, value))
-    func = _bind(ctx, "filter", args[0])
-    rest = args[1:]
+    name, rest = args[0], args[1:]
+    filters = ctx.environment.filters
+    if name not in filters:
+        # kida-templates: a name that is no filter calls each item's method of that name.
+        return [_method(item, name, filters)(*rest, **kwargs) for item in value]
+    func = _bind(ctx, "filter", name)
     return [func(item, *rest, **kwargs) for item in value]
+
+
+def _method(item: Any, name: str, filters: dict[str, Any]) -> Callable[..., Any]:
+    method: Callable[..., Any] | None = getattr(item, name, None)
+    if not callable(method):
+        raise TemplateRuntimeError(
+            f"map: {name!r} is neither a filter nor a method of {type(item).__name__}",
+            hint=suggest(name, filters) or 'for an attribute write map(attribute="name")',
+        )
+    return method
 
 
 def _predicate(ctx: Any, args: tuple[Any, ...]) -> Callable[[Any], bool]:

@@ -117,18 +117,15 @@ def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> lis
 
 
 def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> list[list[Any]]:
-    """Split into ``slices`` columns of near-equal length, the first ones longer."""
-    items = list(value)
-    size, extra = divmod(len(items), slices)
-    columns = []
-    start = 0
-    for index in range(slices):
-        end = start + size + (1 if index < extra else 0)
-        column = items[start:end]
-        if fill_with is not None and extra and index >= extra:
-            column.append(fill_with)
-        columns.append(column)
-        start = end
+    """Deal the items round-robin into ``slices`` columns (kida's order: item i goes to column
+    i % slices); ``fill_with`` pads the shorter columns."""
+    columns: list[list[Any]] = [[] for _ in range(slices)]
+    for index, item in enumerate(value):
+        columns[index % slices].append(item)
+    if fill_with is not None and columns:
+        longest = len(columns[0])
+        for column in columns:
+            column.extend([fill_with] * (longest - len(column)))
     return columns
 
 
@@ -141,6 +138,28 @@ def do_sort(
     """Sorted copy; ``attribute="last,first"`` sorts on several keys; None sorts last."""
     key = attribute_getter(attribute, fold_case=not case_sensitive)
     return sorted(items_of(value, "sort"), key=_ordering_key(key), reverse=reverse)
+
+
+def do_sort_strict(
+    value: Iterable[Any],
+    reverse: bool = False,
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> list[Any]:
+    """``sort`` of ``Environment(strict_none=True)``: a None (or missing) sort key is an error
+    naming the item, not something sorted last."""
+    items = list(items_of(value, "sort"))
+    key = attribute_getter(attribute, fold_case=not case_sensitive)
+    for index, item in enumerate(items):
+        parts = key(item)
+        for part in parts if isinstance(parts, tuple) else (parts,):
+            if part is None or part is UNDEFINED:
+                by = f" by {attribute!r}" if attribute is not None else ""
+                raise TemplateRuntimeError(
+                    f"sort: item {index} ({item!r}) has no value to sort{by}",
+                    hint="filter the Nones out first, or give them a | default(...)",
+                )
+    return sorted(items, key=key, reverse=reverse)
 
 
 def do_dictsort(

@@ -12,11 +12,14 @@ from kida.exceptions import TemplateRuntimeError
 from kida.runtime.undefined import UNDEFINED
 
 
-def do_default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+def do_default(
+    value: Any, default: Any = "", boolean: bool = False, *, default_value: Any = UNDEFINED
+) -> Any:
     """``value`` unless it is missing: undefined, ``None`` or ``""`` (kida semantics); with
-    ``boolean=True`` any falsy value (``0``, ``[]``) counts as missing too."""
+    ``boolean=True`` any falsy value (``0``, ``[]``) counts as missing too. The fallback's
+    keyword is ``default=`` (kida) or ``default_value=`` (Jinja2)."""
     if value is UNDEFINED or value is None or value == "" or (boolean and not value):
-        return default_value
+        return default if default_value is UNDEFINED else default_value
     return value
 
 
