@@ -91,3 +91,19 @@ class UndefinedError(TemplateRuntimeError):
 
 class TemplateNotFoundError(TemplateError, LookupError):
     """No loader could find the template."""
+
+
+class SecurityError(TemplateError):
+    """A sandboxed template tried something its :class:`~kida.sandbox.SandboxPolicy` forbids.
+
+    ``code`` says what: ``K-SEC-001`` a blocked attribute, ``K-SEC-002`` a blocked type,
+    ``K-SEC-003`` a range or repetition over ``max_range``, ``K-SEC-004`` a blocked call,
+    ``K-SEC-005`` output over ``max_output_size``.
+    """
+
+    def __init__(self, message: str, *, code: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {super().__str__()}"

@@ -82,6 +82,7 @@ class Compiler:
         name: str | None,
         source: str,
         autoescape: bool,
+        sandboxed: bool = False,
     ) -> None:
         self.filters = filters
         self.default_filters = default_filters  # the built-ins it may inline
@@ -90,6 +91,7 @@ class Compiler:
         self.name = name
         self.source = source
         self.autoescape = autoescape
+        self.sandboxed = sandboxed  # calls and ``*`` go through the sandbox's checked helpers
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count()

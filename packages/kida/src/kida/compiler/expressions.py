@@ -95,6 +95,8 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
             )
         if func.name in c.globals:
             args = c.passed(c.globals[func.name]) + args
+    if c.sandboxed:
+        return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
     return ast.Call(c.expr(func), args, kwargs)
 
 
@@ -104,6 +106,8 @@ def expr_bin_op(c: Compiler, node: n.BinOp, soft: bool) -> ast.expr:
         return _call("_add", left, right)
     if node.op == "~":
         return _call("_concat", left, right)
+    if node.op == "*" and c.sandboxed:
+        return _call("_mul", left, right)
     return ast.BinOp(left, _BINOPS[node.op](), right)
 
 

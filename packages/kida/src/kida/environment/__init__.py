@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -69,6 +69,10 @@ class Environment:
 
     #: The class of the templates it makes (and that ``{% include %}`` accepts as a value).
     template_class: type[Template] = Template
+    #: Compile calls and ``*`` through checked helpers (``kida.sandbox`` sets it).
+    sandboxed: bool = False
+    #: What compiled code starts from: the runtime under short names.
+    compiled_namespace: Mapping[str, Any] = COMPILED_NAMESPACE
 
     def __init__(
         self,
@@ -258,7 +262,7 @@ class Environment:
             code, bindings = cached
             registries = {"filter": self.filters, "test": self.tests}
             if all(fname in registries[kind] for kind, fname in bindings.values()):
-                namespace = dict(COMPILED_NAMESPACE)
+                namespace = dict(self.compiled_namespace)
                 namespace.update(
                     {k: registries[kind][fname] for k, (kind, fname) in bindings.items()}
                 )
@@ -272,6 +276,7 @@ class Environment:
             name=name,
             source=source,
             autoescape=autoescape,
+            sandboxed=self.sandboxed,
         )
         try:
             with _nesting_limit(name, source):
@@ -285,7 +290,7 @@ class Environment:
             ) from None
         if self.bytecode_cache and key:
             self.bytecode_cache.store(key, code, generator.bindings)
-        namespace = dict(COMPILED_NAMESPACE)
+        namespace = dict(self.compiled_namespace)
         namespace.update(generator.namespace)
         exec(code, namespace)
         return namespace
@@ -302,6 +307,7 @@ class Environment:
                 repr(self.delimiters),
                 str(self.trim_blocks),
                 str(self.lstrip_blocks),
+                str(self.sandboxed),
                 self._registry_fingerprint(),
             ]
         )
