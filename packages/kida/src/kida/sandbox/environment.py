@@ -82,7 +82,7 @@ class SandboxedEnvironment(Environment):
         self.sandbox_policy: SandboxPolicy = sandbox_policy or DEFAULT_POLICY
         self.guard = Guard(self.sandbox_policy, self.globals)
         if self.globals.get("range") is range:
-            self.globals["range"] = self.guard.range
+            self.globals["range"] = self.guard.checked_range
         self.filters.update(guarded_filters(self.filters, self.guard))
         self.compiled_namespace = guarded_namespace(self.guard, COMPILED_NAMESPACE)
 

@@ -5,7 +5,7 @@ A plain ``Environment`` never sees this module: its templates are compiled witho
 calls and read attributes through :mod:`kida.runtime.access` directly.
 """
 
-import _string  # the field parser str.format itself uses
+import _string  # type: ignore[import-not-found]  # the field parser str.format uses
 import types
 from collections.abc import Callable, Mapping
 from string import Formatter
@@ -48,7 +48,9 @@ class Guard:
     def __init__(self, policy: SandboxPolicy, globals_: Mapping[str, Any]) -> None:
         self.policy = policy
         self._globals = globals_
-        self._unsafe_types = UNSAFE_TYPES if policy.allow_import else UNSAFE_TYPES | {types.ModuleType}
+        self._unsafe_types = (
+            UNSAFE_TYPES if policy.allow_import else UNSAFE_TYPES | {types.ModuleType}
+        )
         self._blocked_types = tuple(policy.blocked_types)
         self._safe_types: set[type] = set()
         self._safe_names: set[str] = set()
@@ -172,8 +174,12 @@ class Guard:
         elif self._blocked_types and issubclass(kind, self._blocked_types):
             refused = f"calling a {kind.__name__}"
         elif getattr(func, "unsafe_callable", False) or getattr(func, "alters_data", False):
-            refused = f"calling {getattr(func, '__name__', kind.__name__)!r}, marked as altering data"
-        elif self.policy.allow_calling is not None and kind.__name__ not in self.policy.allow_calling:
+            refused = (
+                f"calling {getattr(func, '__name__', kind.__name__)!r}, marked as altering data"
+            )
+        elif (
+            self.policy.allow_calling is not None and kind.__name__ not in self.policy.allow_calling
+        ):
             refused = f"calling a {kind.__name__}"
             hint = f"add {kind.__name__!r} to SandboxPolicy(allow_calling=...) to allow it"
         if refused is not None:
@@ -197,9 +203,7 @@ class Guard:
                     self.check_format(func.__self__, (), args[0])
         return func(*args, **kwargs)
 
-    def check_format(
-        self, text: str, args: Any, kwargs: Mapping[str, Any], auto: int = 0
-    ) -> int:
+    def check_format(self, text: str, args: Any, kwargs: Mapping[str, Any], auto: int = 0) -> int:
         """Resolve every ``{field.attr[key]}`` of a format string through the guard, so a
         format string the template controls cannot read what the template itself cannot;
         returns the next automatic field number."""
@@ -236,7 +240,7 @@ class Guard:
                 hint=f"use fewer items, or raise SandboxPolicy(max_range={limit})",
             )
 
-    def range(self, *args: int) -> range:
+    def checked_range(self, *args: int) -> range:
         """The sandbox's ``range()``: at most ``max_range`` items."""
         result = range(*args)
         self.check_count(len(result), "range()")
@@ -258,7 +262,7 @@ class Guard:
 
 def _split_field(field: str) -> tuple[int | str, list[tuple[bool, Any]]]:
     """``"0.a[b]"`` → ``(0, [(True, "a"), (False, "b")])``, as ``str.format`` splits it."""
-    first, rest = _string.formatter_field_name_split(field)  # type: ignore[attr-defined]
+    first, rest = _string.formatter_field_name_split(field)
     return first, list(rest)
 
 
