@@ -21,6 +21,7 @@ from itertools import count
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 import kida
 
@@ -144,6 +145,14 @@ def jinja_environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.DictLoader(SOURCES), autoescape=True)
 
 
+def kida_sandbox() -> Any:
+    return kida.SandboxedEnvironment(loader=kida.DictLoader(SOURCES), autoescape=True)
+
+
+def jinja_sandbox() -> jinja2.Environment:
+    return jinja2.sandbox.SandboxedEnvironment(loader=jinja2.DictLoader(SOURCES), autoescape=True)
+
+
 def squeeze(text: str) -> str:
     """Output with all whitespace removed: the engines differ only in blank lines."""
     return "".join(text.split())
@@ -181,6 +190,33 @@ def row(name: str, kida_time: Timing, jinja_time: Timing, goal: float | None) ->
     )
 
 
+def compare(
+    name: str,
+    kida_template: Any,
+    jinja_template: Any,
+    context: dict[str, Any],
+    repeat: int,
+    min_time: float,
+) -> bool:
+    """Check both engines render the same, then time them and print the row; False if the
+    outputs differ."""
+    kida_out = kida_template.render(**context)
+    jinja_out = jinja_template.render(**context)
+    if squeeze(kida_out) != squeeze(jinja_out):
+        print(f"{name}: OUTPUTS DIFFER\n--- kida\n{kida_out[:800]}\n--- jinja2\n{jinja_out[:800]}")
+        return False
+
+    def render_kida() -> str:
+        return str(kida_template.render(**context))
+
+    def render_jinja() -> str:
+        return str(jinja_template.render(**context))
+
+    timings = measure_pair(render_kida, render_jinja, repeat, min_time)
+    print(row(name, *timings, GOAL), flush=True)
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short repeats (smoke run)")
@@ -192,26 +228,17 @@ def main() -> int:
     print(f"{'workload':<42} {'kida min':>9} {'kida med':>9} {'jinja min':>9} {'jinja med':>9}")
     failures = 0
     for work in workloads():
-        kida_template = kida_env.get_template(work.template)
-        jinja_template = jinja_env.get_template(work.template)
-        kida_out = kida_template.render(**work.context)
-        jinja_out = jinja_template.render(**work.context)
-        if squeeze(kida_out) != squeeze(jinja_out):
-            print(
-                f"{work.name}: OUTPUTS DIFFER\n--- kida\n{kida_out[:800]}\n--- jinja2\n"
-                f"{jinja_out[:800]}"
-            )
-            failures += 1
-            continue
-
-        def render_kida(t: Any = kida_template, c: dict[str, Any] = work.context) -> str:
-            return str(t.render(**c))
-
-        def render_jinja(t: Any = jinja_template, c: dict[str, Any] = work.context) -> str:
-            return str(t.render(**c))
-
-        timings = measure_pair(render_kida, render_jinja, repeat, min_time)
-        print(row(work.name, *timings, GOAL), flush=True)
+        pair = (kida_env.get_template(work.template), jinja_env.get_template(work.template))
+        failures += not compare(work.name, *pair, work.context, repeat, min_time)
+    # The sandboxes: every attribute read and call checked, in both engines.
+    page = workloads()[0]
+    sandboxes = (
+        kida_sandbox().get_template(page.template),
+        jinja_sandbox().get_template(page.template),
+    )
+    failures += not compare(
+        "page, sandboxed environments", *sandboxes, page.context, repeat, min_time
+    )
 
     # Compile: a fresh source each call (a unique comment) so no engine can serve a cache.
     unique = count()

@@ -53,9 +53,19 @@ def _checked_lookup(guard: Guard, obj: Any, key: PathPart) -> Any:
 
 def _guard_path_filter(func: Callable[..., Any], param: str, guard: Guard) -> Callable[..., Any]:
     signature = inspect.signature(func)
+    names = list(signature.parameters)
+    kinds = [p.kind for p in signature.parameters.values()]
+    # Where a positional path would be; None when it can only come as a keyword (map).
+    position = (
+        names.index(param)
+        if param in names and kinds[names.index(param)] is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        else None
+    )
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        if param not in kwargs and (position is None or len(args) <= position):
+            return func(*args, **kwargs)  # no path given: nothing read by name
         bound = signature.bind(*args, **kwargs)
         path = bound.arguments.get(param, bound.arguments.get("kwargs", {}).get(param))
         if path is not None:

@@ -54,6 +54,27 @@ class Guard:
         self._blocked_types = tuple(policy.blocked_types)
         self._safe_types: set[type] = set()
         self._safe_names: set[str] = set()
+        #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
+        self.get_attr = self._checked_reader(access.get_attr)
+        self.get_attr_soft = self._checked_reader(access.get_attr_soft)
+
+    def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        """``read`` behind the name, object and value checks; names and types already found
+        safe skip their checks (the policy never changes), so a hot loop pays two set lookups."""
+        safe_names, safe_types = self._safe_names, self._safe_types
+        check_name, check_object, check_value = self.check_name, self.check_object, self.check_value
+
+        def checked(obj: Any, name: str) -> Any:
+            if name not in safe_names:
+                check_name(name)
+            if type(obj) not in safe_types:
+                check_object(obj)
+            value = read(obj, name)
+            if name in MUTATING_METHODS:
+                check_value(obj, name, value)
+            return value
+
+        return checked
 
     # --- attributes -------------------------------------------------------------------------
 
@@ -115,18 +136,6 @@ class Guard:
                 "SandboxPolicy(allow_mutating_methods=True) allows it",
             )
         return value
-
-    def get_attr(self, obj: Any, name: str) -> Any:
-        """``obj.name`` (key, then attribute, then item), checked."""
-        self.check_name(name)
-        self.check_object(obj)
-        return self.check_value(obj, name, access.get_attr(obj, name))
-
-    def get_attr_soft(self, obj: Any, name: str) -> Any:
-        """``obj.name`` for soft lookups (``??``, ``default``, ``is defined``), checked."""
-        self.check_name(name)
-        self.check_object(obj)
-        return self.check_value(obj, name, access.get_attr_soft(obj, name))
 
     def read_attribute(self, obj: Any, name: str, default: Any) -> Any:
         """``getattr(obj, name, default)``, checked: what ``|attr`` and ``{0.name}`` read."""
