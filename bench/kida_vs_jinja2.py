@@ -5,7 +5,8 @@ languages, so the sources are identical) with autoescape on, checks the outputs 
 modulo whitespace, then times both with ``timeit`` repeats and prints min and median times and
 the kida/jinja2 ratios. Times are CPU time (``time.process_time``), the two engines' repeats
 interleaved, so other work on a shared machine disturbs the ratio as little as possible.
-Goal: ratio <= 0.80 on every render workload.
+The last render row runs the page in both engines' sandboxed environments. Goal: ratio <= 0.80
+on every render workload.
 
     .venv/bin/python bench/kida_vs_jinja2.py [--quick]
 """
