@@ -455,6 +455,17 @@ def test_allow_calling() -> None:
     assert sandbox()("{{ f() }} {{ x.upper() }}", f=helper, x="a") == "helped A"
 
 
+def test_the_render_context_goes_only_to_the_global_that_asked_for_it() -> None:
+    """``consume`` is a pass_context global: a callable put under its name gets no context (a
+    loop's ``cycle`` would hand it back to the template)."""
+    source = "{% for i in [1] %}{% export consume = loop.cycle %}{% end %}{{ consume('k') }}"
+    assert SandboxedEnvironment().from_string(source).render() == "k"
+    leaked = Environment().from_string(source).render()
+    assert leaked.startswith("{&#39;range&#39;")  # the plain environment hands it over
+    provided = "{% provide k = 1 %}{{ consume('k') }}{% end %}"
+    assert SandboxedEnvironment().from_string(provided).render() == "1"
+
+
 def test_a_global_shadowed_by_the_context_is_not_trusted() -> None:
     render = sandbox(allow_calling=frozenset())
     assert render("{{ range(2)|list }}") == "[0, 1]"

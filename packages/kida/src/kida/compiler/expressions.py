@@ -94,7 +94,12 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
                 kwargs,
             )
         if func.name in c.globals:
-            args = c.passed(c.globals[func.name]) + args
+            passed = c.passed(c.globals[func.name])
+            if passed and c.sandboxed:  # passed only if the name still holds that global
+                return ast.Call(
+                    _load("_scg"), [_const(func.name), c.expr(func), *passed, *args], kwargs
+                )
+            args = passed + args
     if c.sandboxed:
         return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
     return ast.Call(c.expr(func), args, kwargs)

@@ -212,6 +212,15 @@ class Guard:
                     self.check_format(func.__self__, (), args[0])
         return func(*args, **kwargs)
 
+    def call_global(self, name: str, func: Any, passed: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """A call to the name of a ``pass_context``/``pass_environment`` global: ``passed`` (the
+        render context or environment) goes only to that global, never to whatever a template
+        or its data has put under the same name."""
+        trusted = self._globals.get(name)
+        if trusted is not None and trusted is func:
+            return trusted(passed, *args, **kwargs)
+        return self.call(func, *args, **kwargs)
+
     def check_format(self, text: str, args: Any, kwargs: Mapping[str, Any], auto: int = 0) -> int:
         """Resolve every ``{field.attr[key]}`` of a format string through the guard, so a
         format string the template controls cannot read what the template itself cannot;
@@ -286,6 +295,7 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
         "_gis": guard.get_item_soft,
         "_range": guard.make_range,
         "_sc": guard.call,
+        "_scg": guard.call_global,
         "_mul": guard.multiply,
     }
     namespace.update(helpers)
