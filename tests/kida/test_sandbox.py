@@ -311,6 +311,20 @@ def test_templates_of_a_plain_environment_cannot_be_included() -> None:
         template.render(t=unsandboxed, x=1)
 
 
+def test_trans_calls_a_gettext_set_by_the_template_through_the_checks() -> None:
+    source = "{% set gettext = rec.delete %}{% trans %}hi{% endtrans %}"
+    with pytest.raises(SecurityError) as caught:
+        SandboxedEnvironment().from_string(source).render(rec=Record())
+    assert caught.value.code == "K-SEC-004"
+    assert not Record.deleted
+    fmt = "{% set gettext = '{0.__class__}'.format %}{% trans %}hi{% endtrans %}"
+    with pytest.raises(SecurityError):
+        SandboxedEnvironment().from_string(fmt).render()
+    assert Environment().from_string(fmt).render() == "<class 'str'>"
+    translated = "{% trans n=2 %}hi %(n)s{% endtrans %}"
+    assert SandboxedEnvironment().from_string(translated).render(gettext=str.upper) == "HI 2"
+
+
 def test_exceptions_caught_by_try_cannot_reach_tracebacks() -> None:
     source = "{% try %}{{ 1 // 0 }}{% fallback err %}{{ err.__traceback__ }}{% end %}"
     with pytest.raises(SecurityError):

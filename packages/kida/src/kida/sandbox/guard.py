@@ -12,7 +12,7 @@ from string import Formatter
 from typing import Any, Final, NoReturn
 
 from kida.exceptions import SecurityError
-from kida.runtime import access
+from kida.runtime import access, composition
 from kida.runtime.components import Caller, Macro
 from kida.sandbox.policy import (
     BLOCKED_NAMES,
@@ -196,20 +196,26 @@ class Guard:
                 f"{refused} is blocked by the sandbox", code=BLOCKED_CALLABLE, hint=hint
             )
 
+    def check_call(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Refuse ``func(*args, **kwargs)`` as :meth:`check_callable` does; ``str.format``'s
+        fields are resolved through the guard first, so ``"{0.__class__}".format(x)`` is
+        refused."""
+        if self.is_trusted(func):
+            return
+        self.check_callable(func)
+        if (
+            isinstance(func, types.BuiltinMethodType | types.MethodType)
+            and func.__name__ in _FORMAT_METHODS
+            and isinstance(func.__self__, str)
+        ):
+            if func.__name__ == "format":
+                self.check_format(func.__self__, args, kwargs)
+            elif args:  # format_map: any object with __getitem__ will do
+                self.check_format(func.__self__, (), args[0])
+
     def call(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        """``func(*args, **kwargs)`` from template code, checked; ``str.format``'s fields are
-        resolved through the guard first, so ``"{0.__class__}".format(x)`` is refused."""
-        if not self.is_trusted(func):
-            self.check_callable(func)
-            if (
-                isinstance(func, types.BuiltinMethodType | types.MethodType)
-                and func.__name__ in _FORMAT_METHODS
-                and isinstance(func.__self__, str)
-            ):
-                if func.__name__ == "format":
-                    self.check_format(func.__self__, args, kwargs)
-                elif args and isinstance(args[0], Mapping):
-                    self.check_format(func.__self__, (), args[0])
+        """``func(*args, **kwargs)`` from template code, checked."""
+        self.check_call(func, args, kwargs)
         return func(*args, **kwargs)
 
     def call_global(self, name: str, func: Any, passed: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -220,6 +226,24 @@ class Guard:
         if trusted is not None and trusted is func:
             return trusted(passed, *args, **kwargs)
         return self.call(func, *args, **kwargs)
+
+    def translate(
+        self,
+        ctx: Mapping[str, Any],
+        singular: str,
+        plural: str | None,
+        count: Any,
+        variables: dict[str, Any],
+    ) -> str:
+        """``{% trans %}``: the ``gettext``/``ngettext`` it calls is read from the render
+        context, where a template can put any callable it reached, so the call is checked."""
+        name, args = (
+            ("gettext", (singular,)) if plural is None else ("ngettext", (singular, plural, count))
+        )
+        func = ctx.get(name)
+        if callable(func):
+            self.check_call(func, args, {})
+        return composition.translate(ctx, singular, plural, count, variables)  # type: ignore[arg-type]
 
     def check_format(self, text: str, args: Any, kwargs: Mapping[str, Any], auto: int = 0) -> int:
         """Resolve every ``{field.attr[key]}`` of a format string through the guard, so a
@@ -296,6 +320,7 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
         "_range": guard.make_range,
         "_sc": guard.call,
         "_scg": guard.call_global,
+        "_trans": guard.translate,
         "_mul": guard.multiply,
     }
     namespace.update(helpers)
