@@ -6,6 +6,7 @@ import math
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import kida
 from kida import (
     DictLoader,
     Environment,
+    FileSystemBytecodeCache,
     SandboxedEnvironment,
     SandboxPolicy,
     SecurityError,
@@ -188,6 +190,19 @@ def test_a_plain_environment_compiles_no_checks() -> None:
     assert Environment().filters["sort"] is DEFAULT_FILTERS["sort"]
     assert Environment().globals["range"] is range
     assert type(Environment().from_string("")) is kida.Template
+
+
+def test_a_shared_bytecode_cache_keeps_sandboxed_and_plain_code_apart(tmp_path: Path) -> None:
+    source = {"t.html": "{{ x.__class__.__name__ }}{{ f() }}"}
+    for make in (Environment, SandboxedEnvironment, Environment, SandboxedEnvironment):
+        env = make(loader=DictLoader(source), bytecode_cache=FileSystemBytecodeCache(tmp_path))
+        template = env.get_template("t.html")
+        if make is Environment:
+            assert template.render(x=1, f=helper) == "inthelped"
+        else:
+            with pytest.raises(SecurityError):
+                template.render(x=1, f=helper)
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_security_errors_name_the_template_line_and_column() -> None:
