@@ -155,6 +155,7 @@ def test_known_escapes_are_refused_in_every_renderer(
     with pytest.raises(SecurityError) as caught:
         run(SandboxedEnvironment(), source, renderer, **ctx)
     assert caught.value.code == code, str(caught.value)
+    assert caught.value.lineno == 1  # located in every renderer
     assert ctx["items"] == [3, 1, 2]  # nothing was changed
     assert ctx["d"] == {"a": 1}
     assert not Record.deleted
