@@ -143,6 +143,16 @@ ESCAPES = [
     ("huge range literal", "{% for i in 1..10**9 %}{% end %}", "K-SEC-003"),
     ("huge string", "{{ 'x' * 10**9 }}", "K-SEC-003"),
     ("huge list", "{{ (10**9 * [0])|length }}", "K-SEC-003"),
+    ("huge % width", "{{ '%999999999d' % 1 }}", "K-SEC-003"),
+    ("huge % width from the values", "{{ '%*d' % (10**9, 1) }}", "K-SEC-003"),
+    ("huge format width", "{{ '{:>999999999}'.format(1) }}", "K-SEC-003"),
+    ("huge format precision", "{{ '{0:.{1}f}'.format(1.5, 10**9) }}", "K-SEC-003"),
+    ("huge format filter width", "{{ '{:>999999999}'|format(1) }}", "K-SEC-003"),
+    ("huge center", "{{ x|center(10**9) }}", "K-SEC-003"),
+    ("huge indent", "{{ x|indent(width=10**9) }}", "K-SEC-003"),
+    ("huge batch", "{{ items|batch(10**9, 0)|list }}", "K-SEC-003"),
+    ("huge slice", "{{ items|slice(10**9)|list }}", "K-SEC-003"),
+    ("huge tojson indent", "{{ d|tojson(10**9) }}", "K-SEC-003"),
 ]
 
 
@@ -519,6 +529,24 @@ def test_max_range() -> None:
     refused(render, "{{ 'ab' * 3 }}", "K-SEC-003")
     refused(render, "{{ 3 * [1, 2] }}", "K-SEC-003")
     assert render("{{ 6 * 7 }}") == "42"
+
+
+def test_sizes_within_max_range_keep_working() -> None:
+    render = sandbox(max_range=10)
+    assert render("{{ '%5d|%-3s|%.2f|%%' % (42, 'a', 1.5) }}") == "   42|a  |1.50|%"
+    assert render("{{ '%(n)03d' % {'n': 7} }}") == "007"
+    assert render("{{ '{:>4}|{:08.3f}|{:,}'.format('a', 3.14159, 12345) }}") == (
+        "   a|0003.142|12,345"
+    )
+    assert render("{{ '{0:{1}}'.format('a', 3) }}|{{ 'ab'|center(6) }}") == "a  |  ab  "
+    assert render("{{ [1, 2, 3]|batch(2)|list }} {{ 12345|format_number }}") == (
+        "[[1, 2], [3]] 12,345"
+    )
+    assert render("{{ 7 % 3 }}") == "1"
+    refused(render, "{{ '%11d' % 1 }}", "K-SEC-003")
+    refused(render, "{{ 'ab'|center(11) }}", "K-SEC-003")
+    refused(render, "{{ '{:>11}'.format(1) }}", "K-SEC-003")
+    refused(render, "{{ '{0:{1}}'.format(1, 11) }}", "K-SEC-003")
 
 
 def test_bad_policies_are_refused() -> None:

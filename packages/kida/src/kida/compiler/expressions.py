@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 _BINOPS: Final[dict[str, Callable[[], ast.operator]]] = {
     "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
 }  # fmt: skip
+# Operators that can build a huge value from small operands: checked in a sandbox.
+_SANDBOXED_BINOPS: Final = {"*": "_mul", "%": "_mod"}
 _CMPOPS: Final[dict[str, Callable[[], ast.cmpop]]] = {
     "==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE,
     "in": ast.In, "not in": ast.NotIn,
@@ -111,8 +113,8 @@ def expr_bin_op(c: Compiler, node: n.BinOp, soft: bool) -> ast.expr:
         return _call("_add", left, right)
     if node.op == "~":
         return _call("_concat", left, right)
-    if node.op == "*" and c.sandboxed:
-        return _call("_mul", left, right)
+    if c.sandboxed and node.op in _SANDBOXED_BINOPS:
+        return _call(_SANDBOXED_BINOPS[node.op], left, right)
     return ast.BinOp(left, _BINOPS[node.op](), right)
 
 

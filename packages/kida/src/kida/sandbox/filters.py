@@ -1,5 +1,6 @@
 """The built-in filters that read attributes by a name the template gives (``sort(attribute=)``,
-``map(attribute=)``, ``attr``, ``format``…), guarded for a sandboxed environment.
+``map(attribute=)``, ``attr``, ``format``…) or build text and lists of a size it gives
+(``center(width)``, ``batch(n)``…), guarded for a sandboxed environment.
 
 Each guarded filter first follows the template's attribute path (or format fields) through the
 :class:`~kida.sandbox.guard.Guard` on every item, refusing what the policy forbids, then runs the
@@ -21,6 +22,12 @@ PATH_FILTERS: Final = {
     "sort": "attribute", "unique": "attribute", "min": "attribute", "max": "attribute",
     "sum": "attribute", "groupby": "attribute", "join": "attribute", "map": "attribute",
     "selectattr": "attribute", "rejectattr": "attribute",
+}  # fmt: skip
+
+#: Filter → its parameter that sizes what it builds (padding, groups, indentation, digits).
+SIZE_FILTERS: Final = {
+    "batch": "linecount", "center": "width", "decimal": "places",
+    "format_number": "decimal_places", "indent": "width", "slice": "slices", "tojson": "indent",
 }  # fmt: skip
 
 
@@ -51,11 +58,14 @@ def _checked_lookup(guard: Guard, obj: Any, key: PathPart) -> Any:
         return UNDEFINED
 
 
-def _guard_path_filter(func: Callable[..., Any], param: str, guard: Guard) -> Callable[..., Any]:
+def _guard_argument(
+    func: Callable[..., Any], param: str, check: Callable[[dict[str, Any], Any], None]
+) -> Callable[..., Any]:
+    """``func`` running ``check(bound arguments, argument)`` first when ``param`` is given."""
     signature = inspect.signature(func)
     names = list(signature.parameters)
     kinds = [p.kind for p in signature.parameters.values()]
-    # Where a positional path would be; None when it can only come as a keyword (map).
+    # Where a positional argument would be; None when it can only come as a keyword (map).
     position = (
         names.index(param)
         if param in names and kinds[names.index(param)] is inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -65,27 +75,47 @@ def _guard_path_filter(func: Callable[..., Any], param: str, guard: Guard) -> Ca
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if param not in kwargs and (position is None or len(args) <= position):
-            return func(*args, **kwargs)  # no path given: nothing read by name
+            return func(*args, **kwargs)  # not given: nothing to check
         bound = signature.bind(*args, **kwargs)
-        path = bound.arguments.get(param, bound.arguments.get("kwargs", {}).get(param))
-        if path is not None:
-            items: Iterable[Any] = bound.arguments["value"]
-            if isinstance(items, Iterator):  # checked once, then handed on
-                items = bound.arguments["value"] = list(items)
-            for item in items:
-                check_path(guard, item, path)
+        argument = bound.arguments.get(param, bound.arguments.get("kwargs", {}).get(param))
+        if argument is not None:
+            check(bound.arguments, argument)
         return func(*bound.args, **bound.kwargs)
 
     return guarded
 
 
+def _path_check(guard: Guard) -> Callable[[dict[str, Any], Any], None]:
+    def check(arguments: dict[str, Any], path: Any) -> None:
+        items: Iterable[Any] = arguments["value"]
+        if isinstance(items, Iterator):  # checked once, then handed on
+            items = arguments["value"] = list(items)
+        for item in items:
+            check_path(guard, item, path)
+
+    return check
+
+
+def _size_check(guard: Guard, name: str) -> Callable[[dict[str, Any], Any], None]:
+    def check(arguments: dict[str, Any], size: Any) -> None:
+        if isinstance(size, int):
+            guard.check_count(size, f"{name}({size})")
+
+    return check
+
+
 def guarded_filters(filters: Mapping[str, Callable[..., Any]], guard: Guard) -> dict[str, Any]:
     """Guarded versions of the attribute-reading filters among ``filters``."""
     guarded: dict[str, Any] = {
-        name: _guard_path_filter(filters[name], param, guard)
+        name: _guard_argument(filters[name], param, _path_check(guard))
         for name, param in PATH_FILTERS.items()
         if name in filters
     }
+    guarded.update(
+        (name, _guard_argument(filters[name], param, _size_check(guard, name)))
+        for name, param in SIZE_FILTERS.items()
+        if name in filters
+    )
     get, format_ = filters.get("get"), filters.get("format")
 
     def attr(obj: Any, name: str) -> Any:

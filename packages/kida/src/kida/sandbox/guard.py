@@ -6,6 +6,7 @@ calls and read attributes through :mod:`kida.runtime.access` directly.
 """
 
 import _string  # type: ignore[import-not-found]  # the field parser str.format uses
+import re
 import types
 from collections.abc import Callable, Mapping
 from string import Formatter
@@ -33,6 +34,8 @@ OUTPUT_LIMIT: Final = "K-SEC-005"
 _TEMPLATE_CALLABLES: Final = (Macro, Caller)
 _SEQUENCES: Final = (str, bytes, list, tuple)
 _FORMAT_METHODS: Final = ("format", "format_map")
+_DIGITS: Final = re.compile(r"\d+")
+_PERCENT_SPEC: Final = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def _blocked_attribute(name: str, why: str, hint: str) -> NoReturn:
@@ -245,11 +248,21 @@ class Guard:
             self.check_call(func, args, {})
         return composition.translate(ctx, singular, plural, count, variables)  # type: ignore[arg-type]
 
-    def check_format(self, text: str, args: Any, kwargs: Mapping[str, Any], auto: int = 0) -> int:
+    def check_format(
+        self,
+        text: str,
+        args: Any,
+        kwargs: Mapping[str, Any],
+        auto: int = 0,
+        in_spec: bool = False,
+    ) -> int:
         """Resolve every ``{field.attr[key]}`` of a format string through the guard, so a
-        format string the template controls cannot read what the template itself cannot;
-        returns the next automatic field number."""
-        for _, field, spec, _ in Formatter().parse(text):
+        format string the template controls cannot read what the template itself cannot, and
+        refuse widths and precisions over ``max_range``; returns the next automatic field
+        number."""
+        for literal, field, spec, _ in Formatter().parse(text):
+            if in_spec:
+                self.check_widths(literal)
             if field is not None:
                 first, rest = _split_field(field)
                 if first == "":
@@ -267,8 +280,12 @@ class Guard:
                             obj = obj[key]
                         except (IndexError, KeyError, TypeError):
                             return auto
+                if in_spec and isinstance(obj, int):
+                    self.check_count(obj, "this format width")
             if spec and "{" in spec:
-                auto = self.check_format(spec, args, kwargs, auto)
+                auto = self.check_format(spec, args, kwargs, auto, in_spec=True)
+            elif spec:
+                self.check_widths(spec)
         return auto
 
     # --- sizes ------------------------------------------------------------------------------
@@ -281,6 +298,25 @@ class Guard:
                 code=RANGE_LIMIT,
                 hint=f"use fewer items, or raise SandboxPolicy(max_range={limit})",
             )
+
+    def check_widths(self, spec: str) -> None:
+        """Every number of a format spec (width, precision) is at most ``max_range``."""
+        for digits in _DIGITS.findall(spec):
+            self.check_count(int(digits), "this format width")
+
+    def modulo(self, left: Any, right: Any) -> Any:
+        """``a % b``: %-formatting text may not pad or extend past ``max_range`` either."""
+        if isinstance(left, str):
+            values = right if isinstance(right, tuple) else (right,)
+            for width, precision in _PERCENT_SPEC.findall(left):
+                for number in (width, precision):
+                    if number == "*":  # taken from the values
+                        for value in values:
+                            if isinstance(value, int):
+                                self.check_count(value, "this % width")
+                    elif number:
+                        self.check_count(int(number), "this % width")
+        return left % right
 
     def checked_range(self, *args: int) -> range:
         """The sandbox's ``range()``: at most ``max_range`` items."""
@@ -322,6 +358,7 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
         "_scg": guard.call_global,
         "_trans": guard.translate,
         "_mul": guard.multiply,
+        "_mod": guard.modulo,
     }
     namespace.update(helpers)
     namespace["__builtins__"] = {"__import__": __import__} if guard.policy.allow_import else {}
