@@ -92,7 +92,9 @@ class SandboxPolicy:
     - ``allow_calling``: when set, the type names (``type(f).__name__``) whose instances may be
       called; ``frozenset()`` refuses every call but to defs and environment globals.
     - ``max_output_size``: characters a render may output (``None``: no limit).
-    - ``max_range``: items a ``range()``, ``a..b`` or ``x * n`` repetition may produce.
+    - ``max_range``: items a ``range()``, ``a..b`` or ``x * n`` repetition may produce; also
+      the largest ``%``/``format`` width or precision and size given to a sizing filter
+      (``center``, ``indent``, ``batch``, ``slice``, ``tojson``, ``decimal``…).
 
     Example::
 
