@@ -66,11 +66,17 @@ class Guard:
         safe skip their checks (the policy never changes), so a hot loop pays two set lookups."""
         safe_names, safe_types = self._safe_names, self._safe_types
         check_name, check_object, check_value = self.check_name, self.check_object, self.check_value
+        dicts_readable = not (self._blocked_types and issubclass(dict, self._blocked_types))
+        missing = object()
 
         def checked(obj: Any, name: str) -> Any:
             if name not in safe_names:
                 check_name(name)
-            if type(obj) not in safe_types:
+            if type(obj) is dict and dicts_readable:
+                value = obj.get(name, missing)  # a key's value: data, never a bound method
+                if value is not missing:
+                    return value
+            elif type(obj) not in safe_types:
                 check_object(obj)
             value = read(obj, name)
             if name in MUTATING_METHODS:
