@@ -462,6 +462,7 @@ def test_blocked_types() -> None:
     refused(render, "{{ s.value }}", "K-SEC-002", s=SubSecret())
     refused(render, "{{ s() }}", "K-SEC-004", s=Secret())
     assert sandbox()("{{ s.value }} {{ s() }}", s=Secret()) == "s called"
+    refused(sandbox(blocked_types={dict}), "{{ d.a }}", "K-SEC-002", d={"a": 1})
 
 
 def test_allow_import() -> None:
