@@ -239,6 +239,15 @@ def test_the_public_names() -> None:
     assert sandbox.SecurityError is SecurityError is kida.exceptions.SecurityError
 
 
+def test_items_read_as_in_a_plain_environment() -> None:
+    source = "{{ items[0] }} {{ d[1] }} {{ d['k'] }} {{ items[9] ?? 'none' }} {{ d[[1]] ?? 'no' }}"
+    ctx = {"items": [5], "d": {1: "one", "k": "key"}}
+    assert SandboxedEnvironment().from_string(source).render(**ctx) == "5 one key none no"
+    assert Environment().from_string(source).render(**ctx) == "5 one key none no"
+    with pytest.raises(UndefinedError):
+        SandboxedEnvironment().from_string("{{ items[9] }}").render(items=[5])
+
+
 def test_builtins_are_no_template_variables() -> None:
     env = SandboxedEnvironment()
     for source in ("{{ __builtins__ }}", "{{ __import__('os') }}", "{{ getattr(x, 'y') }}"):

@@ -158,8 +158,9 @@ class Guard:
         try:
             return obj[key]
         except (KeyError, IndexError, TypeError):
-            if isinstance(key, str):
-                self.check_name(key)
+            if not isinstance(key, str):  # no attribute fallback: access.get_item reports it
+                return access.get_item(obj, key)
+            self.check_name(key)
             return self.check_value(obj, key, access.get_item(obj, key))
 
     def get_item_soft(self, obj: Any, key: Any) -> Any:
@@ -168,8 +169,9 @@ class Guard:
         try:
             return obj[key]
         except (KeyError, IndexError, TypeError):
-            if isinstance(key, str):
-                self.check_name(key)
+            if not isinstance(key, str):
+                return access.get_item_soft(obj, key)
+            self.check_name(key)
             return self.check_value(obj, key, access.get_item_soft(obj, key))
 
     # --- calls ------------------------------------------------------------------------------
