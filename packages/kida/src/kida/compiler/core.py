@@ -91,7 +91,7 @@ class Compiler:
         self.name = name
         self.source = source
         self.autoescape = autoescape
-        self.sandboxed = sandboxed  # calls and ``*`` go through the sandbox's checked helpers
+        self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count()

@@ -69,7 +69,7 @@ class Environment:
 
     #: The class of the templates it makes (and that ``{% include %}`` accepts as a value).
     template_class: type[Template] = Template
-    #: Compile calls and ``*`` through checked helpers (``kida.sandbox`` sets it).
+    #: Compile calls, ``*`` and ``%`` through checked helpers (``kida.sandbox`` sets it).
     sandboxed: bool = False
     #: What compiled code starts from: the runtime under short names.
     compiled_namespace: Mapping[str, Any] = COMPILED_NAMESPACE

@@ -1,8 +1,9 @@
 """``SandboxedEnvironment``: an Environment whose templates are compiled with checked access.
 
 The choice is made at compile time: the compiler emits ``_sc(f, ...)`` for calls and
-``_mul(a, b)`` for ``*`` (the default environment emits plain calls and products), and the
-compiled namespace binds the access helpers to a :class:`~kida.sandbox.guard.Guard`.
+``_mul``/``_mod`` for ``*`` and ``%`` (the default environment emits plain calls and
+operators), and the compiled namespace binds the access helpers to a
+:class:`~kida.sandbox.guard.Guard`.
 """
 
 from collections.abc import AsyncIterator, Iterator

@@ -1,5 +1,5 @@
 """The checks a sandboxed template's compiled code runs: every attribute read, item fallback,
-call, range and repetition goes through a :class:`Guard` bound to one policy.
+call, range, repetition and format width goes through a :class:`Guard` bound to one policy.
 
 A plain ``Environment`` never sees this module: its templates are compiled without the checked
 calls and read attributes through :mod:`kida.runtime.access` directly.
