@@ -11,6 +11,7 @@ Configure it like Django's own engines::
             "globals": {"site_name": "Example"},
             "filters": {"money": "shop.formatting.money"},
             "extensions": ["shop.kida.install"],  # callables given the Environment
+            "sandbox": True,  # optional: templates you did not write (or a SandboxPolicy)
         },
     }]
 
@@ -56,8 +57,9 @@ class Kida(BaseEngine):
     (default ``DEBUG``: error details in streamed fallbacks), ``context_processors``,
     ``globals``, ``filters`` and ``tests`` (callables or dotted paths), ``extensions`` (callables
     or dotted paths, each called with the Environment), ``loader`` (a kida loader, or the dotted
-    path of a factory called with the template directories); anything else goes to
-    ``kida.Environment``.
+    path of a factory called with the template directories), ``sandbox`` (``True``, a
+    ``kida.SandboxPolicy`` or a dict of its arguments: build a ``kida.SandboxedEnvironment``);
+    anything else goes to ``kida.Environment``.
     """
 
     app_dirname = "templates"
@@ -82,12 +84,36 @@ class Kida(BaseEngine):
         options["tests"] = _resolve_callables(options.pop("tests", {}))
         options.setdefault("autoescape", True)
         options.setdefault("auto_reload", debug)
+        environment_class: type[kida.Environment] = kida.Environment
+        sandbox = options.pop("sandbox", False)
+        if sandbox is not False and sandbox is not None:
+            environment_class = kida.SandboxedEnvironment
+            options["sandbox_policy"] = self._sandbox_policy(sandbox)
         try:
-            self.env = kida.Environment(**options)
+            self.env = environment_class(**options)
         except TypeError as exc:
             raise ImproperlyConfigured(f"Kida backend {self.name!r}: bad OPTIONS: {exc}") from exc
         for extension in extensions:
             _resolve_callable(extension)(self.env)
+
+    def _sandbox_policy(self, sandbox: object) -> kida.SandboxPolicy:
+        """The policy OPTIONS ``sandbox`` asks for: True (the default one), a SandboxPolicy,
+        or a dict of SandboxPolicy arguments."""
+        if sandbox is True:
+            return kida.SandboxPolicy()
+        if isinstance(sandbox, kida.SandboxPolicy):
+            return sandbox
+        if isinstance(sandbox, Mapping):
+            try:
+                return kida.SandboxPolicy(**sandbox)
+            except (TypeError, ValueError) as exc:
+                raise ImproperlyConfigured(
+                    f"Kida backend {self.name!r}: bad OPTIONS['sandbox']: {exc}"
+                ) from exc
+        raise ImproperlyConfigured(
+            f"Kida backend {self.name!r}: OPTIONS['sandbox'] must be True, a kida.SandboxPolicy "
+            f"or a dict of its arguments, got {sandbox!r}"
+        )
 
     @cached_property
     def template_dirs(self) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from kida.environment.loaders import (
     PrefixLoader,
 )
 from kida.exceptions import (
+    SecurityError,
     TemplateError,
     TemplateNotFoundError,
     TemplateRuntimeError,
@@ -28,6 +29,7 @@ from kida.exceptions import (
     UndefinedError,
 )
 from kida.runtime.loop import AsyncLoopContext, LoopContext
+from kida.sandbox import SandboxedEnvironment, SandboxPolicy
 from kida.template import Template
 
 __all__ = [
@@ -43,6 +45,9 @@ __all__ = [
     "Markup",
     "PackageLoader",
     "PrefixLoader",
+    "SandboxPolicy",
+    "SandboxedEnvironment",
+    "SecurityError",
     "Template",
     "TemplateError",
     "TemplateMetadata",

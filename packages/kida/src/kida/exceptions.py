@@ -96,3 +96,19 @@ class TemplateNotFoundError(TemplateError, LookupError):
 class MigrationWarning(UserWarning):
     """A construct that means something else in Jinja2: kida's meaning applies, check it is the
     one intended (``Environment(jinja2_compat_warnings=False)`` silences it)."""
+
+
+class SecurityError(TemplateError):
+    """A sandboxed template tried something its :class:`~kida.sandbox.SandboxPolicy` forbids.
+
+    ``code`` says what: ``K-SEC-001`` a blocked attribute, ``K-SEC-002`` a blocked type,
+    ``K-SEC-003`` a range or repetition over ``max_range``, ``K-SEC-004`` a blocked call,
+    ``K-SEC-005`` output over ``max_output_size``.
+    """
+
+    def __init__(self, message: str, *, code: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.code}: {super().__str__()}"

@@ -168,6 +168,10 @@ class Template:
         register(ctx, self)
         return ctx
 
+    def _output_buffer(self) -> list[str]:
+        """Where ``render()`` and ``render_block()`` collect chunks (a sandbox counts them)."""
+        return []
+
     def render(self, /, *args: Any, **kwargs: Any) -> str:
         """The whole output as one string.
 
@@ -178,7 +182,7 @@ class Template:
         if self.is_async:
             raise _async_refusal(self, "render")
         ctx = self.new_context(args, kwargs)
-        buffer: list[str] = []
+        buffer = self._output_buffer()
         try:
             self._root(ctx, buffer.append)
         except Exception as error:
@@ -282,7 +286,7 @@ class Template:
             env.get_template("page.html").render_block("sidebar", user=user)
         """
         ctx, block, _ = self._block_chain(name, args, kwargs, setup=True)
-        buffer: list[str] = []
+        buffer = self._output_buffer()
         try:
             block.render_into(ctx, buffer.append)
         except Exception as error:

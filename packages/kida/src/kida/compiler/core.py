@@ -87,6 +87,7 @@ class Compiler:
         pure_filters: frozenset[str] | set[str] = frozenset(),
         validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
+        sandboxed: bool = False,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
@@ -107,6 +108,7 @@ class Compiler:
         self.name = name
         self.source = source
         self.autoescape = autoescape
+        self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count()

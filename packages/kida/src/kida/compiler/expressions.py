@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 _BINOPS: Final[dict[str, Callable[[], ast.operator]]] = {
     "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
 }  # fmt: skip
+# Operators that can build a huge value from small operands: checked in a sandbox.
+_SANDBOXED_BINOPS: Final = {"*": "_mul", "%": "_mod"}
 _CMPOPS: Final[dict[str, Callable[[], ast.cmpop]]] = {
     "==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, ">": ast.Gt, "<=": ast.LtE, ">=": ast.GtE,
     "in": ast.In, "not in": ast.NotIn,
@@ -96,7 +98,14 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
                 kwargs,
             )
         if func.name in c.globals:
-            args = c.passed(c.globals[func.name]) + args
+            passed = c.passed(c.globals[func.name])
+            if passed and c.sandboxed:  # passed only if the name still holds that global
+                return ast.Call(
+                    _load("_scg"), [_const(func.name), c.expr(func), *passed, *args], kwargs
+                )
+            args = passed + args
+    if c.sandboxed:
+        return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
     return ast.Call(c.expr(func), args, kwargs)
 
 
@@ -106,6 +115,8 @@ def expr_bin_op(c: Compiler, node: n.BinOp, soft: bool) -> ast.expr:
         return _call("_add", left, right)
     if node.op == "~":
         return _call("_concat", left, right)
+    if c.sandboxed and node.op in _SANDBOXED_BINOPS:
+        return _call(_SANDBOXED_BINOPS[node.op], left, right)
     return ast.BinOp(left, _BINOPS[node.op](), right)
 
 

@@ -11,7 +11,7 @@ Example::
 import hashlib
 import itertools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -71,6 +71,10 @@ class Environment:
 
     #: The class of the templates it makes (and that ``{% include %}`` accepts as a value).
     template_class: type[Template] = Template
+    #: Compile calls, ``*`` and ``%`` through checked helpers (``kida.sandbox`` sets it).
+    sandboxed: bool = False
+    #: What compiled code starts from: the runtime under short names.
+    compiled_namespace: Mapping[str, Any] = COMPILED_NAMESPACE
 
     def __init__(
         self,
@@ -338,7 +342,7 @@ class Environment:
             code, bindings = cached
             registries = {"filter": self.filters, "test": self.tests}
             if all(fname in registries[kind] for kind, fname in bindings.values()):
-                namespace = dict(COMPILED_NAMESPACE)
+                namespace = dict(self.compiled_namespace)
                 namespace.update(
                     {k: registries[kind][fname] for k, (kind, fname) in bindings.items()}
                 )
@@ -357,6 +361,7 @@ class Environment:
             validate_calls=self.validate_calls,
             jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
+            sandboxed=self.sandboxed,
         )
         try:
             with _nesting_limit(name, source):
@@ -370,7 +375,7 @@ class Environment:
             ) from None
         if self.bytecode_cache and key:
             self.bytecode_cache.store(key, code, generator.bindings)
-        namespace = dict(COMPILED_NAMESPACE)
+        namespace = dict(self.compiled_namespace)
         namespace.update(generator.namespace)
         exec(code, namespace)
         return namespace
@@ -388,6 +393,7 @@ class Environment:
                 str(self.trim_blocks),
                 str(self.lstrip_blocks),
                 str(self.strict_undefined),
+                str(self.sandboxed),
                 self._registry_fingerprint(),
             ]
         )
