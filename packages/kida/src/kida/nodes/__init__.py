@@ -50,6 +50,7 @@ from kida.nodes.special_blocks import (
 )
 from kida.nodes.template_structure import (
     Block,
+    BlockModifier,
     Embed,
     Extends,
     FromImport,
@@ -65,6 +66,7 @@ __all__ = [
     "Await",
     "BinOp",
     "Block",
+    "BlockModifier",
     "BoolOp",
     "Break",
     "Cache",
