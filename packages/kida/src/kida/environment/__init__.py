@@ -90,6 +90,8 @@ class Environment:
         cache_size: int = 400,
         aliases: dict[str, str] | None = None,
         bytecode_cache: FileSystemBytecodeCache | None = None,
+        enable_capture: bool = False,
+        enable_profiling: bool = False,
     ) -> None:
         self.loader = loader
         self.autoescape = autoescape
@@ -111,6 +113,10 @@ class Environment:
         #: Compiled code of named templates on disk, shared across processes (optional).
         self.bytecode_cache = bytecode_cache
         self._fragments: dict[Any, tuple[float | None, str]] = {}
+        #: Whether renders inside ``captured_render()`` record their blocks (kida.render_capture).
+        self.enable_capture = enable_capture
+        #: Accepted for kida compatibility: ``profiled_render()`` profiles every environment.
+        self.enable_profiling = enable_profiling
 
     # --- registries ------------------------------------------------------------------------
 

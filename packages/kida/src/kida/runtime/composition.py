@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
-from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
+from kida.render_context import (
+    MAX_INCLUDE_DEPTH,
+    BlockFunctions,
+    BlockTuple,
+    RenderContext,
+    StackPlaceholder,
+)
+from kida.runtime.observed import observed_block
 from kida.runtime.components import Caller, Macro
 from kida.spelling import suggest
 
@@ -77,11 +84,6 @@ def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | 
         raise
 
 
-#: Includes nested deeper than this end the render: a template that includes itself (directly
-#: or through others) without a stopping condition would otherwise exhaust Python's stack.
-MAX_INCLUDE_DEPTH = 100
-
-
 def _include_cycle(chain: tuple[tuple[str | None, int], ...]) -> str:
     """The first repeating part of an include chain, as ``a.html:3 → b.html:1 → a.html``."""
     names = [name for name, _ in chain]
@@ -105,13 +107,18 @@ def include_context(
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
+    if ctx.state.instruments is not None and ctx.state.instruments.accumulator is not None:
+        ctx.state.instruments.accumulator.record_include(template.name or "<string>")
     return sub
 
 
 def register(ctx: RenderContext, template: "Template") -> None:
     """Make ``template``'s blocks the fallbacks of the blocks already registered."""
     blocks = ctx.blocks
+    observed = ctx.state.instruments is not None
     for name, functions in template.block_functions.items():
+        if observed:
+            functions = observed_block(ctx.state, template, functions)
         if name in blocks:
             blocks[name].append(functions)
         else:
