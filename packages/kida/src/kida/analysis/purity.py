@@ -6,9 +6,10 @@ filter the analysis cannot vouch for (user filters, methods, other templates, aw
 makes it unknown; everything else (data, variables, operators, built-in filters, tests) is pure.
 """
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 from kida import nodes as n
 
@@ -67,3 +68,27 @@ def purity(nodes: Iterable[n.Node], rules: PurityRules) -> Purity:
             if found == "unknown":
                 level = "unknown"
     return level
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def pure(function: F) -> F:
+    """Mark a filter deterministic (same input, same output, no side effects), so blocks
+    using it count as pure for caching.
+
+    Example::
+
+        @pure
+        def slug(value: str) -> str:
+            return value.strip().lower().replace(" ", "-")
+
+        env.add_filter("slug", slug)
+    """
+    try:
+        function._kida_pure = True  # type: ignore[attr-defined]
+        return function
+    except AttributeError:  # builtins and objects with __slots__ get a marked wrapper
+        marked = functools.wraps(function)(lambda *args, **kwargs: function(*args, **kwargs))
+        marked._kida_pure = True  # type: ignore[attr-defined]
+        return cast(F, marked)
