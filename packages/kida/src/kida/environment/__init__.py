@@ -24,7 +24,9 @@ from kida.environment.loaders import BaseLoader, load_source
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
 from kida.lexer import Delimiters, tokenize
+from kida.extensions import Extension
 from kida.parser import parse
+from kida.parser.core import StatementHandler
 from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
@@ -92,6 +94,7 @@ class Environment:
         bytecode_cache: FileSystemBytecodeCache | None = None,
         enable_capture: bool = False,
         enable_profiling: bool = False,
+        extensions: Iterable[type[Extension]] = (),
     ) -> None:
         self.loader = loader
         self.autoescape = autoescape
@@ -117,6 +120,14 @@ class Environment:
         self.enable_capture = enable_capture
         #: Accepted for kida compatibility: ``profiled_render()`` profiles every environment.
         self.enable_profiling = enable_profiling
+        self.extensions = [extension(self) for extension in extensions]
+        self._extension_statements: dict[str, StatementHandler] = {}
+        for extension in self.extensions:
+            self.filters.update(extension.get_filters())
+            self.tests.update(extension.get_tests())
+            self.globals.update(extension.get_globals())
+            for tag in extension.tags:
+                self._extension_statements[tag] = extension.statement_handler(tag)
 
     # --- registries ------------------------------------------------------------------------
 
@@ -226,7 +237,7 @@ class Environment:
                 trim_blocks=self.trim_blocks,
                 lstrip_blocks=self.lstrip_blocks,
             )
-            tree = parse(tokens, name, source)
+            tree = parse(tokens, name, source, self._extension_statements)
         namespace = self._build(tree, name, source, autoescape, code_name, ("render",))
 
         def build_streaming() -> dict[str, Any]:

@@ -39,6 +39,7 @@ from kida.nodes.functions import CallBlock, Def, Param, SlotFill, SlotOut
 from kida.nodes.output import Data, Output
 from kida.nodes.special_blocks import (
     Cache,
+    ExtensionStmt,
     FilterBlock,
     Flush,
     Provide,
@@ -87,6 +88,7 @@ __all__ = [
     "Embed",
     "Expr",
     "Extends",
+    "ExtensionStmt",
     "Filter",
     "FilterBlock",
     "Flush",
