@@ -37,6 +37,7 @@ from kida.exceptions import (
     TemplateSyntaxError,
     UndefinedError,
 )
+from kida.extensions import Extension
 from kida.lexer import Token, TokenType
 from kida.render_accumulator import RenderAccumulator, get_accumulator, profiled_render, timed_block
 from kida.render_capture import Fragment, RenderCapture, captured_render, get_capture
@@ -88,6 +89,7 @@ __all__ = [
     "DefParamInfo",
     "DictLoader",
     "Environment",
+    "Extension",
     "FileSystemBytecodeCache",
     "FileSystemLoader",
     "Fragment",

@@ -120,10 +120,10 @@ class CoverageCollector:
             return "No templates rendered."
         rule = "-" * 71
         rows = [f"{'Template':<50} {'Lines':>6} {'Hit':>6} {'Cover':>7}", rule]
-        for r in results:
-            rows.append(
-                f"{r.template_name:<50} {r.total_count:>6} {r.hit_count:>6} {r.percentage:>6.1f}%"
-            )
+        rows += [
+            f"{r.template_name:<50} {r.total_count:>6} {r.hit_count:>6} {r.percentage:>6.1f}%"
+            for r in results
+        ]
         total = sum(r.total_count for r in results)
         hit = sum(r.hit_count for r in results)
         percentage = hit * 100.0 / total if total else 100.0

@@ -139,4 +139,3 @@ def monitoring(event: int) -> Iterator[None]:
 #: Event ids, for the users of :func:`monitoring` (a function's first line comes as PY_START).
 LINE_EVENT: int = sys.monitoring.events.LINE | sys.monitoring.events.PY_START
 CALL_EVENT: int = sys.monitoring.events.CALL
-

@@ -98,7 +98,9 @@ class RenderAccumulator:
         blocks = sorted(self.block_timings.values(), key=lambda t: t.duration_ms, reverse=True)
         return {
             "total_ms": round(self.total_duration_ms, 2),
-            "blocks": {t.name: {"ms": round(t.duration_ms, 2), "calls": t.call_count} for t in blocks},
+            "blocks": {
+                t.name: {"ms": round(t.duration_ms, 2), "calls": t.call_count} for t in blocks
+            },
             "macros": _by_count(self.macro_calls),
             "includes": _by_count(self.include_counts),
             "filters": _by_count(self.filter_calls),

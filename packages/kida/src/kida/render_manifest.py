@@ -105,7 +105,9 @@ class FreezeCache:
     def get_cached_blocks(self, template_name: str) -> dict[str, str] | None:
         """Block name → HTML kept for ``template_name`` (a new dict), or None; pass it as
         ``render_context(cached_blocks=...)``."""
-        blocks = {name: html for (owner, name), html in self._html.items() if owner == template_name}
+        blocks = {
+            name: html for (owner, name), html in self._html.items() if owner == template_name
+        }
         if not blocks:
             self.stats.cache_misses += 1
             return None
@@ -210,7 +212,9 @@ class SearchManifestBuilder:
             entry: dict[str, Any] = {"u": url, **extract(url, capture)}
             if "body" not in entry:
                 parts = [
-                    f.html for f in capture.blocks.values() if self.role_weights.get(f.role, 0.5) > 0
+                    f.html
+                    for f in capture.blocks.values()
+                    if self.role_weights.get(f.role, 0.5) > 0
                 ]
                 if parts:
                     entry["body"] = "\n".join(parts)

@@ -10,6 +10,8 @@ Example::
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from kida import nodes as n
 from kida.analysis import (
     DEFAULT_CONFIG,
@@ -38,10 +40,14 @@ from kida.render_context import (
 )
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import load, register
+from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment
+
+#: What kida users import from here (the loop contexts and Markup are re-exported).
+__all__ = ["AsyncLoopContext", "LoopContext", "Markup", "RenderedTemplate", "Template"]
 
 
 def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
@@ -441,4 +447,3 @@ class RenderedTemplate:
 
     def __iter__(self) -> Iterator[str]:
         return self._template.render_stream(self._context)
-

@@ -21,7 +21,7 @@ class TemplateProtocol(Protocol):
 def _parts(template: object, tag: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     if not isinstance(template, TemplateProtocol):
         raise TypeError(
-            f"{tag}() takes a t-string (Python 3.14+: {tag}(t\"...\")) or an object with "
+            f'{tag}() takes a t-string (Python 3.14+: {tag}(t"...")) or an object with '
             f"'strings' and 'interpolations'; got {type(template).__name__}"
         )
     return template.strings, template.interpolations

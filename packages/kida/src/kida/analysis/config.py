@@ -3,7 +3,7 @@ filters a framework vouches for.
 
 Example::
 
-    config = AnalysisConfig(page_prefixes=frozenset({"post"}), extra_impure_filters=frozenset({"pick"}))
+    config = AnalysisConfig(page_prefixes=frozenset({"post"}))
     template.block_metadata(config)["nav"].cache_scope
 """
 

@@ -9,7 +9,7 @@ makes it unknown; everything else (data, variables, operators, built-in filters,
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, cast
 
 from kida import nodes as n
 
@@ -70,10 +70,7 @@ def purity(nodes: Iterable[n.Node], rules: PurityRules) -> Purity:
     return level
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def pure(function: F) -> F:
+def pure[F: Callable[..., Any]](function: F) -> F:
     """Mark a filter deterministic (same input, same output, no side effects), so blocks
     using it count as pure for caching.
 

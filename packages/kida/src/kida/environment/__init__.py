@@ -23,8 +23,8 @@ from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.loaders import BaseLoader, load_source
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
-from kida.lexer import Delimiters, tokenize
 from kida.extensions import Extension
+from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
 from kida.parser.core import StatementHandler
 from kida.passing import pass_kind

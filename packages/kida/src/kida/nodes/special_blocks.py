@@ -74,4 +74,3 @@ class ExtensionStmt(Stmt):
 
     extension: Any
     node: Node
-

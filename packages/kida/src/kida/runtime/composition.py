@@ -18,8 +18,8 @@ from kida.render_context import (
     RenderContext,
     StackPlaceholder,
 )
-from kida.runtime.observed import observed_block
 from kida.runtime.components import Caller, Macro
+from kida.runtime.observed import observed_block
 from kida.spelling import suggest
 
 if TYPE_CHECKING:

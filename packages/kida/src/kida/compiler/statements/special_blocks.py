@@ -136,4 +136,3 @@ def visit_extension(c: Compiler, node: n.ExtensionStmt) -> list[ast.stmt]:
     are there for it)."""
     stmts: list[ast.stmt] = node.extension.compile(c, node.node)
     return stmts
-
