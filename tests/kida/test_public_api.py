@@ -11,21 +11,82 @@ import kida
 
 #: kida-templates 0.12.1's ``kida.__all__`` (74 names).
 UPSTREAM_ALL = frozenset(
-    """
-    AnalysisConfig AsyncLoopContext BlockMetadata BlockModifierMetadata ChoiceLoader CoercionWarning ComponentWarning
-    CoverageCollector CoverageResult DefMetadata DefParamInfo DictLoader Environment ErrorCode
-    Extension FileSystemLoader Fragment FreezeCache FreezeCacheStats FunctionLoader KidaWarning
-    LoopContext ManifestDiff Markup MigrationWarning PackageLoader PrecedenceWarning PrefixLoader
-    RenderAccumulator RenderCapture RenderContext RenderManifest RenderedTemplate SandboxPolicy
-    SandboxedEnvironment SearchEntry SearchManifestBuilder SecurityError SourceSnippet Template
-    TemplateError TemplateMetadata TemplateNotFoundError TemplateRuntimeError
-    TemplateStructureManifest TemplateSyntaxError TemplateWarning Token TokenType UndefinedError
-    WorkerEnvironment WorkloadProfile WorkloadType __version__ async_render_context
-    build_source_snippet captured_render default_field_extractor get_accumulator get_capture
-    get_optimal_workers get_profile get_render_context get_render_context_required html_escape
-    is_free_threading_enabled k plain profiled_render pure render_context should_parallelize
-    strip_colors timed_block
-    """.split()
+    {
+        "AnalysisConfig",
+        "AsyncLoopContext",
+        "BlockMetadata",
+        "BlockModifierMetadata",
+        "ChoiceLoader",
+        "CoercionWarning",
+        "ComponentWarning",
+        "CoverageCollector",
+        "CoverageResult",
+        "DefMetadata",
+        "DefParamInfo",
+        "DictLoader",
+        "Environment",
+        "ErrorCode",
+        "Extension",
+        "FileSystemLoader",
+        "Fragment",
+        "FreezeCache",
+        "FreezeCacheStats",
+        "FunctionLoader",
+        "KidaWarning",
+        "LoopContext",
+        "ManifestDiff",
+        "Markup",
+        "MigrationWarning",
+        "PackageLoader",
+        "PrecedenceWarning",
+        "PrefixLoader",
+        "RenderAccumulator",
+        "RenderCapture",
+        "RenderContext",
+        "RenderManifest",
+        "RenderedTemplate",
+        "SandboxPolicy",
+        "SandboxedEnvironment",
+        "SearchEntry",
+        "SearchManifestBuilder",
+        "SecurityError",
+        "SourceSnippet",
+        "Template",
+        "TemplateError",
+        "TemplateMetadata",
+        "TemplateNotFoundError",
+        "TemplateRuntimeError",
+        "TemplateStructureManifest",
+        "TemplateSyntaxError",
+        "TemplateWarning",
+        "Token",
+        "TokenType",
+        "UndefinedError",
+        "WorkerEnvironment",
+        "WorkloadProfile",
+        "WorkloadType",
+        "__version__",
+        "async_render_context",
+        "build_source_snippet",
+        "captured_render",
+        "default_field_extractor",
+        "get_accumulator",
+        "get_capture",
+        "get_optimal_workers",
+        "get_profile",
+        "get_render_context",
+        "get_render_context_required",
+        "html_escape",
+        "is_free_threading_enabled",
+        "k",
+        "plain",
+        "profiled_render",
+        "pure",
+        "render_context",
+        "should_parallelize",
+        "strip_colors",
+        "timed_block",
+    }
 )
 
 #: Name → (module kida users import it from, the name there).
