@@ -374,8 +374,7 @@ class Template:
 
     def depends_on(self) -> frozenset[str]:
         """Dotted context paths the whole template reads."""
-        paths, _ = dependencies(self.tree.body, frozenset(self.environment.globals))
-        return paths
+        return dependencies(self.tree.body, frozenset(self.environment.globals))
 
     def required_context(self) -> frozenset[str]:
         """Top-level context names the template reads or declares with ``{% template %}``.
@@ -402,9 +401,7 @@ class Template:
 
     def template_metadata(self) -> TemplateMetadata:
         """Whole-template facts: parent, blocks, top-level reads, async, declared context."""
-        top_level, _ = dependencies(
-            self.tree.body, frozenset(self.environment.globals), nested=False
-        )
+        top_level = dependencies(self.tree.body, frozenset(self.environment.globals), nested=False)
         return TemplateMetadata(
             self.name,
             self.parent_name,

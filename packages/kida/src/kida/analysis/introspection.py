@@ -129,8 +129,8 @@ def block_metadata(
     """Metadata of one block; names that are environment globals are not context needs."""
     bound = frozenset({p.name for p in block.params}) | globals_
     reads = block.body if block.cond is None else [n.Output(block.cond), *block.body]
-    depends_on, _ = dependencies(reads, bound)
-    own_depends_on, _ = dependencies(reads, bound, nested=False)
+    depends_on = dependencies(reads, bound)
+    own_depends_on = dependencies(reads, bound, nested=False)
     level = purity(reads, rules)
     landmarks = _landmarks(block)
     return BlockMetadata(
@@ -182,7 +182,7 @@ def def_metadata(
     vararg = next((p.name for p in definition.params if p.kind == "*"), None)
     kwarg = next((p.name for p in definition.params if p.kind == "**"), None)
     slots = list(dict.fromkeys(_slots(definition.body)))
-    depends_on, _ = dependencies([definition], globals_)
+    depends_on = dependencies([definition], globals_)
     return DefMetadata(
         name=definition.name,
         template_name=template_name,
