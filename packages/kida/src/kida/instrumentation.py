@@ -9,6 +9,8 @@ Line coverage and filter/def counts come from ``sys.monitoring`` (Python 3.12+) 
 only while a collector or accumulator is active and ignored outside template code.
 """
 
+from __future__ import annotations
+
 import sys
 import threading
 from collections.abc import Iterator
@@ -16,19 +18,26 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kida.debug import template_of_code
+
+if TYPE_CHECKING:
+    from kida.coverage import CoverageCollector
+    from kida.render_accumulator import RenderAccumulator
+    from kida.render_capture import RenderCapture
+    from kida.render_context import RenderContext
 
 
 @dataclass(frozen=True, slots=True)
 class Instruments:
     """The observers active for renders started in the current context."""
 
-    scope: Any = None  # kida.render_context.RenderContext made by render_context()
-    capture: Any = None  # kida.render_capture.RenderCapture
-    accumulator: Any = None  # kida.render_accumulator.RenderAccumulator
-    coverage: Any = None  # kida.coverage.CoverageCollector
+    #: The context made by ``render_context()``: its metadata and cached blocks.
+    scope: RenderContext | None = None
+    capture: RenderCapture | None = None
+    accumulator: RenderAccumulator | None = None
+    coverage: CoverageCollector | None = None
 
 
 ACTIVE: ContextVar[Instruments | None] = ContextVar("kida_instruments", default=None)
