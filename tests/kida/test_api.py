@@ -46,10 +46,11 @@ def test_block_metadata_and_dependencies() -> None:
     assert meta["header"].depends_on == frozenset({"user.profile.name", "site"})
     assert meta["items"].depends_on == frozenset({"items"})
     assert meta["static"].depends_on == frozenset()
-    assert meta["static"].is_pure
+    assert meta["static"].is_pure == "pure"
     assert meta["static"].cache_scope == "site"
-    assert meta["header"].cache_scope == "page"
-    assert not meta["live"].is_pure
+    # No per-page name (page, post, item, doc, entry) is read: reusable site-wide.
+    assert meta["header"].cache_scope == "site"
+    assert meta["live"].is_pure == "unknown"
     assert meta["live"].is_async
     assert template.depends_on() >= {"user.profile.name", "items", "tokens"}
     assert template.required_context() == frozenset({"user", "site", "items", "tokens"})

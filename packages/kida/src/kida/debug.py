@@ -8,7 +8,8 @@ The source is also given to ``linecache`` so Python's own tracebacks print templ
 import contextlib
 import linecache
 import weakref
-from types import TracebackType
+from collections.abc import Iterator
+from types import CodeType, FrameType, TracebackType
 from typing import TYPE_CHECKING
 
 from kida.exceptions import TemplateError
@@ -25,6 +26,20 @@ def register_code(filename: str, template: "Template") -> None:
     lines = [line + "\n" for line in template.source.splitlines()]
     linecache.cache[filename] = (len(template.source), None, lines, filename)
     weakref.finalize(template, linecache.cache.pop, filename, None)
+
+
+def template_of_code(code: CodeType) -> "Template | None":
+    """The template whose compiled code ``code`` is, or None."""
+    return _TEMPLATES.get(code.co_filename)
+
+
+def template_frames(frame: FrameType | None) -> "Iterator[tuple[FrameType, Template]]":
+    """The frames running template code from ``frame`` outwards, innermost first."""
+    while frame is not None:
+        template = _TEMPLATES.get(frame.f_code.co_filename)
+        if template is not None:
+            yield frame, template
+        frame = frame.f_back
 
 
 def _template_position(tb: TracebackType | None) -> "tuple[Template, int, int | None] | None":

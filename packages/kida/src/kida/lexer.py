@@ -8,6 +8,7 @@ next to a delimiter trims the neighbouring whitespace, and ``{% raw %}`` passes 
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from kida.exceptions import TemplateSyntaxError
@@ -36,15 +37,47 @@ _STRING_ESCAPES: Final = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_CHARS: Final = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 
 
+class TokenType(Enum):
+    """The kinds of token; each value is the ``Token.kind`` string. Operators are one kind,
+    told apart by their value."""
+
+    DATA = "data"
+    VARIABLE_BEGIN = "var_begin"
+    VARIABLE_END = "var_end"
+    BLOCK_BEGIN = "block_begin"
+    BLOCK_END = "block_end"
+    NAME = "name"
+    INTEGER = "int"
+    FLOAT = "float"
+    STRING = "string"
+    OPERATOR = "op"
+    EOF = "eof"
+
+
 @dataclass(slots=True, frozen=True)
 class Token:
     """One lexical unit; ``kind`` is data, var_begin/end, block_begin/end, name, int, float,
-    string, op or eof."""
+    string, op or eof (``type`` gives it as a :class:`TokenType`).
+
+    Example::
+
+        >>> tokenize("{{ x }}")[1]
+        Token(kind='name', value='x', lineno=1, col=4)
+    """
 
     kind: str
     value: str
     lineno: int
     col: int
+
+    @property
+    def type(self) -> TokenType:
+        return TokenType(self.kind)
+
+    @property
+    def col_offset(self) -> int:
+        """The 0-based column (``col`` is 1-based)."""
+        return self.col - 1
 
     def test(self, kind: str, value: str | None = None) -> bool:
         """True if the token has this kind (and value, when given)."""

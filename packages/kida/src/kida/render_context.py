@@ -7,10 +7,15 @@ reach ``__missing__``, so they cost a dict miss and nothing more.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import Token
+from typing import TYPE_CHECKING, Any, cast
 
-from kida.exceptions import UndefinedError
+from kida.debug import template_frames
+from kida.exceptions import TemplateRuntimeError, UndefinedError
+from kida.instrumentation import ACTIVE, Instruments, observing
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -29,15 +34,34 @@ def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
     return UndefinedError(f"{name!r} is undefined", hint=hint)
 
 
-class RenderState:
-    """What every template of one render shares: stacks, provided values."""
+#: Includes nested deeper than this end the render: a template that includes itself (directly
+#: or through others) without a stopping condition would otherwise exhaust Python's stack.
+MAX_INCLUDE_DEPTH = 50  # Environment(max_include_depth=) default
 
-    __slots__ = ("placeholders", "provided", "stacks")
+
+class RenderState:
+    """What every template of one render shares: stacks, provided values, framework metadata,
+    pre-rendered blocks, and the observers (capture, profiling, coverage) if any."""
+
+    __slots__ = (
+        "cache_stats",
+        "cached_blocks",
+        "instruments",
+        "meta",
+        "placeholders",
+        "provided",
+        "stacks",
+    )
 
     def __init__(self) -> None:
         self.stacks: dict[str, list[str]] = {}
         self.provided: dict[str, list[Any]] = {}
         self.placeholders = False
+        self.instruments: Instruments | None = None
+        self.meta: dict[str, Any] | None = None
+        #: Block name → HTML rendered earlier, used instead of rendering the block.
+        self.cached_blocks: dict[str, str] | None = None
+        self.cache_stats: dict[str, int] | None = None
 
     def finish(self, buffer: list[str]) -> str:
         """The page text, with stack placeholders replaced by everything pushed."""
@@ -89,6 +113,100 @@ class RenderContext(dict[str, Any]):
         """Whether the current template escapes its output."""
         return self.template.autoescape
 
+    # --- the per-render state of kida's RenderContext API ----------------------------------
+
+    @property
+    def template_name(self) -> str | None:
+        """Name of the template being rendered (same as ``name``)."""
+        return self.template.name
+
+    @property
+    def filename(self) -> str | None:
+        """Source file of the template being rendered, if it came from one."""
+        return self.template.filename
+
+    @property
+    def line(self) -> int:
+        """The template line running now in this context's template (0 outside a render).
+
+        Read from the running frames, so keeping it costs the render nothing."""
+        for frame, template in template_frames(sys._getframe(1)):
+            if template is self.template:
+                return frame.f_lineno or 0
+        return 0
+
+    @property
+    def include_depth(self) -> int:
+        """How many ``{% include %}``/``{% embed %}`` led to this template."""
+        return len(self.includes)
+
+    @property
+    def max_include_depth(self) -> int:
+        """The include nesting at which rendering stops with an error."""
+        limit: int = getattr(self.environment, "max_include_depth", MAX_INCLUDE_DEPTH)
+        return limit
+
+    @property
+    def cached_blocks(self) -> dict[str, str]:
+        """Pre-rendered blocks (name → HTML) this render uses instead of rendering them,
+        shared with every template of the render; see ``render_context(cached_blocks=...)``."""
+        if self.state.cached_blocks is None:
+            self.state.cached_blocks = {}
+        return self.state.cached_blocks
+
+    @property
+    def cache_stats(self) -> dict[str, int] | None:
+        """Hit/miss counts of ``cached_blocks``, when a dict was given for them."""
+        return self.state.cache_stats
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """Framework metadata (request, CSRF token, HTMX headers...) set with ``set_meta``."""
+        meta = self.state.meta
+        return default if meta is None else meta.get(key, default)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Attach framework metadata for filters and globals of this render to read."""
+        if self.state.meta is None:
+            self.state.meta = {}
+        self.state.meta[key] = value
+
+    def check_include_depth(self, template_name: str | None) -> None:
+        """Refuse to include ``template_name`` once includes are nested too deep."""
+        if self.include_depth >= self.max_include_depth:
+            raise TemplateRuntimeError(
+                f"includes nested more than {self.max_include_depth} deep "
+                f"when including {template_name or '<string>'!r}",
+                name=self.template_name,
+                hint="a template includes itself; guard the include with an {% if %} that ends",
+            )
+
+    def _template_for(self, name: str | None, source: str | None) -> Template:
+        if source is not None:
+            return self.environment.from_string(source, name=name)
+        if name is None:
+            return self.template
+        if self.environment is None:  # a context made by render_context(), outside a render
+            return cast("Template", _Detached(name, None))
+        return self.environment.get_template(name)
+
+    def child_context(
+        self, template_name: str | None = None, *, source: str | None = None
+    ) -> RenderContext:
+        """The context of a template included from here (``source`` compiles it from text):
+        one include deeper, same render state."""
+        self.check_include_depth(template_name or self.template_name)
+        child = self.derive(self._template_for(template_name, source))
+        child.includes = (*self.includes, (self.template_name, self.line))
+        return child
+
+    def child_context_for_extends(
+        self, parent_name: str, *, source: str | None = None
+    ) -> RenderContext:
+        """The context of the parent this template extends: same blocks and include depth."""
+        parent = self.derive(self._template_for(parent_name, source))
+        parent.blocks = self.blocks
+        return parent
+
     def derive(
         self, template: Template, extra: dict[str, Any] | None = None, *, only: bool = False
     ) -> RenderContext:
@@ -130,7 +248,130 @@ def new_context(
     ctx.blocks = {}
     ctx.includes = ()
     ctx.extends_depth = 0
+    instruments = ACTIVE.get()
+    if instruments is not None:
+        _observe(ctx, instruments, variables)
     return ctx
+
+
+def _observe(ctx: RenderContext, instruments: Instruments, variables: dict[str, Any]) -> None:
+    """Hand an observed render its observers and the scope's metadata and cached blocks."""
+    state = ctx.state
+    state.instruments = instruments
+    scope = instruments.scope
+    if scope is not None:
+        if scope.state.meta is None:
+            scope.state.meta = {}
+        state.meta = scope.state.meta
+        state.cached_blocks = scope.state.cached_blocks
+        state.cache_stats = scope.state.cache_stats
+    if instruments.capture is not None and getattr(ctx.environment, "enable_capture", False):
+        instruments.capture.begin(ctx.template, variables)
+
+
+class _Detached:
+    """The template of a context made by ``render_context()`` outside any render."""
+
+    __slots__ = ("autoescape", "filename", "name")
+
+    def __init__(self, name: str | None, filename: str | None) -> None:
+        self.name = name
+        self.filename = filename
+        self.autoescape = True
+
+
+def _detached_context(
+    template_name: str | None,
+    filename: str | None,
+    cached_blocks: dict[str, str] | None,
+    cache_stats: dict[str, int] | None,
+) -> RenderContext:
+    ctx = RenderContext()
+    ctx.environment = cast("Environment", None)
+    ctx.template = cast("Template", _Detached(template_name, filename))
+    ctx.state = RenderState()
+    ctx.state.cached_blocks = cached_blocks
+    ctx.state.cache_stats = cache_stats
+    ctx.blocks = {}
+    ctx.includes = ()
+    return ctx
+
+
+def get_render_context() -> RenderContext | None:
+    """The context of the innermost template rendering on this thread or task, else the one
+    opened by ``render_context()``, else None.
+
+    Found from the running frames, so renders pay nothing for it.
+
+    Example::
+
+        def csrf_input():
+            ctx = get_render_context()
+            return Markup(f'<input name="csrf" value="{ctx.get_meta("csrf")}">')
+    """
+    for frame, _template in template_frames(sys._getframe(1)):
+        ctx = frame.f_locals.get("_ctx")
+        if isinstance(ctx, RenderContext):
+            return ctx
+    instruments = ACTIVE.get()
+    return None if instruments is None else instruments.scope
+
+
+def get_render_context_required() -> RenderContext:
+    """Like :func:`get_render_context`, but outside a render raises ``RuntimeError``."""
+    ctx = get_render_context()
+    if ctx is None:
+        raise RuntimeError(
+            "not in a render context: call this from a filter, test or global used while a "
+            "template renders, or inside `with render_context():`"
+        )
+    return ctx
+
+
+@contextmanager
+def render_context(
+    template_name: str | None = None,
+    filename: str | None = None,
+    cached_blocks: dict[str, str] | None = None,
+    cache_stats: dict[str, int] | None = None,
+) -> Iterator[RenderContext]:
+    """A render scope: metadata set on the yielded context (``set_meta``) is seen by every
+    render inside the ``with`` body, and blocks named in ``cached_blocks`` are replaced by
+    that HTML (``cache_stats`` counts "hits" and "misses").
+
+    Example::
+
+        with render_context(cached_blocks={"nav": nav_html}) as rc:
+            rc.set_meta("csrf", token)
+            html = template.render(page=page)
+    """
+    ctx = _detached_context(template_name, filename, cached_blocks, cache_stats)
+    with observing(scope=ctx):
+        yield ctx
+
+
+@asynccontextmanager
+async def async_render_context(
+    template_name: str | None = None,
+    filename: str | None = None,
+    cached_blocks: dict[str, str] | None = None,
+    cache_stats: dict[str, int] | None = None,
+) -> AsyncIterator[RenderContext]:
+    """:func:`render_context` for ``async with``."""
+    with render_context(template_name, filename, cached_blocks, cache_stats) as ctx:
+        yield ctx
+
+
+def set_render_context(ctx: RenderContext) -> Token[Instruments | None]:
+    """Make ``ctx`` the scope of renders started from now on; returns the token that
+    :func:`reset_render_context` takes to undo it."""
+    current = ACTIVE.get() or Instruments()
+    return ACTIVE.set(Instruments(ctx, current.capture, current.accumulator, current.coverage))
+
+
+def reset_render_context(token: Token[Instruments | None]) -> None:
+    """Undo a :func:`set_render_context`."""
+    ACTIVE.reset(token)
 
 
 def consume(ctx: RenderContext, key: str, default: Any = None) -> Any:

@@ -7,18 +7,27 @@ Example::
     'Hello kida!'
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from kida import nodes as n
 from kida.analysis import (
+    DEFAULT_CONFIG,
+    AnalysisConfig,
     BlockMetadata,
+    DefMetadata,
     TemplateMetadata,
+    TemplateStructureManifest,
     block_metadata,
     collect_blocks,
+    collect_defs,
     contains_async,
     declared_context,
+    def_metadata,
     dependencies,
+    purity_rules,
     toplevel_definitions,
 )
 from kida.debug import annotate
@@ -31,10 +40,14 @@ from kida.render_context import (
 )
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import check_extends_depth, load, register
+from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
     from kida.environment import Environment
+
+#: What kida users import from here (the loop contexts and Markup are re-exported).
+__all__ = ["AsyncLoopContext", "LoopContext", "Markup", "RenderedTemplate", "Template"]
 
 
 def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
@@ -322,21 +335,58 @@ class Template:
         """Names of the blocks this template defines (not inherited ones)."""
         return list(self.block_functions)
 
-    def block_metadata(self) -> dict[str, BlockMetadata]:
-        """Per block: dotted context paths it reads (also without its nested blocks), purity,
-        cache scope."""
-        if self._metadata is None:
-            globals_ = frozenset(self.environment.globals)
-            self._metadata = {
-                block.name: block_metadata(block, globals_)
-                for block in collect_blocks(self.tree.body)
-            }
-        return self._metadata
+    def block_metadata(self, config: AnalysisConfig | None = None) -> dict[str, BlockMetadata]:
+        """Per block (nested and fragments too): context paths read, purity ("pure", "impure",
+        "unknown"), cache scope, inferred role, modifiers. ``config`` changes the naming
+        conventions; the default result is computed once.
+
+        Example::
+
+            >>> env.from_string("{% block nav %}{{ site.title }}{% end %}").block_metadata()[
+            ...     "nav"].cache_scope
+            'site'
+        """
+        if config is None and self._metadata is not None:
+            return self._metadata
+        used = config or DEFAULT_CONFIG
+        globals_ = frozenset(self.environment.globals)
+        rules = purity_rules(self.environment.filters, used)
+        metadata = {
+            block.name: block_metadata(block, globals_, rules, used)
+            for block in collect_blocks(self.tree.body)
+        }
+        if config is None:
+            self._metadata = metadata
+        return metadata
+
+    def is_cacheable(self, block_name: str | None = None) -> bool:
+        """Whether block ``block_name`` (or, without a name, every block) may be cached; an
+        unknown block name is not cacheable."""
+        blocks = self.block_metadata()
+        if block_name is None:
+            return all(block.is_cacheable() for block in blocks.values())
+        block = blocks.get(block_name)
+        return block is not None and block.is_cacheable()
+
+    def list_defs(self) -> list[str]:
+        """Names of the ``{% def %}`` components in this template, in source order."""
+        return [d.name for d in collect_defs(self.tree.body)]
+
+    def def_metadata(self) -> dict[str, DefMetadata]:
+        """Per def: typed parameters, named slots, default slot, context reads.
+
+        Example::
+
+            >>> t = env.from_string("{% def card(title: str, n=1) %}{% slot %}{% end %}")
+            >>> t.def_metadata()["card"].params[0].annotation
+            'str'
+        """
+        globals_ = frozenset(self.environment.globals)
+        return {d.name: def_metadata(d, self.name, globals_) for d in collect_defs(self.tree.body)}
 
     def depends_on(self) -> frozenset[str]:
         """Dotted context paths the whole template reads."""
-        paths, _ = dependencies(self.tree.body, frozenset(self.environment.globals))
-        return paths
+        return dependencies(self.tree.body, frozenset(self.environment.globals))
 
     def required_context(self) -> frozenset[str]:
         """Top-level context names the template reads or declares with ``{% template %}``.
@@ -349,13 +399,60 @@ class Template:
         read = {path.split(".", 1)[0] for path in self.depends_on()}
         return frozenset(read | declared_context(self.tree.body).keys())
 
+    def validate_context(self, context: Mapping[str, Any]) -> list[str]:
+        """The required context names missing from ``context`` (environment globals count
+        as present), sorted; empty when the render has all it needs.
+
+        Example::
+
+            >>> env.from_string("{{ page.title }}{{ site }}").validate_context({"page": p})
+            ['site']
+        """
+        present = context.keys() | self.environment.globals.keys()
+        return sorted(self.required_context() - present)
+
     def template_metadata(self) -> TemplateMetadata:
-        """Whole-template facts: parent, blocks, dependencies, async, declared context."""
+        """Whole-template facts: parent, blocks, top-level reads, async, declared context."""
+        top_level = dependencies(self.tree.body, frozenset(self.environment.globals), nested=False)
         return TemplateMetadata(
             self.name,
             self.parent_name,
             self.block_metadata(),
-            self.depends_on(),
+            top_level,
             self.is_async,
             declared_context(self.tree.body),
         )
+
+    def structure_manifest(self) -> TemplateStructureManifest:
+        """Block names and structural hashes, parent and reads: what a build planner needs."""
+        blocks = self.block_metadata()
+        return TemplateStructureManifest(
+            self.name,
+            self.parent_name,
+            tuple(blocks),
+            {name: block.block_hash for name, block in blocks.items()},
+            self.template_metadata().all_dependencies(),
+        )
+
+
+class RenderedTemplate:
+    """A render not done yet: ``str()`` renders the whole page, iterating streams it.
+
+    Example::
+
+        page = RenderedTemplate(env.get_template("page.html"), {"user": user})
+        for chunk in page:
+            response.write(chunk)
+    """
+
+    __slots__ = ("_context", "_template")
+
+    def __init__(self, template: Template, context: Mapping[str, Any]) -> None:
+        self._template = template
+        self._context = context
+
+    def __str__(self) -> str:
+        return self._template.render(self._context)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._template.render_stream(self._context)

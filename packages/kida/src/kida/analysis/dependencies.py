@@ -1,9 +1,9 @@
-"""Which dotted context paths a body reads, and whether rendering it twice gives the same text.
+"""Which dotted context paths a body reads (whether it renders the same text twice is
+``purity``'s question).
 
 A :class:`DependencyCollector` walks statements with the names bound so far; the statements
 that bind names or open a scope have a rule in :data:`STATEMENT_RULES`, the expressions that
-bind or make a body impure one in :data:`EXPRESSION_RULES`; everything else just has its
-children visited.
+bind names one in :data:`EXPRESSION_RULES`; everything else just has its children visited.
 """
 
 from collections.abc import Callable
@@ -20,7 +20,6 @@ class DependencyCollector:
 
     def __init__(self, *, nested: bool = True) -> None:
         self.paths: set[str] = set()
-        self.impure = False
         self.nested = nested
 
     def body(self, stmts: list[n.Stmt], bound: Bound) -> None:
@@ -54,12 +53,6 @@ def _children(c: DependencyCollector, stmt: n.Stmt, bound: Bound) -> Bound:
     return bound
 
 
-def _impure_children(c: DependencyCollector, stmt: n.Stmt, bound: Bound) -> Bound:
-    """Cached output is not recomputed, so a body with ``{% cache %}`` is not pure."""
-    c.impure = True
-    return _children(c, stmt, bound)
-
-
 def _block(c: DependencyCollector, stmt: n.Block, bound: Bound) -> Bound:
     if stmt.kind == "region" or c.nested:
         return _children(c, stmt, bound)
@@ -81,8 +74,6 @@ def _for(c: DependencyCollector, stmt: n.For, bound: Bound) -> Bound:
         c.expr(stmt.cond, inner)
     c.body(stmt.body, inner)
     c.body(stmt.empty, bound)
-    if stmt.is_async:
-        c.impure = True
     return bound
 
 
@@ -176,7 +167,6 @@ STATEMENT_RULES: Final[dict[type[n.Stmt], Callable[[DependencyCollector, Any, Bo
     n.Match: _match,
     n.CallBlock: _call_block,
     n.SlotOut: _slot_out,
-    n.Cache: _impure_children,
 }
 """Statement type → how it reads and binds names (others: :func:`_children`)."""
 
@@ -191,18 +181,6 @@ def _expr_children(c: DependencyCollector, expr: n.Expr, bound: Bound) -> None:
                     c.expr(arg, bound)
 
 
-def _impure_expr(c: DependencyCollector, expr: n.Expr, bound: Bound) -> None:
-    """A call or an await may give a different value each time."""
-    c.impure = True
-    _expr_children(c, expr, bound)
-
-
-def _filter(c: DependencyCollector, expr: n.Filter, bound: Bound) -> None:
-    if expr.name in ("random", "shuffle"):
-        c.impure = True
-    _expr_children(c, expr, bound)
-
-
 def _comprehension(c: DependencyCollector, expr: n.Comprehension, bound: Bound) -> None:
     c.expr(expr.iter, bound)
     inner = bound | set(n.target_names(expr.target))
@@ -213,9 +191,6 @@ def _comprehension(c: DependencyCollector, expr: n.Comprehension, bound: Bound) 
 
 EXPRESSION_RULES: Final[dict[type[n.Expr], Callable[[DependencyCollector, Any, Bound], None]]] = {
     n.Comprehension: _comprehension,
-    n.Await: _impure_expr,
-    n.Call: _impure_expr,
-    n.Filter: _filter,
 }
 """Expression type → how it reads names (others: their children are visited)."""
 
@@ -234,9 +209,9 @@ def dotted_path(expr: n.Expr) -> str | None:
 
 def dependencies(
     body: list[n.Stmt], bound: frozenset[str] = frozenset(), *, nested: bool = True
-) -> tuple[frozenset[str], bool]:
-    """(dotted paths read from the context, whether the body is pure); ``nested=False`` leaves
-    out what only nested blocks and fragments read."""
+) -> frozenset[str]:
+    """The dotted paths read from the context; ``nested=False`` leaves out what only nested
+    blocks and fragments read."""
     collector = DependencyCollector(nested=nested)
     collector.body(body, bound)
-    return frozenset(collector.paths), not collector.impure
+    return frozenset(collector.paths)

@@ -503,6 +503,7 @@ STATEMENTS: Final[dict[type[n.Stmt], Callable[[Compiler, Any], list[ast.stmt]]]]
     n.With: variables.visit_with,
     n.Capture: special_blocks.visit_capture,
     n.FilterBlock: special_blocks.visit_filter_block,
+    n.ExtensionStmt: special_blocks.visit_extension,
     n.Spaceless: special_blocks.visit_spaceless,
     n.Cache: special_blocks.visit_cache,
     n.Try: error_handling.visit_try,

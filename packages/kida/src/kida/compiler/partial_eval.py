@@ -41,7 +41,7 @@ class Folding:
     values as they were when the template was compiled and a pure filter runs once."""
 
     def __init__(self, tree: n.TemplateNode, static: Mapping[str, Any]) -> None:
-        paths, _ = dependencies(tree.body)
+        paths = dependencies(tree.body)
         read = {path.split(".", 1)[0] for path in paths}
         assigned = _assigned_names(tree)
         self.values = {k: v for k, v in static.items() if k in read and k not in assigned}

@@ -25,8 +25,10 @@ from kida.environment.loaders import BaseLoader, load_source
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.extensions import Extension
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
+from kida.parser.core import StatementHandler
 from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
@@ -110,6 +112,9 @@ class Environment:
         fstring_coalescing: bool = True,
         validate_calls: bool = False,
         enable_htmx_helpers: bool = True,
+        enable_capture: bool = False,
+        enable_profiling: bool = False,
+        extensions: Iterable[type[Extension]] = (),
     ) -> None:
         self.loader = loader
         self.autoescape = autoescape
@@ -163,6 +168,19 @@ class Environment:
         # Accepted for kida-templates compatibility, without effect here (see the README).
         self.fstring_coalescing = fstring_coalescing
         self.enable_htmx_helpers = enable_htmx_helpers
+
+        #: Whether renders inside ``captured_render()`` record their blocks (kida.render_capture).
+        self.enable_capture = enable_capture
+        #: Accepted for kida compatibility: ``profiled_render()`` profiles every environment.
+        self.enable_profiling = enable_profiling
+        self.extensions = [extension(self) for extension in extensions]
+        self._extension_statements: dict[str, StatementHandler] = {}
+        for extension in self.extensions:
+            self.filters.update(extension.get_filters())
+            self.tests.update(extension.get_tests())
+            self.globals.update(extension.get_globals())
+            for tag in extension.tags:
+                self._extension_statements[tag] = extension.statement_handler(tag)
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -298,7 +316,7 @@ class Environment:
                 trim_blocks=self.trim_blocks,
                 lstrip_blocks=self.lstrip_blocks,
             )
-            tree = parse(tokens, name, source)
+            tree = parse(tokens, name, source, self._extension_statements)
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
         namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)

@@ -39,6 +39,7 @@ from kida.nodes.functions import CallBlock, Def, Param, SlotFill, SlotOut
 from kida.nodes.output import Data, Output
 from kida.nodes.special_blocks import (
     Cache,
+    ExtensionStmt,
     FilterBlock,
     Flush,
     Provide,
@@ -50,6 +51,7 @@ from kida.nodes.special_blocks import (
 )
 from kida.nodes.template_structure import (
     Block,
+    BlockModifier,
     Embed,
     Extends,
     FromImport,
@@ -65,6 +67,7 @@ __all__ = [
     "Await",
     "BinOp",
     "Block",
+    "BlockModifier",
     "BoolOp",
     "Break",
     "Cache",
@@ -85,6 +88,7 @@ __all__ = [
     "Embed",
     "Expr",
     "Extends",
+    "ExtensionStmt",
     "Filter",
     "FilterBlock",
     "Flush",

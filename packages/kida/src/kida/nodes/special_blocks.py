@@ -4,8 +4,9 @@ filter, spaceless, cache, try, push/stack, provide, trans, flush.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from kida.nodes.base import Expr, Stmt
+from kida.nodes.base import Expr, Node, Stmt
 
 
 @dataclass(slots=True)
@@ -65,3 +66,11 @@ class Trans(Stmt):
 @dataclass(slots=True)
 class Flush(Stmt):
     pass
+
+
+@dataclass(slots=True)
+class ExtensionStmt(Stmt):
+    """A tag parsed by a :class:`kida.extensions.Extension`, which also compiles ``node``."""
+
+    extension: Any
+    node: Node

@@ -1,10 +1,23 @@
 """How templates combine: blocks, extends, include, embed, import, and the root node."""
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from kida.nodes.base import Expr, Node, Stmt
 from kida.nodes.functions import Param
+
+#: The literal value types a block modifier may have.
+ModifierValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockModifier:
+    """One literal ``name=value`` of ``{% block chart enhanced="sse" %}``: metadata for
+    frameworks, no effect on rendering. Not a ``Node``: tree walks skip it."""
+
+    lineno: int
+    col: int
+    name: str
+    value: ModifierValue
 
 
 @dataclass(slots=True)
@@ -16,7 +29,7 @@ class Block(Stmt):
     cond: Expr | None = None
     kind: str = "block"
     params: list["Param"] = field(default_factory=list)
-    attrs: dict[str, Any] = field(default_factory=dict)  # literal values of k="v"
+    modifiers: tuple[BlockModifier, ...] = ()
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ Every error is a :class:`TemplateSyntaxError` naming the line, column and a hint
 block names the line it was opened on.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from kida import nodes as n
@@ -37,6 +37,8 @@ class Parser:
         self.source = source
         self.open_blocks: list[tuple[str, Token]] = []
         self.loop_depth = 0
+        #: Statements added by the environment's extensions: keyword → handler.
+        self.extra_statements: Mapping[str, StatementHandler] = {}
 
     @property
     def current(self) -> Token:
@@ -162,7 +164,7 @@ class Parser:
     def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
         if word in FORBIDDEN:
             raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
-        handler = STATEMENTS.get(word)
+        handler = STATEMENTS.get(word) or self.extra_statements.get(word)
         if handler is None:
             raise self.error(
                 f"unknown statement {{% {word} %}}",
@@ -197,7 +199,9 @@ class Parser:
         return body
 
 
-STATEMENTS: Final[dict[str, Callable[[Parser, Token], n.Stmt | None]]] = {
+StatementHandler = Callable[[Parser, Token], n.Stmt | None]
+
+STATEMENTS: Final[dict[str, StatementHandler]] = {
     "if": control_flow.parse_if,
     "unless": control_flow.parse_unless,
     "for": control_flow.parse_for,
@@ -240,7 +244,12 @@ STATEMENTS: Final[dict[str, Callable[[Parser, Token], n.Stmt | None]]] = {
 """Statement keyword → the function parsing the rest of its tag (one module per family)."""
 
 
-def parse(tokens: list[Token], name: str | None, source: str) -> n.TemplateNode:
+def parse(
+    tokens: list[Token],
+    name: str | None,
+    source: str,
+    extra_statements: Mapping[str, StatementHandler] | None = None,
+) -> n.TemplateNode:
     """The template tree of ``tokens``.
 
     Example::
@@ -249,4 +258,6 @@ def parse(tokens: list[Token], name: str | None, source: str) -> n.TemplateNode:
         >>> parse(tokenize("{{ x }}"), None, "{{ x }}").body[0].expr.name
         'x'
     """
-    return Parser(tokens, name, source).parse()
+    parser = Parser(tokens, name, source)
+    parser.extra_statements = extra_statements or {}
+    return parser.parse()

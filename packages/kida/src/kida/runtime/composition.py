@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
-from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
+from kida.render_context import (
+    BlockFunctions,
+    BlockTuple,
+    RenderContext,
+    StackPlaceholder,
+)
 from kida.runtime.components import Caller, Macro
+from kida.runtime.observed import observed_block
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -101,6 +107,8 @@ def include_context(
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
+    if ctx.state.instruments is not None and ctx.state.instruments.accumulator is not None:
+        ctx.state.instruments.accumulator.record_include(template.name or "<string>")
     return sub
 
 
@@ -116,7 +124,10 @@ def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
 def register(ctx: RenderContext, template: "Template") -> None:
     """Make ``template``'s blocks the fallbacks of the blocks already registered."""
     blocks = ctx.blocks
+    observed = ctx.state.instruments is not None
     for name, functions in template.block_functions.items():
+        if observed:
+            functions = observed_block(ctx.state, template, functions)
         if name in blocks:
             blocks[name].append(functions)
         else:

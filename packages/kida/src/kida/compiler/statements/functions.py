@@ -213,7 +213,7 @@ def _reads_context(c: Compiler, filler: n.SlotFill) -> bool:
     """Whether the filler may read a binding it did not declare: it reads a name that is
     neither a declared let nor a local here, or includes a template (which sees the context)."""
     bound = frozenset(filler.lets) | frozenset(c.frame.visible_locals())
-    paths, _ = dependencies(filler.body, bound)
+    paths = dependencies(filler.body, bound)
     return bool(paths) or any(
         isinstance(node, n.Include | n.Embed) for stmt in filler.body for node in stmt.walk()
     )

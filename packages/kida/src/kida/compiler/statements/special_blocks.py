@@ -129,3 +129,10 @@ def visit_flush(c: Compiler, node: n.Flush) -> list[ast.stmt]:
 
 def visit_group(c: Compiler, node: n.Group) -> list[ast.stmt]:
     return c.body(node.body)
+
+
+def visit_extension(c: Compiler, node: n.ExtensionStmt) -> list[ast.stmt]:
+    """An extension's tag: the extension compiles it (``c.expr``, ``c.emit`` and ``c.body``
+    are there for it)."""
+    stmts: list[ast.stmt] = node.extension.compile(c, node.node)
+    return stmts

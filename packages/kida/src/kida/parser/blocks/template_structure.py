@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.lexer import Token
@@ -20,25 +20,54 @@ def parse_block(parser: Parser, token: Token) -> n.Stmt:
         parser.expect_op("(")
         params = statements.parse_params(parser)
     cond = None
-    attrs: dict[str, Any] = {}
-    if parser.skip_name("if"):
-        cond = expressions.parse_expression(parser)
-    while parser.current.kind == "name" and parser.peek().test("op", "="):
-        key = parser.advance().value
-        parser.advance()
-        value_token = parser.current
-        value = expressions.parse_expression(parser)
-        if not isinstance(value, n.Const):
+    modifiers: list[n.BlockModifier] = []
+    while parser.current.kind == "name":
+        if parser.peek().test("op", "="):
+            modifiers.append(_parse_modifier(parser, kind, modifiers))
+            parser.skip_op(",")
+        elif cond is None and parser.skip_name("if"):
+            cond = expressions.parse_expression(parser)
+        else:
             raise parser.error(
-                f"the {kind} attribute {key!r} must be a literal",
-                value_token,
-                hint=f'attributes are metadata read before rendering: {key}="…"',
+                f"expected name=value after the {kind} name, found {parser.current.value!r}",
+                hint=f'{kind} modifiers are literal metadata: {{% {kind} {name} enhanced="sse" %}}',
             )
-        attrs[key] = value.value
-        parser.skip_op(",")
     parser.expect_block_end()
     body, _ = parser.subparse(kind, token)
-    return n.Block(name, body, cond, kind, params, attrs)
+    return n.Block(name, body, cond, kind, params, tuple(modifiers))
+
+
+def _parse_modifier(parser: Parser, kind: str, seen: list[n.BlockModifier]) -> n.BlockModifier:
+    """One ``name=literal`` of a block tag; the value must be a scalar known before rendering."""
+    key_token = parser.advance()
+    if any(m.name == key_token.value for m in seen):
+        raise parser.error(
+            f"Duplicate {kind} modifier {key_token.value!r}",
+            key_token,
+            hint="give each modifier once",
+        )
+    parser.advance()  # "="
+    value_token = parser.current
+    # Stops before "if", so ``if="x" if cond`` keeps its condition.
+    value = expressions.parse_unary(parser, with_filters=False)
+    if (
+        isinstance(value, n.UnaryOp)
+        and value.op == "-"
+        and isinstance(value.operand, n.Const)
+        and type(value.operand.value) in (int, float)
+    ):
+        value = n.Const(-value.operand.value)
+    if not isinstance(value, n.Const) or not isinstance(
+        value.value, str | int | float | bool | None
+    ):
+        raise parser.error(
+            f"the {kind} modifier {key_token.value!r} must be a literal scalar "
+            "(string, number, true/false or none)",
+            value_token,
+            hint=f'modifiers are metadata read before rendering: {key_token.value}="…"',
+        )
+    # Columns in the metadata are 0-based, as Python's ast reports them.
+    return n.BlockModifier(key_token.lineno, key_token.col - 1, key_token.value, value.value)
 
 
 def parse_extends(parser: Parser, token: Token) -> n.Stmt:
