@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("dashboard/", suspense_views.dashboard),
     path("start/", suspense_views.start),
     path("ping/", suspense_views.ping),
+    path("release/", suspense_views.release),
     path("failing/", suspense_views.failing),
     path("cached/", suspense_views.cached),
     path("cache-backed/", suspense_views.cache_backed),

@@ -1,6 +1,9 @@
 """Views of the suspense tests: sources with delays, failures and cache hits set per request.
 
-Delays come from the query string (``?stats=0.2&feed=1.0``), so one view covers every timing.
+When each source resolves comes from the query string, so one view covers every order: a
+number of seconds (``?stats=0.2``), or ``@NAME`` (``?stats=@s1``): when the test calls
+``/release/?gate=NAME``. Gates let a test assert order (the shell before any source, stats
+before the feed) without depending on how fast the machine is.
 """
 
 import asyncio
@@ -20,20 +23,48 @@ FEED = ["first <post>", "second post"]
 ORDERS = ["A-1", "A-2"]
 
 
-async def after(seconds: float, value: Any) -> Any:
-    """``value``, ``seconds`` from now."""
-    await asyncio.sleep(seconds)
+#: Gates of this server process by name, opened by ``/release/?gate=NAME``.
+gates: dict[str, asyncio.Event] = {}
+
+#: When a source resolves: seconds from now, or ``@NAME``: once gate NAME is released.
+When = float | str
+
+
+def gate(name: str) -> asyncio.Event:
+    return gates.setdefault(name, asyncio.Event())
+
+
+async def wait(when: When) -> None:
+    if isinstance(when, str):
+        await gate(when.removeprefix("@")).wait()
+    else:
+        await asyncio.sleep(when)
+
+
+async def after(when: When, value: Any) -> Any:
+    """``value``, once ``when`` has come."""
+    await wait(when)
     return value
 
 
-async def broken(seconds: float) -> Any:
-    """A source that fails ``seconds`` from now."""
-    await asyncio.sleep(seconds)
+async def broken(when: When) -> Any:
+    """A source that fails once ``when`` has come."""
+    await wait(when)
     raise LookupError("stats <backend> is down")
 
 
-def delay(request: HttpRequest, key: str, default: float) -> float:
-    return float(request.GET.get(key, default))
+def delay(request: HttpRequest, key: str, default: float) -> When:
+    """``?key=`` as seconds, or as a gate's ``@NAME``."""
+    value = request.GET.get(key, default)
+    return value if isinstance(value, str) and value.startswith("@") else float(value)
+
+
+async def release(request: HttpRequest) -> HttpResponse:
+    """Open gate ``?gate=NAME``: the sources waiting for it resolve (and later ones at once).
+
+    Async, so it runs on the server's event loop, where the sources wait."""
+    gate(request.GET["gate"]).set()
+    return HttpResponse(status=204)
 
 
 async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
@@ -47,8 +78,9 @@ async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
     return await djkida.suspense(request, "suspense/page.html", context)
 
 
-def ping(request: HttpRequest) -> HttpResponse:
+async def ping(request: HttpRequest) -> HttpResponse:
     """What the shell's ``hx-trigger="load"`` element calls (counted by the browser test)."""
+    await asyncio.sleep(1.5)
     return HttpResponse(status=204)
 
 
@@ -76,10 +108,10 @@ async def nested(request: HttpRequest) -> StreamingHttpResponse:
     """The board (orders after ``?orders=`` seconds) holds the stats block (stats after
     ``?stats=`` seconds, failing with ``?fail=1``), which shows ``stats.total`` itself and in a
     nested block."""
-    seconds = delay(request, "stats", 0.1)
+    when = delay(request, "stats", 0.1)
     context = {
         "orders": after(delay(request, "orders", 0.4), ORDERS),
-        "stats": broken(seconds) if "fail" in request.GET else after(seconds, STATS),
+        "stats": broken(when) if "fail" in request.GET else after(when, STATS),
         "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/nested.html", context)
@@ -114,8 +146,10 @@ async def cached(request: HttpRequest) -> StreamingHttpResponse:
 
 
 async def cache_backed(request: HttpRequest) -> StreamingHttpResponse:
-    """Stats through DeferredCache under ``?key=``: deferred on a miss, in the shell on a hit."""
-    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(0.2, STATS))
+    """Stats through DeferredCache under ``?key=`` (resolving at ``?stats=``): deferred on a
+    miss, in the shell on a hit."""
+    when = delay(request, "stats", 0.2)
+    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(when, STATS))
     context = {"user_name": "Ada", "stats": stats, "feed": FEED}
     return await djkida.suspense(request, "suspense/page.html", context)
 
