@@ -2,12 +2,10 @@
 
 When each source resolves comes from the query string, so one view covers every order: a
 number of seconds (``?stats=0.2``), or ``@NAME`` (``?stats=@s1``): when the test calls
-``/release/?gate=NAME``. Gates let a test assert order (the shell before any source, stats
-before the feed) without depending on how fast the machine is.
+``/release/?gate=NAME`` (``tests.djkida.gates``).
 """
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from django.shortcuts import render
 
 import djkida
 from djkida.cache import DeferredCache
+from tests.djkida.gates import When, wait, when
 
 STATS = {"total": 42}
 stats_cache: DeferredCache[dict[str, int]] = DeferredCache(default_ttl=60)
@@ -23,56 +22,24 @@ FEED = ["first <post>", "second post"]
 ORDERS = ["A-1", "A-2"]
 
 
-#: Gates of this server process by name, opened by ``/release/?gate=NAME``.
-gates: dict[str, asyncio.Event] = {}
-
-#: When a source resolves: seconds from now, or ``@NAME``: once gate NAME is released.
-When = float | str
-
-
-def gate(name: str) -> asyncio.Event:
-    return gates.setdefault(name, asyncio.Event())
-
-
-async def wait(when: When) -> None:
-    if isinstance(when, str):
-        await gate(when.removeprefix("@")).wait()
-    else:
-        await asyncio.sleep(when)
-
-
-async def after(when: When, value: Any) -> Any:
-    """``value``, once ``when`` has come."""
-    await wait(when)
+async def after(until: When, value: Any) -> Any:
+    """``value``, once ``until`` has come."""
+    await wait(until)
     return value
 
 
-async def broken(when: When) -> Any:
-    """A source that fails once ``when`` has come."""
-    await wait(when)
+async def broken(until: When) -> Any:
+    """A source that fails once ``until`` has come."""
+    await wait(until)
     raise LookupError("stats <backend> is down")
-
-
-def delay(request: HttpRequest, key: str, default: float) -> When:
-    """``?key=`` as seconds, or as a gate's ``@NAME``."""
-    value = request.GET.get(key, default)
-    return value if isinstance(value, str) and value.startswith("@") else float(value)
-
-
-async def release(request: HttpRequest) -> HttpResponse:
-    """Open gate ``?gate=NAME``: the sources waiting for it resolve (and later ones at once).
-
-    Async, so it runs on the server's event loop, where the sources wait."""
-    gate(request.GET["gate"]).set()
-    return HttpResponse(status=204)
 
 
 async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
     """Stats after ``?stats=`` seconds, the feed after ``?feed=`` seconds."""
     context = {
         "user_name": "Ada",
-        "stats": after(delay(request, "stats", 0.2), STATS),
-        "feed": after(delay(request, "feed", 1.0), FEED),
+        "stats": after(when(request, "stats", 0.2), STATS),
+        "feed": after(when(request, "feed", 1.0), FEED),
         "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/page.html", context)
@@ -108,10 +75,10 @@ async def nested(request: HttpRequest) -> StreamingHttpResponse:
     """The board (orders after ``?orders=`` seconds) holds the stats block (stats after
     ``?stats=`` seconds, failing with ``?fail=1``), which shows ``stats.total`` itself and in a
     nested block."""
-    when = delay(request, "stats", 0.1)
+    resolves = when(request, "stats", 0.1)
     context = {
-        "orders": after(delay(request, "orders", 0.4), ORDERS),
-        "stats": broken(when) if "fail" in request.GET else after(when, STATS),
+        "orders": after(when(request, "orders", 0.4), ORDERS),
+        "stats": broken(resolves) if "fail" in request.GET else after(resolves, STATS),
         "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/nested.html", context)
@@ -148,21 +115,21 @@ async def cached(request: HttpRequest) -> StreamingHttpResponse:
 async def cache_backed(request: HttpRequest) -> StreamingHttpResponse:
     """Stats through DeferredCache under ``?key=`` (resolving at ``?stats=``): deferred on a
     miss, in the shell on a hit."""
-    when = delay(request, "stats", 0.2)
-    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(when, STATS))
+    resolves = when(request, "stats", 0.2)
+    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(resolves, STATS))
     context = {"user_name": "Ada", "stats": stats, "feed": FEED}
     return await djkida.suspense(request, "suspense/page.html", context)
 
 
 async def endless(request: HttpRequest) -> StreamingHttpResponse:
-    """A feed that never resolves; when cancelled it writes the time to ``?marker=``."""
+    """A feed that never resolves; when cancelled it writes ``?marker=``."""
     marker = Path(request.GET["marker"])
 
     async def never() -> Any:
         try:
             await asyncio.sleep(3600)
         finally:
-            marker.write_text(repr(time.monotonic()))  # noqa: ASYNC240 - one tiny write
+            marker.write_text("cancelled")  # noqa: ASYNC240 - one tiny write
 
     context = {"user_name": "Ada", "stats": after(0.05, STATS), "feed": never()}
     return await djkida.suspense(request, "suspense/page.html", context)

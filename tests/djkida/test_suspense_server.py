@@ -1,17 +1,15 @@
 """Suspense through a real daphne: shell at once, each block when its own data is ready."""
 
-import codecs
 import re
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.djkida.gates import new_gates, release
+from tests.djkida.gates import Body, new_gates, release, streamed
 from tests.servers import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
@@ -44,37 +42,6 @@ def server() -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def debug_server() -> Iterator[LiveServer]:
     yield from start_server(debug=True)
-
-
-class Body:
-    """A response body read as it arrives, so a test can release gates between reads."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-        self.text = ""
-        self._raw = response.iter_raw()
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def until(self, text: str) -> str:
-        """Everything received once ``text`` has arrived."""
-        while text not in self.text:
-            chunk = next(self._raw, None)
-            assert chunk is not None, f"{text!r} never arrived in {self.text!r}"
-            self.text += self._decoder.decode(chunk)
-        return self.text
-
-    def rest(self) -> str:
-        """The whole body, read to its end."""
-        for chunk in self._raw:
-            self.text += self._decoder.decode(chunk)
-        self.text += self._decoder.decode(b"", final=True)
-        return self.text
-
-
-@contextmanager
-def streamed(url: str, headers: dict[str, str] | None = None) -> Iterator[Body]:
-    with httpx.Client(timeout=30) as client, client.stream("GET", url, headers=headers) as got:
-        yield Body(got)
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> Body:
