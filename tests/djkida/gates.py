@@ -38,11 +38,16 @@ async def wait(until: When) -> None:
         await asyncio.sleep(until)
 
 
-async def release_view(request: HttpRequest) -> HttpResponse:
-    """Open gate ``?gate=NAME``: its sources resolve (and later ones at once).
+def open_gate(name: str) -> None:
+    """Let this process's sources waiting for gate ``name`` resolve (and later ones at once).
 
-    Async, so it runs on the server's event loop, where the sources wait."""
-    gates.setdefault(request.GET["gate"], asyncio.Event()).set()
+    Call it on the event loop where they wait (asyncio.Event is not thread-safe)."""
+    gates.setdefault(name, asyncio.Event()).set()
+
+
+async def release_view(request: HttpRequest) -> HttpResponse:
+    """``open_gate(?gate=)``; async, so it runs on the server's event loop."""
+    open_gate(request.GET["gate"])
     return HttpResponse(status=204)
 
 
