@@ -65,6 +65,23 @@ async def test_concurrent_callers_in_one_process_share_one_computation(
     assert len(calls) == 1
 
 
+async def test_a_caller_whose_miss_the_holder_answered_meanwhile_does_not_compute_again(
+    cache: DeferredCache[object],
+) -> None:
+    """Another process missed the key, then the holder stored the value and released the lock
+    before that process asked for the lock: it takes the value instead of computing again."""
+    calls = []
+
+    async def factory() -> str:
+        calls.append(1)
+        return "v"
+
+    assert await resolve(await cache.get_or_defer("k", factory)) == "v"
+    other_process = DeferredCache[object]()  # its lookup missed; it goes for the lock now
+    assert await other_process.compute_once("k", factory, None) == "v"
+    assert len(calls) == 1
+
+
 async def test_only_successes_are_cached(cache: DeferredCache[object]) -> None:
     attempts = []
 
