@@ -153,6 +153,11 @@ class DeferredCache[T]:
             while True:
                 token = uuid.uuid4().hex
                 if await self.cache_call("aadd", self.lock_key(key), token, self.lock_ttl):
+                    # The last holder may have stored the value and let go since our miss.
+                    found, value = await self.lookup(key)
+                    if found:
+                        await self.release_lock(key, token)
+                        return cast(T, value)
                     return await self.compute_holding_lock(key, factory, ttl, token)
                 holder = await self.cache_call("aget", self.lock_key(key))
                 while holder is not None:

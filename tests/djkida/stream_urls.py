@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern, path
 
-from tests.djkida import stream_views
+from tests.djkida import gates, stream_views
 
 urlpatterns: list[URLPattern] = [
     path("progressive/", stream_views.progressive),
+    path("release/", gates.release_view),
     path("endless/", stream_views.endless),
     path("midstream-error/", stream_views.midstream_error),
     path("early-error/", stream_views.early_error),

@@ -1,7 +1,6 @@
 """Streamed pages for the tests: slow sources, an endless source, a mid-stream error."""
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,10 +9,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from djkida import StreamingTemplateView, stream, stream_block
+from tests.djkida.gates import When, wait, when
 
 
-async def after(seconds: float, value: str) -> str:
-    await asyncio.sleep(seconds)
+async def after(until: When, value: str) -> str:
+    await wait(until)
     return value
 
 
@@ -23,7 +23,7 @@ async def fail_after(seconds: float, message: str) -> str:
 
 
 async def endless_rows(marker: Path | None) -> AsyncIterator[int]:
-    """Yields forever; records when it was closed (monotonic clock, shared by processes)."""
+    """Yields forever; writes ``marker`` when it is closed."""
     count = 0
     try:
         while True:
@@ -33,14 +33,17 @@ async def endless_rows(marker: Path | None) -> AsyncIterator[int]:
     finally:
         if marker is not None:
             # A tiny write, done before returning: awaiting while being closed is fragile.
-            marker.write_text(repr(time.monotonic()))  # noqa: ASYNC240
+            marker.write_text("closed")  # noqa: ASYNC240
 
 
 async def progressive(request: HttpRequest) -> StreamingHttpResponse:
     return await stream(
         request,
         "stream/progressive.html",
-        {"fast": after(0.5, "fast done"), "slow": after(1.0, "slow done")},
+        {
+            "fast": after(when(request, "fast", 0.5), "fast done"),
+            "slow": after(when(request, "slow", 1.0), "slow done"),
+        },
     )
 
 

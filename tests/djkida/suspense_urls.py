@@ -3,12 +3,13 @@
 from django.contrib.staticfiles.views import serve
 from django.urls import URLPattern, path, re_path
 
-from tests.djkida import suspense_views
+from tests.djkida import gates, suspense_views
 
 urlpatterns: list[URLPattern] = [
     path("dashboard/", suspense_views.dashboard),
     path("start/", suspense_views.start),
     path("ping/", suspense_views.ping),
+    path("release/", gates.release_view),
     path("failing/", suspense_views.failing),
     path("cached/", suspense_views.cached),
     path("cache-backed/", suspense_views.cache_backed),

@@ -1,10 +1,11 @@
 """Views of the suspense tests: sources with delays, failures and cache hits set per request.
 
-Delays come from the query string (``?stats=0.2&feed=1.0``), so one view covers every timing.
+When each source resolves comes from the query string, so one view covers every order: a
+number of seconds (``?stats=0.2``), or ``@NAME`` (``?stats=@s1``): when the test calls
+``/release/?gate=NAME`` (``tests.djkida.gates``).
 """
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.shortcuts import render
 
 import djkida
 from djkida.cache import DeferredCache
+from tests.djkida.gates import When, wait, when
 
 STATS = {"total": 42}
 stats_cache: DeferredCache[dict[str, int]] = DeferredCache(default_ttl=60)
@@ -20,35 +22,32 @@ FEED = ["first <post>", "second post"]
 ORDERS = ["A-1", "A-2"]
 
 
-async def after(seconds: float, value: Any) -> Any:
-    """``value``, ``seconds`` from now."""
-    await asyncio.sleep(seconds)
+async def after(until: When, value: Any) -> Any:
+    """``value``, once ``until`` has come."""
+    await wait(until)
     return value
 
 
-async def broken(seconds: float) -> Any:
-    """A source that fails ``seconds`` from now."""
-    await asyncio.sleep(seconds)
+async def broken(until: When) -> Any:
+    """A source that fails once ``until`` has come."""
+    await wait(until)
     raise LookupError("stats <backend> is down")
-
-
-def delay(request: HttpRequest, key: str, default: float) -> float:
-    return float(request.GET.get(key, default))
 
 
 async def dashboard(request: HttpRequest) -> StreamingHttpResponse:
     """Stats after ``?stats=`` seconds, the feed after ``?feed=`` seconds."""
     context = {
         "user_name": "Ada",
-        "stats": after(delay(request, "stats", 0.2), STATS),
-        "feed": after(delay(request, "feed", 1.0), FEED),
+        "stats": after(when(request, "stats", 0.2), STATS),
+        "feed": after(when(request, "feed", 1.0), FEED),
         "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/page.html", context)
 
 
-def ping(request: HttpRequest) -> HttpResponse:
+async def ping(request: HttpRequest) -> HttpResponse:
     """What the shell's ``hx-trigger="load"`` element calls (counted by the browser test)."""
+    await asyncio.sleep(1.5)
     return HttpResponse(status=204)
 
 
@@ -76,10 +75,10 @@ async def nested(request: HttpRequest) -> StreamingHttpResponse:
     """The board (orders after ``?orders=`` seconds) holds the stats block (stats after
     ``?stats=`` seconds, failing with ``?fail=1``), which shows ``stats.total`` itself and in a
     nested block."""
-    seconds = delay(request, "stats", 0.1)
+    resolves = when(request, "stats", 0.1)
     context = {
-        "orders": after(delay(request, "orders", 0.4), ORDERS),
-        "stats": broken(seconds) if "fail" in request.GET else after(seconds, STATS),
+        "orders": after(when(request, "orders", 0.4), ORDERS),
+        "stats": broken(resolves) if "fail" in request.GET else after(resolves, STATS),
         "htmx_script": htmx_script(request),
     }
     return await djkida.suspense(request, "suspense/nested.html", context)
@@ -114,21 +113,23 @@ async def cached(request: HttpRequest) -> StreamingHttpResponse:
 
 
 async def cache_backed(request: HttpRequest) -> StreamingHttpResponse:
-    """Stats through DeferredCache under ``?key=``: deferred on a miss, in the shell on a hit."""
-    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(0.2, STATS))
+    """Stats through DeferredCache under ``?key=`` (resolving at ``?stats=``): deferred on a
+    miss, in the shell on a hit."""
+    resolves = when(request, "stats", 0.2)
+    stats = await stats_cache.get_or_defer(request.GET["key"], lambda: after(resolves, STATS))
     context = {"user_name": "Ada", "stats": stats, "feed": FEED}
     return await djkida.suspense(request, "suspense/page.html", context)
 
 
 async def endless(request: HttpRequest) -> StreamingHttpResponse:
-    """A feed that never resolves; when cancelled it writes the time to ``?marker=``."""
+    """A feed that never resolves; when cancelled it writes ``?marker=``."""
     marker = Path(request.GET["marker"])
 
     async def never() -> Any:
         try:
             await asyncio.sleep(3600)
         finally:
-            marker.write_text(repr(time.monotonic()))  # noqa: ASYNC240 - one tiny write
+            marker.write_text("cancelled")  # noqa: ASYNC240 - one tiny write
 
     context = {"user_name": "Ada", "stats": after(0.05, STATS), "feed": never()}
     return await djkida.suspense(request, "suspense/page.html", context)

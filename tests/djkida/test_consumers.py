@@ -155,11 +155,11 @@ async def test_sse_consumer_replays_missed_events_then_streams_live_ones() -> No
     for n in range(1, 4):
         await abroadcast(group, SSEEvent(f"missed {n}", event="feed"))
     communicator = await sse_open(group, [(b"last-event-id", b"1")])
-    start = await communicator.receive_output(2)
+    start = await communicator.receive_output(10)
     assert start["status"] == 200
     assert (b"Content-Type", b"text/event-stream") in start["headers"]
-    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
-    replayed = [(await communicator.receive_output(2))["body"] for _ in range(2)]
+    assert (await communicator.receive_output(10))["body"] == b": connected\n\n"
+    replayed = [(await communicator.receive_output(10))["body"] for _ in range(2)]
     assert replayed == [
         b"event: feed\nid: 2\ndata: missed 2\n\n",
         b"event: feed\nid: 3\ndata: missed 3\n\n",
@@ -170,15 +170,15 @@ async def test_sse_consumer_replays_missed_events_then_streams_live_ones() -> No
         layer_group(group), {**duplicate, "data": "missed 3", "html": "missed 3"}
     )
     await abroadcast(group, "live\nevent")
-    assert (await communicator.receive_output(2))["body"] == b"id: 4\ndata: live\ndata: event\n\n"
+    assert (await communicator.receive_output(10))["body"] == b"id: 4\ndata: live\ndata: event\n\n"
     await communicator.send_input({"type": "http.disconnect"})
     await communicator.wait(2)
 
 
 async def test_sse_consumer_refuses_anonymous_clients_from_private_groups() -> None:
     communicator = await sse_open(unique("private"), [])
-    start = await communicator.receive_output(2)
-    body = await communicator.receive_output(2)
+    start = await communicator.receive_output(10)
+    body = await communicator.receive_output(10)
     assert (start["status"], body["body"]) == (403, b"Forbidden")
     assert not body.get("more_body", False)
 
@@ -276,7 +276,7 @@ async def test_sse_consumer_streams_live_events_when_replay_storage_is_down() ->
         assert (await communicator.receive_output(5))["body"] == b": connected\n\n"
     live = {"type": "djkida.event", "group": group, "id": 9, "event": None}
     await get_channel_layer().group_send(layer_group(group), {**live, "data": "x", "html": "x"})
-    assert (await communicator.receive_output(2))["body"] == b"id: 9\ndata: x\n\n"
+    assert (await communicator.receive_output(10))["body"] == b"id: 9\ndata: x\n\n"
     await communicator.send_input({"type": "http.disconnect"})
     await communicator.wait(2)
 
@@ -298,9 +298,9 @@ async def quick_sse_open(
     scope = {"type": "http", "method": "GET", "path": f"/events/{group}/", "headers": []}
     communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": b""})
-    await communicator.receive_output(2)  # response start
-    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
-    assert (await communicator.receive_output(2))["body"] == b": ping\n\n"
+    await communicator.receive_output(10)  # response start
+    assert (await communicator.receive_output(10))["body"] == b": connected\n\n"
+    assert (await communicator.receive_output(10))["body"] == b": ping\n\n"
     return communicator
 
 
@@ -343,13 +343,13 @@ async def test_sse_and_websocket_end_when_the_channel_layer_fails(
     assert connected
     with caplog.at_level("ERROR", "djkida"):
         await abroadcast(group, "<p>never delivered</p>")
-        ended = await communicator.receive_output(2)
+        ended = await communicator.receive_output(10)
         while ended["body"] == b": ping\n\n":
-            ended = await communicator.receive_output(2)
+            ended = await communicator.receive_output(10)
         # The end of the stream, not an exception: the client reconnects with Last-Event-ID.
         assert (ended["body"], ended.get("more_body", False)) == (b"", False)
         await communicator.wait(2)
-        assert await ws.receive_output(2) == {"type": "websocket.close", "code": 1013}
+        assert await ws.receive_output(10) == {"type": "websocket.close", "code": 1013}
     assert await pings_after(communicator) == []
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "fan-out from the channel layer failed; closing 2 subscriptions"
@@ -359,15 +359,15 @@ async def test_sse_and_websocket_end_when_the_channel_layer_fails(
 async def test_sse_and_websocket_get_unrecorded_broadcasts_without_an_id() -> None:
     group = unique()
     communicator = await sse_open(group, [])
-    await communicator.receive_output(2)  # response start
-    assert (await communicator.receive_output(2))["body"] == b": connected\n\n"
+    await communicator.receive_output(10)  # response start
+    assert (await communicator.receive_output(10))["body"] == b": connected\n\n"
     ws, connected, _ = await ws_connect(group)
     assert connected
     closed = f"redis://127.0.0.1:{free_port()}/0"
     with override_settings(DJKIDA_REPLAY_REDIS_URL=closed):
         assert await abroadcast(group, "<p>live</p>") is None
     # No ``id:`` field: the browser keeps its Last-Event-ID at the last recorded event.
-    assert (await communicator.receive_output(2))["body"] == b"data: <p>live</p>\n\n"
+    assert (await communicator.receive_output(10))["body"] == b"data: <p>live</p>\n\n"
     assert await ws.receive_from() == "<p>live</p>"
     await ws.disconnect()
     await communicator.send_input({"type": "http.disconnect"})

@@ -73,8 +73,8 @@ async def open_streams(group: str, count: int) -> list[Any]:
     """``count`` SSE consumers of ``group``, each subscribed (past ``: connected``)."""
     streams = await asyncio.gather(*[sse_open(group, []) for _ in range(count)])
     for stream in streams:
-        assert (await stream.receive_output(2))["status"] == 200
-        assert (await stream.receive_output(2))["body"] == b": connected\n\n"
+        assert (await stream.receive_output(10))["status"] == 200
+        assert (await stream.receive_output(10))["body"] == b": connected\n\n"
     return streams
 
 
@@ -92,7 +92,7 @@ async def test_a_broadcast_is_one_layer_message_per_process_whatever_the_clients
     group = unique()
     streams = await open_streams(group, clients)
     await abroadcast(group, "<p>hi</p>")
-    bodies = [(await stream.receive_output(2))["body"] for stream in streams]
+    bodies = [(await stream.receive_output(10))["body"] for stream in streams]
     assert bodies == [b"id: 1\ndata: <p>hi</p>\n\n"] * clients
     assert (counting_layer.queued, counting_layer.added) == (1, 1)
     await close_streams(streams)
@@ -129,7 +129,7 @@ async def test_concurrent_subscribers_all_return_joined() -> None:
         *[subscribe(layer, "public.rush", inbox_size=10) for _ in range(20)]
     )
     await layer.group_send(layer_group("public.rush"), event("public.rush", 1))
-    received = [await subscription.get(timeout=1) for subscription in subscriptions]
+    received = [await subscription.get(timeout=10) for subscription in subscriptions]
     assert [message["id"] for message in received] == [1] * 20
     assert len(layer.groups[layer_group("public.rush")]) == 1
     for subscription in subscriptions:
@@ -180,7 +180,7 @@ async def test_a_stuck_client_delays_no_other_and_is_closed_when_its_inbox_overf
         for n in range(2, 8):
             await abroadcast(group, f"event {n}")
         for stream in others:
-            bodies = [(await stream.receive_output(2))["body"] for _ in range(7)]
+            bodies = [(await stream.receive_output(10))["body"] for _ in range(7)]
             assert bodies == [f"id: {n}\ndata: event {n}\n\n".encode() for n in range(1, 8)]
         assert not stuck_task.done()
     assert any("closing a subscriber" in record.getMessage() for record in caplog.records)
@@ -209,7 +209,7 @@ async def test_membership_is_refreshed_before_the_layer_forgets_it(short_expiry_
     assert subscription.hub.refresh_every == pytest.approx(1 / 3)
     await asyncio.sleep(2.5)  # both layers have dropped a member added 2.5 s ago by now
     await short_expiry_layer.group_send(layer_group("public.long"), event("public.long", 1))
-    assert (await subscription.get(timeout=2))["id"] == 1
+    assert (await subscription.get(timeout=10))["id"] == 1
     await subscription.close()
 
 
@@ -224,7 +224,7 @@ async def test_a_failing_receive_loop_ends_every_subscription(
         await layer.group_send(layer_group("public.news"), event("public.news", 1))
         for subscription in (news, other):
             with pytest.raises(SubscriptionEnded, match="channel layer failed"):
-                await subscription.get(timeout=1)
+                await subscription.get(timeout=10)
     failures = [record for record in caplog.records if "fan-out" in record.getMessage()]
     assert len(failures) == 1
     assert "Redis went away" in str(failures[0].exc_info)
@@ -235,7 +235,7 @@ async def test_a_failing_receive_loop_ends_every_subscription(
     again = await subscribe(layer, "public.news", inbox_size=10)
     assert again.hub is not news.hub
     await layer.group_send(layer_group("public.news"), event("public.news", 2))
-    assert (await again.get(timeout=1))["id"] == 2
+    assert (await again.get(timeout=10))["id"] == 2
     await again.close()
 
 
@@ -247,7 +247,7 @@ async def test_other_message_types_are_dropped_with_a_warning(
     with caplog.at_level("WARNING", "djkida"):
         await layer.group_send(layer_group("public.news"), {"type": "chat.message"})
         await layer.group_send(layer_group("public.news"), event("public.news", 1))
-        assert (await subscription.get(timeout=1))["id"] == 1
+        assert (await subscription.get(timeout=10))["id"] == 1
     assert any("'chat.message'" in record.getMessage() for record in caplog.records)
     await subscription.close()
 
@@ -261,7 +261,7 @@ def test_each_event_loop_gets_its_own_hub() -> None:
         async def in_a_second_loop() -> tuple[Any, EventMessage]:
             second = await subscribe(layer, "public.loops", inbox_size=10)
             await layer.group_send(layer_group("public.loops"), event("public.loops", 1))
-            received = await second.get(timeout=1)
+            received = await second.get(timeout=10)
             await second.close()
             return second.hub, received
 
@@ -270,7 +270,7 @@ def test_each_event_loop_gets_its_own_hub() -> None:
         assert second_hub is not first.hub
         assert second_hub.channel != first.hub.channel
         assert received["id"] == 1
-        assert first_loop.run_until_complete(first.get(timeout=1))["id"] == 1
+        assert first_loop.run_until_complete(first.get(timeout=10))["id"] == 1
         first_loop.run_until_complete(first.close())
     finally:
         first_loop.close()

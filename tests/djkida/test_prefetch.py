@@ -32,7 +32,7 @@ async def test_a_chunk_that_arrives_alone_leaves_alone_without_waiting() -> None
             received.clear()
 
     batches = []
-    async with asyncio.timeout(2):
+    async with asyncio.timeout(30):  # bounds a hang (a failure) only
         async for batch in coalesce(paced()):
             batches.append(batch)
             received.set()
@@ -81,12 +81,14 @@ async def test_closing_cancels_the_pending_item_and_closes_the_source() -> None:
 async def test_a_cancelled_consumer_stays_cancelled_and_the_source_is_closed() -> None:
     events: list[str] = []
 
+    consuming = asyncio.Event()
+
     async def consume() -> None:
         async for _batch in coalesce(first_then_forever("first", events)):
-            pass
+            consuming.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.01)
+    await consuming.wait()  # it has its first batch and waits for the next one
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -94,14 +96,17 @@ async def test_a_cancelled_consumer_stays_cancelled_and_the_source_is_closed() -
 
 
 async def test_take_with_a_timeout_keeps_the_pending_item() -> None:
+    ready = asyncio.Event()
+
     async def late() -> AsyncIterator[str]:
-        await asyncio.sleep(0.1)
+        await ready.wait()
         yield "late"
 
     prefetch = Prefetch(late(), limit=4)
     try:
         assert await prefetch.take(0.01) is None
-        assert await prefetch.take(2) == ["late"]
+        ready.set()
+        assert await prefetch.take(30) == ["late"]
         assert await prefetch.take(2) == []
     finally:
         await prefetch.stop()

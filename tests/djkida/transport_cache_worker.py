@@ -3,8 +3,10 @@
 Usage: ``python -m tests.djkida.transport_cache_worker KEY PARTIES MODE LOCK_TTL`` with
 ``TRANSPORT_REDIS_URL`` set. Once ``PARTIES`` workers are ready (a Redis counter as barrier, so
 slow start-ups still overlap) it asks for ``KEY``; the factory counts its calls with Redis
-``INCR KEY:calls``, and either returns after 0.5 s (``MODE=compute``) or hangs forever
-(``MODE=hang``, to be killed while holding the lock). Prints ``cold``/``warm`` and the value.
+``INCR KEY:calls``, and either returns once every worker has had its answer from
+``get_or_defer`` (``MODE=compute``: so each one found the key cold, however slowly it started)
+or hangs forever (``MODE=hang``, to be killed while holding the lock). Prints ``cold``/``warm``
+and the value.
 """
 
 import asyncio
@@ -24,7 +26,7 @@ def barrier(key: str, parties: int) -> None:
         time.sleep(0.005)
 
 
-async def main(key: str, mode: str, lock_ttl: float) -> None:
+async def main(key: str, parties: int, mode: str, lock_ttl: float) -> None:
     from djkida.cache import DeferredCache
 
     counter = redis.Redis.from_url(os.environ["TRANSPORT_REDIS_URL"])
@@ -34,11 +36,13 @@ async def main(key: str, mode: str, lock_ttl: float) -> None:
         if mode == "hang":
             print("holding", flush=True)
             await asyncio.sleep(3600)
-        await asyncio.sleep(0.5)
+        while int(counter.get(f"{key}:asked") or 0) < parties:  # noqa: ASYNC110 - other processes
+            await asyncio.sleep(0.005)
         return f"value from pid {os.getpid()} (call {calls})"
 
     cache: DeferredCache[str] = DeferredCache(lock_ttl=lock_ttl)
     result = await cache.get_or_defer(key, factory)
+    counter.incr(f"{key}:asked")
     if isinstance(result, str):
         print("warm", result, flush=True)
     else:
@@ -49,4 +53,4 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.djkida.transport_settings")
     django.setup()
     barrier(sys.argv[1], int(sys.argv[2]))
-    asyncio.run(main(sys.argv[1], sys.argv[3], float(sys.argv[4])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])))

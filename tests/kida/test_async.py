@@ -23,6 +23,30 @@ async def collect(stream: AsyncIterator[str]) -> str:
     return "".join([chunk async for chunk in stream])
 
 
+class LoopClock:
+    """The running loop's clock, stopped: it moves only when the test says, so a render's
+    timeout expires exactly then, however slowly the machine runs the chunks before it."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    async def advance(self, seconds: float) -> None:
+        """Move on and return once every timer due by then has fired (timers fire in time
+        order, and one of our own, due last, wakes us)."""
+        self.now += seconds
+        woken = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_at(self.now, woken.set_result, None)
+        await woken
+
+
+@pytest.fixture
+async def loop_clock(monkeypatch: pytest.MonkeyPatch) -> LoopClock:
+    loop = asyncio.get_running_loop()
+    clock = LoopClock(loop.time())
+    monkeypatch.setattr(loop, "time", lambda: clock.now)
+    return clock
+
+
 async def test_async_for_with_loop_attributes(env: Environment) -> None:
     template = env.from_string(
         "{% async for x in src %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}"
@@ -395,7 +419,7 @@ async def test_aclose_of_a_block_stream_closes_its_source(
     assert closed.is_set()
 
 
-async def test_timeout_of_a_block_stream(loader_env: MakeEnv) -> None:
+async def test_timeout_of_a_block_stream(loader_env: MakeEnv, loop_clock: LoopClock) -> None:
     closed = asyncio.Event()
 
     async def stalls() -> AsyncIterator[str]:
@@ -408,21 +432,26 @@ async def test_timeout_of_a_block_stream(loader_env: MakeEnv) -> None:
     template = loader_env(BLOCK_CHAIN).get_template("child.html")
     stream = template.render_block_stream_async("reply", tokens=stalls(), timeout=0.1)
     assert [await anext(stream), await anext(stream)] == ["A", "!"]
+    # Time moves on while this task waits inside the stream for the stalled source.
+    advancing = asyncio.create_task(loop_clock.advance(0.2))
     with pytest.raises(RenderTimeoutError):
         await anext(stream)
+    await advancing
     assert closed.is_set()
     # The timeout's cancellation was taken back: the task carries on normally.
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
     await asyncio.sleep(0)
 
 
-async def test_time_running_out_between_chunks_stops_the_next_request(env: Environment) -> None:
+async def test_time_running_out_between_chunks_stops_the_next_request(
+    env: Environment, loop_clock: LoopClock
+) -> None:
     closed = asyncio.Event()
     stream = env.from_string("{% async for x in src %}{{ x }}{% end %}").render_stream_async(
         src=endless(closed), timeout=0.1
     )
     assert await anext(stream) == "1"
-    await asyncio.sleep(0.2)  # a slow consumer: the render as a whole is over its time
+    await loop_clock.advance(0.2)  # a slow consumer: the render as a whole is over its time
     with pytest.raises(RenderTimeoutError):
         await anext(stream)
     assert closed.is_set()

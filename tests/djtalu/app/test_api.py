@@ -6,6 +6,7 @@ import signal
 from collections.abc import AsyncIterator
 
 import pytest
+from pytest_django.fixtures import Settings
 
 import djtalu
 from djtalu import pools
@@ -21,12 +22,16 @@ async def drain_into(pieces: list[str], stream: AsyncIterator[str]) -> None:
 
 
 async def test_stream_async_streams_the_same_text_generate_async_returns(
-    session: ModelSession,
+    session: ModelSession, settings: Settings
 ) -> None:
+    # A window of one piece: the worker waits for each piece to be read before it makes the
+    # next, so the reader gets the pieces one by one however fast the model is.
+    settings.TALU_STREAM_BUFFER = 1
     pieces = [piece async for piece in await djtalu.stream_async("tiny", "hello")]
     result = await djtalu.generate_async(session, "hello")
 
     assert len(pieces) > 1
+    assert all(pieces)
     assert "".join(pieces) == result.text
     assert result.finish_reason in {"stop", "length"}
     assert 0 < result.completion_tokens <= session.max_tokens

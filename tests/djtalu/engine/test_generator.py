@@ -18,9 +18,9 @@ def generator(tiny_model: Path) -> Generator:
 
 
 def test_tiny_model_builds_fast(tmp_path: Path) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: what other processes do does not count
     path = build_tiny_model(tmp_path / "tiny")
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors"} <= {
         child.name for child in path.iterdir()
     }

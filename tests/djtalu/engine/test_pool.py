@@ -45,13 +45,14 @@ async def _take(stream: AsyncGenerationStream, count: int) -> list[str]:
     return pieces
 
 
-async def _wait_idle(pool: WorkerPool, limit: float = 2.0) -> float:
-    """Seconds until no request is in flight."""
-    started = time.perf_counter()
+async def _wait_idle(pool: WorkerPool) -> None:
+    """Until no request is in flight. A generation that was not stopped stays in flight: paused
+    by its full credit window (nobody reads) or running on for ENDLESS's 100,000 tokens, so the
+    30 s bound fails it on any machine without timing a working one."""
+    deadline = time.monotonic() + 30
     while pool.stats().in_flight:
-        assert time.perf_counter() - started < limit, pool.stats()
-        await asyncio.sleep(0.001)
-    return time.perf_counter() - started
+        assert time.monotonic() < deadline, pool.stats()
+        await asyncio.sleep(0.005)
 
 
 async def test_streams_pieces_and_collects_the_result(pool: WorkerPool) -> None:
@@ -94,16 +95,17 @@ async def test_stop_sequence_finishes_with_stop(pool: WorkerPool) -> None:
     assert result.finish_reason == "stop"
 
 
-async def test_cancel_mid_stream_frees_the_worker_within_100ms(pool: WorkerPool) -> None:
+async def test_cancel_mid_stream_frees_the_worker(pool: WorkerPool) -> None:
     stream = pool.stream(USER, ENDLESS)
-    assert len(await _take(stream, 50)) == 50
-    started = time.perf_counter()
-    await stream.cancel()
-    idle_after = time.perf_counter() - started + await _wait_idle(pool)
-    assert idle_after < 0.1
+    taken = await _take(stream, 50)
+    assert len(taken) == 50
+    await stream.cancel()  # returns once the worker has reported the generation stopped
+    assert pool.stats().in_flight == 0
     assert stream.cancelled
     assert stream.result is not None
     assert stream.result.finish_reason == "cancelled"
+    # Stopped where the reader left it: at most a credit window past what was read.
+    assert stream.result.completion_tokens <= len("".join(taken)) + WINDOW
     assert [piece async for piece in stream] == []
     assert (await pool.stream(USER, SHORT).collect()).completion_tokens == 40
 
@@ -112,7 +114,7 @@ async def test_leaving_async_with_early_cancels(pool: WorkerPool) -> None:
     async with pool.stream(USER, ENDLESS) as stream:
         await _take(stream, 10)
     assert stream.cancelled
-    assert await _wait_idle(pool) < 0.1
+    await _wait_idle(pool)
 
 
 async def test_abandoned_stream_is_cancelled_on_garbage_collection(pool: WorkerPool) -> None:
@@ -120,7 +122,7 @@ async def test_abandoned_stream_is_cancelled_on_garbage_collection(pool: WorkerP
     await _take(stream, 10)  # break out of ``async for`` without aclose()
     del stream
     gc.collect()
-    assert await _wait_idle(pool) < 0.1
+    await _wait_idle(pool)
 
 
 async def test_cancelled_consumer_task_stops_the_generation(pool: WorkerPool) -> None:
@@ -137,7 +139,7 @@ async def test_cancelled_consumer_task_stops_the_generation(pool: WorkerPool) ->
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await _wait_idle(pool) < 0.1
+    await _wait_idle(pool)
     assert stream.cancelled
 
 
@@ -156,16 +158,16 @@ async def test_cancelled_task_holding_async_with_stops_the_generation(pool: Work
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await _wait_idle(pool) < 0.1
+    await _wait_idle(pool)
 
 
 async def test_timeout_stops_the_generation(pool: WorkerPool) -> None:
-    started = time.perf_counter()
+    started = time.monotonic()
     result = await pool.stream(USER, ENDLESS, timeout=0.3).collect()
     assert result.finish_reason == "timeout"
-    assert 0.3 <= time.perf_counter() - started < 1.5
-    assert 0 < result.completion_tokens < ENDLESS.max_tokens
-    assert await _wait_idle(pool) < 0.1
+    assert time.monotonic() - started >= 0.3  # not before its time (no upper bound: load)
+    assert result.completion_tokens < ENDLESS.max_tokens
+    await _wait_idle(pool)
 
 
 async def test_timeout_while_queued(pool: WorkerPool) -> None:
@@ -314,10 +316,16 @@ async def test_event_loop_stays_responsive_while_streaming(pool: WorkerPool) -> 
 async def test_slow_consumer_pauses_the_worker(pool: WorkerPool) -> None:
     stream = pool.stream(USER, GREEDY.replace(max_tokens=2000))
     pieces = await _take(stream, 1)
-    for _ in range(6):  # ~1.2 s: unthrottled, the tiny model would have finished by now
+    for _ in range(6):
+        # The worker uses the credit it has: less than half a window is ever held back
+        # unacknowledged, so the buffer fills past half. (Polled; 30 s bounds a failure.)
+        deadline = time.monotonic() + 30
+        while stream.buffered <= WINDOW // 2:
+            assert time.monotonic() < deadline, stream.buffered
+            await asyncio.sleep(0.005)
+        # Then it waits: given time to overrun (0.2 s: ~1,300 tokens unthrottled), it does not.
         await asyncio.sleep(0.2)
-        # The worker used the credit it had, then waited: never more than the window.
-        assert WINDOW // 2 <= stream.buffered <= WINDOW
+        assert stream.buffered <= WINDOW
         pieces += await _take(stream, 1)  # takes everything buffered, returning credit
     assert stream.result is None
     pieces += [piece async for piece in stream]
