@@ -20,6 +20,7 @@ from django.utils.html import escape
 
 from djkida.backend import Kida, announce_render, kida_backend
 from djkida.conf import djkida_settings
+from djkida.failures import log_shown_failure
 from djkida.partials import split_partial
 from djkida.prefetch import coalesce
 from djkida.responses import AsyncStreamingResponse, aclose_quietly
@@ -182,7 +183,10 @@ async def _stream_body(
         async for batch in batches:
             yield batch
     except Exception as exc:
-        logger.exception("streaming template %s failed after its first chunk", template_name)
+        # The page ends with a visible fallback: one line, the traceback only with debug.
+        log_shown_failure(
+            logger, exc, debug, "streaming template %s failed after its first chunk", template_name
+        )
         yield _error_fallback(exc, debug)
 
 

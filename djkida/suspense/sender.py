@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
+from djkida.failures import log_shown_failure
 from djkida.suspense.discovery import DeferredBlock
 from djkida.suspense.scheduler import Outcome
 from djkida.suspense.wire import error_element, oob_element, page_swap
@@ -99,15 +100,8 @@ class DeferredSender:
         return stand_in
 
     def log(self, error: Exception, message: str, *args: object) -> None:
-        """One line naming the failure; the page shows a stand-in, so the traceback (noise in
-        a production log for an expected, handled failure) comes only with ``debug``."""
-        logger.error(
-            message + ": %s: %s",
-            *args,
-            type(error).__name__,
-            error,
-            exc_info=error if self.debug else None,
-        )
+        """The page shows a stand-in: one line, the traceback only with ``debug``."""
+        log_shown_failure(logger, error, self.debug, message, *args)
 
     def restored(self, block: DeferredBlock) -> str:
         """The stand-ins sent for blocks nested in ``block``, which its rendering shows pending."""

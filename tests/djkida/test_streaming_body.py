@@ -30,16 +30,21 @@ async def test_body_sends_first_chunk_then_the_rest() -> None:
     assert await collect(_stream_body("a", rest(), False, "t.html")) == ["a", "b", "c"]
 
 
-async def test_error_after_first_chunk_ends_body_with_comment_and_is_logged(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize("debug", [False, True])
+async def test_error_after_first_chunk_ends_body_with_a_fallback_and_one_log_line(
+    caplog: pytest.LogCaptureFixture, debug: bool
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="djkida"):
-        sent = await collect(_stream_body("a", chunks_then_error("b"), False, "page.html"))
-    assert sent == ["a", "b", _PRODUCTION_FALLBACK]
-    assert "alert" not in "".join(sent)
+        sent = await collect(_stream_body("a", chunks_then_error("b"), debug, "page.html"))
+    assert sent[:2] == ["a", "b"]
+    if not debug:
+        assert sent[2] == _PRODUCTION_FALLBACK
+        assert "alert" not in "".join(sent)
     [record] = caplog.records
     assert "page.html" in record.getMessage()
-    assert record.exc_info is not None
+    assert "RuntimeError" in record.getMessage()
+    # The page shows the failure: its traceback is logged only with debug.
+    assert (record.exc_info is not None) is debug
 
 
 async def test_error_detail_is_escaped_in_debug() -> None:
