@@ -1,0 +1,61 @@
+"""Where kida-templates 0.12.1's source settles a behaviour its docs leave open (operator
+precedence, match patterns, slots, capture filters, None in ``~``): ours matches, in every
+renderer and in block rendering."""
+
+import pytest
+
+from kida import Environment
+from tests.kida.test_syntax_reference import render_everywhere
+
+
+@pytest.fixture
+def env() -> Environment:
+    return Environment()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # | binds looser than * / // % (the product is filtered) ...
+        ("{{ 2 * 3 | string }}", "6"),
+        ("{{ 7 // 2 | string }}|{{ 9 % 4 | string }}|{{ 6 / 3 | int }}", "3|1|2"),
+        ("{{ 2 * 3 | string | length }}", "1"),
+        # ... and than signs and ** ...
+        ("{{ -3 | abs }}|{{ 2 ** 3 | string }}|{{ -2 ** 2 | abs }}", "3|8|4"),
+        # ... but tighter than + - ~, which take the filtered operand.
+        ("{{ 1 + 2 * 3 | string | length }}|{{ 10 - -3 | abs }}", "2|7"),
+        ("{{ 'a' ~ 2 * 3 | string }}|{{ x * 2 | string ~ '!' }}", "a6|8!"),
+    ],
+)
+def test_filters_bind_looser_than_products_and_tighter_than_sums(
+    env: Environment, source: str, expected: str
+) -> None:
+    assert render_everywhere(env, source, x=4) == expected
+
+
+ROLE = (
+    '{% match user %}{% case {"role": "admin"} %}admin{% case {"role": r} %}role {{ r }}'
+    "{% case _ %}other{% end %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        # A dict pattern without names is a value compared with ==, as in kida ...
+        ({"role": "admin"}, "admin"),
+        # ... so extra keys fail it; a pattern that captures still matches a subset (ours).
+        ({"role": "admin", "name": "ann"}, "role admin"),
+        ({"role": "ed", "name": "bo"}, "role ed"),
+        ("admin", "other"),
+    ],
+)
+def test_literal_dict_patterns_compare_with_equality(
+    env: Environment, user: object, expected: str
+) -> None:
+    assert render_everywhere(env, ROLE, user=user) == expected
+
+
+def test_a_dict_pattern_with_a_wildcard_matches_a_subset(env: Environment) -> None:
+    source = '{% match d %}{% case {"k": 1, "x": _} %}sub{% case _ %}no{% end %}'
+    assert render_everywhere(env, source, d={"k": 1, "x": 2, "y": 3}) == "sub"
