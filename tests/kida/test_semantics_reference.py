@@ -59,3 +59,9 @@ def test_literal_dict_patterns_compare_with_equality(
 def test_a_dict_pattern_with_a_wildcard_matches_a_subset(env: Environment) -> None:
     source = '{% match d %}{% case {"k": 1, "x": _} %}sub{% case _ %}no{% end %}'
     assert render_everywhere(env, source, d={"k": 1, "x": 2, "y": 3}) == "sub"
+
+
+def test_text_and_comments_before_the_first_case_are_dropped(env: Environment) -> None:
+    source = "{% match n %}\n  stray text {# note #}\n{% case 1 %}one{% case _ %}other{% end %}"
+    assert render_everywhere(env, source, n=1) == "one"
+    assert render_everywhere(env, source, n=2) == "other"
