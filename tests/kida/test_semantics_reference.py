@@ -65,3 +65,23 @@ def test_text_and_comments_before_the_first_case_are_dropped(env: Environment) -
     source = "{% match n %}\n  stray text {# note #}\n{% case 1 %}one{% case _ %}other{% end %}"
     assert render_everywhere(env, source, n=1) == "one"
     assert render_everywhere(env, source, n=2) == "other"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{% capture x | upper %}ab{{ n }}{% end %}[{{ x }}]", "[AB3]"),
+        ("{% capture x | replace('a', n) | trim %} a {% end %}[{{ x }}]", "[3]"),
+        ("{% capture x |> upper %}<b>{% end %}{{ x }}", "<B>"),
+        ("{% capture x | e %}{{ '<' }}{% end %}{{ x }}", "&lt;"),
+    ],
+)
+def test_capture_applies_its_filters_to_the_captured_text(
+    env: Environment, source: str, expected: str
+) -> None:
+    assert render_everywhere(env, source, n=3) == expected
+
+
+def test_a_capture_filter_s_names_are_dependencies(env: Environment) -> None:
+    template = env.from_string("{% capture x | replace('a', sub) %}a{% end %}{{ x }}")
+    assert "sub" in template.required_context()
