@@ -85,3 +85,19 @@ def test_capture_applies_its_filters_to_the_captured_text(
 def test_a_capture_filter_s_names_are_dependencies(env: Environment) -> None:
     template = env.from_string("{% capture x | replace('a', sub) %}a{% end %}{{ x }}")
     assert "sub" in template.required_context()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # ~ makes text with str(), as kida does: None is "None" there, "" only in {{ }}.
+        ('{{ none ~ "x" }}|{{ n ~ "x" }}|{{ "x" ~ n }}|{{ n }}', "Nonex|Nonex|xNone|"),
+        ('{{ m ~ n }}|{{ 1 ~ 2.5 }}', "<b>None|12.5"),
+    ],
+)
+def test_concatenation_renders_none_as_kida_does(
+    env: Environment, source: str, expected: str
+) -> None:
+    from kida import Markup
+
+    assert render_everywhere(env, source, n=None, m=Markup("<b>")) == expected
