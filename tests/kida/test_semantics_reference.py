@@ -101,3 +101,24 @@ def test_concatenation_renders_none_as_kida_does(
     from kida import Markup
 
     assert render_everywhere(env, source, n=None, m=Markup("<b>")) == expected
+
+
+CARD = (
+    "{% def card() %}[{{ has_slot() }} {{ has_slot('default') }} {{ has_slot('x') }}]{% end %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        # Without a name has_slot() tells whether the def was called through {% call %}.
+        ("{{ card() }}", "[False False False]"),
+        ("{% call card() %}{% end %}", "[True False False]"),
+        ("{% call card() %}body{% end %}", "[True True False]"),
+        ("{% call card() %}{% slot x %}X{% end %}{% end %}", "[True False True]"),
+    ],
+)
+def test_has_slot_without_a_name_is_true_for_any_call(
+    env: Environment, call: str, expected: str
+) -> None:
+    assert render_everywhere(env, CARD + call) == expected
