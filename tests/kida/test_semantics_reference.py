@@ -122,3 +122,25 @@ def test_has_slot_without_a_name_is_true_for_any_call(
     env: Environment, call: str, expected: str
 ) -> None:
     assert render_everywhere(env, CARD + call) == expected
+
+
+ROWS = (
+    "{% def rows(items) %}{% for it in items %}{% slot let:item=it %}-{% end %}{% end %}{% end %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [
+        # A binding the filler did not declare wins over the caller's own local, as in kida ...
+        ("{% for item in ['a'] %}{% call rows([1, 2]) %}{{ item }}{% end %}{% end %}", "12"),
+        ("{% let item = 'a' %}{% call rows([1, 2]) %}{{ item }}{% end %}", "12"),
+        # ... a local the slot does not pass keeps its value, and declared lets still bind.
+        ("{% for x in ['a'] %}{% call rows([1, 2]) %}{{ x }}{% end %}{% end %}", "aa"),
+        ("{% for item in ['a'] %}{% call(let:item) rows([1]) %}{{ item }}{% end %}{% end %}", "1"),
+    ],
+)
+def test_undeclared_bindings_win_over_the_caller_s_locals(
+    env: Environment, caller: str, expected: str
+) -> None:
+    assert render_everywhere(env, ROWS + caller) == expected
