@@ -4,7 +4,7 @@ renderer and in block rendering."""
 
 import pytest
 
-from kida import Environment
+from kida import Environment, Markup
 from tests.kida.test_syntax_reference import render_everywhere
 
 
@@ -92,20 +92,16 @@ def test_a_capture_filter_s_names_are_dependencies(env: Environment) -> None:
     [
         # ~ makes text with str(), as kida does: None is "None" there, "" only in {{ }}.
         ('{{ none ~ "x" }}|{{ n ~ "x" }}|{{ "x" ~ n }}|{{ n }}', "Nonex|Nonex|xNone|"),
-        ('{{ m ~ n }}|{{ 1 ~ 2.5 }}', "<b>None|12.5"),
+        ("{{ m ~ n }}|{{ 1 ~ 2.5 }}", "<b>None|12.5"),
     ],
 )
 def test_concatenation_renders_none_as_kida_does(
     env: Environment, source: str, expected: str
 ) -> None:
-    from kida import Markup
-
     assert render_everywhere(env, source, n=None, m=Markup("<b>")) == expected
 
 
-CARD = (
-    "{% def card() %}[{{ has_slot() }} {{ has_slot('default') }} {{ has_slot('x') }}]{% end %}"
-)
+CARD = "{% def card() %}[{{ has_slot() }} {{ has_slot('default') }} {{ has_slot('x') }}]{% end %}"
 
 
 @pytest.mark.parametrize(
