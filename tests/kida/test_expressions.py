@@ -16,7 +16,7 @@ Render = Callable[..., str]
         ("{{ (1 + 2) * 3 }}", "9"),
         ("{{ 7 // 2 }} {{ 7 % 4 }} {{ 2 ** 10 }} {{ 7 / 2 }}", "3 3 1024 3.5"),
         ("{{ -5 }}{{-5}}", "-55"),
-        ("{{ 'a' ~ 1 ~ none }}", "a1"),
+        ("{{ 'a' ~ 1 ~ none }}", "a1None"),  # ~ uses str(), as in kida
         ("{{ 'a' + 'b' }} {{ 'n' + 1 }}", "ab n1"),
         ("{{ true }} {{ True }} {{ false }} {{ none }}|{{ None }}", "True True False |"),
         ("{{ [1, 2, 3] }}", "[1, 2, 3]"),
@@ -122,14 +122,15 @@ def test_calls_with_star_arguments(render: Render) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        # A sign covers the filters after its operand, as in Jinja2: -3|abs is abs(-3).
+        # As in kida, filters bind looser than signs, ** and * / // % but tighter than + - ~.
         ("{{ -3|abs }} {{ -x|abs }} {{ +x|abs }} {{ - -x|abs }}", "3 4 4 4"),
         ("{{ -x |> abs }} {{ -x ?| abs }} {{ -d.y|abs }} {{ -x|abs|string ~ '!' }}", "4 4 4 4!"),
-        # A filter after a binary operator applies to its right operand only.
+        # A filter after + or - applies to its right operand; after * to the product.
         ("{{ 1 + -2|abs }} {{ 10 - -3|abs }} {{ 2 * -3|abs }} {{ 1 + 2|abs }}", "3 7 6 3"),
         ("{{ 'a' ~ -1|abs }} {{ -1|abs ~ 'a' }}", "a1 1a"),
-        # ** binds tighter than a sign, as in Python; a filtered signed value can be a base.
-        ("{{ -2**2 }} {{ 2**-1 }} {{ -3|abs ** 2 }} {{ 2 ** -3|abs }}", "-4 0.5 9 8"),
+        # ** binds tighter than a sign, as in Python; a filter covers the whole power.
+        ("{{ -2**2 }} {{ 2**-1 }} {{ (-3|abs) ** 2 }} {{ 2 ** -1|abs }}", "-4 0.5 9 0.5"),
+        ("{{ 2 * 3|string }} {{ 7 // 2|string }} {{ 1 + 2 * 3|string|length }}", "6 3 2"),
         # not is below filters, tests and comparisons: not (x|length), not (x is t), ...
         ("{{ not items|length }} {{ not e|length }} {{ not -1|abs > 0 }}", "False True False"),
         ("{{ not missing is defined }} {{ not x is number }}", "True False"),

@@ -104,6 +104,8 @@ def _group(c: DependencyCollector, stmt: n.Group, bound: Bound) -> Bound:
 
 def _capture(c: DependencyCollector, stmt: n.Capture, bound: Bound) -> Bound:
     c.body(stmt.body, bound)
+    if stmt.filters is not None:
+        c.expr(stmt.filters, bound)
     return bound | {stmt.name}
 
 

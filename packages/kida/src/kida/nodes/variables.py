@@ -28,8 +28,11 @@ class With(Stmt):
 
 @dataclass(slots=True)
 class Capture(Stmt):
+    """``{% capture x | f %}``: ``filters``, if any, is a Filter chain over ``Name("")``."""
+
     name: str
     body: list[Stmt]
+    filters: Expr | None = None
 
 
 @dataclass(slots=True)

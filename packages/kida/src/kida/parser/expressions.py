@@ -170,17 +170,24 @@ def parse_concat(parser: Parser) -> n.Expr:
 
 def parse_additive(parser: Parser) -> n.Expr:
     token = parser.current
-    left = parse_multiplicative(parser)
+    left = parse_filtered(parser)
     while parser.current.kind == "op" and parser.current.value in ("+", "-"):
         op = parser.advance().value
         left = n.BinOp(
             op,
             left,
-            parse_multiplicative(parser),
+            parse_filtered(parser),
             lineno=token.lineno,
             col=token.col,
         )
     return left
+
+
+def parse_filtered(parser: Parser) -> n.Expr:
+    """A product with its filters. As in kida, ``|`` binds looser than ``* / // %``, signs
+    and ``**`` but tighter than ``+ - ~``: ``a * b|f`` is ``(a * b)|f``, ``a + b|f`` is
+    ``a + (b|f)`` and ``-3|abs`` is ``abs(-3)``."""
+    return parse_filters(parser, parse_multiplicative(parser))
 
 
 def parse_multiplicative(parser: Parser) -> n.Expr:
@@ -198,41 +205,25 @@ def parse_multiplicative(parser: Parser) -> n.Expr:
     return left
 
 
-def parse_unary(parser: Parser, with_filters: bool = True) -> n.Expr:
-    """A signed, awaited or plain operand with its filters and ``**``. As in Jinja2 the
-    filters after a sign apply to the signed value (``-3|abs`` is ``abs(-3)``); as in
-    Python ``**`` binds tighter than a sign (``-2**2`` is ``-(2**2)``)."""
+def parse_unary(parser: Parser) -> n.Expr:
+    """A signed, awaited or plain operand with its ``**``; as in Python ``**`` binds
+    tighter than a sign (``-2**2`` is ``-(2**2)``). Filters come one level up."""
     token = parser.current
     value: n.Expr
     if parser.current.kind == "op" and parser.current.value in ("-", "+"):
         op = parser.advance().value
-        operand = parse_unary(parser, with_filters=False)
-        value = n.UnaryOp(op, operand, lineno=token.lineno, col=token.col)
-    elif parser.current.test("name", "await"):
+        return n.UnaryOp(op, parse_unary(parser), lineno=token.lineno, col=token.col)
+    if parser.current.test("name", "await"):
         parser.advance()
         value = n.Await(
-            parse_postfix(
-                parser,
-                parse_primary(parser),
-            ),
+            parse_postfix(parser, parse_primary(parser)),
             lineno=token.lineno,
             col=token.col,
         )
     else:
-        value = parse_postfix(
-            parser,
-            parse_primary(parser),
-        )
-    if with_filters:
-        value = parse_filters(parser, value)
+        value = parse_postfix(parser, parse_primary(parser))
     if parser.skip_op("**"):
-        value = n.BinOp(
-            "**",
-            value,
-            parse_unary(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
+        value = n.BinOp("**", value, parse_unary(parser), lineno=token.lineno, col=token.col)
     return value
 
 

@@ -148,6 +148,9 @@ class Caller:
             yield "".join(buffer)
 
 
-def has_slot(caller: Caller | None, name: str = "default") -> bool:
-    """``has_slot(name)`` inside a def."""
+def has_slot(caller: Caller | None, name: str | None = None) -> bool:
+    """``has_slot(name)`` inside a def: whether the call fills slot ``name``. Without a
+    name, as in kida, whether the def was called through ``{% call %}`` at all."""
+    if name is None:
+        return caller is not None
     return caller is not None and caller.has(name)

@@ -52,10 +52,16 @@ def to_str(value: Any) -> str:
 
 
 def concat(left: Any, right: Any) -> str:
-    """``a ~ b``: both sides as text, escaping-aware when either side is markup."""
+    """``a ~ b``: both sides as text, escaping-aware when either side is markup. As in
+    kida, ``str()`` makes the text, so None is "None" here (unlike ``{{ none }}``)."""
     if hasattr(left, "__html__") or hasattr(right, "__html__"):
-        return Markup(escape_value(left) + escape_value(right))
-    return to_str(left) + to_str(right)
+        return Markup(
+            escape_value("None" if left is None else left)
+            + escape_value("None" if right is None else right)
+        )
+    return (left if type(left) is str else str(left)) + (
+        right if type(right) is str else str(right)
+    )
 
 
 __all__ = ["Markup", "concat", "escape", "escape_str", "escape_value", "to_str"]

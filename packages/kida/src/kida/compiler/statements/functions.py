@@ -185,12 +185,12 @@ def _slot_function(
     if overlay:  # undeclared bindings are read like context variables
         with_lets = _call(_attr("_ctx", "with_locals"), _load(lets))
         prologue.append(ast.If(_load(lets), [_assign("_ctx", with_lets)], []))
+    names = [*filler.lets, *_shadowed_locals(c, filler)]
     fallbacks = [
-        c.expr(n.Name(name, lineno=filler.lineno, col=filler.col), soft=True)
-        for name in filler.lets
+        c.expr(n.Name(name, lineno=filler.lineno, col=filler.col), soft=True) for name in names
     ]
     with c.scope("nested") as frame:
-        for name, fallback in zip(filler.lets, fallbacks, strict=True):
+        for name, fallback in zip(names, fallbacks, strict=True):
             local = c.local(name)
             frame.names[name] = local
             passed = ast.Subscript(_load(lets), _const(name), ast.Load())
@@ -207,6 +207,14 @@ def _slot_function(
         args.posonlyargs.append(ast.arg("_ctx"))
         args.defaults = [_load("_ctx")]
     return args, stmts
+
+
+def _shadowed_locals(c: Compiler, filler: n.SlotFill) -> list[str]:
+    """The caller's locals the filler reads without declaring them: as in kida, a binding the
+    slot passes under such a name wins over the local."""
+    visible = c.frame.visible_locals()
+    read = {path.split(".")[0] for path in dependencies(filler.body, frozenset(filler.lets))}
+    return sorted(name for name in read if name in visible)
 
 
 def _reads_context(c: Compiler, filler: n.SlotFill) -> bool:

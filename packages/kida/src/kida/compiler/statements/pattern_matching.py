@@ -49,7 +49,8 @@ def _guard_chain(c: Compiler, cases: list[n.Case]) -> list[ast.stmt]:
 
 
 def match_pattern(c: Compiler, pattern: n.Expr, subject: ast.expr, frame: Frame) -> ast.expr:
-    """A boolean test of ``subject`` against a case pattern; bare names capture."""
+    """A boolean test of ``subject`` against a case pattern; bare names capture, a literal
+    compares with ``==``."""
     if isinstance(pattern, n.Name):
         if pattern.name == "_":
             return _const(True)
@@ -65,7 +66,8 @@ def match_pattern(c: Compiler, pattern: n.Expr, subject: ast.expr, frame: Frame)
             element = ast.Subscript(subject, _const(index), ast.Load())
             tests.append(match_pattern(c, item, element, frame))
         return ast.BoolOp(ast.And(), tests)
-    if isinstance(pattern, n.DictLit):
+    if isinstance(pattern, n.DictLit) and _captures(pattern):
+        # Our extension: a dict with a name (or ``_``) in it matches a subset of the keys.
         tests = [_call("_isinstance", subject, _load("_Mapping"))]
         for key, value in pattern.pairs:
             key_expr = c.expr(key)
@@ -75,3 +77,15 @@ def match_pattern(c: Compiler, pattern: n.Expr, subject: ast.expr, frame: Frame)
             )
         return ast.BoolOp(ast.And(), tests)
     return ast.Compare(subject, [ast.Eq()], [c.expr(pattern)])
+
+
+def _captures(pattern: n.Expr) -> bool:
+    """Whether a pattern binds a name or has a wildcard; a dict pattern without one is a
+    value compared with ``==``, as in kida (extra keys then fail the match)."""
+    if isinstance(pattern, n.Name):
+        return True
+    if isinstance(pattern, n.TupleLit):
+        return any(_captures(item) for item in pattern.items)
+    if isinstance(pattern, n.DictLit):
+        return any(_captures(value) for _, value in pattern.pairs)
+    return False

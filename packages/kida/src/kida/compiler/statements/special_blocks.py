@@ -37,7 +37,13 @@ def as_markup(c: Compiler, text: ast.expr) -> ast.expr:
 
 def visit_capture(c: Compiler, node: n.Capture) -> list[ast.stmt]:
     stmts, text = capture(c, node.body)
-    return [*stmts, *variables.bind(c, node.name, as_markup(c, text))]
+    if node.filters is None:
+        return [*stmts, *variables.bind(c, node.name, as_markup(c, text))]
+    temp = c.temp()
+    with c.scope() as frame:
+        frame.names[""] = temp
+        value = c.expr(node.filters)
+    return [*stmts, _assign(temp, as_markup(c, text)), *variables.bind(c, node.name, value)]
 
 
 def visit_filter_block(c: Compiler, node: n.FilterBlock) -> list[ast.stmt]:

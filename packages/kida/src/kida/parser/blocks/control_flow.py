@@ -99,7 +99,7 @@ def parse_match(parser: Parser, token: Token) -> n.Stmt:
         subject = statements.parse_expression_list(parser)
     parser.expect_block_end()
     parser.open_blocks.append(("match", token))
-    while parser.current.kind == "data" and not parser.current.value.strip():
+    while parser.current.kind == "data":  # text before the first case is dropped, as in kida
         parser.advance()
     cases: list[n.Case] = []
     while True:

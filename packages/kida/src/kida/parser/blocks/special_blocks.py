@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 
 def parse_capture(parser: Parser, token: Token) -> n.Stmt:
     name = parser.expect_name("the variable to capture into")
+    placeholder: n.Expr = n.Name("", lineno=token.lineno, col=token.col)
+    chain = expressions.parse_filters(parser, placeholder)
     parser.expect_block_end()
-    return n.Capture(name, parser.parse_block_body("capture", token))
+    filters = None if chain is placeholder else chain
+    return n.Capture(name, parser.parse_block_body("capture", token), filters)
 
 
 def parse_filter_block(parser: Parser, token: Token) -> n.Stmt:

@@ -49,7 +49,7 @@ def _parse_modifier(parser: Parser, kind: str, seen: list[n.BlockModifier]) -> n
     parser.advance()  # "="
     value_token = parser.current
     # Stops before "if", so ``if="x" if cond`` keeps its condition.
-    value = expressions.parse_unary(parser, with_filters=False)
+    value = expressions.parse_unary(parser)
     if (
         isinstance(value, n.UnaryOp)
         and value.op == "-"
