@@ -21,10 +21,24 @@ from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
-from kida.environment.loaders import BaseLoader, load_source
+from kida.environment.loaders import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    FileSystemLoader,
+    FunctionLoader,
+    PackageLoader,
+    PrefixLoader,
+    load_source,
+)
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
-from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.exceptions import (
+    TemplateError,
+    TemplateNotFoundError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from kida.extensions import Extension
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
@@ -478,4 +492,18 @@ class Environment:
         self.fragment_cache.set(key, text, ttl)
 
 
-__all__ = ["Environment", "select_autoescape"]
+#: As in kida-templates, the loaders and the main error classes can be imported from here too.
+__all__ = [
+    "ChoiceLoader",
+    "DictLoader",
+    "Environment",
+    "FileSystemLoader",
+    "FunctionLoader",
+    "PackageLoader",
+    "PrefixLoader",
+    "TemplateError",
+    "TemplateNotFoundError",
+    "TemplateSyntaxError",
+    "UndefinedError",
+    "select_autoescape",
+]
