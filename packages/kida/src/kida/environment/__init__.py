@@ -21,6 +21,7 @@ from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
+from kida.environment.globals import HTMX_GLOBALS
 from kida.environment.loaders import (
     BaseLoader,
     ChoiceLoader,
@@ -133,6 +134,8 @@ class Environment:
         self.loader = loader
         self.autoescape = autoescape
         self.globals: dict[str, Any] = _default_globals()
+        if enable_htmx_helpers:
+            self.globals.update(HTMX_GLOBALS)
         self.globals.update(globals or {})
         self.filters: dict[str, Callable[..., Any]] = dict(DEFAULT_FILTERS)
         self.filters.update(filters or {})
@@ -181,6 +184,7 @@ class Environment:
         self.jinja2_compat_warnings = jinja2_compat_warnings
         # Accepted for kida-templates compatibility, without effect here (see the README).
         self.fstring_coalescing = fstring_coalescing
+        #: Whether the hx_*() / csrf_token() / csp_nonce() globals were added (environment.globals).
         self.enable_htmx_helpers = enable_htmx_helpers
 
         #: Whether renders inside ``captured_render()`` record their blocks (kida.render_capture).
