@@ -257,6 +257,11 @@ class Environment:
 
     # --- loading ---------------------------------------------------------------------------
 
+    def accepts_template(self, template: Template) -> bool:
+        """Whether a Template object handed to include/extends/import may render from this
+        environment's templates: any (a sandboxed environment is stricter)."""
+        return True
+
     def get_template(self, name: str) -> Template:
         """The compiled template ``name``, from the cache while its source is unchanged."""
         template = self._cache.get(name)
