@@ -39,6 +39,7 @@ from django.utils.module_loading import import_string
 
 import kida
 from djkida.conf import djkida_settings
+from djkida.htmx import htmx_scope
 from djkida.partials import PARTIAL_GLOBALS, PartialLoader, split_partial
 from djkida.template_globals import django_globals
 
@@ -271,7 +272,7 @@ class Template:
     ) -> str:
         variables = self.backend.template_context(context, request)
         announce_render(self, variables)
-        with self.backend.django_errors():
+        with self.backend.django_errors(), htmx_scope(request):
             html: str = self.template.render(**variables)
         return html
 

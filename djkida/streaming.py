@@ -21,6 +21,7 @@ from django.utils.html import escape
 from djkida.backend import Kida, announce_render, kida_backend
 from djkida.conf import djkida_settings
 from djkida.failures import log_shown_failure
+from djkida.htmx import htmx_scope
 from djkida.partials import split_partial
 from djkida.prefetch import coalesce
 from djkida.responses import AsyncStreamingResponse, aclose_quietly
@@ -105,7 +106,7 @@ async def _render_streaming(
         template = backend.select_template(template_name)
         variables = await request_variables(backend, context, request)
         announce_render(template, variables)
-        with backend.django_errors():
+        with backend.django_errors(), htmx_scope(request):
             if block_name is None:
                 chunks = template.template.render_stream_async(timeout=limit, **variables)
             else:

@@ -99,11 +99,11 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
             )
         if func.name in c.globals:
             passed = c.passed(c.globals[func.name])
-            if passed and c.sandboxed:  # passed only if the name still holds that global
-                return ast.Call(
-                    _load("_scg"), [_const(func.name), c.expr(func), *passed, *args], kwargs
-                )
-            args = passed + args
+            if passed:  # passed only if the name still holds that global, not a context value
+                call = [_const(func.name), c.expr(func), *passed, *args]
+                if c.sandboxed:
+                    return ast.Call(_load("_scg"), call, kwargs)
+                return ast.Call(_load("_cg"), [_load("_ctx"), *call], kwargs)
     if c.sandboxed:
         return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
     return ast.Call(c.expr(func), args, kwargs)

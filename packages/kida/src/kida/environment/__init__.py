@@ -21,10 +21,25 @@ from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
-from kida.environment.loaders import BaseLoader, load_source
+from kida.environment.globals import HTMX_GLOBALS
+from kida.environment.loaders import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    FileSystemLoader,
+    FunctionLoader,
+    PackageLoader,
+    PrefixLoader,
+    load_source,
+)
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
-from kida.exceptions import TemplateNotFoundError, TemplateSyntaxError
+from kida.exceptions import (
+    TemplateError,
+    TemplateNotFoundError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from kida.extensions import Extension
 from kida.lexer import Delimiters, tokenize
 from kida.parser import parse
@@ -119,6 +134,8 @@ class Environment:
         self.loader = loader
         self.autoescape = autoescape
         self.globals: dict[str, Any] = _default_globals()
+        if enable_htmx_helpers:
+            self.globals.update(HTMX_GLOBALS)
         self.globals.update(globals or {})
         self.filters: dict[str, Callable[..., Any]] = dict(DEFAULT_FILTERS)
         self.filters.update(filters or {})
@@ -167,6 +184,7 @@ class Environment:
         self.jinja2_compat_warnings = jinja2_compat_warnings
         # Accepted for kida-templates compatibility, without effect here (see the README).
         self.fstring_coalescing = fstring_coalescing
+        #: Whether the hx_*() / csrf_token() / csp_nonce() globals were added (environment.globals).
         self.enable_htmx_helpers = enable_htmx_helpers
 
         #: Whether renders inside ``captured_render()`` record their blocks (kida.render_capture).
@@ -238,6 +256,11 @@ class Environment:
         return bool(setting(name))
 
     # --- loading ---------------------------------------------------------------------------
+
+    def accepts_template(self, template: Template) -> bool:
+        """Whether a Template object handed to include/extends/import may render from this
+        environment's templates: any (a sandboxed environment is stricter)."""
+        return True
 
     def get_template(self, name: str) -> Template:
         """The compiled template ``name``, from the cache while its source is unchanged."""
@@ -478,4 +501,18 @@ class Environment:
         self.fragment_cache.set(key, text, ttl)
 
 
-__all__ = ["Environment", "select_autoescape"]
+#: As in kida-templates, the loaders and the main error classes can be imported from here too.
+__all__ = [
+    "ChoiceLoader",
+    "DictLoader",
+    "Environment",
+    "FileSystemLoader",
+    "FunctionLoader",
+    "PackageLoader",
+    "PrefixLoader",
+    "TemplateError",
+    "TemplateNotFoundError",
+    "TemplateSyntaxError",
+    "UndefinedError",
+    "select_autoescape",
+]

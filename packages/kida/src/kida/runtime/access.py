@@ -136,3 +136,12 @@ def make_range(start: int, stop: int, step: int | None, inclusive: bool) -> rang
     if inclusive:
         stop = stop + (1 if step > 0 else -1)
     return range(start, stop, step)
+
+
+def call_global(ctx: Any, name: str, func: Any, passed: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """A call to the name of a ``pass_context``/``pass_environment`` global: ``passed`` (the
+    render context or environment) goes to that global only, never to a value the template or
+    its data put under the same name."""
+    if ctx.environment.globals.get(name) is func:
+        return func(passed, *args, **kwargs)
+    return func(*args, **kwargs)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import SecurityError, TemplateNotFoundError, TemplateRuntimeError
 from kida.render_context import (
     BlockFunctions,
     BlockTuple,
@@ -43,6 +43,13 @@ def resolve_name(ctx: RenderContext, name: str) -> str:
 def load(ctx: RenderContext, spec: Any) -> "Template":
     """A template from a name, a list of names (first found) or a Template."""
     if isinstance(spec, ctx.environment.template_class):
+        if not ctx.environment.accepts_template(spec):
+            raise SecurityError(
+                f"the template object {spec.name or '<string>'!r} belongs to an environment "
+                "with another sandbox policy",
+                code="K-SEC-006",
+                hint="pass its name, or a template of this environment",
+            )
         return spec
     if isinstance(spec, list | tuple):
         return ctx.environment.select_template([resolve_name(ctx, s) for s in spec])

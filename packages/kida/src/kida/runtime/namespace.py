@@ -34,6 +34,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_Mapping": Mapping,
     "_Markup": Markup,
     "_ga": access.get_attr,
+    "_cg": access.call_global,
     "_gas": access.get_attr_soft,
     "_gar": access.get_attr_resilient,
     "_gi": access.get_item,

@@ -87,5 +87,13 @@ class SandboxedEnvironment(Environment):
         self.filters.update(guarded_filters(self.filters, self.guard))
         self.compiled_namespace = guarded_namespace(self.guard, COMPILED_NAMESPACE)
 
+    def accepts_template(self, template: Template) -> bool:
+        """Only templates compiled under the same rules: this environment's, or those of a
+        sandboxed environment with an equal policy (a looser one would escape this policy)."""
+        other = template.environment
+        return other is self or (
+            isinstance(other, SandboxedEnvironment) and other.sandbox_policy == self.sandbox_policy
+        )
+
 
 __all__ = ["SandboxedEnvironment", "SandboxedTemplate"]

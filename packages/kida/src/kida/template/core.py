@@ -1,61 +1,30 @@
-"""A compiled template and its renderers.
-
-Example::
-
-    >>> env = Environment()
-    >>> env.from_string("Hello {{ name }}!").render(name="kida")
-    'Hello kida!'
-"""
+"""``Template``: a compiled template, its renderers, and the static questions it answers
+(whose logic lives in ``kida.template.introspection``)."""
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
-
 from kida import nodes as n
 from kida.analysis import (
-    DEFAULT_CONFIG,
     AnalysisConfig,
     BlockMetadata,
     DefMetadata,
     TemplateMetadata,
     TemplateStructureManifest,
-    block_metadata,
-    collect_blocks,
-    collect_defs,
     contains_async,
-    declared_context,
-    def_metadata,
-    dependencies,
-    purity_rules,
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
-from kida.render_context import (
-    Appender,
-    BlockFunctions,
-    RenderContext,
-    new_context,
-)
+from kida.exceptions import TemplateNotFoundError
+from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
-from kida.runtime.composition import check_extends_depth, load, register
-from kida.runtime.loop import AsyncLoopContext, LoopContext
-from kida.spelling import suggest
+from kida.runtime.composition import register
+from kida.template import introspection
+from kida.template.helpers import async_refusal
+from kida.template.inheritance import block_chain
 
 if TYPE_CHECKING:
     from kida.environment import Environment
-
-#: What kida users import from here (the loop contexts and Markup are re-exported).
-__all__ = ["AsyncLoopContext", "LoopContext", "Markup", "RenderedTemplate", "Template"]
-
-
-def _async_refusal(template: "Template", method: str) -> TemplateRuntimeError:
-    return TemplateRuntimeError(
-        f"{method}() cannot render the async template {template.name or '<string>'!r}",
-        name=template.name,
-        hint="it uses {% async for %} or await; use render_stream_async() or render_async()",
-    )
 
 
 class Template:
@@ -99,6 +68,7 @@ class Template:
             if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
                 value = stmt.template.value
                 self._parent_name = value if isinstance(value, str) else None
+        self.ast_preserved = True
         self._metadata: dict[str, BlockMetadata] | None = None
 
     def __repr__(self) -> str:
@@ -130,10 +100,10 @@ class Template:
 
     def discard_tree(self) -> None:
         """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
-        (its memory); introspection of this template then answers empty."""
+        (its memory); introspection of this template then answers empty (metadata None)."""
         self.streaming()
         self.tree = n.TemplateNode(body=[])
-        self._metadata = {}
+        self.ast_preserved = False
 
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
@@ -154,13 +124,13 @@ class Template:
     def render_into(self, ctx: RenderContext, append: Appender) -> None:
         """Render the top level into ``append`` (include/extends from the list renderer)."""
         if self._own_async:
-            raise _async_refusal(self, "render")
+            raise async_refusal(self, "render")
         self._root(ctx, append)
 
     def stream_into(self, ctx: RenderContext) -> Iterator[str]:
         """Stream the top level (include/extends from the sync stream renderer)."""
         if self._own_async:
-            raise _async_refusal(self, "render_stream")
+            raise async_refusal(self, "render_stream")
         return self._root_stream(ctx)
 
     def astream_into(self, ctx: RenderContext) -> AsyncIterator[str]:
@@ -193,7 +163,7 @@ class Template:
             env.get_template("page.html").render(user=user)
         """
         if self.is_async:
-            raise _async_refusal(self, "render")
+            raise async_refusal(self, "render")
         ctx = self.new_context(args, kwargs)
         buffer = self._output_buffer()
         try:
@@ -215,7 +185,7 @@ class Template:
                 response.write(chunk)
         """
         if self.is_async:
-            raise _async_refusal(self, "render_stream")
+            raise async_refusal(self, "render_stream")
         return self._root_stream(self.new_context(args, kwargs))
 
     def render_stream_async(
@@ -250,47 +220,6 @@ class Template:
         """
         return "".join([chunk async for chunk in self.render_stream_async(*args, **kwargs)])
 
-    def _block_chain(
-        self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, setup: bool
-    ) -> tuple[RenderContext, BlockFunctions, list["Template"]]:
-        """The context for rendering block ``name`` alone, the block, and the inheritance
-        chain (most derived first); ``setup`` runs each member's top-level definitions."""
-        ctx = self.new_context(args, kwargs)
-        chain: list[Template] = [self]
-        while True:
-            if setup:
-                chain[-1]._setup(ctx)
-            parent_spec = chain[-1]._parent(ctx)
-            if parent_spec is None:
-                break
-            try:
-                parent = load(ctx, parent_spec)
-            except TemplateNotFoundError as error:
-                extends = next((s for s in chain[-1].tree.body if isinstance(s, n.Extends)), None)
-                error.locate(
-                    name=chain[-1].name,
-                    lineno=extends.lineno if extends else None,
-                    col=extends.col if extends else None,
-                    source=chain[-1].source,
-                )
-                raise
-            check_extends_depth(self.environment.max_extends_depth, len(chain), chain[-1].name)
-            if parent in chain:
-                raise TemplateRuntimeError(
-                    f"{parent.name!r} is already in this inheritance chain", name=self.name
-                )
-            register(ctx, parent)
-            chain.append(parent)
-        functions = ctx.blocks.get(name)
-        if not functions:
-            raise TemplateRuntimeError(
-                f"no block {name!r} in {self.name or '<string>'!r}",
-                name=self.name,
-                hint=suggest(name, ctx.blocks)
-                or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
-            )
-        return ctx, functions[0], chain
-
     def render_block(self, name: str, /, *args: Any, **kwargs: Any) -> str:
         """One block (inherited ones too) as a string.
 
@@ -298,7 +227,7 @@ class Template:
 
             env.get_template("page.html").render_block("sidebar", user=user)
         """
-        ctx, block, _ = self._block_chain(name, args, kwargs, setup=True)
+        ctx, block, _ = block_chain(self, name, args, kwargs, setup=True)
         buffer = self._output_buffer()
         try:
             block.render_into(ctx, buffer.append)
@@ -322,7 +251,7 @@ class Template:
             async for chunk in page.render_block_stream_async("reply", tokens=llm_tokens()):
                 await send(chunk)
         """
-        ctx, block, chain = self._block_chain(name, args, kwargs, setup=False)
+        ctx, block, chain = block_chain(self, name, args, kwargs, setup=False)
         setups = tuple(member.streaming()["setup_async"] for member in chain if member._defines)
         stream = block.astream_into(ctx, setups)
         if timeout is not None:
@@ -338,7 +267,7 @@ class Template:
     def block_metadata(self, config: AnalysisConfig | None = None) -> dict[str, BlockMetadata]:
         """Per block (nested and fragments too): context paths read, purity ("pure", "impure",
         "unknown"), cache scope, inferred role, modifiers. ``config`` changes the naming
-        conventions; the default result is computed once.
+        conventions; the default result is computed once. Empty with ``preserve_ast=False``.
 
         Example::
 
@@ -346,31 +275,20 @@ class Template:
             ...     "nav"].cache_scope
             'site'
         """
-        if config is None and self._metadata is not None:
-            return self._metadata
-        used = config or DEFAULT_CONFIG
-        globals_ = frozenset(self.environment.globals)
-        rules = purity_rules(self.environment.filters, used)
-        metadata = {
-            block.name: block_metadata(block, globals_, rules, used)
-            for block in collect_blocks(self.tree.body)
-        }
-        if config is None:
-            self._metadata = metadata
-        return metadata
+        if config is not None:
+            return introspection.blocks(self, config)
+        if self._metadata is None:
+            self._metadata = introspection.blocks(self, None)
+        return self._metadata
 
     def is_cacheable(self, block_name: str | None = None) -> bool:
         """Whether block ``block_name`` (or, without a name, every block) may be cached; an
         unknown block name is not cacheable."""
-        blocks = self.block_metadata()
-        if block_name is None:
-            return all(block.is_cacheable() for block in blocks.values())
-        block = blocks.get(block_name)
-        return block is not None and block.is_cacheable()
+        return introspection.is_cacheable(self, block_name)
 
     def list_defs(self) -> list[str]:
         """Names of the ``{% def %}`` components in this template, in source order."""
-        return [d.name for d in collect_defs(self.tree.body)]
+        return list(introspection.defs(self))
 
     def def_metadata(self) -> dict[str, DefMetadata]:
         """Per def: typed parameters, named slots, default slot, context reads.
@@ -381,12 +299,11 @@ class Template:
             >>> t.def_metadata()["card"].params[0].annotation
             'str'
         """
-        globals_ = frozenset(self.environment.globals)
-        return {d.name: def_metadata(d, self.name, globals_) for d in collect_defs(self.tree.body)}
+        return introspection.defs(self)
 
     def depends_on(self) -> frozenset[str]:
         """Dotted context paths the whole template reads."""
-        return dependencies(self.tree.body, frozenset(self.environment.globals))
+        return introspection.depends_on(self)
 
     def required_context(self) -> frozenset[str]:
         """Top-level context names the template reads or declares with ``{% template %}``.
@@ -396,8 +313,7 @@ class Template:
             >>> env.from_string("{% template user: User %}{{ title }}").required_context()
             frozenset({'title', 'user'})
         """
-        read = {path.split(".", 1)[0] for path in self.depends_on()}
-        return frozenset(read | declared_context(self.tree.body).keys())
+        return introspection.required_context(self)
 
     def validate_context(self, context: Mapping[str, Any]) -> list[str]:
         """The required context names missing from ``context`` (environment globals count
@@ -408,51 +324,14 @@ class Template:
             >>> env.from_string("{{ page.title }}{{ site }}").validate_context({"page": p})
             ['site']
         """
-        present = context.keys() | self.environment.globals.keys()
-        return sorted(self.required_context() - present)
+        return introspection.missing_context(self, context)
 
-    def template_metadata(self) -> TemplateMetadata:
-        """Whole-template facts: parent, blocks, top-level reads, async, declared context."""
-        top_level = dependencies(self.tree.body, frozenset(self.environment.globals), nested=False)
-        return TemplateMetadata(
-            self.name,
-            self.parent_name,
-            self.block_metadata(),
-            top_level,
-            self.is_async,
-            declared_context(self.tree.body),
-        )
+    def template_metadata(self) -> TemplateMetadata | None:
+        """Whole-template facts: parent, blocks, top-level reads, async, declared context;
+        None with ``preserve_ast=False``."""
+        return introspection.template_metadata(self)
 
-    def structure_manifest(self) -> TemplateStructureManifest:
-        """Block names and structural hashes, parent and reads: what a build planner needs."""
-        blocks = self.block_metadata()
-        return TemplateStructureManifest(
-            self.name,
-            self.parent_name,
-            tuple(blocks),
-            {name: block.block_hash for name, block in blocks.items()},
-            self.template_metadata().all_dependencies(),
-        )
-
-
-class RenderedTemplate:
-    """A render not done yet: ``str()`` renders the whole page, iterating streams it.
-
-    Example::
-
-        page = RenderedTemplate(env.get_template("page.html"), {"user": user})
-        for chunk in page:
-            response.write(chunk)
-    """
-
-    __slots__ = ("_context", "_template")
-
-    def __init__(self, template: Template, context: Mapping[str, Any]) -> None:
-        self._template = template
-        self._context = context
-
-    def __str__(self) -> str:
-        return self._template.render(self._context)
-
-    def __iter__(self) -> Iterator[str]:
-        return self._template.render_stream(self._context)
+    def structure_manifest(self) -> TemplateStructureManifest | None:
+        """Block names and structural hashes, parent and reads: what a build planner needs;
+        None with ``preserve_ast=False``."""
+        return introspection.structure_manifest(self)
