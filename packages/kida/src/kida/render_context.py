@@ -65,7 +65,7 @@ class RenderContext(dict[str, Any]):
             return f"{value} from {ctx.name}"
     """
 
-    __slots__ = ("blocks", "environment", "includes", "state", "template")
+    __slots__ = ("blocks", "environment", "imports", "includes", "state", "template")
 
     environment: Environment
     template: Template
@@ -73,6 +73,8 @@ class RenderContext(dict[str, Any]):
     state: RenderState
     #: The ``{% include %}``/``{% embed %}`` statements that led here: (template name, line).
     includes: tuple[tuple[str | None, int], ...]
+    #: The ``{% import %}`` statements being run that led here: (importing template, line).
+    imports: tuple[tuple[Template, int], ...]
 
     def __missing__(self, key: str) -> Any:
         raise undefined_name(key, self.keys())
@@ -99,6 +101,7 @@ class RenderContext(dict[str, Any]):
         ctx.state = self.state
         ctx.blocks = {}
         ctx.includes = self.includes
+        ctx.imports = self.imports
         return ctx
 
     def with_locals(self, extra: dict[str, Any]) -> RenderContext:
@@ -110,6 +113,7 @@ class RenderContext(dict[str, Any]):
         ctx.state = self.state
         ctx.blocks = self.blocks
         ctx.includes = self.includes
+        ctx.imports = self.imports
         return ctx
 
 
@@ -125,6 +129,7 @@ def new_context(
     ctx.state = RenderState()
     ctx.blocks = {}
     ctx.includes = ()
+    ctx.imports = ()
     return ctx
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Final
 
 from kida import nodes as n
-from kida.exceptions import TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError
 from kida.lexer import Token
 from kida.parser import expressions
 from kida.parser.blocks import (
@@ -54,7 +54,11 @@ class Parser:
         return token
 
     def error(
-        self, message: str, token: Token | None = None, hint: str | None = None
+        self,
+        message: str,
+        token: Token | None = None,
+        hint: str | None = None,
+        code: ErrorCode = ErrorCode.UNEXPECTED_TOKEN,
     ) -> TemplateSyntaxError:
         token = token or self.current
         return TemplateSyntaxError(
@@ -64,6 +68,7 @@ class Parser:
             col=token.col,
             source=self.source,
             hint=hint,
+            code=code,
         )
 
     def skip_op(self, value: str) -> bool:
@@ -126,6 +131,7 @@ class Parser:
                             f"the {{% {tag} %}} opened on line {opened.lineno} is never "
                             "closed; add {% end %}"
                         ),
+                        code=ErrorCode.UNCLOSED_BLOCK,
                     )
                 return body
             if token.kind == "data":
@@ -163,13 +169,19 @@ class Parser:
 
     def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
         if word in FORBIDDEN:
-            raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
+            raise self.error(
+                f"{{% {word} %}} is not kida",
+                token,
+                hint=FORBIDDEN[word],
+                code=ErrorCode.UNSUPPORTED_SYNTAX,
+            )
         handler = STATEMENTS.get(word)
         if handler is None:
             raise self.error(
                 f"unknown statement {{% {word} %}}",
                 token,
                 hint="see kida-language.md for the statements",
+                code=ErrorCode.UNSUPPORTED_SYNTAX,
             )
         return handler(self, token)
 

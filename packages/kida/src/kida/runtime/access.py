@@ -17,7 +17,9 @@ _MISSING: Final = object()
 def _missing_attr(obj: Any, name: Any) -> UndefinedError:
     if obj is None:
         return UndefinedError(
-            f"cannot read {name!r} of None", hint=f"use ?.{name} for optional access"
+            f"cannot read {name!r} of None",
+            hint=f"attribute access on a missing value: use ?.{name} for optional access, "
+            "or check it first with 'is none' / 'is defined'",
         )
     if obj is UNDEFINED:
         return UndefinedError(f"cannot read {name!r} of an undefined value")

@@ -98,9 +98,13 @@ async def with_timeout(
     """``stream`` bounded to ``timeout`` seconds in total; on expiry every source is closed.
 
     Once the time is up, a source being waited on is interrupted and the next request for a
-    chunk raises ``RenderTimeoutError``.
+    chunk raises ``RenderTimeoutError``; a render that keeps the CPU busy without awaiting
+    (so the timer cannot fire) is caught by the clock read as each chunk is produced.
     """
-    deadline = _Deadline(asyncio.get_running_loop().time() + timeout)
+    loop = asyncio.get_running_loop()
+    now = loop.time
+    when = now() + timeout
+    deadline = _Deadline(when)
     try:
         while not deadline.expired:
             deadline.waiting = asyncio.current_task()
@@ -114,6 +118,9 @@ async def with_timeout(
                 break
             finally:
                 deadline.waiting = None
+            # A CPU-bound render never lets the loop run the timer: read the clock per chunk.
+            if now() >= when:
+                break
             yield chunk
         raise RenderTimeoutError(
             f"rendering took longer than {timeout} seconds",

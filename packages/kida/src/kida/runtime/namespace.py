@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from markupsafe import Markup
 
-from kida.debug import annotate
+from kida.debug import annotate, error_info
 from kida.exceptions import UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
@@ -52,6 +52,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_async_only": async_support.async_only,
     "_raise": _raise,
     "_annotate": annotate,
+    "_error_info": error_info,
     "_Macro": components.Macro,
     "_Caller": components.Caller,
     "_Pending": components.PendingRender,

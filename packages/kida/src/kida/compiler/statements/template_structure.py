@@ -123,15 +123,16 @@ def visit_embed(c: Compiler, node: n.Embed) -> list[ast.stmt]:
 
 def run_import(c: Compiler, node: n.Import | n.FromImport) -> tuple[list[ast.stmt], ast.expr]:
     namespace = c.temp("ns")
+    args = (_load("_ctx"), c.expr(node.template), _const(node.lineno))
     if c.is_async:
         stmts: list[ast.stmt] = [
             _assign(
                 namespace,
-                ast.Await(_call("_import_async", _load("_ctx"), c.expr(node.template))),
+                ast.Await(_call("_import_async", *args)),
             )
         ]
     else:
-        stmts = [_assign(namespace, _call("_import", _load("_ctx"), c.expr(node.template)))]
+        stmts = [_assign(namespace, _call("_import", *args))]
     return stmts, _load(namespace)
 
 
