@@ -102,16 +102,16 @@ def _hint(error: Exception) -> str | None:
     if isinstance(error, TypeError) and "NoneType" in text:
         return _MISSING_VALUE_HINT
     if isinstance(error, TypeError) and "unsupported operand" in text and "'str'" in text:
-        return "a value is a string (from a form, YAML or config?): convert it with | int or | float"
+        return (
+            "a value is a string (from a form, YAML or config?): convert it with | int or | float"
+        )
     return None
 
 
 def _convert(error: Exception) -> TemplateRuntimeError | None:
     """The kida error for a Python error raised by template code, or None to keep it."""
-    for python_type, kida_type in _CONVERTED:
-        if isinstance(error, python_type):
-            break
-    else:
+    kida_type = next((kida for python, kida in _CONVERTED if isinstance(error, python)), None)
+    if kida_type is None:
         return None
     entries = _template_frames(error.__traceback__)
     text = str(error)

@@ -75,7 +75,7 @@ class ErrorCode(Enum):
 
     @property
     def category(self) -> str:
-        """``"lexer"``, ``"parser"``, ``"runtime"``, ``"template"``, ``"security"``, ``"warning"``."""
+        """``lexer``, ``parser``, ``runtime``, ``template``, ``security`` or ``warning``."""
         return _CATEGORIES.get(self.value.split("-")[1], "unknown")
 
 
@@ -93,7 +93,7 @@ class TemplateError(Exception):
     """
 
     code: ErrorCode = ErrorCode.RUNTIME_ERROR
-    template_stack: list[StackFrame] = []  # noqa: RUF012 (never mutated: replaced per error)
+    template_stack: list[StackFrame] = []  # replaced per error, never mutated
 
     def __init__(
         self,
@@ -153,7 +153,7 @@ class TemplateError(Exception):
             text += "\n" + " " * (len(gutter) - 2) + "| " + " " * (self.col - 1) + "^"
         return text
 
-    def _where(self, separator: str) -> str:
+    def _where(self, separator: tuple[str, str]) -> str:
         where = self.name or "<string>"
         if self.lineno is not None:
             where += f"{separator[0]}{self.lineno}"
@@ -182,7 +182,7 @@ class TemplateError(Exception):
     def format_compact(self) -> str:
         """A short diagnostic for terminals and logs: code, message, location, source line,
         template stack, hint and the code's documentation link, without a traceback."""
-        parts = [f"{self.code.value}: {self.message}", f"  --> {self._where('::')}"]
+        parts = [f"{self.code.value}: {self.message}", f"  --> {self._where((':', ':'))}"]
         excerpt = self.excerpt()
         if excerpt:
             parts.append(excerpt)
@@ -243,7 +243,7 @@ class TemplateTypeError(TemplateRuntimeError, TypeError):
 
 
 class KidaWarning(UserWarning):
-    """Base of kida's warnings: filter them all with ``warnings.filterwarnings(..., KidaWarning)``."""
+    """Base of kida's warnings (``warnings.filterwarnings("ignore", category=KidaWarning)``)."""
 
 
 class PrecedenceWarning(KidaWarning):

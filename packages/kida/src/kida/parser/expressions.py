@@ -134,7 +134,8 @@ def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
     negated = parser.skip_name("not")
     name_token = parser.current
     if name_token.kind != "name":
-        raise _invalid(parser, 
+        raise _invalid(
+            parser,
             f"expected a test name after 'is', found {name_token.describe()}",
             hint="e.g. x is defined",
         )
@@ -252,7 +253,8 @@ def parse_primary(parser: Parser) -> n.Expr:
         if token.value in _CONSTANTS:
             return n.Const(_CONSTANTS[token.value], lineno=token.lineno, col=token.col)
         if token.value in ("and", "or", "not", "in", "is", "if", "else"):
-            raise _invalid(parser, 
+            raise _invalid(
+                parser,
                 f"unexpected keyword {token.value!r}",
                 token,
                 hint="an expression was expected here",
@@ -303,8 +305,8 @@ def parse_primary(parser: Parser) -> n.Expr:
                 parser.expect_op("}", hint="close the dict with }")
                 break
         return n.DictLit(pairs, lineno=token.lineno, col=token.col)
-    raise _invalid(parser, 
-        f"unexpected {token.describe()}", token, hint="an expression was expected here"
+    raise _invalid(
+        parser, f"unexpected {token.describe()}", token, hint="an expression was expected here"
     )
 
 
@@ -438,7 +440,8 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
         first = False
         this_style = ">" if op.endswith(">") else "|"
         if style is not None and this_style != style:
-            raise _invalid(parser, 
+            raise _invalid(
+                parser,
                 "'|' and '|>' cannot be mixed in one expression",
                 token,
                 hint="use one style for the whole chain, or wrap part in parentheses",

@@ -125,7 +125,8 @@ async def with_timeout(
         raise RenderTimeoutError(
             f"rendering took longer than {timeout} seconds",
             name=name,
-            hint="a source was too slow; raise timeout= or make the source faster",
+            hint="a source was too slow or the template does too much work; raise timeout=, "
+            "or make the source faster",
         )
     finally:
         deadline.stop()

@@ -59,7 +59,7 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
 
 def _not_a_name(value: Any, where: str) -> TemplateRuntimeError:
     return TemplateRuntimeError(
-        f"cannot load a template from a {type(value).__name__}{where}: {value!r:.60}",
+        f"cannot load a template from {value!r:.60} ({type(value).__name__}){where}",
         hint="pass a template name, a list of names, or a Template",
     )
 
