@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import inspect
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -101,10 +102,10 @@ async def with_timeout(
     chunk raises ``RenderTimeoutError``; a render that keeps the CPU busy without awaiting
     (so the timer cannot fire) is caught by the clock read as each chunk is produced.
     """
-    loop = asyncio.get_running_loop()
-    now = loop.time
+    # The per-chunk check reads the clock directly (a C call, no loop.time() frame).
+    now = time.monotonic
     when = now() + timeout
-    deadline = _Deadline(when)
+    deadline = _Deadline(asyncio.get_running_loop().time() + timeout)
     try:
         while not deadline.expired:
             deadline.waiting = asyncio.current_task()
