@@ -234,6 +234,37 @@ def test_warning_classes() -> None:
     assert caught[0].category is PrecedenceWarning
 
 
+def test_precedence_warning_for_a_filter_on_the_fallback_of_coalesce() -> None:
+    env = Environment()
+    with pytest.warns(PrecedenceWarning, match=r"K-WARN-001.*'\| length'") as caught:
+        template = env.from_string("a\n{{ x ?? [] | length }}", name="p.html")
+    assert (caught[0].filename, caught[0].lineno) == ("p.html", 2)
+    assert template.render(x=[1, 2]) == "a\n[1, 2]"  # the filter binds to the fallback only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env.from_string("{{ (x ?? []) | length }}{{ x ?? ([] | length) }}{{ x ?? y }}")
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "match"),
+    [
+        ('{{ "abc" | float }}', "0.0", "float: str 'abc' is not a number, gave 0.0"),
+        ('{{ "x" | int }}', "0", "int: str 'x' is not a number"),
+        ('{{ "n/a" | decimal }}', "n/a", "decimal: str 'n/a' is not a number, kept 'n/a'"),
+        ('{{ "n/a" | commas }}', "n/a", "format_number: str 'n/a'"),
+    ],
+)
+def test_coercion_warning_points_at_the_template_line(source: str, output: str, match: str) -> None:
+    template = Environment().from_string(f"\n{source}", name="c.html")
+    with pytest.warns(CoercionWarning, match=match) as caught:
+        assert template.render() == f"\n{output}"
+    assert caught[0].lineno == 2
+    assert "c.html" in caught[0].filename
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Environment().from_string('{{ "2.5" | float }}{{ "3" | int }}{{ 2 | decimal }}').render()
+
+
 def test_exports() -> None:
     for name in ("ErrorCode", "KidaWarning", "PrecedenceWarning", "CoercionWarning"):
         assert getattr(kida, name) is getattr(kida.exceptions, name)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Final
 
 from kida import nodes as n
-from kida.exceptions import ErrorCode, TemplateSyntaxError
+from kida.exceptions import ErrorCode, PrecedenceWarning, TemplateSyntaxError
 from kida.lexer import Token
 
 if TYPE_CHECKING:
@@ -38,13 +39,25 @@ def parse_coalesce(parser: Parser) -> n.Expr:
     token = parser.current
     left = parse_or(parser)
     while parser.skip_op("??"):
-        left = n.Coalesce(
-            left,
-            parse_or(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
+        right_token = parser.current
+        right = parse_or(parser)
+        if isinstance(right, n.Filter) and not right_token.test("op", "("):
+            _precedence_warning(parser, right_token, right)
+        left = n.Coalesce(left, right, lineno=token.lineno, col=token.col)
     return left
+
+
+def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
+    """``x ?? [] | length`` filters the fallback only (``x ?? ([] | length)``), which rarely is
+    what was meant; said at compile time, pointing at the template line (K-WARN-001)."""
+    warnings.warn_explicit(
+        f"[{ErrorCode.FILTER_PRECEDENCE.value}] '| {right.name}' applies to the fallback of "
+        f"'??' only; write (a ?? b) | {right.name} to filter the result, or parenthesize the "
+        "fallback to keep this meaning",
+        PrecedenceWarning,
+        parser.name or "<template>",
+        token.lineno,
+    )
 
 
 def parse_or(parser: Parser) -> n.Expr:
