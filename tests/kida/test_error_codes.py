@@ -74,6 +74,7 @@ def test_every_error_class_has_a_code() -> None:
         ("{{ 1 + }}", ErrorCode.INVALID_EXPRESSION),
         ("{{ x | uper }}", ErrorCode.INVALID_FILTER),
         ("{% if x is nmuber %}{% end %}", ErrorCode.INVALID_TEST),
+        ("{% block side-bar %}{% end %}", ErrorCode.INVALID_IDENTIFIER),
     ],
 )
 def test_syntax_errors_carry_their_code(source: str, code: ErrorCode) -> None:
@@ -87,6 +88,13 @@ def test_unknown_filter_and_test_fail_at_compile_time_with_a_suggestion() -> Non
     error = syntax_error("{% if x is nmuber %}{% end %}")
     assert error.message == "unknown test 'nmuber'"
     assert error.hint == "did you mean 'number'?"
+
+
+def test_hyphen_in_a_block_or_fragment_name() -> None:
+    error = syntax_error("x {% fragment settings-status %}{% end %}")
+    assert error.message == "invalid fragment name 'settings-status': it contains a hyphen"
+    assert error.hint == "use underscores: {% fragment settings_status %}"
+    assert (error.lineno, error.col) == (1, 15)
 
 
 def test_a_filter_added_after_compiling_is_seen_by_the_next_get_template(
@@ -185,7 +193,7 @@ def test_fallback_err_fields(render: Render) -> None:
     expected = "UndefinedError|cannot read &#39;name&#39; of None||2|K-RUN-001"
     assert render(source, user=None) == expected  # from_string: no template name
     assert render(f"{{% try %}}{{{{ 1 // 0 }}}}{{% fallback err %}}{fields}{{% end %}}") == (
-        "ZeroDivisionError|integer division or modulo by zero||1|"
+        "ZeroDivisionError|integer division or modulo by zero||1|K-RUN-011"
     )
     # {{ err }} alone prints the message; err is the dict kida documents
     assert render(
@@ -203,9 +211,17 @@ def test_fallback_err_names_the_included_template(loader_env: MakeEnv) -> None:
             "page.html": "{% try %}{% include 'part.html' %}{% fallback err %}"
             "{{ err.template }}:{{ err.line }}{% end %}",
             "part.html": "ok\n{{ missing }}",
+            "calc.html": "{% try %}{% include 'div.html' %}{% fallback err %}"
+            "{{ err.type }}:{{ err.message }}:{{ err.template }}:{{ err.line }}:{{ err.code }}"
+            "{% end %}",
+            "div.html": "\n\n{{ 1 // 0 }}",
         }
     )
     assert render_all(env.get_template("page.html")) == "part.html:2"
+    # The same fields in every renderer, though a streamed include converts the error first.
+    assert render_all(env.get_template("calc.html")) == (
+        "ZeroDivisionError:integer division or modulo by zero:div.html:3:K-RUN-011"
+    )
 
 
 def test_block_render_fallback_err(loader_env: MakeEnv) -> None:

@@ -14,7 +14,6 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kida.exceptions import (
-    ErrorCode,
     StackFrame,
     TemplateAttributeError,
     TemplateError,
@@ -108,9 +107,13 @@ def _hint(error: Exception) -> str | None:
     return None
 
 
+def _kida_type(error: BaseException) -> type[TemplateRuntimeError] | None:
+    return next((kida for python, kida in _CONVERTED if isinstance(error, python)), None)
+
+
 def _convert(error: Exception) -> TemplateRuntimeError | None:
     """The kida error for a Python error raised by template code, or None to keep it."""
-    kida_type = next((kida for python, kida in _CONVERTED if isinstance(error, python)), None)
+    kida_type = _kida_type(error)
     if kida_type is None:
         return None
     entries = _template_frames(error.__traceback__)
@@ -174,11 +177,20 @@ def error_info(error: BaseException) -> CaughtError:
         template, line = error.name, error.lineno
     elif entries:
         template, line = entries[-1][1].name, entries[-1][2]
-    code: ErrorCode | None = getattr(error, "code", None)
+    # The same fields whether or not an included stream converted the error on its way here.
+    original = error.__cause__ if hasattr(error, "_kida_inner") else error
+    assert original is not None
     return CaughtError(
-        message=error.message if isinstance(error, TemplateError) else str(error),
-        type=type(error).__name__,
+        message=original.message if isinstance(original, TemplateError) else str(original),
+        type=type(original).__name__,
         template=template,
         line=line,
-        code=code.value if isinstance(code, ErrorCode) else None,
+        code=_code_of(original),
     )
+
+
+def _code_of(error: BaseException) -> str | None:
+    if isinstance(error, TemplateError):
+        return error.code.value
+    kida_type = _kida_type(error)
+    return None if kida_type is None else kida_type.code.value
