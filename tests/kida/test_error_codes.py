@@ -141,6 +141,7 @@ def test_python_errors_become_kida_errors_with_code_and_hint(
         assert (error.name, error.lineno) == ("calc.html", 2)
         assert hint in (error.hint or "")
         assert isinstance(error.__cause__, kind)
+        assert error.args == error.__cause__.args  # what `except KeyError as e` code reads
         assert error.message.startswith(type(error.__cause__).__name__)
 
 

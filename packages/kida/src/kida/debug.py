@@ -125,6 +125,7 @@ def _convert(error: Exception) -> TemplateRuntimeError | None:
     if entries:
         _, template, lineno, col = entries[-1]
         converted.locate(name=template.name, lineno=lineno, col=col, source=template.source)
+    converted.args = error.args  # code catching the Python error may read them (the key)
     converted._kida_inner = entries  # type: ignore[attr-defined]
     return converted
 
