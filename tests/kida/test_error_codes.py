@@ -257,9 +257,18 @@ def test_precedence_warning_for_a_filter_on_the_fallback_of_coalesce() -> None:
         template = env.from_string("a\n{{ x ?? [] | length }}", name="p.html")
     assert (caught[0].filename, caught[0].lineno) == ("p.html", 2)
     assert template.render(x=[1, 2]) == "a\n[1, 2]"  # the filter binds to the fallback only
+    [found] = template.warnings
+    assert (found.code, found.template_name, found.lineno) == (
+        ErrorCode.FILTER_PRECEDENCE,
+        "p.html",
+        2,
+    )
+    assert found.message == "'| length' applies to the fallback of '??' only"
+    assert "(a ?? b) | length" in (found.suggestion or "")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        env.from_string("{{ (x ?? []) | length }}{{ x ?? ([] | length) }}{{ x ?? y }}")
+        clean = env.from_string("{{ (x ?? []) | length }}{{ x ?? ([] | length) }}{{ x ?? y }}")
+    assert clean.warnings == []
 
 
 @pytest.mark.parametrize(

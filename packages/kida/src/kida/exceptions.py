@@ -5,6 +5,7 @@ cold path stays cheap and the location can be filled in late, by the frame that 
 error carries an :class:`ErrorCode` (``error.code.value`` is the searchable ``"K-RUN-001"``).
 """
 
+from dataclasses import dataclass
 from enum import Enum
 
 #: Where the codes are documented, one anchor per code.
@@ -240,6 +241,18 @@ class TemplateTypeError(TemplateRuntimeError, TypeError):
     """A ``TypeError`` raised while rendering (still caught by ``except TypeError``)."""
 
     code = ErrorCode.TYPE_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateWarning:
+    """A compile-time warning as kept on ``Template.warnings`` (it is also issued through
+    :mod:`warnings` as a :class:`KidaWarning` subclass)."""
+
+    code: ErrorCode
+    message: str
+    template_name: str | None = None
+    lineno: int | None = None
+    suggestion: str | None = None
 
 
 class KidaWarning(UserWarning):

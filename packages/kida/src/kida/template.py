@@ -22,7 +22,7 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError, TemplateWarning
 from kida.render_context import (
     Appender,
     BlockFunctions,
@@ -90,6 +90,12 @@ class Template:
 
     def __repr__(self) -> str:
         return f"<Template {self.name or '<string>'}>"
+
+    @property
+    def warnings(self) -> "list[TemplateWarning]":
+        """The compile-time warnings of this template (``code``, ``message``, ``lineno``…)."""
+        found: list[TemplateWarning] = self.tree.warnings
+        return found
 
     # --- async detection -------------------------------------------------------------------
 

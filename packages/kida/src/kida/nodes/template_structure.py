@@ -55,3 +55,5 @@ class FromImport(Stmt):
 @dataclass(slots=True)
 class TemplateNode(Node):
     body: list[Stmt]
+    #: Compile-time warnings (``kida.exceptions.TemplateWarning``) the parser issued.
+    warnings: list[Any] = field(default_factory=list)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Final
 
 from kida import nodes as n
-from kida.exceptions import ErrorCode, TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.lexer import Token
 from kida.parser import expressions
 from kida.parser.blocks import (
@@ -39,6 +39,7 @@ class Parser:
         self.loop_depth = 0
         self.in_call_body = False
         self.in_def = 0
+        self.warnings: list[TemplateWarning] = []
 
     @property
     def current(self) -> Token:
@@ -114,7 +115,7 @@ class Parser:
                 self.peek(),
                 hint="nothing is open here to close",
             )
-        return n.TemplateNode(body, lineno=1, col=1)
+        return n.TemplateNode(body, self.warnings, lineno=1, col=1)
 
     def parse_body(self, stop: frozenset[str]) -> list[n.Stmt]:
         """Statements until a block tag whose keyword is in ``stop`` (left unconsumed) or eof."""

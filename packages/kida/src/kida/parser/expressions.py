@@ -6,7 +6,7 @@ import warnings
 from typing import TYPE_CHECKING, Final
 
 from kida import nodes as n
-from kida.exceptions import ErrorCode, PrecedenceWarning, TemplateSyntaxError
+from kida.exceptions import ErrorCode, PrecedenceWarning, TemplateSyntaxError, TemplateWarning
 from kida.lexer import Token
 
 if TYPE_CHECKING:
@@ -50,10 +50,17 @@ def parse_coalesce(parser: Parser) -> n.Expr:
 def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
     """``x ?? [] | length`` filters the fallback only (``x ?? ([] | length)``), which rarely is
     what was meant; said at compile time, pointing at the template line (K-WARN-001)."""
+    found = TemplateWarning(
+        ErrorCode.FILTER_PRECEDENCE,
+        f"'| {right.name}' applies to the fallback of '??' only",
+        parser.name,
+        token.lineno,
+        f"write (a ?? b) | {right.name} to filter the result, or parenthesize the fallback "
+        "to keep this meaning",
+    )
+    parser.warnings.append(found)
     warnings.warn_explicit(
-        f"[{ErrorCode.FILTER_PRECEDENCE.value}] '| {right.name}' applies to the fallback of "
-        f"'??' only; write (a ?? b) | {right.name} to filter the result, or parenthesize the "
-        "fallback to keep this meaning",
+        f"[{found.code.value}] {found.message}; {found.suggestion}",
         PrecedenceWarning,
         parser.name or "<template>",
         token.lineno,
