@@ -162,6 +162,9 @@ def test_hints_for_missing_keys_and_none() -> None:
 
 def test_runtime_codes() -> None:
     assert render_error("{{ nope }}").code is ErrorCode.UNDEFINED_VARIABLE
+    required = render_error("{{ email | require('email needed') }}", email=None)
+    assert isinstance(required, kida.RequiredValueError)
+    assert required.code is ErrorCode.REQUIRED_VALUE
     env = Environment(loader=kida.DictLoader({"r.html": "{% include 'r.html' %}"}))
     with pytest.raises(TemplateRuntimeError) as info:
         env.get_template("r.html").render()

@@ -206,6 +206,12 @@ class TemplateRuntimeError(TemplateError):
     """Rendering failed: a bad operation, a wrong renderer for the template, a failed source."""
 
 
+class RequiredValueError(TemplateRuntimeError):
+    """``| require`` met a missing or None value."""
+
+    code = ErrorCode.REQUIRED_VALUE
+
+
 class UndefinedError(TemplateRuntimeError):
     """A name or attribute the template reads does not exist."""
 
