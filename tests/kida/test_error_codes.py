@@ -175,6 +175,23 @@ def test_runtime_codes() -> None:
     assert missing.value.code is ErrorCode.TEMPLATE_NOT_FOUND
 
 
+def test_from_import_of_a_name_the_template_lacks(loader_env: MakeEnv) -> None:
+    env = loader_env(
+        {
+            "m.html": "{% def card() %}{% end %}{% def badge() %}{% end %}",
+            "p.html": "a\n{% from 'm.html' import crad %}",
+        }
+    )
+    template = env.get_template("p.html")
+    for run in (template.render, lambda: asyncio.run(template.render_async())):
+        with pytest.raises(UndefinedError) as info:
+            run()
+        assert info.value.code is ErrorCode.MACRO_NOT_FOUND
+        assert info.value.message == "'m.html' defines no 'crad'"
+        assert info.value.hint == "did you mean 'card'?"
+        assert (info.value.name, info.value.lineno) == ("p.html", 2)
+
+
 def test_format_compact() -> None:
     error = render_error("a\n{{ usre }}", user=1)
     assert error.format_compact() == (

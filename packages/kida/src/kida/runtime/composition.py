@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from kida.exceptions import ErrorCode, TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import (
+    ErrorCode,
+    TemplateNotFoundError,
+    TemplateRuntimeError,
+    UndefinedError,
+)
 from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
 from kida.runtime.components import Caller, Macro
 from kida.spelling import suggest
@@ -187,6 +192,20 @@ async def import_template_async(ctx: RenderContext, spec: Any, lineno: int) -> d
     async for _ in sub.template.astream_into(sub):
         pass
     return _exports(sub)
+
+
+def imported(namespace: dict[str, Any], name: str, source: str) -> Any:
+    """One name of a ``{% from ... import name %}``; a name the template does not define is
+    an error naming it and what the template does define."""
+    try:
+        return namespace[name]
+    except KeyError:
+        known = ", ".join(sorted(namespace)) or "nothing"
+        raise UndefinedError(
+            f"{source} defines no {name!r}",
+            hint=suggest(name, namespace) or f"it defines: {known}",
+            code=ErrorCode.MACRO_NOT_FOUND,
+        ) from None
 
 
 def as_macro(value: Any) -> Macro:

@@ -66,6 +66,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_extends": composition.extends,
     "_import": composition.import_template,
     "_import_async": composition.import_template_async,
+    "_imported": composition.imported,
     "_push": composition.push,
     "_stack": composition.stack,
     "_stack_placeholder": composition.stack_placeholder,

@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
+from kida.compiler import expressions
 from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _is, _load
 from kida.compiler.statements import functions, variables
 
@@ -143,6 +144,8 @@ def visit_import(c: Compiler, node: n.Import) -> list[ast.stmt]:
 
 def visit_from_import(c: Compiler, node: n.FromImport) -> list[ast.stmt]:
     stmts, namespace = run_import(c, node)
+    source = _const(expressions.describe(node.template))
     for name, alias in node.names:
-        stmts.extend(variables.bind(c, alias, _call("_ga", namespace, _const(name))))
+        value = _call("_imported", namespace, _const(name), source)
+        stmts.extend(variables.bind(c, alias, value))
     return stmts
