@@ -342,7 +342,9 @@ def test_included_and_parent_templates_are_sandboxed_too() -> None:
 def test_templates_of_a_plain_environment_cannot_be_included() -> None:
     unsandboxed = Environment().from_string("{{ x.__class__ }}")
     template = SandboxedEnvironment().from_string("{% include t %}")
-    with pytest.raises(TemplateRuntimeError, match="cannot load a template from a Template"):
+    with pytest.raises(
+        TemplateRuntimeError, match=r"cannot load a template from <Template <string>> \(Template\)"
+    ):
         template.render(t=unsandboxed, x=1)
 
 

@@ -1,7 +1,9 @@
 """Pointing errors at template lines instead of compiler internals.
 
 Compiled code objects use a per-template file name and the template's line numbers, so the
-innermost traceback frame with such a file name tells the template, line and column at fault.
+traceback frames with such a file name tell the template, line and column at fault and, outermost
+first, the chain of templates (include, import, extends, def calls) that led there. That chain is
+read from the traceback only when an error leaves a render: rendering pays nothing for it.
 The source is also given to ``linecache`` so Python's own tracebacks print template lines.
 """
 
@@ -10,14 +12,39 @@ import linecache
 import weakref
 from collections.abc import Iterator
 from types import CodeType, FrameType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kida.exceptions import TemplateError
+from kida.exceptions import (
+    StackFrame,
+    TemplateAttributeError,
+    TemplateError,
+    TemplateKeyError,
+    TemplateRuntimeError,
+    TemplateTypeError,
+    TemplateZeroDivisionError,
+)
 
 if TYPE_CHECKING:
     from kida.template import Template
 
 _TEMPLATES: "weakref.WeakValueDictionary[str, Template]" = weakref.WeakValueDictionary()
+
+#: Python errors turned into kida errors (of both types) as they leave a render, as kida does.
+_CONVERTED: tuple[tuple[type[Exception], type[TemplateRuntimeError]], ...] = (
+    (ZeroDivisionError, TemplateZeroDivisionError),
+    (KeyError, TemplateKeyError),
+    (AttributeError, TemplateAttributeError),
+    (TypeError, TemplateTypeError),
+)
+
+_MISSING_VALUE_HINT = (
+    "attribute access on a missing value: use optional chaining (?.), a default (?? or "
+    "| default), or check with 'is defined'"
+)
+
+#: A template frame of a traceback: the frame (to tell two tracebacks' shared frames), the
+#: template, and the line and column it was at.
+_Entry = tuple[FrameType, "Template", int, int | None]
 
 
 def register_code(filename: str, template: "Template") -> None:
@@ -42,8 +69,9 @@ def template_frames(frame: FrameType | None) -> "Iterator[tuple[FrameType, Templ
         frame = frame.f_back
 
 
-def _template_position(tb: TracebackType | None) -> "tuple[Template, int, int | None] | None":
-    found = None
+def _template_frames(tb: TracebackType | None) -> list[_Entry]:
+    """The template frames of a traceback, outermost first."""
+    entries: list[_Entry] = []
     while tb is not None:
         code = tb.tb_frame.f_code
         template = _TEMPLATES.get(code.co_filename)
@@ -53,22 +81,132 @@ def _template_position(tb: TracebackType | None) -> "tuple[Template, int, int | 
             index = tb.tb_lasti // 2
             if 0 <= index < len(positions) and positions[index][2] is not None:
                 col = positions[index][2] + 1  # type: ignore[operator]
-            found = (template, tb.tb_lineno, col)
+            entries.append((tb.tb_frame, template, tb.tb_lineno, col))
         tb = tb.tb_next
-    return found
+    return entries
+
+
+def _frames(error: BaseException) -> list[_Entry]:
+    """Every template frame the error went through, outermost first: those of its own
+    traceback, then those it was converted from (see :func:`_convert`)."""
+    inner: list[_Entry] = getattr(error, "_kida_inner", [])
+    seen = {id(entry[0]) for entry in inner}
+    outer = [entry for entry in _template_frames(error.__traceback__) if id(entry[0]) not in seen]
+    return outer + inner
+
+
+def _stack(entries: list[_Entry]) -> list[StackFrame]:
+    stack: list[StackFrame] = []
+    for _, template, lineno, _ in entries:
+        frame = (template.name, lineno)
+        if not stack or stack[-1] != frame:
+            stack.append(frame)
+    return stack
+
+
+def _hint(error: Exception) -> str | None:
+    text = str(error)
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero: guard it with {% if divisor %} or give a default (| default(1))"
+    if isinstance(error, KeyError) and error.args:
+        key = error.args[0]
+        return f"key {key!r} is missing: use .get({key!r}) or ?[{key!r}] for safe access"
+    if isinstance(error, AttributeError) and "'NoneType' object has no attribute" in text:
+        return _MISSING_VALUE_HINT
+    if isinstance(error, TypeError) and "NoneType" in text:
+        return _MISSING_VALUE_HINT
+    if isinstance(error, TypeError) and "unsupported operand" in text and "'str'" in text:
+        return (
+            "a value is a string (from a form, YAML or config?): convert it with | int or | float"
+        )
+    return None
+
+
+def _kida_type(error: BaseException) -> type[TemplateRuntimeError] | None:
+    return next((kida for python, kida in _CONVERTED if isinstance(error, python)), None)
+
+
+def _convert(error: Exception) -> TemplateRuntimeError | None:
+    """The kida error for a Python error raised by template code, or None to keep it."""
+    kida_type = _kida_type(error)
+    if kida_type is None:
+        return None
+    entries = _template_frames(error.__traceback__)
+    text = str(error)
+    converted = kida_type(
+        f"{type(error).__name__}: {text}" if text else type(error).__name__,
+        hint=_hint(error),
+    )
+    if entries:
+        _, template, lineno, col = entries[-1]
+        converted.locate(name=template.name, lineno=lineno, col=col, source=template.source)
+    converted.args = error.args  # code catching the Python error may read them (the key)
+    converted._kida_inner = entries  # type: ignore[attr-defined]
+    return converted
 
 
 def annotate(error: BaseException) -> None:
-    """Add the template name, line and column to an error raised while rendering."""
-    if getattr(error, "_kida_located", False):
-        return
-    position = _template_position(error.__traceback__)
-    if position is None:
-        return
-    template, lineno, col = position
+    """Add the template position and stack to an error leaving a render; called again at each
+    stream the error passes on its way out, so the stack grows to the whole chain.
+
+    A ``KeyError``, ``AttributeError``, ``ZeroDivisionError`` or ``TypeError`` is replaced by
+    a :class:`TemplateRuntimeError` subclass of the same Python type, with a code and a hint
+    (raised from here, ``from`` the original); other Python errors get a note.
+    """
     if isinstance(error, TemplateError):
-        error.locate(name=template.name, lineno=lineno, col=col, source=template.source)
-    else:
+        entries = _frames(error)
+        if entries:
+            _, template, lineno, col = entries[-1]
+            error.locate(name=template.name, lineno=lineno, col=col, source=template.source)
+            stack = _stack(entries)
+            if error.name != template.name and error.lineno is not None:
+                stack.append((error.name, error.lineno))  # e.g. a syntax error in an include
+            error.template_stack = stack
+        return
+    if getattr(error, "_kida_located", False) or not isinstance(error, Exception):
+        return
+    converted = _convert(error)
+    if converted is not None:
+        converted.template_stack = _stack(_frames(converted))
+        raise converted from error
+    entries = _template_frames(error.__traceback__)
+    if entries:
+        _, template, lineno, _ = entries[-1]
         error.add_note(f"  in template {template.name or '<string>'}, line {lineno}")
     with contextlib.suppress(AttributeError):  # exceptions with __slots__
         error._kida_located = True  # type: ignore[attr-defined]
+
+
+class CaughtError(dict[str, Any]):
+    """What ``{% fallback err %}`` binds: a dict with ``message``, ``type`` (the class name),
+    ``template``, ``line`` and ``code`` (kida's errors only); ``{{ err }}`` prints the message."""
+
+    def __str__(self) -> str:
+        return str(self["message"])
+
+
+def error_info(error: BaseException) -> CaughtError:
+    """The :class:`CaughtError` of an error caught by ``{% try %}``."""
+    entries = _frames(error)
+    template = line = None
+    if isinstance(error, TemplateError) and error.lineno is not None:
+        template, line = error.name, error.lineno
+    elif entries:
+        template, line = entries[-1][1].name, entries[-1][2]
+    # The same fields whether or not an included stream converted the error on its way here.
+    original = error.__cause__ if hasattr(error, "_kida_inner") else error
+    assert original is not None
+    return CaughtError(
+        message=original.message if isinstance(original, TemplateError) else str(original),
+        type=type(original).__name__,
+        template=template,
+        line=line,
+        code=_code_of(original),
+    )
+
+
+def _code_of(error: BaseException) -> str | None:
+    if isinstance(error, TemplateError):
+        return error.code.value
+    kida_type = _kida_type(error)
+    return None if kida_type is None else kida_type.code.value

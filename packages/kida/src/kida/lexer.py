@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from kida.exceptions import TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError
 
 #: Operators, longest first so that ``...`` wins over ``..`` and ``?|>`` over ``?|``.
 OPERATORS: Final = (
@@ -139,11 +139,17 @@ class Lexer:
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def error(self, message: str, offset: int, hint: str | None = None) -> TemplateSyntaxError:
+    def error(
+        self,
+        message: str,
+        offset: int,
+        hint: str | None = None,
+        code: ErrorCode = ErrorCode.UNEXPECTED_TOKEN,
+    ) -> TemplateSyntaxError:
         """A syntax error located at ``offset``."""
         line, col = self.position(offset)
         return TemplateSyntaxError(
-            message, name=self.name, lineno=line, col=col, source=self.source, hint=hint
+            message, name=self.name, lineno=line, col=col, source=self.source, hint=hint, code=code
         )
 
     def _emit(self, kind: str, value: str, offset: int) -> None:
@@ -187,7 +193,10 @@ class Lexer:
                 end = src.find(d.comment_end, after)
                 if end < 0:
                     raise self.error(
-                        "unclosed comment", start, hint=f"close it with {d.comment_end!r}"
+                        "unclosed comment",
+                        start,
+                        hint=f"close it with {d.comment_end!r}",
+                        code=ErrorCode.UNCLOSED_COMMENT,
                     )
                 pending_lstrip = src[end - 1] == "-" if end > after else False
                 pos = end + len(d.comment_end)
@@ -229,6 +238,7 @@ class Lexer:
                 "the {% raw %} block is never closed",
                 start,
                 hint="add {% endraw %} ({% end %} does not close raw)",
+                code=ErrorCode.UNCLOSED_BLOCK,
             )
         body = src[head.end() : end.start()]
         if head.group(1):
@@ -256,7 +266,10 @@ class Lexer:
             if pos >= len(src):
                 tag = "{% ... %}" if is_block else "{{ ... }}"
                 raise self.error(
-                    f"unclosed tag {tag}", start, hint=f"close the tag with {closer!r}"
+                    f"unclosed tag {tag}",
+                    start,
+                    hint=f"close the tag with {closer!r}",
+                    code=ErrorCode.UNCLOSED_TAG if is_block else ErrorCode.UNCLOSED_VARIABLE,
                 )
             match = _TOKEN_RE.match(src, pos)
             if match is None:

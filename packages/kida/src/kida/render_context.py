@@ -89,7 +89,15 @@ class RenderContext(dict[str, Any]):
             return f"{value} from {ctx.name}"
     """
 
-    __slots__ = ("blocks", "environment", "extends_depth", "includes", "state", "template")
+    __slots__ = (
+        "blocks",
+        "environment",
+        "extends_depth",
+        "imports",
+        "includes",
+        "state",
+        "template",
+    )
 
     environment: Environment
     template: Template
@@ -99,6 +107,8 @@ class RenderContext(dict[str, Any]):
     includes: tuple[tuple[str | None, int], ...]
     #: How many ``{% extends %}`` this context has followed (``max_extends_depth`` bounds it).
     extends_depth: int
+    #: The ``{% import %}`` statements being run that led here: (importing template, line).
+    imports: tuple[tuple[Template, int], ...]
 
     def __missing__(self, key: str) -> Any:
         raise undefined_name(key, self.keys())
@@ -220,6 +230,7 @@ class RenderContext(dict[str, Any]):
         ctx.blocks = {}
         ctx.includes = self.includes
         ctx.extends_depth = 0
+        ctx.imports = self.imports
         return ctx
 
     def with_locals(self, extra: dict[str, Any]) -> RenderContext:
@@ -232,6 +243,7 @@ class RenderContext(dict[str, Any]):
         ctx.blocks = self.blocks
         ctx.includes = self.includes
         ctx.extends_depth = self.extends_depth
+        ctx.imports = self.imports
         return ctx
 
 
@@ -251,6 +263,7 @@ def new_context(
     instruments = ACTIVE.get()
     if instruments is not None:
         _observe(ctx, instruments, variables)
+    ctx.imports = ()
     return ctx
 
 

@@ -48,7 +48,7 @@ from kida.compiler.statements import (
     template_structure,
     variables,
 )
-from kida.exceptions import TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError
 from kida.passing import pass_kind
 
 _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
@@ -124,7 +124,13 @@ class Compiler:
         self.modes: tuple[Mode, ...] = ("render",)
         self._async_cache: dict[tuple[int, ...], bool] = {}
 
-    def error(self, message: str, node: n.Node, hint: str | None = None) -> TemplateSyntaxError:
+    def error(
+        self,
+        message: str,
+        node: n.Node,
+        hint: str | None = None,
+        code: ErrorCode = ErrorCode.SYNTAX_ERROR,
+    ) -> TemplateSyntaxError:
         return TemplateSyntaxError(
             message,
             name=self.name,
@@ -132,6 +138,7 @@ class Compiler:
             col=node.col or None,
             source=self.source,
             hint=hint,
+            code=code,
         )
 
     def temp(self, prefix: str = "t") -> str:

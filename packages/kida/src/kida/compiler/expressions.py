@@ -10,6 +10,7 @@ from kida import nodes as n
 from kida.compiler import call_validation
 from kida.compiler.pyast import _attr, _call, _const, _is, _load, _store
 from kida.compiler.statements import control_flow
+from kida.exceptions import ErrorCode
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -261,7 +262,8 @@ def lookup_function(
     func = registry.get(name)
     if func is None:
         hint = suggest(name, registry) or f"register it with env.add_{kind}({name!r}, function)"
-        raise c.error(f"unknown {kind} {name!r}", node, hint=hint)
+        code = ErrorCode.INVALID_TEST if kind == "test" else ErrorCode.INVALID_FILTER
+        raise c.error(f"unknown {kind} {name!r}", node, hint=hint, code=code)
     return func
 
 

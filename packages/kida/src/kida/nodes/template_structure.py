@@ -1,6 +1,7 @@
 """How templates combine: blocks, extends, include, embed, import, and the root node."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kida.nodes.base import Expr, Node, Stmt
 from kida.nodes.functions import Param
@@ -68,3 +69,5 @@ class FromImport(Stmt):
 @dataclass(slots=True)
 class TemplateNode(Node):
     body: list[Stmt]
+    #: Compile-time warnings (``kida.exceptions.TemplateWarning``) the parser issued.
+    warnings: list[Any] = field(default_factory=list)

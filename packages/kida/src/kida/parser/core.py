@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from kida import nodes as n
-from kida.exceptions import TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.lexer import Token
 from kida.parser import expressions
 from kida.parser.blocks import (
@@ -39,6 +39,7 @@ class Parser:
         self.loop_depth = 0
         #: Statements added by the environment's extensions: keyword → handler.
         self.extra_statements: Mapping[str, StatementHandler] = {}
+        self.warnings: list[TemplateWarning] = []
 
     @property
     def current(self) -> Token:
@@ -54,7 +55,11 @@ class Parser:
         return token
 
     def error(
-        self, message: str, token: Token | None = None, hint: str | None = None
+        self,
+        message: str,
+        token: Token | None = None,
+        hint: str | None = None,
+        code: ErrorCode = ErrorCode.UNEXPECTED_TOKEN,
     ) -> TemplateSyntaxError:
         token = token or self.current
         return TemplateSyntaxError(
@@ -64,6 +69,7 @@ class Parser:
             col=token.col,
             source=self.source,
             hint=hint,
+            code=code,
         )
 
     def skip_op(self, value: str) -> bool:
@@ -109,7 +115,7 @@ class Parser:
                 self.peek(),
                 hint="nothing is open here to close",
             )
-        return n.TemplateNode(body, lineno=1, col=1)
+        return n.TemplateNode(body, self.warnings, lineno=1, col=1)
 
     def parse_body(self, stop: frozenset[str]) -> list[n.Stmt]:
         """Statements until a block tag whose keyword is in ``stop`` (left unconsumed) or eof."""
@@ -126,6 +132,7 @@ class Parser:
                             f"the {{% {tag} %}} opened on line {opened.lineno} is never "
                             "closed; add {% end %}"
                         ),
+                        code=ErrorCode.UNCLOSED_BLOCK,
                     )
                 return body
             if token.kind == "data":
@@ -163,13 +170,19 @@ class Parser:
 
     def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
         if word in FORBIDDEN:
-            raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
+            raise self.error(
+                f"{{% {word} %}} is not kida",
+                token,
+                hint=FORBIDDEN[word],
+                code=ErrorCode.UNSUPPORTED_SYNTAX,
+            )
         handler = STATEMENTS.get(word) or self.extra_statements.get(word)
         if handler is None:
             raise self.error(
                 f"unknown statement {{% {word} %}}",
                 token,
                 hint="see kida-language.md for the statements",
+                code=ErrorCode.UNSUPPORTED_SYNTAX,
             )
         return handler(self, token)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Final
 
 from kida import nodes as n
+from kida.exceptions import ErrorCode, PrecedenceWarning, TemplateSyntaxError, TemplateWarning
 from kida.lexer import Token
 
 if TYPE_CHECKING:
@@ -14,6 +16,13 @@ _COMPARE_OPS: Final = frozenset({"==", "!=", "<", ">", "<=", ">="})
 _CONSTANTS: Final = {
     "true": True, "True": True, "false": False, "False": False, "none": None, "None": None,
 }  # fmt: skip
+
+
+def _invalid(
+    parser: Parser, message: str, token: Token | None = None, hint: str | None = None
+) -> TemplateSyntaxError:
+    """A syntax error in an expression (code K-PAR-003)."""
+    return parser.error(message, token, hint, code=ErrorCode.INVALID_EXPRESSION)
 
 
 def parse_expression(parser: Parser, with_condexpr: bool = True) -> n.Expr:
@@ -30,13 +39,32 @@ def parse_coalesce(parser: Parser) -> n.Expr:
     token = parser.current
     left = parse_or(parser)
     while parser.skip_op("??"):
-        left = n.Coalesce(
-            left,
-            parse_or(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
+        right_token = parser.current
+        right = parse_or(parser)
+        if isinstance(right, n.Filter) and not right_token.test("op", "("):
+            _precedence_warning(parser, right_token, right)
+        left = n.Coalesce(left, right, lineno=token.lineno, col=token.col)
     return left
+
+
+def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
+    """``x ?? [] | length`` filters the fallback only (``x ?? ([] | length)``), which rarely is
+    what was meant; said at compile time, pointing at the template line (K-WARN-001)."""
+    found = TemplateWarning(
+        ErrorCode.FILTER_PRECEDENCE,
+        f"'| {right.name}' applies to the fallback of '??' only",
+        parser.name,
+        token.lineno,
+        f"write (a ?? b) | {right.name} to filter the result, or parenthesize the fallback "
+        "to keep this meaning",
+    )
+    parser.warnings.append(found)
+    warnings.warn_explicit(
+        f"[{found.code.value}] {found.message}; {found.suggestion}",
+        PrecedenceWarning,
+        parser.name or "<template>",
+        token.lineno,
+    )
 
 
 def parse_or(parser: Parser) -> n.Expr:
@@ -126,7 +154,8 @@ def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
     negated = parser.skip_name("not")
     name_token = parser.current
     if name_token.kind != "name":
-        raise parser.error(
+        raise _invalid(
+            parser,
             f"expected a test name after 'is', found {name_token.describe()}",
             hint="e.g. x is defined",
         )
@@ -235,7 +264,8 @@ def parse_primary(parser: Parser) -> n.Expr:
         if token.value in _CONSTANTS:
             return n.Const(_CONSTANTS[token.value], lineno=token.lineno, col=token.col)
         if token.value in ("and", "or", "not", "in", "is", "if", "else"):
-            raise parser.error(
+            raise _invalid(
+                parser,
                 f"unexpected keyword {token.value!r}",
                 token,
                 hint="an expression was expected here",
@@ -252,7 +282,7 @@ def parse_primary(parser: Parser) -> n.Expr:
         try:
             number: int | float = int(token.value) if kind == "int" else float(token.value)
         except ValueError:
-            raise parser.error(f"invalid number {token.value!r}", token) from None
+            raise _invalid(parser, f"invalid number {token.value!r}", token) from None
         return n.Const(number, lineno=token.lineno, col=token.col)
     if token.test("op", "("):
         parser.advance()
@@ -286,8 +316,8 @@ def parse_primary(parser: Parser) -> n.Expr:
                 parser.expect_op("}", hint="close the dict with }")
                 break
         return n.DictLit(pairs, lineno=token.lineno, col=token.col)
-    raise parser.error(
-        f"unexpected {token.describe()}", token, hint="an expression was expected here"
+    raise _invalid(
+        parser, f"unexpected {token.describe()}", token, hint="an expression was expected here"
     )
 
 
@@ -300,7 +330,7 @@ def parse_list(parser: Parser, token: Token) -> n.Expr:
     if parser.skip_name("for"):
         target = parse_target(parser)
         if not parser.skip_name("in"):
-            raise parser.error("expected 'in' in the comprehension")
+            raise _invalid(parser, "expected 'in' in the comprehension")
         iterable = parse_coalesce(parser)
         cond = parse_coalesce(parser) if parser.skip_name("if") else None
         parser.expect_op("]", hint="a comprehension has one for")
@@ -323,7 +353,7 @@ def parse_postfix(parser: Parser, node: n.Expr) -> n.Expr:
             parser.advance()
             attr = parser.current
             if attr.kind not in ("name", "int"):
-                raise parser.error(f"expected an attribute name after {token.value!r}", attr)
+                raise _invalid(parser, f"expected an attribute name after {token.value!r}", attr)
             parser.advance()
             if attr.kind == "int":
                 node = n.Getitem(
@@ -369,7 +399,7 @@ def parse_subscript(parser: Parser) -> n.Expr:
         else:
             parts.append(parse_expression(parser))
     if len(parts) > 3:
-        raise parser.error("too many ':' in a slice", token)
+        raise _invalid(parser, "too many ':' in a slice", token)
     parts += [None] * (3 - len(parts))
     return n.Slice(parts[0], parts[1], parts[2], lineno=token.lineno, col=token.col)
 
@@ -387,7 +417,7 @@ def parse_arguments(parser: Parser) -> n.Arguments:
         elif token.kind == "name" and parser.peek().test("op", "="):
             parser.pos += 2
             if token.value in seen:
-                raise parser.error(f"keyword argument {token.value!r} repeated", token)
+                raise _invalid(parser, f"keyword argument {token.value!r} repeated", token)
             seen.add(token.value)
             arguments.kwargs.append(
                 (
@@ -397,7 +427,7 @@ def parse_arguments(parser: Parser) -> n.Arguments:
             )
         else:
             if arguments.kwargs or arguments.dstar:
-                raise parser.error("positional argument after keyword argument", token)
+                raise _invalid(parser, "positional argument after keyword argument", token)
             arguments.args.append(parse_expression(parser))
         if not parser.skip_op(","):
             parser.expect_op(")", hint="separate arguments with ',' and close with ')'")
@@ -421,7 +451,8 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
         first = False
         this_style = ">" if op.endswith(">") else "|"
         if style is not None and this_style != style:
-            raise parser.error(
+            raise _invalid(
+                parser,
                 "'|' and '|>' cannot be mixed in one expression",
                 token,
                 hint="use one style for the whole chain, or wrap part in parentheses",

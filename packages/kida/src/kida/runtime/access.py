@@ -5,6 +5,7 @@
 defined``). The hit path never raises and catches: ``getattr`` with a default is a C-level miss.
 """
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from kida.exceptions import UndefinedError
@@ -14,18 +15,20 @@ from kida.spelling import suggest
 _MISSING: Final = object()
 
 
-def _missing_attr(obj: Any, name: Any) -> UndefinedError:
+def _missing_attr(obj: Any, name: Any, item: bool = False) -> UndefinedError:
     if obj is None:
         return UndefinedError(
-            f"cannot read {name!r} of None", hint=f"use ?.{name} for optional access"
+            f"cannot read {name!r} of None",
+            hint=f"attribute access on a missing value: use ?.{name} for optional access, "
+            "or check it first with 'is none' / 'is defined'",
         )
     if obj is UNDEFINED:
         return UndefinedError(f"cannot read {name!r} of an undefined value")
     candidates: list[Any] = list(obj.keys()) if isinstance(obj, dict) else dir(obj)
-    hint = (
-        suggest(str(name), candidates)
-        or f"write ?? fallback or | default(...) if {name!r} may be missing"
-    )
+    fallback = f"write ?? fallback or | default(...) if {name!r} may be missing"
+    if item and isinstance(obj, Mapping):
+        fallback = f"key {name!r} is missing: use ?[{name!r}] or .get({name!r}) for safe access"
+    hint = suggest(str(name), candidates) or fallback
     return UndefinedError(
         f"{type(obj).__name__} object has no attribute or key {name!r}", hint=hint
     )
@@ -97,7 +100,7 @@ def get_item(obj: Any, key: Any) -> Any:
                 return value
         if isinstance(error, TypeError) and hasattr(type(obj), "__getitem__"):
             raise
-        raise _missing_attr(obj, key) from None
+        raise _missing_attr(obj, key, item=True) from None
 
 
 def get_item_soft(obj: Any, key: Any) -> Any:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import inspect
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -98,8 +99,12 @@ async def with_timeout(
     """``stream`` bounded to ``timeout`` seconds in total; on expiry every source is closed.
 
     Once the time is up, a source being waited on is interrupted and the next request for a
-    chunk raises ``RenderTimeoutError``.
+    chunk raises ``RenderTimeoutError``; a render that keeps the CPU busy without awaiting
+    (so the timer cannot fire) is caught by the clock read as each chunk is produced.
     """
+    # The per-chunk check reads the clock directly (a C call, no loop.time() frame).
+    now = time.monotonic
+    when = now() + timeout
     deadline = _Deadline(asyncio.get_running_loop().time() + timeout)
     try:
         while not deadline.expired:
@@ -114,11 +119,15 @@ async def with_timeout(
                 break
             finally:
                 deadline.waiting = None
+            # A CPU-bound render never lets the loop run the timer: read the clock per chunk.
+            if now() >= when:
+                break
             yield chunk
         raise RenderTimeoutError(
             f"rendering took longer than {timeout} seconds",
             name=name,
-            hint="a source was too slow; raise timeout= or make the source faster",
+            hint="a source was too slow or the template does too much work; raise timeout=, "
+            "or make the source faster",
         )
     finally:
         deadline.stop()

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from kida.exceptions import SecurityError, TemplateNotFoundError, TemplateRuntimeError
-from kida.render_context import (
-    BlockFunctions,
-    BlockTuple,
-    RenderContext,
-    StackPlaceholder,
+from kida.exceptions import (
+    ErrorCode,
+    SecurityError,
+    TemplateNotFoundError,
+    TemplateRuntimeError,
+    UndefinedError,
 )
+from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
 from kida.runtime.components import Caller, Macro
 from kida.runtime.observed import observed_block
 from kida.spelling import suggest
@@ -52,12 +53,12 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
             )
         return spec
     if isinstance(spec, list | tuple):
+        for item in spec:
+            if not isinstance(item, str):
+                raise _not_a_name(item, " in the list of names")
         return ctx.environment.select_template([resolve_name(ctx, s) for s in spec])
     if not isinstance(spec, str):
-        raise TemplateRuntimeError(
-            f"cannot load a template from a {type(spec).__name__}",
-            hint="pass a name or a list of names",
-        )
+        raise _not_a_name(spec, "")
     name = resolve_name(ctx, spec)
     try:
         return ctx.environment.get_template(name)
@@ -68,6 +69,13 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
         raise TemplateNotFoundError(
             error.message, hint=_near_miss(ctx, name) or error.hint
         ) from None
+
+
+def _not_a_name(value: Any, where: str) -> TemplateRuntimeError:
+    return TemplateRuntimeError(
+        f"cannot load a template from {value!r:.60} ({type(value).__name__}){where}",
+        hint="pass a template name, a list of names, or a Template",
+    )
 
 
 def _near_miss(ctx: RenderContext, name: str) -> str | None:
@@ -111,6 +119,7 @@ def include_context(
         raise TemplateRuntimeError(
             f"includes nested more than {limit} deep: {_include_cycle(chain)}",
             hint="a template includes itself; guard the include with an {% if %} that ends",
+            code=ErrorCode.INCLUDE_DEPTH,
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
@@ -168,27 +177,56 @@ def _exports(ctx: RenderContext) -> dict[str, Any]:
     return {k: v for k, v in ctx.items() if globals_.get(k, ctx) is not v}
 
 
-def import_template(ctx: RenderContext, spec: Any) -> dict[str, Any]:
+def _import_context(ctx: RenderContext, spec: Any, lineno: int) -> RenderContext:
+    """The context an imported template's top level runs in; refuses import cycles (a
+    template importing itself, directly or through others, would recurse without end)."""
+    template = load(ctx, spec)
+    chain = (*ctx.imports, (ctx.template, lineno))
+    if any(importer is template for importer, _ in chain):
+        start = next(i for i, (importer, _) in enumerate(chain) if importer is template)
+        steps = [f"{t.name or '<string>'}:{line}" for t, line in chain[start:]]
+        raise TemplateRuntimeError(
+            f"circular import: {' → '.join([*steps, template.name or '<string>'])}",
+            hint="move the shared defs into a template that imports neither",
+            code=ErrorCode.CIRCULAR_IMPORT,
+        )
+    sub = ctx.derive(template, only=True)
+    sub.imports = chain
+    register(sub, template)
+    return sub
+
+
+def import_template(ctx: RenderContext, spec: Any, lineno: int) -> dict[str, Any]:
     """``{% import %}``: run the template's top level alone and return what it defined.
 
     Not cached across renders: the defs close over this render's state (``provide``/``push``).
     """
-    template = load(ctx, spec)
-    sub = ctx.derive(template, only=True)
-    register(sub, template)
+    sub = _import_context(ctx, spec, lineno)
     discarded: list[str] = []
-    template.render_into(sub, discarded.append)
+    sub.template.render_into(sub, discarded.append)
     return _exports(sub)
 
 
-async def import_template_async(ctx: RenderContext, spec: Any) -> dict[str, Any]:
+async def import_template_async(ctx: RenderContext, spec: Any, lineno: int) -> dict[str, Any]:
     """``{% import %}`` in the async renderer (the imported defs may be async)."""
-    template = load(ctx, spec)
-    sub = ctx.derive(template, only=True)
-    register(sub, template)
-    async for _ in template.astream_into(sub):
+    sub = _import_context(ctx, spec, lineno)
+    async for _ in sub.template.astream_into(sub):
         pass
     return _exports(sub)
+
+
+def imported(namespace: dict[str, Any], name: str, source: str) -> Any:
+    """One name of a ``{% from ... import name %}``; a name the template does not define is
+    an error naming it and what the template does define."""
+    try:
+        return namespace[name]
+    except KeyError:
+        known = ", ".join(sorted(namespace)) or "nothing"
+        raise UndefinedError(
+            f"{source} defines no {name!r}",
+            hint=suggest(name, namespace) or f"it defines: {known}",
+            code=ErrorCode.MACRO_NOT_FOUND,
+        ) from None
 
 
 def as_macro(value: Any) -> Macro:

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from markupsafe import Markup
 
-from kida.debug import annotate
+from kida.debug import annotate, error_info
 from kida.exceptions import UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
@@ -54,6 +54,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_async_only": async_support.async_only,
     "_raise": _raise,
     "_annotate": annotate,
+    "_error_info": error_info,
     "_Macro": components.Macro,
     "_Caller": components.Caller,
     "_Pending": components.PendingRender,
@@ -68,6 +69,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_extends": composition.extends,
     "_import": composition.import_template,
     "_import_async": composition.import_template_async,
+    "_imported": composition.imported,
     "_push": composition.push,
     "_stack": composition.stack,
     "_stack_placeholder": composition.stack_placeholder,

@@ -15,7 +15,7 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.exceptions import TemplateNotFoundError
+from kida.exceptions import TemplateNotFoundError, TemplateWarning
 from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import register
@@ -73,6 +73,12 @@ class Template:
 
     def __repr__(self) -> str:
         return f"<Template {self.name or '<string>'}>"
+
+    @property
+    def warnings(self) -> "list[TemplateWarning]":
+        """The compile-time warnings of this template (``code``, ``message``, ``lineno``…)."""
+        found: list[TemplateWarning] = self.tree.warnings
+        return found
 
     # --- async detection -------------------------------------------------------------------
 

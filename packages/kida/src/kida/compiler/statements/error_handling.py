@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.pyast import _assign, _load
+from kida.compiler.pyast import _assign, _call, _load
 from kida.compiler.statements import special_blocks
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def visit_try(c: Compiler, node: n.Try) -> list[ast.stmt]:
         if node.error_name:
             local = c.local(node.error_name)
             frame.names[node.error_name] = local
-            prologue.append(_assign(local, _load(error)))
+            prologue.append(_assign(local, _call("_error_info", _load(error))))
         fallback_stmts, fallback_text = special_blocks.capture(c, node.fallback)
     handler = ast.ExceptHandler(
         _load("_Exception"), error, [*prologue, *fallback_stmts, _assign(result, fallback_text)]

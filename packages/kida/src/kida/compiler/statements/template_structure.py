@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
+from kida.compiler import expressions
 from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _is, _load
 from kida.compiler.statements import functions, variables
 
@@ -122,15 +123,16 @@ def visit_embed(c: Compiler, node: n.Embed) -> list[ast.stmt]:
 
 def run_import(c: Compiler, node: n.Import | n.FromImport) -> tuple[list[ast.stmt], ast.expr]:
     namespace = c.temp("ns")
+    args = (_load("_ctx"), c.expr(node.template), _const(node.lineno))
     if c.is_async:
         stmts: list[ast.stmt] = [
             _assign(
                 namespace,
-                ast.Await(_call("_import_async", _load("_ctx"), c.expr(node.template))),
+                ast.Await(_call("_import_async", *args)),
             )
         ]
     else:
-        stmts = [_assign(namespace, _call("_import", _load("_ctx"), c.expr(node.template)))]
+        stmts = [_assign(namespace, _call("_import", *args))]
     return stmts, _load(namespace)
 
 
@@ -141,6 +143,8 @@ def visit_import(c: Compiler, node: n.Import) -> list[ast.stmt]:
 
 def visit_from_import(c: Compiler, node: n.FromImport) -> list[ast.stmt]:
     stmts, namespace = run_import(c, node)
+    source = _const(expressions.describe(node.template))
     for name, alias in node.names:
-        stmts.extend(variables.bind(c, alias, _call("_ga", namespace, _const(name))))
+        value = _call("_imported", namespace, _const(name), source)
+        stmts.extend(variables.bind(c, alias, value))
     return stmts

@@ -5,11 +5,13 @@ strings from forms and query parameters; formatting refuses values that are not 
 """
 
 import math
+import os
+import warnings
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from kida.environment.filters.text import text_of
-from kida.exceptions import TemplateRuntimeError
+from kida.exceptions import CoercionWarning, TemplateRuntimeError
 
 
 def do_abs(value: Any) -> Any:
@@ -30,6 +32,7 @@ def do_int(value: Any, default: int = 0, base: int = 10, *, strict: bool = False
         except (TypeError, ValueError, OverflowError) as exc:
             if strict:
                 raise _not_a_number(value, "int") from exc
+            _coerced(value, "int", default)
             return default
 
 
@@ -41,7 +44,23 @@ def do_float(value: Any, default: float = 0.0, *, strict: bool = False) -> float
     except (TypeError, ValueError) as exc:
         if strict:
             raise _not_a_number(value, "float") from exc
+        _coerced(value, "float", default)
         return default
+
+
+_FILTERS_DIR = os.path.dirname(__file__)
+
+
+def _coerced(value: Any, filter_name: str, result: Any) -> None:
+    """Say that a value which is not a number was silently replaced (or passed through); the
+    warning points at the template line (the caller of the filter)."""
+    warnings.warn(
+        f"{filter_name}: {type(value).__name__} {value!r:.60} is not a number, "
+        f"{'gave' if filter_name in ('int', 'float') else 'kept'} {result!r:.60}; "
+        f"use {filter_name}(strict=true) to make it an error",
+        CoercionWarning,
+        skip_file_prefixes=(_FILTERS_DIR,),
+    )
 
 
 def _not_a_number(value: Any, target: str) -> TemplateRuntimeError:
@@ -80,6 +99,7 @@ def _rounded(value: Any, places: int, filter_name: str, strict: bool) -> Decimal
         return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         if not strict:
+            _coerced(value, filter_name, text_of(value))
             return None
         raise TemplateRuntimeError(
             f"{filter_name} needs a number, got {type(value).__name__}: {value!r}",

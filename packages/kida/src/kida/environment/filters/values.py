@@ -8,7 +8,7 @@ from pprint import pformat
 from typing import Any
 
 from kida.environment.filters.attributes import lookup, resolve, split_path
-from kida.exceptions import TemplateRuntimeError
+from kida.exceptions import RequiredValueError, TemplateRuntimeError
 from kida.runtime.undefined import UNDEFINED
 
 
@@ -46,7 +46,7 @@ def do_require(value: Any, message: str | None = None, field_name: str | None = 
     """
     if value is UNDEFINED or value is None:
         what = f"{field_name!r} is" if field_name else "a required value is"
-        raise TemplateRuntimeError(
+        raise RequiredValueError(
             message or f"{what} missing",
             hint="pass it in the render context, or use |default(...) if it is optional",
         )

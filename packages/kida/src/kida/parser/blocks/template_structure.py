@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
+from kida.exceptions import ErrorCode
 from kida.lexer import Token
 from kida.parser import expressions, statements
 
@@ -14,7 +15,16 @@ if TYPE_CHECKING:
 
 def parse_block(parser: Parser, token: Token) -> n.Stmt:
     kind = token.value
+    name_token = parser.current
     name = parser.expect_name(f"a {kind} name")
+    if parser.current.test("op", "-") and parser.peek().kind == "name":
+        full = f"{name}-{parser.peek().value}"
+        raise parser.error(
+            f"invalid {kind} name {full!r}: it contains a hyphen",
+            name_token,
+            hint=f"use underscores: {{% {kind} {full.replace('-', '_')} %}}",
+            code=ErrorCode.INVALID_IDENTIFIER,
+        )
     params: list[n.Param] = []
     if kind == "region":
         parser.expect_op("(")
