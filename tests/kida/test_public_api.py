@@ -157,27 +157,20 @@ BY_PATH = {
     "SandboxPolicy": ("kida.sandbox", "SandboxPolicy"),
     "SandboxedEnvironment": ("kida.sandbox", "SandboxedEnvironment"),
     "SecurityError": ("kida.exceptions", "SecurityError"),
+    "ErrorCode": ("kida.exceptions", "ErrorCode"),
+    "CoercionWarning": ("kida.exceptions", "CoercionWarning"),
+    "ComponentWarning": ("kida.exceptions", "ComponentWarning"),
+    "KidaWarning": ("kida.exceptions", "KidaWarning"),
+    "MigrationWarning": ("kida.exceptions", "MigrationWarning"),
+    "PrecedenceWarning": ("kida.exceptions", "PrecedenceWarning"),
+    "TemplateWarning": ("kida.exceptions", "TemplateWarning"),
 }
-
-#: Names other parts of issue #15 add (the lead flips these groups at merge).
-BEING_ADDED = {
-    "errors": (
-        "ErrorCode",
-        "CoercionWarning",
-        "ComponentWarning",
-        "KidaWarning",
-        "MigrationWarning",
-        "PrecedenceWarning",
-        "TemplateWarning",
-    ),
-}
-OTHERS = {name for names in BEING_ADDED.values() for name in names}
 
 
 def test_the_upstream_list_is_the_74_names() -> None:
     assert len(UPSTREAM_ALL) == 74
-    # Every name is either this part's (with its by-path module) or another part's.
-    assert UPSTREAM_ALL - {"__version__"} == BY_PATH.keys() | OTHERS
+    # Every name has the module kida users import it from by path.
+    assert UPSTREAM_ALL - {"__version__"} == BY_PATH.keys()
 
 
 @pytest.mark.parametrize("name", sorted(BY_PATH))
@@ -185,21 +178,6 @@ def test_name_is_exported_and_importable_by_path(name: str) -> None:
     assert name in kida.__all__
     module, attribute = BY_PATH[name]
     assert getattr(importlib.import_module(module), attribute) is getattr(kida, name)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name, marks=pytest.mark.xfail(strict=False, reason=f"being added by the {part} work")
-        )
-        for part, names in BEING_ADDED.items()
-        for name in names
-    ],
-)
-def test_name_of_another_part_is_exported(name: str) -> None:
-    assert name in kida.__all__
-    assert getattr(kida, name) is not None
 
 
 def test_every_exported_name_exists() -> None:

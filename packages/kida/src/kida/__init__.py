@@ -32,6 +32,7 @@ from kida.environment.loaders import (
 )
 from kida.exceptions import (
     CoercionWarning,
+    ComponentWarning,
     ErrorCode,
     KidaWarning,
     MigrationWarning,
@@ -42,6 +43,7 @@ from kida.exceptions import (
     TemplateNotFoundError,
     TemplateRuntimeError,
     TemplateSyntaxError,
+    TemplateWarning,
     UndefinedError,
 )
 from kida.extensions import Extension
@@ -92,6 +94,7 @@ __all__ = [
     "BlockModifierMetadata",
     "ChoiceLoader",
     "CoercionWarning",
+    "ComponentWarning",
     "CoverageCollector",
     "CoverageResult",
     "DefMetadata",
@@ -133,6 +136,7 @@ __all__ = [
     "TemplateRuntimeError",
     "TemplateStructureManifest",
     "TemplateSyntaxError",
+    "TemplateWarning",
     "Token",
     "TokenType",
     "UndefinedError",

@@ -277,6 +277,10 @@ class CoercionWarning(KidaWarning):
     """A filter silently coerced a value it could not convert (``"abc" | float`` is ``0.0``)."""
 
 
+class ComponentWarning(KidaWarning):
+    """A call of a ``{% def %}`` that does not fit its signature (``validate_calls``)."""
+
+
 class MigrationWarning(KidaWarning):
     """A construct that means something else in Jinja2: kida's meaning applies, check it is the
     one intended (``Environment(jinja2_compat_warnings=False)`` silences it)."""

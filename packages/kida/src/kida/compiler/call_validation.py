@@ -1,5 +1,5 @@
 """``Environment(validate_calls=True)``: calls of a template's own ``{% def %}`` checked against
-its signature when compiling; a mismatch is a ``UserWarning`` naming template and line (the
+its signature when compiling; a mismatch is a ``ComponentWarning`` naming template and line (the
 render would fail or silently drop an argument)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
+from kida.exceptions import ComponentWarning
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler
@@ -52,4 +53,4 @@ def _check(c: Compiler, call: n.Call, definition: n.Def) -> None:
             problems.append(f"missing required argument {', '.join(map(repr, missing))}")
     for problem in problems:
         where = f"{c.name or '<string>'}:{call.lineno}"
-        warnings.warn(f"{where}: {definition.name}() {problem}", UserWarning, stacklevel=2)
+        warnings.warn(f"{where}: {definition.name}() {problem}", ComponentWarning, stacklevel=2)
