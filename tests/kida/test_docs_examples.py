@@ -47,3 +47,44 @@ def test_trans_without_a_count_binding_still_counts_with_the_first() -> None:
     )
     assert _render_three_ways(template, k=1, w="A") == "A: one"
     assert _render_three_ways(template, k=3, w="A") == "A: 3"
+
+
+# usage/i18n.md, "Shorthand functions" and "Default behavior": identity without translations.
+def test_underscore_globals_are_identity_without_translations() -> None:
+    template = Environment().from_string(
+        '{{ _("Hello") }}|{{ _n("item", "items", 1) }}|{{ _n("item", "items", 5) }}'
+        '|{% def greeting(msg=_("Hello")) %}<h1>{{ msg }}</h1>{% end %}{{ greeting() }}'
+    )
+    assert _render_three_ways(template) == "Hello|item|items|<h1>Hello</h1>"
+
+
+class _French:
+    """A translations object with the gettext()/ngettext() interface of GNUTranslations."""
+
+    def gettext(self, message: str) -> str:
+        return {"Hello": "Bonjour", "Hello, world!": "Bonjour, monde !"}.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return "un article" if count == 1 else "%(count)s articles"
+
+
+# usage/i18n.md, "install_translations" / "install_gettext_callables".
+def test_install_translations_serves_underscore_and_trans() -> None:
+    env = Environment()
+    env.install_translations(_French())
+    template = env.from_string(
+        '{{ _("Hello") }}|{{ _n("item", "items", 2) }}|{% trans %}Hello, world!{% endtrans %}'
+        "|{% trans count=n %}one item{% plural %}{{ count }} items{% endtrans %}"
+    )
+    assert (
+        _render_three_ways(template, n=3)
+        == "Bonjour|%(count)s articles|Bonjour, monde !|3 articles"
+    )
+
+
+def test_install_gettext_callables_sets_the_underscore_globals() -> None:
+    env = Environment()
+    before = env.from_string('{{ _("Hello") }}')
+    assert _render_three_ways(before) == "Hello"
+    env.install_gettext_callables(gettext=str.upper, ngettext=lambda s, p, n: p.upper())
+    assert _render_three_ways(env.from_string('{{ _("Hello") }}')) == "HELLO"
