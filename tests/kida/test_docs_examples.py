@@ -5,9 +5,10 @@ documents, through render(), render_stream() and render_stream_async() alike.
 """
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
-from kida import Environment, Template
+from kida import DictLoader, Environment, Template
 
 
 def _render_three_ways(template: Template, **ctx: Any) -> str:
@@ -88,3 +89,16 @@ def test_install_gettext_callables_sets_the_underscore_globals() -> None:
     assert _render_three_ways(before) == "Hello"
     env.install_gettext_callables(gettext=str.upper, ngettext=lambda s, p, n: p.upper())
     assert _render_three_ways(env.from_string('{{ _("Hello") }}')) == "HELLO"
+
+
+# usage/loading-templates.md, "Bytecode Cache": a fresh environment loads what another stored.
+def test_bytecode_cache_under_kidas_name(tmp_path: Path) -> None:
+    from kida.bytecode_cache import BytecodeCache
+
+    cache_dir = tmp_path / "__pycache__" / "kida"
+    loader = DictLoader({"page.html": "Hello, {{ name }}!"})
+    first = Environment(loader=loader, bytecode_cache=BytecodeCache(str(cache_dir)))
+    assert _render_three_ways(first.get_template("page.html"), name="A") == "Hello, A!"
+    assert list(cache_dir.glob("*.kidac"))
+    second = Environment(loader=loader, bytecode_cache=BytecodeCache(str(cache_dir)))
+    assert _render_three_ways(second.get_template("page.html"), name="B") == "Hello, B!"
