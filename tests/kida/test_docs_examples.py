@@ -102,3 +102,25 @@ def test_bytecode_cache_under_kidas_name(tmp_path: Path) -> None:
     assert list(cache_dir.glob("*.kidac"))
     second = Environment(loader=loader, bytecode_cache=BytecodeCache(str(cache_dir)))
     assert _render_three_ways(second.get_template("page.html"), name="B") == "Hello, B!"
+
+
+# usage/framework-integration.md, "render_with_blocks": a layout filled from Python.
+def test_render_with_blocks_injects_pre_rendered_html() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "_layout.html": "<title>{{ title }}</title>"
+                "<main>{% block content %}default{% end %}</main>{% block aside %}A{% end %}",
+                "page.html": '{% extends "_layout.html" %}{% block aside %}child{% end %}',
+            }
+        )
+    )
+    layout = env.get_template("_layout.html")
+    inner_html = "<h1>Hello</h1><p>Content here.</p>"
+    html = layout.render_with_blocks({"content": inner_html}, title="Page Title")
+    assert html == f"<title>Page Title</title><main>{inner_html}</main>A"
+    assert layout.render(title="T") == "<title>T</title><main>default</main>A"
+    child = env.get_template("page.html").render_with_blocks(
+        {"content": "<b>x</b>"}, {"title": "C"}
+    )
+    assert child == "<title>C</title><main><b>x</b></main>child"
