@@ -124,3 +124,40 @@ def test_render_with_blocks_injects_pre_rendered_html() -> None:
         {"content": "<b>x</b>"}, {"title": "C"}
     )
     assert child == "<title>C</title><main><b>x</b></main>child"
+
+
+# usage/framework-integration.md, "Composition Module".
+def test_composition_helpers_answer_before_rendering() -> None:
+    from kida.composition import block_role_for_framework, get_structure, validate_block_exists
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "{% block page_root %}<div>"
+                "{% block sidebar %}S{% end %}</div>{% end %}",
+                "skills/page.html": '{% extends "base.html" %}'
+                "{% block page_content %}{{ skill }}{% end %}",
+                "broken.html": "{% if %}",
+            }
+        )
+    )
+    assert validate_block_exists(env, "skills/page.html", "page_content")
+    assert validate_block_exists(env, "skills/page.html", "sidebar")  # inherited
+    assert not validate_block_exists(env, "skills/page.html", "nope")
+    assert not validate_block_exists(env, "missing.html", "page_content")
+    assert not validate_block_exists(env, "broken.html", "x")
+    html = env.get_template("skills/page.html").render_block("page_content", skill="<b>")
+    assert html == "&lt;b&gt;"
+
+    struct = get_structure(env, "base.html")
+    assert struct is not None
+    assert "page_root" in struct.block_names
+    assert get_structure(env, "missing.html") is None
+
+    base = env.get_template("base.html").template_metadata()
+    page = env.get_template("skills/page.html").template_metadata()
+    assert base is not None
+    assert page is not None
+    assert block_role_for_framework(base.blocks["page_root"]) == "page_root"
+    assert block_role_for_framework(base.blocks["sidebar"]) is None
+    assert block_role_for_framework(page.blocks["page_content"]) == "fragment"
