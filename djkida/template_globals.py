@@ -50,6 +50,7 @@ def django_globals() -> dict[str, Callable[..., Any]]:
         "_": gettext,
         "gettext": gettext,
         "ngettext": ngettext,
+        "_n": ngettext,
         "pgettext": pgettext,
         "npgettext": npgettext,
     }

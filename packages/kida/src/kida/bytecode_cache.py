@@ -94,3 +94,8 @@ class FileSystemBytecodeCache:
         """Remove every entry."""
         for path in self.directory.glob("*.kidac"):
             path.unlink(missing_ok=True)
+
+
+#: kida-templates' name for the on-disk cache (``from kida.bytecode_cache import BytecodeCache``,
+#: as its loading-templates page writes it); the same class.
+BytecodeCache = FileSystemBytecodeCache

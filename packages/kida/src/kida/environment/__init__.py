@@ -22,6 +22,7 @@ from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
 from kida.environment.globals import HTMX_GLOBALS
+from kida.environment.i18n import identity_gettext, identity_ngettext
 from kida.environment.loaders import (
     BaseLoader,
     ChoiceLoader,
@@ -58,7 +59,12 @@ _unnamed = itertools.count()
 def _default_globals() -> dict[str, Any]:
     from kida.passing import pass_context
 
-    return {**BUILTIN_GLOBALS, "consume": pass_context(consume)}
+    return {
+        **BUILTIN_GLOBALS,
+        "consume": pass_context(consume),
+        "_": identity_gettext,
+        "_n": identity_ngettext,
+    }
 
 
 @contextmanager
@@ -241,6 +247,19 @@ class Environment:
         """Make ``value`` readable as ``name`` in every template."""
         self._cache.clear()
         self.globals[name] = value
+
+    def install_translations(self, translations: Any) -> None:
+        """Translate with a ``gettext.GNUTranslations``-like object (``gettext``/``ngettext``)."""
+        self.install_gettext_callables(translations.gettext, translations.ngettext)
+
+    def install_gettext_callables(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> None:
+        """Use these for ``_`` / ``_n`` in expressions and for ``{% trans %}`` blocks."""
+        self.globals.update(
+            {"_": gettext, "_n": ngettext, "gettext": gettext, "ngettext": ngettext}
+        )
+        self._cache.clear()
 
     # --- autoescape ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import register
 from kida.template import introspection
 from kida.template.helpers import async_refusal
-from kida.template.inheritance import block_chain
+from kida.template.inheritance import block_chain, inject_blocks
 
 if TYPE_CHECKING:
     from kida.environment import Environment
@@ -237,6 +237,28 @@ class Template:
         buffer = self._output_buffer()
         try:
             block.render_into(ctx, buffer.append)
+        except Exception as error:
+            annotate(error)
+            raise
+        return ctx.state.finish(buffer)
+
+    def render_with_blocks(
+        self, block_overrides: Mapping[str, str], /, *args: Any, **kwargs: Any
+    ) -> str:
+        """The whole output with each named block replaced by pre-rendered HTML: a layout
+        composed from Python, without ``{% extends %}`` in its source.
+
+        Example::
+
+            env.get_template("_layout.html").render_with_blocks({"content": html}, title="Hi")
+        """
+        if self.is_async:
+            raise async_refusal(self, "render_with_blocks")
+        ctx = self.new_context(args, kwargs)
+        inject_blocks(ctx, block_overrides)
+        buffer = self._output_buffer()
+        try:
+            self._root(ctx, buffer.append)
         except Exception as error:
             annotate(error)
             raise

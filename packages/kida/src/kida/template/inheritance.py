@@ -1,5 +1,6 @@
 """Rendering one block alone: the inheritance chain it lives in, set up as a render would."""
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -57,3 +58,17 @@ def block_chain(
             hint=suggest(name, ctx.blocks) or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
         )
     return ctx, functions[0], chain
+
+
+def inject_blocks(ctx: RenderContext, overrides: Mapping[str, str]) -> None:
+    """Make each pre-rendered text of ``overrides`` the most derived version of its block
+    (``render_with_blocks``); the text is output as it is, already HTML."""
+    for name, text in overrides.items():
+        chunk = str(text)
+
+        def render_into(
+            _ctx: RenderContext, append: Callable[[str], Any], chunk: str = chunk
+        ) -> None:
+            append(chunk)
+
+        ctx.blocks.setdefault(name, []).insert(0, BlockFunctions(name, render_into))

@@ -25,6 +25,8 @@ def parse_trans(parser: Parser, token: Token) -> n.Stmt:
         if count is None:
             count = variables[var]
         parser.skip_op(",")
+    # kida counts with the binding named ``count``; otherwise the first binding, as Jinja2 does.
+    count = variables.get("count", count)
     parser.expect_block_end()
     parser.open_blocks.append(("trans", token))
     singular = _trans_text(parser, variables, token)

@@ -1,0 +1,163 @@
+"""Examples of kida-templates' own documentation, rendered through our engine.
+
+Each test takes an example from kida's docs (the page is named) and checks the output the page
+documents, through render(), render_stream() and render_stream_async() alike.
+"""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from kida import DictLoader, Environment, Template
+
+
+def _render_three_ways(template: Template, **ctx: Any) -> str:
+    """The text of render(); render_stream() and render_stream_async() must give the same."""
+
+    async def stream_async() -> str:
+        return "".join([chunk async for chunk in template.render_stream_async(**ctx)])
+
+    text = template.render(**ctx)
+    assert "".join(template.render_stream(**ctx)) == text
+    assert asyncio.run(stream_async()) == text
+    return text
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# usage/i18n.md, "Multiple variables": the binding named ``count`` picks the form.
+_POSTS = """{% trans name=user.name, count=user.posts | length %}
+  {{ name }} has one post.
+{% plural %}
+  {{ name }} has {{ count }} posts.
+{% endtrans %}"""
+
+
+def test_trans_counts_with_the_binding_named_count_not_the_first() -> None:
+    template = Environment().from_string(_POSTS)
+    one = _render_three_ways(template, user={"name": "Alice", "posts": [1]})
+    many = _render_three_ways(template, user={"name": "Alice", "posts": [1, 2]})
+    assert (_squash(one), _squash(many)) == ("Alice has one post.", "Alice has 2 posts.")
+
+
+def test_trans_without_a_count_binding_still_counts_with_the_first() -> None:
+    template = Environment().from_string(
+        "{% trans n=k, who=w %}{{ who }}: one{% plural %}{{ who }}: {{ n }}{% endtrans %}"
+    )
+    assert _render_three_ways(template, k=1, w="A") == "A: one"
+    assert _render_three_ways(template, k=3, w="A") == "A: 3"
+
+
+# usage/i18n.md, "Shorthand functions" and "Default behavior": identity without translations.
+def test_underscore_globals_are_identity_without_translations() -> None:
+    template = Environment().from_string(
+        '{{ _("Hello") }}|{{ _n("item", "items", 1) }}|{{ _n("item", "items", 5) }}'
+        '|{% def greeting(msg=_("Hello")) %}<h1>{{ msg }}</h1>{% end %}{{ greeting() }}'
+    )
+    assert _render_three_ways(template) == "Hello|item|items|<h1>Hello</h1>"
+
+
+class _French:
+    """A translations object with the gettext()/ngettext() interface of GNUTranslations."""
+
+    def gettext(self, message: str) -> str:
+        return {"Hello": "Bonjour", "Hello, world!": "Bonjour, monde !"}.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return "un article" if count == 1 else "%(count)s articles"
+
+
+# usage/i18n.md, "install_translations" / "install_gettext_callables".
+def test_install_translations_serves_underscore_and_trans() -> None:
+    env = Environment()
+    env.install_translations(_French())
+    template = env.from_string(
+        '{{ _("Hello") }}|{{ _n("item", "items", 2) }}|{% trans %}Hello, world!{% endtrans %}'
+        "|{% trans count=n %}one item{% plural %}{{ count }} items{% endtrans %}"
+    )
+    assert (
+        _render_three_ways(template, n=3)
+        == "Bonjour|%(count)s articles|Bonjour, monde !|3 articles"
+    )
+
+
+def test_install_gettext_callables_sets_the_underscore_globals() -> None:
+    env = Environment()
+    before = env.from_string('{{ _("Hello") }}')
+    assert _render_three_ways(before) == "Hello"
+    env.install_gettext_callables(gettext=str.upper, ngettext=lambda s, p, n: p.upper())
+    assert _render_three_ways(env.from_string('{{ _("Hello") }}')) == "HELLO"
+
+
+# usage/loading-templates.md, "Bytecode Cache": a fresh environment loads what another stored.
+def test_bytecode_cache_under_kidas_name(tmp_path: Path) -> None:
+    from kida.bytecode_cache import BytecodeCache
+
+    cache_dir = tmp_path / "__pycache__" / "kida"
+    loader = DictLoader({"page.html": "Hello, {{ name }}!"})
+    first = Environment(loader=loader, bytecode_cache=BytecodeCache(str(cache_dir)))
+    assert _render_three_ways(first.get_template("page.html"), name="A") == "Hello, A!"
+    assert list(cache_dir.glob("*.kidac"))
+    second = Environment(loader=loader, bytecode_cache=BytecodeCache(str(cache_dir)))
+    assert _render_three_ways(second.get_template("page.html"), name="B") == "Hello, B!"
+
+
+# usage/framework-integration.md, "render_with_blocks": a layout filled from Python.
+def test_render_with_blocks_injects_pre_rendered_html() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "_layout.html": "<title>{{ title }}</title>"
+                "<main>{% block content %}default{% end %}</main>{% block aside %}A{% end %}",
+                "page.html": '{% extends "_layout.html" %}{% block aside %}child{% end %}',
+            }
+        )
+    )
+    layout = env.get_template("_layout.html")
+    inner_html = "<h1>Hello</h1><p>Content here.</p>"
+    html = layout.render_with_blocks({"content": inner_html}, title="Page Title")
+    assert html == f"<title>Page Title</title><main>{inner_html}</main>A"
+    assert layout.render(title="T") == "<title>T</title><main>default</main>A"
+    child = env.get_template("page.html").render_with_blocks(
+        {"content": "<b>x</b>"}, {"title": "C"}
+    )
+    assert child == "<title>C</title><main><b>x</b></main>child"
+
+
+# usage/framework-integration.md, "Composition Module".
+def test_composition_helpers_answer_before_rendering() -> None:
+    from kida.composition import block_role_for_framework, get_structure, validate_block_exists
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "{% block page_root %}<div>"
+                "{% block sidebar %}S{% end %}</div>{% end %}",
+                "skills/page.html": '{% extends "base.html" %}'
+                "{% block page_content %}{{ skill }}{% end %}",
+                "broken.html": "{% if %}",
+            }
+        )
+    )
+    assert validate_block_exists(env, "skills/page.html", "page_content")
+    assert validate_block_exists(env, "skills/page.html", "sidebar")  # inherited
+    assert not validate_block_exists(env, "skills/page.html", "nope")
+    assert not validate_block_exists(env, "missing.html", "page_content")
+    assert not validate_block_exists(env, "broken.html", "x")
+    html = env.get_template("skills/page.html").render_block("page_content", skill="<b>")
+    assert html == "&lt;b&gt;"
+
+    struct = get_structure(env, "base.html")
+    assert struct is not None
+    assert "page_root" in struct.block_names
+    assert get_structure(env, "missing.html") is None
+
+    base = env.get_template("base.html").template_metadata()
+    page = env.get_template("skills/page.html").template_metadata()
+    assert base is not None
+    assert page is not None
+    assert block_role_for_framework(base.blocks["page_root"]) == "page_root"
+    assert block_role_for_framework(base.blocks["sidebar"]) is None
+    assert block_role_for_framework(page.blocks["page_content"]) == "fragment"
