@@ -8,7 +8,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from kida import DictLoader, Environment, Template
+import pytest
+
+from kida import DictLoader, Environment, Template, TemplateRuntimeError
 
 
 def _render_three_ways(template: Template, **ctx: Any) -> str:
@@ -161,3 +163,12 @@ def test_composition_helpers_answer_before_rendering() -> None:
     assert block_role_for_framework(base.blocks["page_root"]) == "page_root"
     assert block_role_for_framework(base.blocks["sidebar"]) is None
     assert block_role_for_framework(page.blocks["page_content"]) == "fragment"
+
+
+def test_render_block_of_an_unknown_block_is_a_key_error() -> None:
+    # framework-integration.md catches KeyError around render_block.
+    template = Environment().from_string("{% block a %}x{% end %}")
+    with pytest.raises(KeyError, match="no block 'b'"):
+        template.render_block("b")
+    with pytest.raises(TemplateRuntimeError, match="no block 'b'"):
+        template.render_block("b")

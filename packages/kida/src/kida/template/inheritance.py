@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
-from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import TemplateKeyError, TemplateNotFoundError, TemplateRuntimeError
 from kida.render_context import BlockFunctions, RenderContext
 from kida.runtime.composition import check_extends_depth, load, register
 from kida.spelling import suggest
@@ -51,8 +51,8 @@ def block_chain(
         register(ctx, parent)
         chain.append(parent)
     functions = ctx.blocks.get(name)
-    if not functions:
-        raise TemplateRuntimeError(
+    if not functions:  # a KeyError too, as kida-templates raises
+        raise TemplateKeyError(
             f"no block {name!r} in {template.name or '<string>'!r}",
             name=template.name,
             hint=suggest(name, ctx.blocks) or f"blocks: {', '.join(sorted(ctx.blocks)) or 'none'}",
