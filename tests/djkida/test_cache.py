@@ -116,7 +116,7 @@ async def test_sync_factories_none_values_ttl_and_delete(cache: DeferredCache[ob
     await cache.delete("none")
     assert inspect.isawaitable(await cache.get_or_defer("none", factory, ttl=0.05))
     await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # past the 0.05 s ttl: a sleep lasts at least that long, load or not
     assert inspect.isawaitable(await cache.get_or_defer("none", factory))
     await cache.clear()
     assert await cache.get("none", "gone") == "gone"
