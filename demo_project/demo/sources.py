@@ -1,8 +1,9 @@
 """The dashboards' data: four sources of a made-up shop, each with its own latency.
 
 Every latency is a base time multiplied by the page's ``?delay=`` scale, and every value says
-how long after the request it was ready, so the pages can show what arrived when. The numbers
-are derived from the date (stable within a day, different tomorrow).
+how long after the request its source began and when it was ready, so the pages can show what
+arrived when (and tests, that the sources ran side by side: each began before any was ready).
+The numbers are derived from the date (stable within a day, different tomorrow).
 """
 
 import asyncio
@@ -43,6 +44,7 @@ class Metrics:
     """Today's headline numbers, and when they were ready."""
 
     items: list[Metric]
+    began_after: float
     ready_after: float
 
 
@@ -55,6 +57,7 @@ class Order:
     product: str
     amount: float
     status: str
+    began_after: float
     ready_after: float
 
 
@@ -74,6 +77,7 @@ class Forecast:
     days: list[ForecastDay]
     total: int
     computed_at: datetime.datetime
+    began_after: float
     ready_after: float
 
 
@@ -100,6 +104,7 @@ def todays_random(salt: str) -> random.Random:
 
 async def metrics(scale: float, started: float) -> Metrics:
     """Today's headline numbers: the fast source."""
+    began = time.monotonic() - started
     await asyncio.sleep(METRICS_LATENCY * scale)
     rng = todays_random("metrics")
     visitors = rng.randint(1800, 2600)
@@ -110,11 +115,12 @@ async def metrics(scale: float, started: float) -> Metrics:
         Metric("Revenue", f"€{orders * rng.uniform(18, 26):,.0f}", rng.uniform(-4, 18)),
         Metric("Conversion", f"{orders / visitors:.1%}", rng.uniform(-2, 3)),
     ]
-    return Metrics(items, time.monotonic() - started)
+    return Metrics(items, began, time.monotonic() - started)
 
 
 async def orders(scale: float, started: float) -> AsyncIterator[Order]:
     """The latest orders, one row at a time: the source a template consumes as it streams."""
+    began = time.monotonic() - started
     rng = todays_random("orders")
     for index in range(ORDER_COUNT):
         await asyncio.sleep(ORDER_INTERVAL * scale)
@@ -124,6 +130,7 @@ async def orders(scale: float, started: float) -> AsyncIterator[Order]:
             product=rng.choice(PRODUCTS),
             amount=round(rng.uniform(4, 60), 2),
             status=STATUSES[min(index // 2, len(STATUSES) - 1)],
+            began_after=began,
             ready_after=time.monotonic() - started,
         )
 
@@ -135,6 +142,7 @@ async def order_list(scale: float, started: float) -> list[Order]:
 
 async def forecast(scale: float, started: float) -> Forecast:
     """Next week's revenue forecast: the slow source (the one worth caching)."""
+    began = time.monotonic() - started
     await asyncio.sleep(FORECAST_LATENCY * scale)
     rng = todays_random("forecast")
     revenues = [rng.randint(1800, 4200) for _ in WEEKDAYS]
@@ -143,9 +151,8 @@ async def forecast(scale: float, started: float) -> Forecast:
         ForecastDay(day, revenue, round(100 * revenue / peak))
         for day, revenue in zip(WEEKDAYS, revenues, strict=True)
     ]
-    return Forecast(
-        days, sum(revenues), datetime.datetime.now(datetime.UTC), time.monotonic() - started
-    )
+    now = datetime.datetime.now(datetime.UTC)
+    return Forecast(days, sum(revenues), now, began, time.monotonic() - started)
 
 
 async def recommendations(scale: float, started: float) -> list[str]:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -115,7 +116,7 @@ async def test_sync_factories_none_values_ttl_and_delete(cache: DeferredCache[ob
     await cache.delete("none")
     assert inspect.isawaitable(await cache.get_or_defer("none", factory, ttl=0.05))
     await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # past the 0.05 s ttl: a sleep lasts at least that long, load or not
     assert inspect.isawaitable(await cache.get_or_defer("none", factory))
     await cache.clear()
     assert await cache.get("none", "gone") == "gone"
@@ -211,14 +212,27 @@ async def test_waiters_in_another_process_see_the_failure(redis_url: str) -> Non
             "LOCATION": redis_url,
         }
     }
+    computing, lock_seen = asyncio.Event(), asyncio.Event()
+
+    class Waiter(DeferredCache[str]):
+        """Notes when it found the lock held, so the holder fails only after that."""
+
+        async def cache_call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+            result = await super().cache_call(method, *args, **kwargs)
+            if method == "aget" and args[0] == self.lock_key("k") and result is not None:
+                lock_seen.set()
+            return result
+
     with override_settings(CACHES=redis_cache):
-        holder, waiter = DeferredCache[str](), DeferredCache[str]()  # separate in-flight maps
+        holder, waiter = DeferredCache[str](), Waiter()  # separate in-flight maps
 
         async def failing() -> str:
-            await asyncio.sleep(0.2)
+            computing.set()
+            await lock_seen.wait()
             raise KeyError("no such report")
 
         first = await holder.get_or_defer("k", failing)
+        await computing.wait()  # the holder has the lock
         second = await waiter.get_or_defer("k", failing)
         outcomes = await asyncio.gather(resolve(first), resolve(second), return_exceptions=True)
     assert isinstance(outcomes[0], KeyError)

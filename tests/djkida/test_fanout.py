@@ -1,9 +1,12 @@
 """The per-process fan-out: one layer message per broadcast, membership, slow clients, failures."""
 
 import asyncio
+import types
 from collections.abc import Iterator
 from typing import Any
 
+import channels.layers
+import channels_redis.core
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.routing import URLRouter
@@ -196,18 +199,62 @@ async def test_a_stuck_client_delays_no_other_and_is_closed_when_its_inbox_overf
     await close_streams(others)
 
 
+class LayerClock:
+    """The channel layers' wall clock, moved by the test: both layers stamp a group member
+    with ``time.time()`` and forget it ``group_expiry`` seconds later by that clock. Every
+    ``group_add`` is noted with the clock's time, so the test can wait for the hub's next one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1_000_000.0
+        self.adds: list[float] = []
+        self.added = asyncio.Condition()
+        clock = types.SimpleNamespace(time=lambda: self.now)
+        monkeypatch.setattr(channels.layers, "time", clock)
+        monkeypatch.setattr(channels_redis.core, "time", clock)
+
+    def watch(self, layer: Any) -> Any:
+        """``layer``, its ``group_add`` noted."""
+        group_add = layer.group_add
+
+        async def noted_group_add(group: str, channel: str) -> None:
+            stamped = self.now  # what the layer reads before its first await
+            await group_add(group, channel)
+            async with self.added:
+                self.adds.append(stamped)
+                self.added.notify_all()
+
+        layer.group_add = noted_group_add
+        return layer
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock on, then wait until the hub joined again at the new time (its real
+        refresh period is 1/3 s; the 10 s bound is only reached when it never does)."""
+        self.now += seconds
+        async with asyncio.timeout(10), self.added:
+            await self.added.wait_for(lambda: self.adds[-1] >= self.now)
+
+
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def short_expiry_layer(request: pytest.FixtureRequest) -> Any:
-    """A layer that forgets group members after 1 s."""
+def short_expiry_layer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A layer that forgets group members 1 s after they joined, by a :class:`LayerClock`
+    (``layer.clock``). Redis also lets the group's key lapse after 1 real second without an
+    add: that only a stall longer than that between the hub's last add and the test's
+    ``group_send`` reaches."""
+    clock = LayerClock(monkeypatch)
     if request.param == "redis":
-        return RedisChannelLayer(hosts=[request.getfixturevalue("redis_url")], group_expiry=1)
-    return InMemoryChannelLayer(group_expiry=1)
+        layer: Any = RedisChannelLayer(hosts=[request.getfixturevalue("redis_url")], group_expiry=1)
+    else:
+        layer = InMemoryChannelLayer(group_expiry=1)
+    layer.clock = clock
+    return clock.watch(layer)
 
 
 async def test_membership_is_refreshed_before_the_layer_forgets_it(short_expiry_layer: Any) -> None:
+    clock: LayerClock = short_expiry_layer.clock
     subscription = await subscribe(short_expiry_layer, "public.long", inbox_size=10)
     assert subscription.hub.refresh_every == pytest.approx(1 / 3)
-    await asyncio.sleep(2.5)  # both layers have dropped a member added 2.5 s ago by now
+    for _ in range(3):  # 2.7 s by the layer's clock: it forgot the first add long ago
+        await clock.advance(0.9)
     await short_expiry_layer.group_send(layer_group("public.long"), event("public.long", 1))
     assert (await subscription.get(timeout=10))["id"] == 1
     await subscription.close()

@@ -242,6 +242,6 @@ async def test_a_fast_source_is_pulled_ahead_only_a_bounded_amount() -> None:
 
     stream = _encode_stream(source(), heartbeat=0.05, retry=None)
     assert await anext(stream) == b"data: x\n\n"
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # a negative check: gives a source that runs ahead time to show it
     assert pulled <= _PREFETCH + 2
     await stream.aclose()
