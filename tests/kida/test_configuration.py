@@ -18,7 +18,7 @@ from kida import (
 )
 from kida.environment import select_autoescape
 from kida.environment.fragments import FragmentCache, parse_ttl
-from kida.exceptions import MigrationWarning
+from kida.exceptions import ErrorCode, MigrationWarning, NoneComparisonError
 from tests.kida.conftest import render_all
 
 DOCUMENTED_DEFAULTS: dict[str, Any] = {
@@ -288,8 +288,9 @@ def test_strict_none_refuses_none_sort_keys() -> None:
     )
     assert lenient.render(items=items) == "1,2,"
     strict = Environment(strict_none=True).from_string("{{ items | sort(attribute='w') }}")
-    with pytest.raises(TemplateRuntimeError, match="item 1"):
+    with pytest.raises(NoneComparisonError, match="item 1") as caught:
         strict.render(items=items)
+    assert caught.value.code == ErrorCode.NONE_COMPARISON == "K-RUN-005"
     assert Environment(strict_none=True).from_string("{{ [2, 1] | sort }}").render() == "[1, 2]"
 
 

@@ -216,6 +216,12 @@ class RequiredValueError(TemplateRuntimeError):
     code = ErrorCode.REQUIRED_VALUE
 
 
+class NoneComparisonError(TemplateRuntimeError):
+    """``sort`` under ``Environment(strict_none=True)`` met a None (or missing) sort key."""
+
+    code = ErrorCode.NONE_COMPARISON
+
+
 class UndefinedError(TemplateRuntimeError):
     """A name or attribute the template reads does not exist."""
 

@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from kida.environment.filters.attributes import attribute_getter
 from kida.environment.filters.text import text_of
-from kida.exceptions import TemplateRuntimeError
+from kida.exceptions import NoneComparisonError, TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
 
@@ -155,7 +155,7 @@ def do_sort_strict(
         for part in parts if isinstance(parts, tuple) else (parts,):
             if part is None or part is UNDEFINED:
                 by = f" by {attribute!r}" if attribute is not None else ""
-                raise TemplateRuntimeError(
+                raise NoneComparisonError(
                     f"sort: item {index} ({item!r}) has no value to sort{by}",
                     hint="filter the Nones out first, or give them a | default(...)",
                 )
