@@ -28,7 +28,8 @@ def test_three_level_inheritance(loader_env: MakeEnv) -> None:
     assert page.render_block("title") == "Page"
     assert page.render_block("body", items=[3]) == "<nav/>3"
     assert page.render_block("content", items=[4]) == "4"
-    assert page.list_blocks() == ["title", "content"]
+    # Its own blocks, then those it inherits (render_block finds them all).
+    assert page.list_blocks() == ["title", "content", "body"]
 
 
 def test_dynamic_extends(loader_env: MakeEnv) -> None:

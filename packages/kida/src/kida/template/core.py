@@ -289,8 +289,17 @@ class Template:
     # --- static questions ------------------------------------------------------------------
 
     def list_blocks(self) -> list[str]:
-        """Names of the blocks this template defines (not inherited ones)."""
-        return list(self.block_functions)
+        """Names of the blocks ``render_block`` finds: this template's own, then those it
+        inherits from templates it extends by a literal name (as kida-templates lists them)."""
+        names = dict.fromkeys(self.block_functions)
+        seen = {self.name}
+        parent = self.parent_name
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            template = self.environment.get_template(parent)
+            names.update(dict.fromkeys(template.block_functions))
+            parent = template.parent_name
+        return list(names)
 
     def block_metadata(self, config: AnalysisConfig | None = None) -> dict[str, BlockMetadata]:
         """Per block (nested and fragments too): context paths read, purity ("pure", "impure",
