@@ -172,3 +172,16 @@ def test_render_block_of_an_unknown_block_is_a_key_error() -> None:
         template.render_block("b")
     with pytest.raises(TemplateRuntimeError, match="no block 'b'"):
         template.render_block("b")
+
+
+# advanced/csp.md, "csp_nonce Filter": without an argument the nonce is the render's metadata.
+def test_csp_nonce_filter_reads_the_nonce_set_as_render_metadata() -> None:
+    from markupsafe import Markup
+
+    from kida.render_context import render_context
+
+    template = Environment().from_string("{{ content | csp_nonce }}|{{ csp_nonce() }}")
+    with render_context() as ctx:
+        ctx.set_meta("csp_nonce", "r4nd0m")
+        text = _render_three_ways(template, content=Markup("<script>x</script>"))
+    assert text == '<script nonce="r4nd0m">x</script>|r4nd0m'

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from kida.environment.filters.text import text_of
+from kida.environment.globals import csp_nonce as csp_nonce_meta
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
@@ -97,17 +98,26 @@ def do_classes(value: Any) -> str:
     return " ".join(dict.fromkeys(" ".join(names).split()))
 
 
+def _nonce_in_scope(ctx: Any) -> Any:
+    """The nonce a render offers: a context value, else metadata, else django-csp's request's."""
+    nonce = ctx.get("csp_nonce")
+    if callable(nonce) or not nonce:  # the csp_nonce() global, or nothing: ask the metadata
+        nonce = csp_nonce_meta()
+    return nonce or getattr(ctx.get("request"), "csp_nonce", None)
+
+
 @pass_context
 def do_csp_nonce(ctx: Any, value: Any = None, nonce: str | None = None) -> str:
     """Add ``nonce="…"`` to every ``<script>``/``<style>`` in ``value`` that lacks one.
 
-    The nonce comes from the argument, else the context's ``csp_nonce``, else
+    The nonce comes from the argument, else the context's ``csp_nonce`` (a value, or the
+    ``csp_nonce()`` global), else the render's ``csp_nonce`` metadata, else
     ``request.csp_nonce`` (django-csp). With an empty value the filter returns the nonce itself,
     for ``<script nonce="{{ none|csp_nonce }}">``; without a nonce the value is unchanged.
     """
     text = text_of(value)
     if nonce is None:
-        nonce = ctx.get("csp_nonce") or getattr(ctx.get("request"), "csp_nonce", None)
+        nonce = _nonce_in_scope(ctx)
     if not nonce:
         return text
     attribute = escape(str(nonce))
