@@ -185,3 +185,27 @@ def test_csp_nonce_filter_reads_the_nonce_set_as_render_metadata() -> None:
         ctx.set_meta("csp_nonce", "r4nd0m")
         text = _render_three_ways(template, content=Markup("<script>x</script>"))
     assert text == '<script nonce="r4nd0m">x</script>|r4nd0m'
+
+
+# advanced/workers.md, "Template Scheduling": weights read from the source, heaviest first.
+def test_template_weights_order_heavy_templates_first() -> None:
+    from kida.utils.workers import estimate_template_weight, order_by_complexity
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "{% block a %}{% end %}",
+                "plain.html": "<p>{{ x }}</p>",
+                "page.html": (
+                    '{%- extends "base.html" %}{% block a %}{% include "plain.html" %}'
+                    "{% def card(t) %}{{ t }}{% end %}{% end %}"
+                ),
+            }
+        )
+    )
+    plain, page = env.get_template("plain.html"), env.get_template("page.html")
+    assert estimate_template_weight(plain) == 1.0
+    assert estimate_template_weight(page) == pytest.approx(1.0 + 0.5 + 0.15 + 0.2)
+    assert order_by_complexity([plain, page]) == [page, plain]
+    assert order_by_complexity([page, plain], descending=False) == [plain, page]
+    assert _render_three_ways(page, x="hi") == "<p>hi</p>"
