@@ -209,3 +209,25 @@ def test_template_weights_order_heavy_templates_first() -> None:
     assert order_by_complexity([plain, page]) == [page, plain]
     assert order_by_complexity([page, plain], descending=False) == [plain, page]
     assert _render_three_ways(page, x="hi") == "<p>hi</p>"
+
+
+# advanced/sandbox.md, "Plugin System": a policy's blocked_attributes, named as the reason.
+def test_sandbox_names_blocked_attributes_as_the_reason() -> None:
+    from kida import SecurityError
+    from kida.sandbox import SandboxedEnvironment, SandboxPolicy
+
+    policy = SandboxPolicy(blocked_attributes=frozenset({"password", "api_key"}))
+    template = SandboxedEnvironment(sandbox_policy=policy).from_string("{{ user.password }}")
+
+    async def stream_async() -> str:
+        return "".join([chunk async for chunk in template.render_stream_async(user=user)])
+
+    user = {"password": "hunter2"}
+    for render in (
+        lambda: template.render(user=user),
+        lambda: "".join(template.render_stream(user=user)),
+        lambda: asyncio.run(stream_async()),
+    ):
+        with pytest.raises(SecurityError, match=r"SandboxPolicy\(blocked_attributes=") as caught:
+            render()
+        assert "interpreter internals" not in str(caught.value)
