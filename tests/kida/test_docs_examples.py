@@ -231,3 +231,28 @@ def test_sandbox_names_blocked_attributes_as_the_reason() -> None:
         with pytest.raises(SecurityError, match=r"SandboxPolicy\(blocked_attributes=") as caught:
             render()
         assert "interpreter internals" not in str(caught.value)
+
+
+# advanced/t-strings.md, "The r Tag": composed patterns, each part in a group of its own.
+def test_r_tag_and_composable_patterns() -> None:
+    from types import SimpleNamespace
+
+    from kida.tstring import ComposablePattern, PatternError, r
+
+    name, integer = r"[a-zA-Z_][a-zA-Z0-9_]*", r"\d+"
+    combined = ComposablePattern(name) | ComposablePattern(integer)
+    assert combined.pattern == r"(?:[a-zA-Z_][a-zA-Z0-9_]*)|(?:\d+)"
+    assert combined.compile().match("hello")
+    # r(t"{NAME}|{INTEGER}") on Python 3.14; an object of the same shape before it.
+    tstring = SimpleNamespace(
+        strings=("", "|", ""),
+        interpolations=(SimpleNamespace(value=name), SimpleNamespace(value=combined)),
+    )
+    match = r(tstring).compile().match("variable_123")
+    assert match is not None
+    assert match.group() == "variable_123"
+    with pytest.raises(PatternError, match="ReDoS"):
+        ComposablePattern(r"(a+)+")
+    assert ComposablePattern(r"(a+)+", validate=False).pattern == "(a+)+"
+    with pytest.raises(PatternError, match="invalid regular expression"):
+        ComposablePattern("(")
