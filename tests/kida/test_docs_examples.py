@@ -256,3 +256,43 @@ def test_r_tag_and_composable_patterns() -> None:
     assert ComposablePattern(r"(a+)+", validate=False).pattern == "(a+)+"
     with pytest.raises(PatternError, match="invalid regular expression"):
         ComposablePattern("(")
+
+
+# advanced/security.md: the context escapers of kida.utils.html, with the page's own examples.
+def test_security_helpers_escape_per_context() -> None:
+    from markupsafe import Markup
+
+    from kida.utils.html import (
+        JSString,
+        css_escape,
+        format_html,
+        html_escape,
+        js_escape,
+        safe_url,
+        url_is_safe,
+    )
+
+    assert (
+        js_escape('Hello "World" </script><script>alert(1)')
+        == 'Hello \\"World\\" \\x3c\\/script\\x3e\\x3cscript\\x3ealert(1)'
+    )
+    assert js_escape("`${x}`\n\u2028\x00") == "\\`\\${x}\\`\\n\\u2028"
+    assert isinstance(JSString(js_escape("x")), str)
+    assert (
+        css_escape("red; background: url(javascript:alert(1))")
+        == "red; background: url\\(javascript:alert\\(1\\)\\)"
+    )
+    assert "<" not in css_escape("</style>")
+    for url in ("https://example.com", "/path/to/page", "?next=javascript:x"):
+        assert url_is_safe(url), url
+    for url in ("javascript:alert(1)", "  javascript:alert(1)  ", "java\tscript:x", "\x01data:x"):
+        assert not url_is_safe(url), url
+    assert not url_is_safe("data:text/html,<h1>Hi</h1>")
+    assert url_is_safe("data:image/png;base64,...", allow_data=True)
+    assert safe_url("https://example.com") == "https://example.com"
+    assert safe_url("javascript:alert(1)") == "#"
+    assert safe_url("javascript:void(0)", fallback="/home") == "/home"
+    assert html_escape("safe\x00<script>") == "safe&lt;script&gt;"
+    assert format_html("<p>Hello, {name}!</p>", name="<script>") == Markup(
+        "<p>Hello, &lt;script&gt;!</p>"
+    )
