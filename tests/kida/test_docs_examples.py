@@ -296,3 +296,26 @@ def test_security_helpers_escape_per_context() -> None:
     assert format_html("<p>Hello, {name}!</p>", name="<script>") == Markup(
         "<p>Hello, &lt;script&gt;!</p>"
     )
+
+
+# reference/configuration.md, "pure_filters": a @pure filter added with add_filter() joins
+# pure_filters, so with static_context it runs once, at compile time.
+def test_pure_filter_added_with_add_filter_joins_pure_filters() -> None:
+    from kida import pure
+
+    seen: list[Any] = []
+
+    @pure
+    def currency(value: float, symbol: str = "$") -> str:
+        seen.append(value)
+        return f"{symbol}{value:,.2f}"
+
+    env = Environment(static_context={"price": 1234.5})
+    env.add_filter("currency", currency)
+    env.add_filter("plain_upper", str.upper)
+    assert "currency" in env.pure_filters
+    assert "plain_upper" not in env.pure_filters
+    template = env.from_string("{{ price | currency }} / {{ tip | currency }}")
+    assert _render_three_ways(template, tip=2) == "$1,234.50 / $2.00"
+    assert seen.count(1234.5) == 1
+    assert seen.count(2) == 3
