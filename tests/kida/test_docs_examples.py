@@ -319,3 +319,27 @@ def test_pure_filter_added_with_add_filter_joins_pure_filters() -> None:
     assert _render_three_ways(template, tip=2) == "$1,234.50 / $2.00"
     assert seen.count(1234.5) == 1
     assert seen.count(2) == 3
+
+
+# reference/api.md, "UndefinedError": ``kind`` tells a missing variable, attribute or key apart.
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("{{ missing }}", "variable"), ("{{ user.typo }}", "attribute"), ('{{ user["k"] }}', "key")],
+)
+def test_undefined_error_kind(source: str, kind: str) -> None:
+    from kida import UndefinedError
+
+    template = Environment().from_string(source)
+    user = {"name": "Ada"}
+
+    async def stream_async() -> str:
+        return "".join([chunk async for chunk in template.render_stream_async(user=user)])
+
+    for render in (
+        lambda: template.render(user=user),
+        lambda: "".join(template.render_stream(user=user)),
+        lambda: asyncio.run(stream_async()),
+    ):
+        with pytest.raises(UndefinedError) as caught:
+            render()
+        assert caught.value.kind == kind
