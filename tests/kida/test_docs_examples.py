@@ -343,3 +343,27 @@ def test_undefined_error_kind(source: str, kind: str) -> None:
         with pytest.raises(UndefinedError) as caught:
             render()
         assert caught.value.kind == kind
+
+
+# advanced/security.md, "Attribute Validation": xmlattr() from Python, and the filter's names.
+def test_xmlattr_helper_validates_names_and_event_handlers() -> None:
+    from markupsafe import Markup
+
+    from kida.utils.html import xmlattr
+
+    attrs = {"class": "btn primary", "data-id": "123", "disabled": True, "id": None}
+    assert xmlattr(attrs) == Markup('class="btn primary" data-id="123" disabled="True"')
+    with pytest.warns(UserWarning, match="'onclick' can execute JavaScript"):
+        assert xmlattr({"onclick": "go()"}) == Markup('onclick="go()"')
+    assert xmlattr({"onclick": "go()"}, allow_events=True) == Markup('onclick="go()"')
+    assert xmlattr({"onclick": "go()", "class": "btn"}, strip_events=True) == Markup('class="btn"')
+    with pytest.raises(ValueError, match="invalid HTML attribute name"):
+        xmlattr({"invalid name": "value"})
+    with pytest.warns(UserWarning, match="skipped invalid attribute name"):
+        assert xmlattr({"invalid name": "value"}, strict=False) == Markup("")
+    template = Environment().from_string("<div{{ attrs | xmlattr }}></div>")
+    assert _render_three_ways(template, attrs={"id": "x", "title": "a<b"}) == (
+        '<div id="x" title="a&lt;b"></div>'
+    )
+    with pytest.raises(TemplateRuntimeError, match="invalid attribute name"):
+        template.render(attrs={"a\x00b": 1})

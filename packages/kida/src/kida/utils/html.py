@@ -1,9 +1,13 @@
 """Escaping for Python code that builds markup outside templates, one helper per context:
 HTML text (``html_escape``, ``format_html``), JavaScript string literals (``js_escape``), CSS
-values (``css_escape``) and URLs in ``href``/``src`` (``url_is_safe``, ``safe_url``). Every
+values (``css_escape``), URLs in ``href``/``src`` (``url_is_safe``, ``safe_url``) and attribute
+lists (``xmlattr``). Every
 escaper drops NUL bytes, which some parsers skip and so let a payload slip past a filter.
 """
 
+import re
+import warnings
+from collections.abc import Mapping
 from typing import Any, Final
 
 from markupsafe import Markup, escape
@@ -124,3 +128,43 @@ def url_is_safe(url: str, *, allow_data: bool = False) -> bool:
 def safe_url(url: str, *, fallback: str = "#") -> str:
     """``url`` if :func:`url_is_safe`, else ``fallback``."""
     return url if url_is_safe(url) else fallback
+
+
+#: What an HTML attribute name cannot contain (it would end the name or the tag).
+INVALID_ATTRIBUTE_NAME: Final = re.compile(r"[\s\x00/>=\"']")
+
+
+def xmlattr(
+    value: Mapping[str, Any],
+    *,
+    allow_events: bool = False,
+    strip_events: bool = False,
+    strict: bool = True,
+) -> Markup:
+    """``{"class": "btn", "id": None}`` as ``class="btn"``: values escaped, ``None`` dropped.
+
+    Event handlers (``on…`` attributes run JavaScript) warn unless ``allow_events``, or are
+    dropped with ``strip_events``. An invalid name raises ValueError, or with ``strict=False``
+    is dropped with a warning.
+    """
+    parts = []
+    for name, item in value.items():
+        if item is None:
+            continue
+        if not name or INVALID_ATTRIBUTE_NAME.search(name):
+            if strict:
+                raise ValueError(f"invalid HTML attribute name {name!r}")
+            warnings.warn(f"xmlattr: skipped invalid attribute name {name!r}", stacklevel=2)
+            continue
+        if name.lower().startswith("on"):
+            if strip_events:
+                continue
+            if not allow_events:
+                warnings.warn(
+                    f"Event handler attribute {name!r} can execute JavaScript "
+                    "(allow_events=True if it is trusted, strip_events=True to drop it)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        parts.append(f'{escape(name)}="{escape(item)}"')
+    return Markup(" ".join(parts))

@@ -17,10 +17,10 @@ from kida.environment.globals import csp_nonce as csp_nonce_meta
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
+from kida.utils.html import INVALID_ATTRIBUTE_NAME
 
 # Characters that would end a <script> element or an attribute if left raw inside JSON.
 _JSON_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
-_INVALID_ATTRIBUTE_NAME = re.compile(r"[\s/>=\"']")
 _OPENING_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
 
@@ -60,7 +60,7 @@ def do_xmlattr(value: Mapping[str, Any], autospace: bool = True) -> Markup:
     for name, item in value.items():
         if item is None or item is UNDEFINED:
             continue
-        if not name or _INVALID_ATTRIBUTE_NAME.search(name):
+        if not name or INVALID_ATTRIBUTE_NAME.search(name):
             raise TemplateRuntimeError(
                 f"xmlattr: invalid attribute name {name!r}",
                 hint="attribute names cannot contain spaces, quotes, '/', '>' or '='",
