@@ -367,3 +367,21 @@ def test_xmlattr_helper_validates_names_and_event_handlers() -> None:
     )
     with pytest.raises(TemplateRuntimeError, match="invalid attribute name"):
         template.render(attrs={"a\x00b": 1})
+
+
+# advanced/compiler.md, "The @pure decorator": also a filter set with env.filters[name] = func.
+def test_pure_filter_set_in_the_filters_dict_is_folded_at_compile_time() -> None:
+    from kida import pure
+
+    seen: list[str] = []
+
+    @pure
+    def clean(value: str) -> str:
+        seen.append(value)
+        return value.strip().lower()
+
+    env = Environment(static_context={"site": {"name": "  My Site "}})
+    env.filters["clean"] = clean
+    template = env.from_string("{{ site.name | clean }}|{{ user | clean }}")
+    assert _render_three_ways(template, user=" ADA ") == "my site|ada"
+    assert seen.count("  My Site ") == 1

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import Compiler, partial_eval
 from kida.debug import register_code
@@ -243,7 +244,7 @@ class Environment:
         return self._register(self.filters, name, func, self._note_pure)
 
     def _note_pure(self, name: str, func: Callable[..., Any]) -> None:
-        if getattr(func, "_kida_pure", False):
+        if is_marked_pure(func):
             self.pure_filters.add(name)
 
     def add_test(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
