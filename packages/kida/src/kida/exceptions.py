@@ -226,6 +226,9 @@ class UndefinedError(TemplateRuntimeError):
     """A name or attribute the template reads does not exist."""
 
     code = ErrorCode.UNDEFINED_VARIABLE
+    #: What was missing: ``"variable"`` (a name), ``"attribute"`` (``x.name``) or ``"key"``
+    #: (``x["name"]``).
+    kind: str = "variable"
 
 
 class TemplateNotFoundError(TemplateError, LookupError):

@@ -21,7 +21,14 @@ from kida.analysis.metadata import (
     DefParamInfo,
     Role,
 )
-from kida.analysis.purity import IMPURE_FILTERS, PURE_FUNCTIONS, Purity, PurityRules, purity
+from kida.analysis.purity import (
+    IMPURE_FILTERS,
+    PURE_FUNCTIONS,
+    Purity,
+    PurityRules,
+    is_marked_pure,
+    purity,
+)
 from kida.analysis.structure import contains_async
 
 _BUILTIN_FILTERS = "kida.environment.filters"
@@ -50,7 +57,7 @@ def purity_rules(filters: Mapping[str, Any], config: AnalysisConfig) -> PurityRu
         name
         for name, function in filters.items()
         if getattr(function, "__module__", "").startswith(_BUILTIN_FILTERS)
-        or getattr(function, "_kida_pure", False)
+        or is_marked_pure(function)
     }
     return PurityRules(
         frozenset(pure) - impure, impure, PURE_FUNCTIONS | config.extra_pure_functions

@@ -89,3 +89,8 @@ def pure[F: Callable[..., Any]](function: F) -> F:
         marked = functools.wraps(function)(lambda *args, **kwargs: function(*args, **kwargs))
         marked._kida_pure = True  # type: ignore[attr-defined]
         return cast(F, marked)
+
+
+def is_marked_pure(function: Any) -> bool:
+    """Whether ``function`` was marked with :func:`pure`."""
+    return bool(getattr(function, "_kida_pure", False))

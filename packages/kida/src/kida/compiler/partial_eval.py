@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
 from kida.analysis.dependencies import dependencies
+from kida.analysis.purity import is_marked_pure
 from kida.passing import pass_kind
 from kida.runtime.access import get_attr_soft, get_item_soft
 from kida.runtime.undefined import UNDEFINED
@@ -110,7 +111,9 @@ def _filter(c: Compiler, node: n.Filter, static: Mapping[str, Any]) -> Any:
     name = node.name
     func = c.filters.get(name)
     builtin = func is not None and func is c.default_filters.get(name)
-    if func is None or not ((builtin and name in PURE_FILTERS) or name in c.pure_filters):
+    if func is None or not (
+        (builtin and name in PURE_FILTERS) or name in c.pure_filters or is_marked_pure(func)
+    ):
         return _NOT_STATIC
     arguments = node.arguments
     if arguments.star is not None or arguments.dstar is not None or pass_kind(func):

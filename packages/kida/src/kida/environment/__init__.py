@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import Compiler, partial_eval
 from kida.debug import register_code
@@ -218,26 +219,33 @@ class Environment:
     # --- registries ------------------------------------------------------------------------
 
     def _register(
-        self, registry: dict[str, Callable[..., Any]], name: str | F, func: F | None
+        self,
+        registry: dict[str, Callable[..., Any]],
+        name: str | F,
+        func: F | None,
+        on_add: Callable[[str, Callable[..., Any]], None] | None = None,
     ) -> Any:
-        self._cache.clear()
+        def add(key: str, f: F) -> F:
+            self._cache.clear()
+            registry[key] = f
+            if on_add is not None:
+                on_add(key, f)
+            return f
+
         if callable(name):
-            registry[name.__name__] = name
-            return name
+            return add(name.__name__, name)
         if func is None:
-
-            def decorator(f: F) -> F:
-                registry[name] = f
-                return f
-
-            return decorator
-        registry[name] = func
-        return func
+            return lambda f: add(name, f)
+        return add(name, func)
 
     def add_filter(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
         """Register a filter: ``env.add_filter("x", f)``, ``@env.add_filter("x")`` or
-        ``@env.add_filter``."""
-        return self._register(self.filters, name, func)
+        ``@env.add_filter``. A filter marked ``@pure`` joins :attr:`pure_filters`."""
+        return self._register(self.filters, name, func, self._note_pure)
+
+    def _note_pure(self, name: str, func: Callable[..., Any]) -> None:
+        if is_marked_pure(func):
+            self.pure_filters.add(name)
 
     def add_test(self, name: Any, func: Callable[..., Any] | None = None) -> Any:
         """Register a test, like :meth:`add_filter`."""

@@ -16,6 +16,12 @@ _MISSING: Final = object()
 
 
 def _missing_attr(obj: Any, name: Any, item: bool = False) -> UndefinedError:
+    error = _missing_attr_error(obj, name, item)
+    error.kind = "key" if item else "attribute"
+    return error
+
+
+def _missing_attr_error(obj: Any, name: Any, item: bool) -> UndefinedError:
     if obj is None:
         return UndefinedError(
             f"cannot read {name!r} of None",

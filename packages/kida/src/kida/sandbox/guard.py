@@ -92,9 +92,15 @@ class Guard:
         if name in self._safe_names:
             return
         policy = self.policy
-        if name in BLOCKED_NAMES or name in policy.blocked_attributes:
+        if name in BLOCKED_NAMES:
             _blocked_attribute(
                 name, "it reaches interpreter internals", "remove it from the template"
+            )
+        if name in policy.blocked_attributes:
+            _blocked_attribute(
+                name,
+                "it is in SandboxPolicy(blocked_attributes=...)",
+                "remove it from the template, or from blocked_attributes if templates may read it",
             )
         if name.startswith("__") and name.endswith("__") and name not in SAFE_DUNDERS:
             _blocked_attribute(

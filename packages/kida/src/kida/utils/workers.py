@@ -13,9 +13,12 @@ Example::
 """
 
 import os
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 
 class WorkloadType(Enum):
@@ -132,3 +135,38 @@ def should_parallelize(
     if task_count < get_profile(workload_type, environment).parallel_threshold:
         return False
     return total_work_estimate is None or total_work_estimate >= 5000
+
+
+class _HasSource(Protocol):
+    source: str
+
+
+#: An opening tag of the given keywords, with or without whitespace control (``{%-``, ``{%+``).
+def _tag(*keywords: str) -> re.Pattern[str]:
+    return re.compile(r"\{%[-+]?\s*(?:" + "|".join(keywords) + r")\b")
+
+
+_BLOCK, _COMPONENT = _tag("block"), _tag("def", "macro")
+_EXTENDS, _INCLUDE = _tag("extends"), _tag("include")
+
+
+def estimate_template_weight(template: _HasSource) -> float:
+    """How heavy a render of ``template`` is next to an average one (1.0), capped at 5.0.
+
+    Read from the source, so it costs no render: +0.5 per 5 KB past the first 5 KB, +0.1 per
+    block past three, +0.2 per def/macro, +0.5 for ``extends``, +0.15 per ``include``.
+    """
+    source = template.source or ""
+    weight = 1.0 + max(0, len(source) - 5000) / 10000
+    weight += max(0, len(_BLOCK.findall(source)) - 3) * 0.1
+    weight += len(_COMPONENT.findall(source)) * 0.2
+    weight += 0.5 if _EXTENDS.search(source) else 0.0
+    weight += len(_INCLUDE.findall(source)) * 0.15
+    return min(weight, 5.0)
+
+
+def order_by_complexity[T: _HasSource](
+    templates: Iterable[T], *, descending: bool = True
+) -> list[T]:
+    """A new list of ``templates``, heaviest first by default, so no slow render starts last."""
+    return sorted(templates, key=estimate_template_weight, reverse=descending)

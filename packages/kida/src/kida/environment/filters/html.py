@@ -13,13 +13,14 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from kida.environment.filters.text import text_of
+from kida.environment.globals import csp_nonce as csp_nonce_meta
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
+from kida.utils.html import INVALID_ATTRIBUTE_NAME
 
 # Characters that would end a <script> element or an attribute if left raw inside JSON.
 _JSON_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
-_INVALID_ATTRIBUTE_NAME = re.compile(r"[\s/>=\"']")
 _OPENING_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
 
@@ -59,7 +60,7 @@ def do_xmlattr(value: Mapping[str, Any], autospace: bool = True) -> Markup:
     for name, item in value.items():
         if item is None or item is UNDEFINED:
             continue
-        if not name or _INVALID_ATTRIBUTE_NAME.search(name):
+        if not name or INVALID_ATTRIBUTE_NAME.search(name):
             raise TemplateRuntimeError(
                 f"xmlattr: invalid attribute name {name!r}",
                 hint="attribute names cannot contain spaces, quotes, '/', '>' or '='",
@@ -97,17 +98,26 @@ def do_classes(value: Any) -> str:
     return " ".join(dict.fromkeys(" ".join(names).split()))
 
 
+def _nonce_in_scope(ctx: Any) -> Any:
+    """The nonce a render offers: a context value, else metadata, else django-csp's request's."""
+    nonce = ctx.get("csp_nonce")
+    if callable(nonce) or not nonce:  # the csp_nonce() global, or nothing: ask the metadata
+        nonce = csp_nonce_meta()
+    return nonce or getattr(ctx.get("request"), "csp_nonce", None)
+
+
 @pass_context
 def do_csp_nonce(ctx: Any, value: Any = None, nonce: str | None = None) -> str:
     """Add ``nonce="…"`` to every ``<script>``/``<style>`` in ``value`` that lacks one.
 
-    The nonce comes from the argument, else the context's ``csp_nonce``, else
+    The nonce comes from the argument, else the context's ``csp_nonce`` (a value, or the
+    ``csp_nonce()`` global), else the render's ``csp_nonce`` metadata, else
     ``request.csp_nonce`` (django-csp). With an empty value the filter returns the nonce itself,
     for ``<script nonce="{{ none|csp_nonce }}">``; without a nonce the value is unchanged.
     """
     text = text_of(value)
     if nonce is None:
-        nonce = ctx.get("csp_nonce") or getattr(ctx.get("request"), "csp_nonce", None)
+        nonce = _nonce_in_scope(ctx)
     if not nonce:
         return text
     attribute = escape(str(nonce))
