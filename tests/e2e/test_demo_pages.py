@@ -4,6 +4,7 @@ it, and the admin shows the session's workers."""
 
 import json
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -258,6 +259,23 @@ def send_message(page: Page, text: str) -> None:
     page.click("#send")
 
 
+def reload_until_replies_are_stored(page: Page, replies: int) -> None:
+    """Reload until the server has stored ``replies`` finished assistant replies.
+
+    Stop ends the page's stream at once; the server saves the partial reply once it has noticed
+    the client go and cancelled the generation, which a loaded machine may take a moment to do.
+    The 30 s only bound a failure (a reply never stored).
+    """
+    deadline = time.monotonic() + 30
+    stored = ".message.assistant:not([data-status=streaming])"
+    while True:
+        page.reload()
+        if page.locator(stored).count() == replies:
+            return
+        assert time.monotonic() < deadline, f"{replies} stored replies expected"
+        page.wait_for_timeout(200)
+
+
 def reply_length(page: Page) -> int:
     length: int = page.evaluate(
         "() => [...document.querySelectorAll('.message.assistant .body')].pop().textContent.length"
@@ -286,7 +304,7 @@ def test_chat_streams_a_reply_over_sse_and_stop_cancels_it(page: Page, server: L
     save_screenshot(page, "demo-chat")
 
     # Kept: the conversation is listed, its reply stored as cancelled with its partial text.
-    page.reload()
+    reload_until_replies_are_stored(page, 1)
     assert (
         page.locator("#conversations li[aria-current]")
         .inner_text()
@@ -324,7 +342,7 @@ def test_chat_over_the_websocket_continues_the_conversation(page: Page, server: 
     ).wait_for(timeout=10_000)
     assert page.url == conversation_url
 
-    page.reload()
+    reload_until_replies_are_stored(page, 2)
     assert page.locator(".message.user .body").all_inner_texts() == [
         "first question",
         "second, over the socket",
