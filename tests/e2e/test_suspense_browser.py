@@ -207,12 +207,19 @@ def test_a_missing_target_is_reported_on_the_console(
 ) -> None:
     expected = 'djkida suspense: no element with id "stats" to replace'
     errors = errors_of(page)
-    page.goto(f"{server.url}/missing/")
+
+    def reported(message: ConsoleMessage) -> bool:
+        return message.type == "error" and message.text == expected
+
+    # The report reaches the test as a console event after the page settles: wait for it.
+    with page.expect_console_message(reported, timeout=15_000):
+        page.goto(f"{server.url}/missing/")
     final_state(page)
     assert errors == [expected]
 
     page.goto(f"{server.url}/start/?htmx={htmx}")
-    page.click("#to-missing")
+    with page.expect_console_message(reported, timeout=15_000):
+        page.click("#to-missing")
     page.locator("#intro").wait_for(state="visible", timeout=5000)
     final_state(page)
     assert errors == [expected, expected]
