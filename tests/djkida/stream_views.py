@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from djkida import StreamingTemplateView, stream, stream_block
 from tests.djkida.gates import When, wait, when
+from tests.djkida.markers import write_marker
 
 
 async def after(until: When, value: str) -> str:
@@ -33,7 +34,7 @@ async def endless_rows(marker: Path | None) -> AsyncIterator[int]:
     finally:
         if marker is not None:
             # A tiny write, done before returning: awaiting while being closed is fragile.
-            marker.write_text("closed")  # noqa: ASYNC240
+            write_marker(marker, "closed")
 
 
 async def progressive(request: HttpRequest) -> StreamingHttpResponse:

@@ -15,6 +15,7 @@ from django.shortcuts import render
 import djkida
 from djkida.cache import DeferredCache
 from tests.djkida.gates import When, wait, when
+from tests.djkida.markers import write_marker
 
 STATS = {"total": 42}
 stats_cache: DeferredCache[dict[str, int]] = DeferredCache(default_ttl=60)
@@ -129,7 +130,7 @@ async def endless(request: HttpRequest) -> StreamingHttpResponse:
         try:
             await asyncio.sleep(3600)
         finally:
-            marker.write_text("cancelled")  # noqa: ASYNC240 - one tiny write
+            write_marker(marker, "cancelled")
 
     context = {"user_name": "Ada", "stats": after(0.05, STATS), "feed": never()}
     return await djkida.suspense(request, "suspense/page.html", context)

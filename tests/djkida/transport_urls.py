@@ -14,6 +14,7 @@ from djkida.ai import stream_tokens
 from djkida.broadcast import abroadcast
 from djkida.fragments import Fragment
 from djkida.sse import EventStream, SSEEvent
+from tests.djkida.markers import write_marker
 
 HTMX_STATIC = Path(django_htmx.__file__).resolve().parent / "static"
 # Pages for the browser test: htmx 2 and its sse/ws extensions as django-htmx ships them.
@@ -77,7 +78,7 @@ async def until_closed(request: HttpRequest) -> HttpResponse:
                 yield f"tick {n}"
                 await asyncio.sleep(0.05)
         finally:
-            marker.write_text("closed")  # noqa: ASYNC240 - a few bytes, in a test view
+            write_marker(marker, "closed")
 
     return EventStream(source())
 
