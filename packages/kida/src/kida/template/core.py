@@ -171,9 +171,16 @@ class Template:
         if self.is_async:
             raise async_refusal(self, "render")
         ctx = self.new_context(args, kwargs)
+        return self._collect(ctx, self._root)
+
+    def _collect(
+        self, ctx: RenderContext, render: Callable[[RenderContext, Appender], None]
+    ) -> str:
+        """Run a list renderer (the root or a block) into one string, errors pointed at the
+        template (the shared tail of ``render``, ``render_block`` and ``render_with_blocks``)."""
         buffer = self._output_buffer()
         try:
-            self._root(ctx, buffer.append)
+            render(ctx, buffer.append)
         except Exception as error:
             annotate(error)
             raise
@@ -234,13 +241,7 @@ class Template:
             env.get_template("page.html").render_block("sidebar", user=user)
         """
         ctx, block, _ = block_chain(self, name, args, kwargs, setup=True)
-        buffer = self._output_buffer()
-        try:
-            block.render_into(ctx, buffer.append)
-        except Exception as error:
-            annotate(error)
-            raise
-        return ctx.state.finish(buffer)
+        return self._collect(ctx, block.render_into)
 
     def render_with_blocks(
         self, block_overrides: Mapping[str, str], /, *args: Any, **kwargs: Any
@@ -256,13 +257,7 @@ class Template:
             raise async_refusal(self, "render_with_blocks")
         ctx = self.new_context(args, kwargs)
         inject_blocks(ctx, block_overrides)
-        buffer = self._output_buffer()
-        try:
-            self._root(ctx, buffer.append)
-        except Exception as error:
-            annotate(error)
-            raise
-        return ctx.state.finish(buffer)
+        return self._collect(ctx, self._root)
 
     def render_block_stream_async(
         self, name: str, /, *args: Any, timeout: float | None = None, **kwargs: Any
