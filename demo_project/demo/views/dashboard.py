@@ -3,7 +3,10 @@
 ``?delay=SECONDS`` scales every source's latency (default 1, 0 for instant).
 """
 
+import functools
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -19,12 +22,25 @@ forecast_cache: djkida.DeferredCache[sources.Forecast] = djkida.DeferredCache(
 )
 
 
-async def stream_dashboard(request: HttpRequest) -> HttpResponseBase:
+def _with_delay(
+    view: Callable[[HttpRequest, float], Coroutine[Any, Any, HttpResponseBase]],
+) -> Callable[[HttpRequest], Coroutine[Any, Any, HttpResponseBase]]:
+    """The view given ``?delay=``'s scale, or the site's 400 page saying what was wrong."""
+
+    @functools.wraps(view)
+    async def parsed(request: HttpRequest) -> HttpResponseBase:
+        try:
+            scale = sources.parse_delay(request.GET.get("delay"))
+        except ValueError as exc:
+            return bad_request(request, str(exc))
+        return await view(request, scale)
+
+    return parsed
+
+
+@_with_delay
+async def stream_dashboard(request: HttpRequest, scale: float) -> HttpResponseBase:
     """Progressive rendering: the page leaves at once and grows as each source delivers."""
-    try:
-        scale = sources.parse_delay(request.GET.get("delay"))
-    except ValueError as exc:
-        return bad_request(request, str(exc))
     started = time.monotonic()
     context = {
         "section": "stream",
@@ -36,23 +52,17 @@ async def stream_dashboard(request: HttpRequest) -> HttpResponseBase:
     return await djkida.stream(request, "demo/dashboard_stream.html", context)
 
 
-async def stream_metrics(request: HttpRequest) -> HttpResponseBase:
+@_with_delay
+async def stream_metrics(request: HttpRequest, scale: float) -> HttpResponseBase:
     """The streamed dashboard's metrics section alone, for its htmx refresh button: a partial
     name (``template#block``) renders one block of the page."""
-    try:
-        scale = sources.parse_delay(request.GET.get("delay"))
-    except ValueError as exc:
-        return bad_request(request, str(exc))
     context = {"delay": scale, "metrics": sources.metrics(scale, time.monotonic())}
     return await djkida.stream(request, "demo/dashboard_stream.html#metrics", context)
 
 
-async def suspense_dashboard(request: HttpRequest) -> HttpResponseBase:
+@_with_delay
+async def suspense_dashboard(request: HttpRequest, scale: float) -> HttpResponseBase:
     """Suspense: the whole layout with skeletons at once, each section when its data is in."""
-    try:
-        scale = sources.parse_delay(request.GET.get("delay"))
-    except ValueError as exc:
-        return bad_request(request, str(exc))
     started = time.monotonic()
     forecast = await forecast_cache.get_or_defer(
         f"forecast:{scale:g}", lambda: sources.forecast(scale, started)
