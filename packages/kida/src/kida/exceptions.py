@@ -17,7 +17,13 @@ _CATEGORIES = {
     "RUN": "runtime",
     "TPL": "template",
     "SEC": "security",
+    "CMP": "component",
     "WARN": "warning",
+    "PRI": "privacy",
+    "CTX": "context",
+    "ESC": "escape",
+    "A11Y": "accessibility",
+    "TYP": "type",
 }
 
 
@@ -69,9 +75,32 @@ class ErrorCode(StrEnum):
     OUTPUT_LIMIT = "K-SEC-005"
     #: Ours: a template object from an environment with another sandbox policy.
     FOREIGN_TEMPLATE = "K-SEC-006"
+    # Component calls (``validate_calls`` and ``BlockAnalyzer``)
+    COMPONENT_CALL_SIGNATURE = "K-CMP-001"
+    COMPONENT_TYPE_MISMATCH = "K-CMP-002"
     # Warnings
     FILTER_PRECEDENCE = "K-WARN-001"
     JINJA2_SET_SCOPING = "K-WARN-002"
+    # Static-analysis findings (``kida.analysis``): the ``code`` of each finding record
+    PRIVACY_SENSITIVE_CONTEXT = "K-PRI-001"
+    PRIVACY_SECRET_LITERAL = "K-PRI-002"
+    PRIVACY_SAFE_SENSITIVE_VALUE = "K-PRI-003"
+    PRIVACY_BROAD_CONTEXT_OUTPUT = "K-PRI-004"
+    PRIVACY_DYNAMIC_TEMPLATE_NAME = "K-PRI-005"
+    CONTEXT_MISSING = "K-CTX-001"
+    CONTEXT_UNUSED = "K-CTX-002"
+    ESCAPE_ESCAPED_OUTPUT = "K-ESC-001"
+    ESCAPE_TRUSTED_MARKUP = "K-ESC-002"
+    ESCAPE_UNESCAPED_OUTPUT = "K-ESC-003"
+    ESCAPE_TRUSTED_JSON = "K-ESC-004"
+    ESCAPE_TRUSTED_XMLATTR = "K-ESC-005"
+    A11Y_IMG_ALT = "K-A11Y-001"
+    A11Y_HEADING_ORDER = "K-A11Y-002"
+    A11Y_HTML_LANG = "K-A11Y-003"
+    A11Y_INPUT_LABEL = "K-A11Y-004"
+    TYPE_UNDECLARED_VARIABLE = "K-TYP-001"
+    TYPE_UNUSED_DECLARATION = "K-TYP-002"
+    TYPE_TYPO_SUGGESTION = "K-TYP-003"
 
     @property
     def docs_url(self) -> str:
@@ -80,7 +109,9 @@ class ErrorCode(StrEnum):
 
     @property
     def category(self) -> str:
-        """``lexer``, ``parser``, ``runtime``, ``template``, ``security`` or ``warning``."""
+        """``lexer``, ``parser``, ``runtime``, ``template``, ``security``, ``component``,
+        ``warning``, or for analysis findings ``privacy``, ``context``, ``escape``,
+        ``accessibility``, ``type``."""
         return _CATEGORIES.get(self.value.split("-")[1], "unknown")
 
 

@@ -4,10 +4,20 @@
 top-level definitions and declarations. ``dependencies``: the dotted context paths a body reads.
 ``purity``: "pure"/"impure"/"unknown". ``config``: :class:`AnalysisConfig`. ``metadata``: the
 public metadata classes; ``introspection`` computes them.
+
+Lints and checks of kida's analysis docs, each in its own module: ``context_contracts``
+(K-CTX), ``attributes`` (literal HTML attributes, read by ``markup``), ``escape_audit`` (K-ESC),
+``privacy`` (K-PRI), ``a11y`` (K-A11Y), ``type_checker`` (K-TYP), ``calls`` and ``analyzer``
+(``BlockAnalyzer``, K-CMP). ``targets`` lets each take a template or a bare tree.
 """
 
+from kida.analysis.a11y import A11yIssue, check_a11y
+from kida.analysis.analyzer import BlockAnalyzer
+from kida.analysis.attributes import LiteralAttribute, extract_literal_attributes
 from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
+from kida.analysis.context_contracts import ContextContractIssue, check_context_contract
 from kida.analysis.dependencies import dependencies, dotted_path
+from kida.analysis.escape_audit import EscapeAuditFinding, audit_escaping
 from kida.analysis.introspection import (
     block_metadata,
     collect_defs,
@@ -20,11 +30,14 @@ from kida.analysis.metadata import (
     BlockMetadata,
     BlockModifierMetadata,
     CacheScope,
+    CallValidation,
     DefMetadata,
     DefParamInfo,
     TemplateMetadata,
     TemplateStructureManifest,
+    TypeMismatch,
 )
+from kida.analysis.privacy import PrivacyFinding, lint_privacy
 from kida.analysis.purity import Purity, PurityRules, purity
 from kida.analysis.structure import (
     collect_blocks,
@@ -35,20 +48,34 @@ from kida.analysis.structure import (
     toplevel_definitions,
     uses_name,
 )
+from kida.analysis.type_checker import TypeIssue, check_types
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "A11yIssue",
     "AnalysisConfig",
+    "BlockAnalyzer",
     "BlockMetadata",
     "BlockModifierMetadata",
     "CacheScope",
+    "CallValidation",
+    "ContextContractIssue",
     "DefMetadata",
     "DefParamInfo",
+    "EscapeAuditFinding",
+    "LiteralAttribute",
+    "PrivacyFinding",
     "Purity",
     "PurityRules",
     "TemplateMetadata",
     "TemplateStructureManifest",
+    "TypeIssue",
+    "TypeMismatch",
+    "audit_escaping",
     "block_metadata",
+    "check_a11y",
+    "check_context_contract",
+    "check_types",
     "collect_blocks",
     "collect_defs",
     "contains_async",
@@ -56,8 +83,10 @@ __all__ = [
     "def_metadata",
     "dependencies",
     "dotted_path",
+    "extract_literal_attributes",
     "infer_cache_scope",
     "is_async_node",
+    "lint_privacy",
     "needs_async_body",
     "purity",
     "purity_rules",

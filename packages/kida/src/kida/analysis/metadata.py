@@ -117,6 +117,41 @@ class DefMetadata:
 
 
 @dataclass(frozen=True, slots=True)
+class CallValidation:
+    """A call of a ``{% def %}`` that does not fit its signature (K-CMP-001).
+
+    ``duplicate_params`` stays empty for parsed templates: the parser already refuses a
+    keyword given twice.
+    """
+
+    def_name: str
+    lineno: int
+    col_offset: int
+    unknown_params: tuple[str, ...] = ()
+    missing_required: tuple[str, ...] = ()
+    duplicate_params: tuple[str, ...] = ()
+
+    @property
+    def is_valid(self) -> bool:
+        """True when nothing is wrong with the call."""
+        return not (self.unknown_params or self.missing_required or self.duplicate_params)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeMismatch:
+    """A literal argument whose type the parameter's annotation excludes (K-CMP-002):
+    ``badge(count="five")`` for ``{% def badge(count: int) %}``."""
+
+    def_name: str
+    param_name: str
+    expected: str
+    actual_type: str
+    actual_value: str | int | float | bool | None
+    lineno: int
+    col_offset: int
+
+
+@dataclass(frozen=True, slots=True)
 class TemplateMetadata:
     """Whole-template facts: parent, blocks, what the top level reads.
 

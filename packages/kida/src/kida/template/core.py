@@ -104,6 +104,12 @@ class Template:
             seen.add(id(template))
         return True
 
+    @property
+    def _optimized_ast(self) -> n.TemplateNode | None:
+        """kida's name for the tree its analysis functions take
+        (``check_a11y(template._optimized_ast)``); None with ``preserve_ast=False``."""
+        return self.tree if self.ast_preserved else None
+
     def discard_tree(self) -> None:
         """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
         (its memory); introspection of this template then answers empty (metadata None)."""
