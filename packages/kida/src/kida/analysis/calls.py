@@ -61,7 +61,7 @@ def check_call(call: n.Call, definition: n.Def) -> CallValidation:
     return CallValidation(
         definition.name,
         call.lineno,
-        call.col - 1,
+        call.func.col - 1,
         tuple(unknown),
         tuple(missing),
         tuple(duplicates),
@@ -108,7 +108,7 @@ def check_call_types(call: n.Call, definition: n.Def) -> list[TypeMismatch]:
                 type(value.value).__name__,
                 value.value,
                 call.lineno,
-                call.col - 1,
+                call.func.col - 1,
             )
         )
     return mismatches
