@@ -155,8 +155,10 @@ def test_escape_audit_inventory() -> None:
     safe = [
         f for f in audit_escaping(template, include_output_sites=False) if f.kind == "safe-filter"
     ]
-    assert safe[0].suggestion is not None and "reason" in safe[0].suggestion
-    assert safe[1].message.endswith("sanitized by bleach") and safe[1].suggestion is None
+    assert safe[0].suggestion is not None
+    assert "reason" in safe[0].suggestion
+    assert safe[1].message.endswith("sanitized by bleach")
+    assert safe[1].suggestion is None
     assert (safe[0].lineno, safe[0].col_offset, safe[0].template_name) == (1, 25, "page.html")
 
 
