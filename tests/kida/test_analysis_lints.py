@@ -239,6 +239,7 @@ def test_a11y_example_of_the_docs() -> None:
         '<img src="hero.jpg" alt="Mountain landscape at sunset">',
         '<img src="{{ url }}" alt="{{ caption }}">',
         '<img src="divider.png" role="presentation">',
+        '<img src="spacer.gif" role="none">',
         '<img src="x.png" {{ attrs }}>',
         "<h1>a</h1><h2>b</h2><h3>c</h3><h2>d</h2><h1>e</h1>",
         '<label for="email">Email</label><input type="text" name="email" id="email">',
@@ -310,6 +311,9 @@ def test_type_check_knows_local_names_scopes_and_builtins() -> None:
         "Variable 'text' used but not declared in {% template %}",
     ]
     assert check_types(Environment().from_string("{{ anything }}")) == []
+    # a top-level def may be called before the line that defines it
+    hoisted = "{% template page: Page %}{{ card(page) }}{% def card(p) %}{{ p }}{% end %}"
+    assert check_types(Environment().from_string(hoisted)) == []
 
 
 def test_type_check_accepts_environment_globals_of_a_template() -> None:
@@ -331,6 +335,8 @@ CALLS = """
     {% def row(*cells, **attrs) %}{% end %}{{ row(1, 2, id="r") }}
     {% call button(url="/x") %}{% end %}
     {{ button(text=5, url="/y", style=none) }}
+    {{ button(**options) }}
+    {% def flag(on: int, ratio: float | None) %}{% end %}{{ flag(true, 1) }}{{ flag(2, none) }}
 """
 
 
@@ -345,7 +351,10 @@ def test_block_analyzer_validate_calls() -> None:
     assert not any(issue.is_valid for issue in issues)
     assert CallValidation("button", 1, 0).is_valid
     mismatches = BlockAnalyzer().validate_call_types(template._optimized_ast)
-    assert mismatches == [TypeMismatch("button", "text", "str", "int", 5, 10, 7)]
+    assert mismatches == [
+        TypeMismatch("button", "text", "str", "int", 5, 10, 7),
+        TypeMismatch("flag", "on", "int", "bool", True, 12, 60),
+    ]
 
 
 def test_block_analyzer_analyze_with_config() -> None:
