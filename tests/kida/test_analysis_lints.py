@@ -5,7 +5,7 @@ the privacy lint (K-PRI), accessibility (K-A11Y), template declarations (K-TYP) 
 
 import pytest
 
-from kida import AnalysisConfig, DictLoader, Environment, ErrorCode
+from kida import AnalysisConfig, ComponentWarning, DictLoader, Environment, ErrorCode
 from kida.analysis import (
     BlockAnalyzer,
     CallValidation,
@@ -371,3 +371,13 @@ def test_block_analyzer_analyze_with_config() -> None:
     assert meta.blocks["nav"].emits_landmarks == frozenset({"nav"})
     # without the environment's filters the analysis cannot vouch for `length`
     assert BlockAnalyzer(config).analyze(tree).blocks["nav"].is_pure == "unknown"
+
+
+def test_validate_calls_environment_warns_with_component_codes() -> None:
+    env = Environment(validate_calls=True)
+    source = "{% def badge(count: int) %}{{ count }}{% end %}\n{{ badge('five') }}{{ badge(5) }}"
+    with pytest.warns(ComponentWarning) as caught:
+        env.from_string(source, name="badge.html")
+    assert [str(w.message) for w in caught] == [
+        "badge.html:2: [K-CMP-002] badge() argument 'count' is annotated int, got str 'five'"
+    ]

@@ -1,6 +1,8 @@
 """``Environment(validate_calls=True)``: calls of a template's own ``{% def %}`` checked against
-its signature when compiling; a mismatch is a ``ComponentWarning`` naming template and line (the
-render would fail or silently drop an argument)."""
+its signature when compiling; a mismatch is a ``ComponentWarning`` naming template, line and
+code (the render would fail or silently drop an argument): K-CMP-001 for too many positional
+arguments, unknown keywords and missing required ones, K-CMP-002 for a literal argument its
+annotation excludes. The checks are ``kida.analysis.calls``', which ``BlockAnalyzer`` reports."""
 
 from __future__ import annotations
 
@@ -8,22 +10,12 @@ import warnings
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.exceptions import ComponentWarning
+from kida.analysis.calls import check_call, check_call_types
+from kida.analysis.calls import signatures as signatures
+from kida.exceptions import ComponentWarning, ErrorCode
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler
-
-
-def signatures(tree: n.TemplateNode) -> dict[str, n.Def]:
-    """The defs of the template by name; a name defined twice is left unchecked."""
-    found: dict[str, n.Def] = {}
-    twice: set[str] = set()
-    for node in tree.walk():
-        if isinstance(node, n.Def):
-            if node.name in found:
-                twice.add(node.name)
-            found[node.name] = node
-    return {name: node for name, node in found.items() if name not in twice}
 
 
 def validate(c: Compiler, call: n.Call) -> None:
@@ -34,23 +26,36 @@ def validate(c: Compiler, call: n.Call) -> None:
 
 
 def _check(c: Compiler, call: n.Call, definition: n.Def) -> None:
-    """Warn about too many positional arguments, unknown keywords and missing required ones."""
+    """Warn about each way the call does not fit the def."""
     arguments = call.arguments
     plain = [p for p in definition.params if p.kind == ""]
-    takes_star = any(p.kind == "*" for p in definition.params)
-    takes_dstar = any(p.kind == "**" for p in definition.params)
-    problems: list[str] = []
-    if len(arguments.args) > len(plain) and not takes_star:
-        problems.append(f"takes {len(plain)} positional arguments, {len(arguments.args)} given")
-    names = {p.name for p in plain}
-    unknown = [key for key, _ in arguments.kwargs if key not in names]
-    if unknown and not takes_dstar:
-        problems.append(f"unknown parameter {', '.join(map(repr, unknown))}")
-    if arguments.star is None and arguments.dstar is None:
-        given = {p.name for p in plain[: len(arguments.args)]} | {k for k, _ in arguments.kwargs}
-        missing = [p.name for p in plain if p.default is None and p.name not in given]
-        if missing:
-            problems.append(f"missing required argument {', '.join(map(repr, missing))}")
-    for problem in problems:
-        where = f"{c.name or '<string>'}:{call.lineno}"
-        warnings.warn(f"{where}: {definition.name}() {problem}", ComponentWarning, stacklevel=2)
+    problems: list[tuple[ErrorCode, str]] = []
+    if len(arguments.args) > len(plain) and not any(p.kind == "*" for p in definition.params):
+        given = len(arguments.args)
+        problems.append(
+            (
+                ErrorCode.COMPONENT_CALL_SIGNATURE,
+                f"takes {len(plain)} positional arguments, {given} given",
+            )
+        )
+    issue = check_call(call, definition)
+    if issue.unknown_params:
+        unknown = ", ".join(map(repr, issue.unknown_params))
+        problems.append((ErrorCode.COMPONENT_CALL_SIGNATURE, f"unknown parameter {unknown}"))
+    if issue.missing_required:
+        missing = ", ".join(map(repr, issue.missing_required))
+        problems.append(
+            (ErrorCode.COMPONENT_CALL_SIGNATURE, f"missing required argument {missing}")
+        )
+    problems.extend(
+        (
+            ErrorCode.COMPONENT_TYPE_MISMATCH,
+            f"argument {m.param_name!r} is annotated {m.expected}, "
+            f"got {m.actual_type} {m.actual_value!r}",
+        )
+        for m in check_call_types(call, definition)
+    )
+    where = f"{c.name or '<string>'}:{call.lineno}"
+    for code, problem in problems:
+        message = f"{where}: [{code}] {definition.name}() {problem}"
+        warnings.warn(message, ComponentWarning, stacklevel=2)
