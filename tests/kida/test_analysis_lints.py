@@ -19,6 +19,7 @@ from kida.analysis import (
 )
 from kida.analysis.a11y import A11yIssue, check_a11y
 from kida.analysis.context_contracts import check_context_contract as by_module_path
+from kida.analysis.fragile_paths import FragilePathIssue, check_fragile_paths
 from kida.analysis.type_checker import check_types
 
 
@@ -29,6 +30,7 @@ def test_analysis_codes_are_error_codes_with_kida_values() -> None:
     assert ErrorCode.A11Y_INPUT_LABEL.value == "K-A11Y-004"
     assert ErrorCode.TYPE_TYPO_SUGGESTION.value == "K-TYP-003"
     assert ErrorCode.COMPONENT_TYPE_MISMATCH.value == "K-CMP-002"
+    assert ErrorCode.FRAGILE_TEMPLATE_PATH.value == "K-PATH-001"
     categories = {
         ErrorCode.A11Y_IMG_ALT.category,
         ErrorCode.TYPE_UNUSED_DECLARATION.category,
@@ -36,8 +38,17 @@ def test_analysis_codes_are_error_codes_with_kida_values() -> None:
         ErrorCode.PRIVACY_SECRET_LITERAL.category,
         ErrorCode.ESCAPE_ESCAPED_OUTPUT.category,
         ErrorCode.COMPONENT_CALL_SIGNATURE.category,
+        ErrorCode.FRAGILE_TEMPLATE_PATH.category,
     }
-    assert categories == {"accessibility", "type", "context", "privacy", "escape", "component"}
+    assert categories == {
+        "accessibility",
+        "type",
+        "context",
+        "privacy",
+        "escape",
+        "component",
+        "path",
+    }
     assert ErrorCode.A11Y_HEADING_ORDER.docs_url.endswith("/errors/#k-a11y-002")
 
 
@@ -381,3 +392,29 @@ def test_validate_calls_environment_warns_with_component_codes() -> None:
     assert [str(w.message) for w in caught] == [
         "badge.html:2: [K-CMP-002] badge() argument 'count' is annotated int, got str 'five'"
     ]
+
+
+# --- fragile paths ---------------------------------------------------------------------------
+
+
+def test_fragile_paths_suggest_relative_names_for_siblings_only() -> None:
+    source = (
+        '{% extends "pages/base.html" %}\n'
+        '{% block b %}{% include "pages/card.html" %}{% include "./card.html" %}'
+        '{% include "partials/nav.html" %}{% include ["pages/a.html", "x.html"] %}'
+        '{% from "pages/macros.html" import m %}{% include name %}{% include "@ui/card.html" %}'
+        "{% end %}"
+    )
+    tree = Environment().from_string(source)._optimized_ast
+    issues = check_fragile_paths(tree, "pages/about.html")
+    assert [(i.statement, i.target, i.suggestion, i.lineno) for i in issues] == [
+        ("extends", "pages/base.html", "./base.html", 1),
+        ("include", "pages/card.html", "./card.html", 2),
+        ("include", "pages/a.html", "./a.html", 2),
+        ("from", "pages/macros.html", "./macros.html", 2),
+    ]
+    assert issues[0] == FragilePathIssue(1, 11, "extends", "pages/base.html", "./base.html")
+    assert issues[0].code == "K-PATH-001"
+    # at the root nothing is gained
+    root = Environment().from_string('{% include "card.html" ignore missing %}')
+    assert check_fragile_paths(root, "about.html") == []

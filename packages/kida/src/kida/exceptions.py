@@ -24,6 +24,7 @@ _CATEGORIES = {
     "ESC": "escape",
     "A11Y": "accessibility",
     "TYP": "type",
+    "PATH": "path",
 }
 
 
@@ -101,6 +102,7 @@ class ErrorCode(StrEnum):
     TYPE_UNDECLARED_VARIABLE = "K-TYP-001"
     TYPE_UNUSED_DECLARATION = "K-TYP-002"
     TYPE_TYPO_SUGGESTION = "K-TYP-003"
+    FRAGILE_TEMPLATE_PATH = "K-PATH-001"
 
     @property
     def docs_url(self) -> str:
@@ -111,7 +113,7 @@ class ErrorCode(StrEnum):
     def category(self) -> str:
         """``lexer``, ``parser``, ``runtime``, ``template``, ``security``, ``component``,
         ``warning``, or for analysis findings ``privacy``, ``context``, ``escape``,
-        ``accessibility``, ``type``."""
+        ``accessibility``, ``type``, ``path``."""
         return _CATEGORIES.get(self.value.split("-")[1], "unknown")
 
 

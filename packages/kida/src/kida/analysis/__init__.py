@@ -7,11 +7,11 @@ public metadata classes; ``introspection`` computes them.
 
 Lints and checks of kida's analysis docs, each in its own module: ``context_contracts``
 (K-CTX), ``attributes`` (literal HTML attributes, read by ``markup``), ``escape_audit`` (K-ESC),
-``privacy`` (K-PRI), ``a11y`` (K-A11Y), ``type_checker`` (K-TYP), ``calls`` and ``analyzer``
-(``BlockAnalyzer``, K-CMP). ``targets`` lets each take a template or a bare tree.
+``privacy`` (K-PRI), ``calls`` and ``analyzer`` (``BlockAnalyzer``, K-CMP); imported by path as
+kida documents them: ``a11y`` (K-A11Y), ``type_checker`` (K-TYP), ``fragile_paths`` (K-PATH).
+``targets`` lets each take a template or a bare tree.
 """
 
-from kida.analysis.a11y import A11yIssue, check_a11y
 from kida.analysis.analyzer import BlockAnalyzer
 from kida.analysis.attributes import LiteralAttribute, extract_literal_attributes
 from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
@@ -48,11 +48,9 @@ from kida.analysis.structure import (
     toplevel_definitions,
     uses_name,
 )
-from kida.analysis.type_checker import TypeIssue, check_types
 
 __all__ = [
     "DEFAULT_CONFIG",
-    "A11yIssue",
     "AnalysisConfig",
     "BlockAnalyzer",
     "BlockMetadata",
@@ -69,13 +67,10 @@ __all__ = [
     "PurityRules",
     "TemplateMetadata",
     "TemplateStructureManifest",
-    "TypeIssue",
     "TypeMismatch",
     "audit_escaping",
     "block_metadata",
-    "check_a11y",
     "check_context_contract",
-    "check_types",
     "collect_blocks",
     "collect_defs",
     "contains_async",
