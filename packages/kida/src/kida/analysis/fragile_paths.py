@@ -69,7 +69,7 @@ def check_fragile_paths(template_or_ast: Any, caller_name: str) -> list[FragileP
         statement = _STATEMENTS[type(node)]
         for name in _names(node.template):
             target = name.value.replace("\\", "/")
-            if target.startswith(("./", "../", "@")) or posixpath.dirname(target) != folder:
+            if posixpath.dirname(target) != folder:  # "./x", "../x", "@alias/x" never match
                 continue
             suggestion = f"./{posixpath.basename(target)}"
             issues.append(
