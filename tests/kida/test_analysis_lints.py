@@ -418,3 +418,16 @@ def test_fragile_paths_suggest_relative_names_for_siblings_only() -> None:
     # at the root nothing is gained
     root = Environment().from_string('{% include "card.html" ignore missing %}')
     assert check_fragile_paths(root, "about.html") == []
+
+
+def test_region_parameters_are_not_context_and_defaults_are() -> None:
+    source = (
+        "{% template page: Page %}"
+        "{% region stats(count, label=page.title) %}{{ count }} {{ label }}{% end %}"
+        "{{ stats(1) }}"
+    )
+    template = Environment().from_string(source)
+    assert template.depends_on() == frozenset({"page.title"})
+    assert template.validate_context({"page": {}}) == []
+    assert template.block_metadata()["stats"].depends_on == frozenset({"page.title"})
+    assert check_types(template) == []

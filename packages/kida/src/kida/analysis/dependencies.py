@@ -54,7 +54,14 @@ def _children(c: DependencyCollector, stmt: n.Stmt, bound: Bound) -> Bound:
 
 
 def _block(c: DependencyCollector, stmt: n.Block, bound: Bound) -> Bound:
-    if stmt.kind == "region" or c.nested:
+    if stmt.kind == "region":
+        # A callable like a def: defaults read the caller's context, the body its parameters.
+        for p in stmt.params:
+            if p.default is not None:
+                c.expr(p.default, bound)
+        c.body(stmt.body, bound | {p.name for p in stmt.params})
+        return bound | {stmt.name}
+    if c.nested:
         return _children(c, stmt, bound)
     # Its body renders in its own function; a block's condition is evaluated here.
     if stmt.kind == "block" and stmt.cond is not None:

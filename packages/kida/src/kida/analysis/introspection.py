@@ -135,7 +135,9 @@ def block_metadata(
 ) -> BlockMetadata:
     """Metadata of one block; names that are environment globals are not context needs."""
     bound = frozenset({p.name for p in block.params}) | globals_
-    reads = block.body if block.cond is None else [n.Output(block.cond), *block.body]
+    # A region's defaults are computed at the call, from the context: they are reads too.
+    defaults: list[n.Stmt] = [n.Output(p.default) for p in block.params if p.default is not None]
+    reads = [*defaults, *block.body] if block.cond is None else [n.Output(block.cond), *block.body]
     depends_on = dependencies(reads, bound)
     own_depends_on = dependencies(reads, bound, nested=False)
     level = purity(reads, rules)
