@@ -7,6 +7,7 @@ standing for a placeholder, so ``<img src="{{ url }}">`` is still seen as an ``<
 flow breaks a run, so a tag cut in two by ``{% if %}`` is not seen. Comments are skipped.
 """
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -75,7 +76,7 @@ class _Run:
 
     def position(self, text: str, offset: int) -> tuple[int, int]:
         """1-based line and 0-based column of ``offset`` in the run's ``text``."""
-        index = max(i for i, start in enumerate(self.starts) if start[0] <= offset)
+        index = bisect.bisect_right(self.starts, offset, key=lambda start: start[0]) - 1
         start, line, col, is_text = self.starts[index]
         if not is_text:
             return line, col - 1
