@@ -3,10 +3,13 @@ coverage, render capture, workers, t-strings), followed as a kida user would: ea
 the page's examples (named in the comment above it) and checks what the page says they do,
 through render(), render_stream() and render_stream_async() where output is involved."""
 
+import asyncio
+from typing import Any
 
+import pytest
 from markupsafe import Markup
 
-from kida import Environment
+from kida import DictLoader, Environment
 from kida.render_context import render_context
 from tests.kida.test_docs_examples import _render_three_ways
 
@@ -81,3 +84,120 @@ def test_csp_helpers_by_path() -> None:
         assert csp_nonce_filter("<style>", nonce="explicit") == '<style nonce="explicit">'
         ctx.set_meta("csp_nonce", None)
         assert csp_nonce_global() == ""
+
+
+# --- advanced/block-caching.md -----------------------------------------------------------------
+
+_SITE = {
+    "base.html": (
+        "<html>{% block nav %}<nav>{{ site.title }}</nav>{% end %}"
+        "{% block content %}{% end %}"
+        "{% block footer %}<footer>{{ site.footer }}</footer>{% end %}</html>"
+    ),
+    "page.html": (
+        '{% extends "base.html" %}{% block content %}<main>{{ page.title }}</main>{% end %}'
+    ),
+}
+
+
+def _renderings(template: Any, make_blocks: Any, **ctx: Any) -> list[str]:
+    """The text of each renderer, each given its own blocks (one CachedBlocksDict per render,
+    as the page does)."""
+
+    async def stream_async() -> str:
+        stream = template.render_stream_async(_blocks=make_blocks(), **ctx)
+        return "".join([chunk async for chunk in stream])
+
+    return [
+        template.render(_blocks=make_blocks(), **ctx),
+        "".join(template.render_stream(_blocks=make_blocks(), **ctx)),
+        asyncio.run(stream_async()),
+    ]
+
+
+def test_block_caching_complete_example() -> None:
+    from kida.template.cached_blocks import CachedBlocksDict
+
+    env = Environment(loader=DictLoader(_SITE), preserve_ast=True)
+    template = env.get_template("page.html")
+    site = {"title": "Docs", "footer": "(c) kida"}
+    pages = [{"title": "one"}, {"title": "two"}, {"title": "three"}]
+
+    # 1. Analyze: the inherited nav and footer are the page's site-scoped blocks.
+    meta = template.template_metadata()
+    assert meta is not None
+    site_blocks = meta.site_cacheable_blocks()
+    assert [(b.name, b.cache_scope, b.is_pure) for b in site_blocks] == [
+        ("nav", "site", "pure"),
+        ("footer", "site", "pure"),
+    ]
+    site_block_names = frozenset(b.name for b in site_blocks)
+
+    # 2. Render the first page, and each site block alone.
+    first_html = template.render(page=pages[0], site=site)
+    site_cache = {
+        b.name: template.render_block(b.name, page=pages[0], site=site) for b in site_blocks
+    }
+    assert site_cache == {"nav": "<nav>Docs</nav>", "footer": "<footer>(c) kida</footer>"}
+
+    # 3. The other pages reuse that HTML: a changed site no longer shows.
+    stats = {"hits": 0, "misses": 0}
+    changed = {"title": "CHANGED", "footer": "CHANGED"}
+    for page in pages[1:]:
+        texts = _renderings(
+            template,
+            lambda: CachedBlocksDict(None, site_cache, site_block_names, stats=stats),
+            page=page,
+            site=changed,
+        )
+        expected = (
+            f"<html><nav>Docs</nav><main>{page['title']}</main><footer>(c) kida</footer></html>"
+        )
+        assert texts == [expected] * 3
+    # Per render: nav and footer served from the cache, content rendered.
+    assert stats == {"hits": 2 * 6, "misses": 6}
+    assert stats["hits"] / (stats["hits"] + stats["misses"]) == pytest.approx(2 / 3)
+    assert first_html == "<html><nav>Docs</nav><main>one</main><footer>(c) kida</footer></html>"
+    # Without _blocks, nothing is cached and _blocks never reaches the template as a variable.
+    assert template.render(page=pages[1], site=changed).startswith("<html><nav>CHANGED</nav>")
+    assert Environment().from_string("{{ _blocks is defined }}").render(_blocks={}) == "False"
+
+
+def test_cached_blocks_dict_operations() -> None:
+    from kida.template.cached_blocks import CachedBlocksDict
+
+    stats: dict[str, int] = {}
+    wrapper = CachedBlocksDict(None, {"nav": "<nav>...</nav>"}, frozenset({"nav"}), stats=stats)
+    nav = wrapper.get("nav")
+    assert nav() == "<nav>...</nav>"  # a function producing the cached HTML
+    assert wrapper.get("content") is None
+    assert wrapper.get("content", "fallback") == "fallback"
+    assert stats == {"hits": 1, "misses": 2}
+    assert wrapper.setdefault("nav", "mine") is nav  # cached blocks take precedence
+    assert wrapper.setdefault("content", "body") == "body"  # registered in the original
+    assert wrapper["nav"] is nav
+    assert wrapper["content"] == "body"
+    wrapper["sidebar"] = "side"
+    assert "sidebar" in wrapper
+    assert "nav" in wrapper
+    assert "missing" not in wrapper
+    assert wrapper.keys() == {"nav", "content", "sidebar"}
+    copied = wrapper.copy()
+    assert type(copied) is dict
+    assert copied["content"] == "body"
+    assert copied["nav"]() == "<nav>...</nav>"
+    with pytest.raises(KeyError):
+        wrapper["missing"]
+    original: dict[str, Any] = {"x": 1}
+    assert CachedBlocksDict(original, {}, frozenset()).get("x") == 1
+    with pytest.raises(ValueError, match=r"cached_names \['footer'\] have no HTML"):
+        CachedBlocksDict(None, {"nav": "n"}, {"nav", "footer"})
+
+
+def test_blocks_given_as_html_in_the_original_dict_render_too() -> None:
+    from kida.template.cached_blocks import CachedBlocksDict
+
+    template = Environment(loader=DictLoader(_SITE)).get_template("page.html")
+    blocks = CachedBlocksDict({"content": "<main>pre</main>"}, {"nav": "<nav/>"}, {"nav"})
+    texts = _renderings(template, lambda: blocks, page={"title": "t"}, site={"footer": "f"})
+    assert texts == ["<html><nav/><main>pre</main><footer>f</footer></html>"] * 3

@@ -146,14 +146,22 @@ class Template:
     # --- public renderers ------------------------------------------------------------------
 
     def new_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RenderContext:
-        """The context of a render from ``render(mapping, **kwargs)`` arguments."""
+        """The context of a render from ``render(mapping, **kwargs)`` arguments.
+
+        ``_blocks`` is not a variable: it is the render's blocks with some pre-rendered (a
+        ``CachedBlocksDict``, or a mapping of block name to HTML), as block-caching.md shows.
+        """
         if len(args) > 1:
             raise TypeError("render() takes at most one positional mapping")
         variables = dict(self.defaults)
         if args:
             variables.update(args[0])
         variables.update(kwargs)
+        cached = variables.pop("_blocks", None) if "_blocks" in variables else None
         ctx = new_context(self.environment, self, variables)
+        if cached is not None:
+            ctx.state.cached_blocks = cached
+            ctx.state.cache_stats = None  # a CachedBlocksDict counts its own
         register(ctx, self)
         return ctx
 
