@@ -201,3 +201,107 @@ def test_blocks_given_as_html_in_the_original_dict_render_too() -> None:
     blocks = CachedBlocksDict({"content": "<main>pre</main>"}, {"nav": "<nav/>"}, {"nav"})
     texts = _renderings(template, lambda: blocks, page={"title": "t"}, site={"footer": "f"})
     assert texts == ["<html><nav/><main>pre</main><footer>f</footer></html>"] * 3
+
+
+# --- advanced/compiler.md ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coalescing", [True, False])
+def test_fstring_coalescing_is_accepted_and_output_is_the_same(coalescing: bool) -> None:
+    env = Environment(fstring_coalescing=coalescing)
+    template = env.from_string(
+        '<div id="{{ item["id"] }}">{{ item["name"] | upper }}{{ "{x}" }}\\{{ n }}</div>'
+    )
+    text = _render_three_ways(template, item={"id": 7, "name": "<b>"}, n=1)
+    assert text == '<div id="7">&lt;B&gt;{x}\\1</div>'
+
+
+def test_pure_filters_by_decorator_and_by_option() -> None:
+    from kida import pure
+
+    @pure
+    def clean(value: str) -> str:
+        return value.strip().lower()
+
+    env = Environment()
+    env.add_filter("clean", clean)
+    assert "clean" in env.pure_filters
+    configured = Environment(pure_filters={"markdown", "highlight", "currency"})
+    assert {"markdown", "highlight", "currency"} <= configured.pure_filters
+    # With static_context, a pure filter of known inputs is computed when compiling.
+    calls: list[str] = []
+
+    @pure
+    def shout(value: str) -> str:
+        calls.append(value)
+        return value.upper()
+
+    folding = Environment(static_context={"site": {"title": "kida"}})
+    folding.add_filter("shout", shout)
+    template = folding.from_string("{{ site.title | shout }}")
+    assert calls == ["kida"]
+    assert _render_three_ways(template) == "KIDA"
+    assert calls == ["kida"]
+
+
+def test_preserve_ast_false_answers_empty() -> None:
+    env = Environment(preserve_ast=False)
+    template = env.from_string("{% block a %}{{ page.title }}{% end %}")
+    assert template.block_metadata() == {}
+    assert template.template_metadata() is None
+    assert template.depends_on() == frozenset()
+    assert template.required_context() == frozenset()
+    assert template.is_cacheable() is False
+    assert template.validate_context({}) == []
+    assert _render_three_ways(template, page={"title": "t"}) == "t"
+    kept = Environment().from_string("{% block a %}{{ page.title }}{% end %}")
+    assert kept.validate_context({}) == ["page"]
+
+
+_OLD = (
+    "<h1>{% block title %}Old{% end %}</h1>"
+    "{% block body %}<p>{{ x }}</p>{% block note %}n{% end %}{% end %}"
+    "{% block side %}s{% end %}"
+)
+
+
+def test_block_recompilation_patches_changed_blocks() -> None:
+    from kida.compiler.block_recompile import BlockDelta, detect_block_changes, recompile_blocks
+
+    env = Environment(loader=DictLoader({"page.html": _OLD}))
+    template = env.get_template("page.html")
+    assert _render_three_ways(template, x=1) == "<h1>Old</h1><p>1</p>ns"
+    # Same length up to "side", so only title, body and the removed note differ.
+    new_ast = env.from_string(
+        "<h1>{% block title %}New{{ x }}{% end %}</h1>"
+        "{% block body %}<p>{{ x }}</p><i>n</i>{% end %}"
+        "{% block side %}s{% end %}{% block more %}+{{ x }}{% end %}"
+    ).tree
+    delta = detect_block_changes(template.tree, new_ast)
+    assert delta == BlockDelta(
+        changed=frozenset({"title", "body", "side"}),
+        added=frozenset({"more"}),
+        removed=frozenset({"note"}),
+    )
+    assert delta.has_changes
+    assert delta.all_affected == {"title", "body", "side", "more", "note"}
+    assert recompile_blocks(env, template, new_ast, delta) == {"title", "body", "side", "more"}
+    assert _render_three_ways(template, x=2) == "<h1>New2</h1><p>2</p><i>n</i>s"
+    assert template.render_block("more", x=3) == "+3"
+    assert template.list_blocks() == ["title", "body", "side", "more"]
+    assert "note" not in template.block_metadata()
+    with pytest.raises(KeyError, match="no block 'note'"):
+        template.render_block("note")
+    assert not detect_block_changes(new_ast, new_ast).has_changes
+
+
+def test_block_recompilation_refuses_a_removed_block_the_top_level_places() -> None:
+    from kida.compiler.block_recompile import detect_block_changes, recompile_blocks
+
+    env = Environment(loader=DictLoader({"page.html": _OLD}))
+    template = env.get_template("page.html")
+    new_ast = env.from_string("<h1>{% block title %}T{% end %}</h1>").tree
+    delta = detect_block_changes(template.tree, new_ast)
+    with pytest.raises(ValueError, match=r"\['body', 'side'\] are placed by the template's top"):
+        recompile_blocks(env, template, new_ast, delta)
+    assert template.render(x=1) == "<h1>Old</h1><p>1</p>ns"  # left as it was

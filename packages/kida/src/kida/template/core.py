@@ -1,7 +1,7 @@
 """``Template``: a compiled template, its renderers, and the static questions it answers
 (whose logic lives in ``kida.template.introspection``)."""
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -83,6 +83,12 @@ class Template:
     # --- async detection -------------------------------------------------------------------
 
     @property
+    def code_name(self) -> str:
+        """The file name its compiled code carries: how tracebacks and coverage find it."""
+        name: str = self._root.__code__.co_filename
+        return name
+
+    @property
     def parent_name(self) -> str | None:
         """The parent named by a constant ``{% extends "..." %}``, if any."""
         return self._parent_name
@@ -110,6 +116,20 @@ class Template:
         self.streaming()
         self.tree = n.TemplateNode(body=[])
         self.ast_preserved = False
+
+    def replace_blocks(
+        self, compiled: Mapping[str, BlockFunctions], removed: Iterable[str], tree: n.TemplateNode
+    ) -> None:
+        """Swap in blocks compiled again from ``tree`` and drop ``removed`` ones (what
+        ``kida.compiler.block_recompile.recompile_blocks`` does); the metadata is recomputed
+        from ``tree`` when next asked."""
+        for name in removed:
+            self.block_functions.pop(name, None)
+        self.block_functions.update(compiled)
+        if self.ast_preserved:
+            self.tree = tree
+        self._own_async = self._own_async or contains_async(tree)
+        self._metadata = None
 
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
