@@ -305,3 +305,406 @@ def test_block_recompilation_refuses_a_removed_block_the_top_level_places() -> N
     with pytest.raises(ValueError, match=r"\['body', 'side'\] are placed by the template's top"):
         recompile_blocks(env, template, new_ast, delta)
     assert template.render(x=1) == "<h1>Old</h1><p>1</p>ns"  # left as it was
+
+
+# --- advanced/profiling.md ---------------------------------------------------------------------
+
+_PROFILED = {
+    "page.html": (
+        '{% from "macros.html" import render_card %}'
+        "{% block nav %}<nav>{{ site.title | upper }}</nav>{% end %}"
+        "{% block content %}{% for post in posts %}{{ render_card(post) }}{% end %}"
+        '{% include "partials/sidebar.html" %}{% end %}'
+    ),
+    "macros.html": (
+        "{% def render_card(post) %}<article>{{ post | escape | truncate(8) }}</article>{% end %}"
+    ),
+    "partials/sidebar.html": "<aside>{{ site.title | e }}</aside>",
+}
+
+
+@pytest.mark.parametrize("mode", ["render", "render_stream", "render_stream_async"])
+def test_profiled_render_counts_blocks_macros_includes_and_filters(mode: str) -> None:
+    from kida.render_accumulator import BlockTiming, RenderAccumulator, profiled_render
+
+    template = Environment(loader=DictLoader(_PROFILED)).get_template("page.html")
+    ctx = {"site": {"title": "kida"}, "posts": ["<one>", "two", "three is long"]}
+
+    async def stream_async() -> str:
+        return "".join([chunk async for chunk in template.render_stream_async(**ctx)])
+
+    renders = {
+        "render": lambda: template.render(**ctx),
+        "render_stream": lambda: "".join(template.render_stream(**ctx)),
+        "render_stream_async": lambda: asyncio.run(stream_async()),
+    }
+    plain_html = renders[mode]()
+    with profiled_render() as metrics:
+        html = renders[mode]()
+    assert html == plain_html
+    assert isinstance(metrics, RenderAccumulator)
+    summary = metrics.summary()
+    assert set(summary) == {"total_ms", "blocks", "macros", "includes", "filters"}
+    assert {name: data["calls"] for name, data in summary["blocks"].items()} == {
+        "nav": 1,
+        "content": 1,
+    }
+    assert metrics.macro_calls == {"render_card": 3}
+    assert metrics.include_counts == {"partials/sidebar.html": 1}
+    # Every filter application, the inlined escape (spelled e or escape) included.
+    assert metrics.filter_calls == {"upper": 1, "escape": 4, "truncate": 3}
+    assert list(summary["filters"]) == ["escape", "truncate", "upper"]  # most used first
+    timing = metrics.block_timings["content"]
+    assert isinstance(timing, BlockTiming)
+    assert (timing.name, timing.call_count) == ("content", 1)
+    assert timing.duration_ms >= 0
+    assert metrics.total_duration_ms >= sum(t.duration_ms for t in metrics.block_timings.values())
+
+
+def test_profiling_manual_records_and_no_op_outside() -> None:
+    from kida.render_accumulator import get_accumulator, profiled_render, timed_block
+
+    assert get_accumulator() is None
+    with timed_block("data_fetch"):  # nothing to record into: a no-op
+        pass
+    with profiled_render() as metrics:
+        with timed_block("data_fetch"):
+            pass
+        acc = get_accumulator()
+        assert acc is metrics
+        acc.record_block("custom_section", duration_ms=5.2)
+        acc.record_block("custom_section", duration_ms=1.0)
+        acc.record_macro("my_macro")
+        acc.record_include("partials/widget.html")
+        acc.record_filter("my_filter")
+    assert get_accumulator() is None
+    summary = metrics.summary()
+    assert list(summary["blocks"]) == ["custom_section", "data_fetch"]  # slowest first
+    assert summary["blocks"]["custom_section"] == {"ms": 6.2, "calls": 2}
+    assert summary["macros"] == {"my_macro": 1}
+    assert summary["includes"] == {"partials/widget.html": 1}
+    assert summary["filters"] == {"my_filter": 1}
+    total = metrics.total_duration_ms
+    assert total == metrics.total_duration_ms  # fixed once the with block ends
+
+
+# --- advanced/coverage.md ----------------------------------------------------------------------
+
+
+def test_coverage_collector_as_the_page_shows(tmp_path: Any) -> None:
+    from kida.coverage import CoverageCollector, CoverageResult
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "page.html": "<h1>{{ title }}</h1>\n{% if admin %}\n<b>admin</b>\n{% end %}\n"
+                '{% include "base.html" %}',
+                "base.html": "<footer>\n{{ title }}\n</footer>",
+            }
+        )
+    )
+    cov = CoverageCollector()
+    with cov:
+        env.get_template("page.html").render(title="Hello", admin=False)
+    # Line 3 (inside the false if) never ran; line 4 did (the newline after its end). A text
+    # is counted on the line it starts on.
+    assert cov.data == {"page.html": {1, 2, 4, 5}, "base.html": {1, 2}}
+    results = cov.get_results(source_map={"page.html": frozenset({1, 2, 3, 4, 5})})
+    assert [type(r) for r in results] == [CoverageResult, CoverageResult]
+    base, page = results
+    assert (base.template_name, base.hit_count, base.total_count, base.percentage) == (
+        "base.html",
+        2,
+        2,
+        100.0,
+    )
+    assert (page.hit_count, page.total_count, page.missed_count, page.percentage) == (4, 5, 1, 80.0)
+    assert page.executed_lines == frozenset({1, 2, 4, 5})
+    summary = cov.summary(source_map={"page.html": frozenset({1, 2, 3, 4, 5})})
+    assert summary.splitlines()[0].split() == ["Template", "Lines", "Hit", "Cover"]
+    assert summary.splitlines()[-1].split() == ["TOTAL", "7", "6", "85.7%"]
+    lcov = cov.format_lcov()
+    assert "SF:page.html\nDA:1,1\nDA:2,1\nDA:4,1\nDA:5,1\nLH:4\nLF:4\nend_of_record\n" in lcov
+    cov.write_lcov(str(tmp_path / "coverage.lcov"))
+    assert (tmp_path / "coverage.lcov").read_text() == lcov
+    cov.write_cobertura(str(tmp_path / "coverage.xml"))
+    xml = (tmp_path / "coverage.xml").read_text()
+    assert xml == cov.format_cobertura()
+    assert '<package name="templates">' in xml
+    assert 'line-rate="1.0"' in xml
+    cov.clear()
+    assert cov.data == {}
+    assert cov.summary() == "No templates rendered."
+
+
+def test_coverage_start_stop_and_three_renderers() -> None:
+    from kida.coverage import CoverageCollector
+
+    template = Environment().from_string("a\n{% for i in items %}\n{{ i }}\n{% end %}", name="t")
+    cov = CoverageCollector()
+    cov.start()
+    cov.start()  # a no-op
+    _render_three_ways(template, items=[1])
+    cov.stop()
+    template.render(items=[1, 2])  # not collected any more
+    assert cov.data == {"t": {1, 2, 3}}
+    with CoverageCollector() as other:
+        template.render(items=[])
+    assert other.data == {"t": {1, 2}}
+
+
+# --- advanced/render-capture.md ----------------------------------------------------------------
+
+
+class _Doc:
+    def __init__(self, title: str, body: str) -> None:
+        self.title, self.body = title, body
+
+
+def test_render_capture_preferred_workflow() -> None:
+    from kida import (
+        FreezeCache,
+        FreezeCacheStats,
+        RenderCapture,
+        RenderManifest,
+        SearchEntry,
+        SearchManifestBuilder,
+        captured_render,
+        default_field_extractor,
+        get_capture,
+    )
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "page.html": (
+                    "{% block content %}<main>{{ doc.body }}</main>{% end %}"
+                    "{% block nav %}<nav>Docs</nav>{% end %}"
+                )
+            }
+        ),
+        enable_capture=True,
+    )
+    freeze_cache = FreezeCache()
+    manifest = RenderManifest(freeze_cache=freeze_cache)
+    template = env.get_template("page.html")
+    doc = _Doc("Guide", "Read me")
+    with captured_render(capture_context=frozenset({"doc"})) as capture:
+        assert get_capture() is capture
+        html = template.render(doc=doc)
+    assert get_capture() is None
+    assert html == "<main>Read me</main><nav>Docs</nav>"
+    manifest.add("/guide", capture)
+    assert capture.template_name == "page.html"
+    assert capture.context_keys == {"doc": doc}
+    content = capture.blocks["content"]
+    assert (content.name, content.role, content.html) == ("content", "content", html[:20])
+    assert content.depends_on == frozenset({"doc.body"})
+    assert content.cache_scope == "page"
+    assert len(content.content_hash) == 16
+    search_manifest = SearchManifestBuilder().build(manifest)
+    assert search_manifest["entries"] == [
+        {"u": "/guide", "t": "Guide", "body": "Read me", "template": "page.html"}
+    ]
+    cached = freeze_cache.get_cached_blocks("page.html")
+    stats: FreezeCacheStats = freeze_cache.stats
+    assert cached == {"nav": "<nav>Docs</nav>"}
+    assert (stats.blocks_cached, stats.cache_hits, stats.cache_misses) == (1, 1, 0)
+
+    def extract(url: str, capture: RenderCapture) -> SearchEntry:
+        entry = default_field_extractor(url, capture)
+        entry.setdefault("c", "Documentation")
+        return entry
+
+    search = SearchManifestBuilder(field_extractor=extract).build(manifest)
+    assert search["entries"][0]["c"] == "Documentation"
+    assert search["facets"] == {"category": ["Documentation"]}
+
+
+@pytest.mark.parametrize("mode", ["render", "render_stream", "render_stream_async"])
+def test_render_capture_in_every_renderer_and_manifest_diff(mode: str) -> None:
+    from kida import ManifestDiff, RenderManifest, captured_render
+
+    env = Environment(
+        loader=DictLoader({"p.html": "{% block content %}<p>{{ doc.body }}</p>{% end %}"}),
+        enable_capture=True,
+    )
+    template = env.get_template("p.html")
+
+    async def stream_async(**ctx: Any) -> str:
+        return "".join([chunk async for chunk in template.render_stream_async(**ctx)])
+
+    render = {
+        "render": template.render,
+        "render_stream": lambda **ctx: "".join(template.render_stream(**ctx)),
+        "render_stream_async": lambda **ctx: asyncio.run(stream_async(**ctx)),
+    }[mode]
+
+    def build(pages: dict[str, str]) -> RenderManifest:
+        manifest = RenderManifest()
+        for url, body in pages.items():
+            with captured_render() as capture:
+                render(doc=_Doc(url, body))
+            manifest.add(url, capture)
+        return manifest
+
+    old = build({"/a": "one", "/b": "two", "/gone": "x"})
+    new = build({"/a": "one", "/b": "TWO", "/new": "y"})
+    diff = new.diff(old)
+    assert isinstance(diff, ManifestDiff)
+    assert (diff.added, diff.removed, diff.unchanged) == (["/new"], ["/gone"], 1)
+    old_hash = old.captures[1][1].blocks["content"].content_hash
+    new_hash = new.captures[1][1].blocks["content"].content_hash
+    assert diff.changed == {"/b": {"content": (old_hash, new_hash)}}
+    assert [url for url, _ in new.all_fragments()] == ["/a", "/b", "/new"]
+
+
+def test_capture_needs_enable_capture_and_preserve_ast_feeds_analysis() -> None:
+    from kida import captured_render
+
+    source = {"p.html": "{% block nav %}<nav>x</nav>{% end %}"}
+    with captured_render() as capture:
+        Environment(loader=DictLoader(source)).get_template("p.html").render()
+    assert capture.blocks == {}
+    bare = Environment(loader=DictLoader(source), enable_capture=True, preserve_ast=False)
+    with captured_render() as capture:
+        bare.get_template("p.html").render()
+    nav = capture.blocks["nav"]
+    assert (nav.html, nav.role, nav.cache_scope, nav.depends_on) == (
+        "<nav>x</nav>",
+        "unknown",
+        "unknown",
+        frozenset(),
+    )
+
+
+# --- advanced/workers.md -----------------------------------------------------------------------
+
+
+def test_worker_helpers_as_the_page_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kida
+    from kida.utils import workers
+    from kida.utils.workers import (
+        WorkloadType,
+        get_optimal_workers,
+        get_profile,
+        is_free_threading_enabled,
+        should_parallelize,
+    )
+
+    for name in ("KIDA_ENV", *workers._CI_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 16)
+    assert kida.get_optimal_workers is get_optimal_workers
+    assert kida.should_parallelize is should_parallelize
+    assert should_parallelize(5) is False
+    assert should_parallelize(100) is True
+    assert should_parallelize(100, total_work_estimate=500) is False
+    assert get_optimal_workers(100) == 4  # local: half of 16 cores, at most 4
+    assert get_optimal_workers(100, workload_type=WorkloadType.COMPILE) == 4
+    assert get_optimal_workers(100, config_override=16) == 16
+    assert get_optimal_workers(3) == 3  # never more workers than tasks
+    assert get_optimal_workers(1, task_weight=2.0) == 2
+    assert is_free_threading_enabled() is False  # a GIL build
+    profile = get_profile(WorkloadType.RENDER)
+    assert (profile.parallel_threshold, profile.max_workers) == (10, 4)
+    assert profile.free_threading_multiplier == 1.5
+    monkeypatch.setenv("AZURE_PIPELINES", "1")
+    assert get_optimal_workers(100) == 2  # CI: two at most
+    monkeypatch.setenv("KIDA_ENV", "production")
+    assert get_optimal_workers(100) == 8
+
+
+def test_worker_complete_example_renders_in_a_pool() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kida.utils.workers import (
+        WorkloadType,
+        get_optimal_workers,
+        order_by_complexity,
+        should_parallelize,
+    )
+
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "<html>{% block body %}{% end %}</html>",
+                "a.html": '{% extends "base.html" %}{% block body %}{{ page }}{% end %}',
+                "b.html": "<p>{{ page }}</p>",
+            }
+        )
+    )
+    templates = [env.get_template(name) for name in env.loader.list_templates()]
+    ordered = order_by_complexity(templates)
+    assert ordered[0].name == "a.html"  # extends: heaviest first
+    tasks = [(t, {"page": i}) for i, t in enumerate(ordered * 4)]
+    assert should_parallelize(len(tasks))
+    workers = get_optimal_workers(len(tasks), workload_type=WorkloadType.RENDER)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda task: task[0].render(**task[1]), tasks))
+    assert results == [t.render(**ctx) for t, ctx in tasks]
+
+
+# --- advanced/t-strings.md ---------------------------------------------------------------------
+
+
+class _Interpolation:
+    """What Python 3.14 puts in a t-string for ``{value!conversion:format_spec}``."""
+
+    def __init__(self, value: Any, conversion: str | None = None, format_spec: str = "") -> None:
+        self.value, self.conversion, self.format_spec = value, conversion, format_spec
+
+
+class _TString:
+    """``string.templatelib.Template``'s shape: the tags take it on Python < 3.14."""
+
+    def __init__(self, *parts: Any) -> None:
+        self.strings = tuple(p for p in parts[::2])
+        self.interpolations = tuple(parts[1::2])
+
+
+def test_k_and_plain_tags() -> None:
+    from kida import Markup, k, plain
+    from kida.tstring import k as k_by_path
+    from kida.tstring import plain as plain_by_path
+
+    assert (k, plain) == (k_by_path, plain_by_path)
+    name = "<script>alert('xss')</script>"
+    assert k(_TString("Hello, ", _Interpolation(name), "!")) == (
+        "Hello, &lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;!"
+    )
+    safe_html = Markup("<b>Bold</b>")
+    assert k(_TString("Content: ", _Interpolation(safe_html), "")) == "Content: <b>Bold</b>"
+    assert plain(_TString("User: ", _Interpolation("<admin>"), "")) == "User: <admin>"
+    line = plain(
+        _TString(
+            "",
+            _Interpolation("Hello", "r"),
+            " has ",
+            _Interpolation(3.14159, None, ".2f"),
+            " points",
+        )
+    )
+    assert line == "'Hello' has 3.14 points"
+    assert plain(_TString("", _Interpolation(7, None, ">3"), "")) == "  7"
+    with pytest.raises(TypeError, match=r"k\(\) takes a t-string"):
+        k("not a t-string")  # type: ignore[arg-type]
+
+
+def test_r_tag_and_patterns_from_the_top_level_package() -> None:
+    from kida import ComposablePattern, r
+    from kida.tstring import ComposablePattern as by_path
+    from kida.tstring import PatternError, TemplateProtocol
+
+    assert ComposablePattern is by_path
+    ident, string = r"[a-zA-Z_]\w*", r"'[^']*'"
+    token = r(_TString("", _Interpolation(ident), "|", _Interpolation(string), ""))
+    assert token.pattern == r"(?:[a-zA-Z_]\w*)|(?:'[^']*')"
+    ident_pat, string_pat = ComposablePattern(ident), ComposablePattern(string)
+    again = r(_TString("", _Interpolation(ident_pat), "|", _Interpolation(string_pat), ""))
+    assert again.pattern == token.pattern
+    assert token.compile().fullmatch("'quoted'")
+    assert token.compile() is token.compile()  # cached for flags=0
+    assert isinstance(_TString("x"), TemplateProtocol)
+    with pytest.raises(PatternError, match="ReDoS"):
+        r(_TString("", _Interpolation("(a+)+"), ""))

@@ -22,16 +22,6 @@ from kida.utils.html import INVALID_ATTRIBUTE_NAME
 _JSON_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
-def do_escape(value: Any) -> Markup:
-    """``x|e``: escape unless already safe; ``None`` is empty, as it renders."""
-    return Markup("") if value is None else escape(value)
-
-
-def do_safe(value: Any, reason: str | None = None) -> Markup:
-    """Trust ``value`` as HTML. ``reason`` documents why, for reviewers; it is not used."""
-    return Markup("") if value is None else Markup(value)
-
-
 def do_striptags(value: Any) -> str:
     """Drop tags and comments, unescape entities and collapse whitespace: plain text out."""
     return Markup(text_of(value)).striptags()
