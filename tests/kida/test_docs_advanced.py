@@ -194,6 +194,15 @@ def test_cached_blocks_dict_operations() -> None:
         CachedBlocksDict(None, {"nav": "n"}, {"nav", "footer"})
 
 
+def test_blocks_may_be_a_plain_mapping_of_html_and_nothing_else() -> None:
+    template = Environment(loader=DictLoader(_SITE)).get_template("page.html")
+    site = {"title": "S"}
+    texts = _renderings(template, lambda: {"footer": "<i>f</i>"}, page={"title": "t"}, site=site)
+    assert texts == ["<html><nav>S</nav><main>t</main><i>f</i></html>"] * 3
+    with pytest.raises(TypeError, match=r"_blocks=\.\.\.\) takes a CachedBlocksDict"):
+        template.render(page={"title": "t"}, site={}, _blocks=["footer"])
+
+
 def test_blocks_given_as_html_in_the_original_dict_render_too() -> None:
     from kida.template.cached_blocks import CachedBlocksDict
 

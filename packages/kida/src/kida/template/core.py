@@ -180,6 +180,11 @@ class Template:
         cached = variables.pop("_blocks", None) if "_blocks" in variables else None
         ctx = new_context(self.environment, self, variables)
         if cached is not None:
+            if not callable(getattr(cached, "get", None)):
+                raise TypeError(
+                    f"render(_blocks=...) takes a CachedBlocksDict or a mapping of block name "
+                    f"to HTML, got {type(cached).__name__}"
+                )
             ctx.state.cached_blocks = cached
             ctx.state.cache_stats = None  # a CachedBlocksDict counts its own
         register(ctx, self)
