@@ -70,7 +70,7 @@ from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.sandbox import SandboxedEnvironment, SandboxPolicy
 from kida.source_snippet import SourceSnippet, build_source_snippet
 from kida.template import RenderedTemplate, Template
-from kida.tstring import k, plain
+from kida.tstring import ComposablePattern, k, plain, r
 from kida.utils.html import html_escape
 from kida.utils.terminal import strip_colors
 from kida.utils.workers import Environment as WorkerEnvironment
@@ -95,6 +95,7 @@ __all__ = [
     "ChoiceLoader",
     "CoercionWarning",
     "ComponentWarning",
+    "ComposablePattern",
     "CoverageCollector",
     "CoverageResult",
     "DefMetadata",
@@ -160,6 +161,7 @@ __all__ = [
     "plain",
     "profiled_render",
     "pure",
+    "r",
     "render_context",
     "should_parallelize",
     "strip_colors",

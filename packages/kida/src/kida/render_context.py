@@ -8,7 +8,7 @@ reach ``__missing__``, so they cost a dict miss and nothing more.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, cast
@@ -59,8 +59,9 @@ class RenderState:
         self.placeholders = False
         self.instruments: Instruments | None = None
         self.meta: dict[str, Any] | None = None
-        #: Block name → HTML rendered earlier, used instead of rendering the block.
-        self.cached_blocks: dict[str, str] | None = None
+        #: Block name → HTML rendered earlier, used instead of rendering the block (or a
+        #: ``CachedBlocksDict``, given as ``render(_blocks=...)``).
+        self.cached_blocks: Mapping[str, Any] | None = None
         self.cache_stats: dict[str, int] | None = None
 
     def finish(self, buffer: list[str]) -> str:
@@ -157,9 +158,10 @@ class RenderContext(dict[str, Any]):
         return limit
 
     @property
-    def cached_blocks(self) -> dict[str, str]:
+    def cached_blocks(self) -> Mapping[str, Any]:
         """Pre-rendered blocks (name → HTML) this render uses instead of rendering them,
-        shared with every template of the render; see ``render_context(cached_blocks=...)``."""
+        shared with every template of the render; see ``render_context(cached_blocks=...)``
+        and ``render(_blocks=CachedBlocksDict(...))``."""
         if self.state.cached_blocks is None:
             self.state.cached_blocks = {}
         return self.state.cached_blocks

@@ -55,7 +55,7 @@ _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_
 _SUFFIXES: Final = (("render", ""), ("stream", "_stream"), ("async", "_async"))
 
 
-def _template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
+def template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
     """The blocks a template defines, nested ones included, not those of an ``embed``."""
     for stmt in body:
         if isinstance(stmt, n.Embed):
@@ -64,9 +64,9 @@ def _template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
             yield stmt
         for child in stmt.children():
             if isinstance(child, n.Stmt):
-                yield from _template_blocks([child])
+                yield from template_blocks([child])
             elif isinstance(child, n.SlotFill | n.Case):
-                yield from _template_blocks(child.body)
+                yield from template_blocks(child.body)
 
 
 class Compiler:
@@ -258,7 +258,7 @@ class Compiler:
                     node,
                     hint="move it out of the enclosing block",
                 )
-        for block in _template_blocks(body):
+        for block in template_blocks(body):
             self.seen_blocks.append(block)
             self.block_defs.append(("", block, f"block_{block.name}"))
         statements: list[ast.stmt] = []

@@ -158,9 +158,9 @@ def expr_filter(c: Compiler, node: n.Filter, soft: bool) -> ast.expr:
     name = node.name
     value = c.expr(node.value, soft=soft or name in ("default", "d"))
     if name == "safe" and _is_builtin(c, name):
-        return skip_none(c, node, value, lambda v: _call("_Markup", _call("_ts", v)))
+        return skip_none(c, node, value, lambda v: _call("_safe", v))
     if name in ("escape", "e") and _is_builtin(c, name):
-        return skip_none(c, node, value, lambda v: _call("_Markup", _call("_ev", v)))
+        return skip_none(c, node, value, lambda v: _call("_escape", v))
     func = lookup_function(c, c.filters, name, "filter", node)
     args, kwargs = arguments(c, node.arguments)
     ref = c.bind_value("filter", name, func)

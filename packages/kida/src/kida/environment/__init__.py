@@ -13,6 +13,7 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from types import CodeType
 from typing import Any, TypeVar
 
 from kida.analysis.purity import is_marked_pure
@@ -416,6 +417,26 @@ class Environment:
                 )
                 exec(with_filename(code, code_name), namespace)
                 return namespace
+        namespace, code, bindings = self.compile_tree(
+            tree, name, source, autoescape, code_name, modes, folding
+        )
+        if self.bytecode_cache and key:
+            self.bytecode_cache.store(key, code, bindings)
+        return namespace
+
+    def compile_tree(
+        self,
+        tree: Any,
+        name: str | None,
+        source: str,
+        autoescape: bool,
+        code_name: str,
+        modes: tuple[str, ...],
+        folding: partial_eval.Folding | None = None,
+    ) -> tuple[dict[str, Any], CodeType, dict[str, tuple[str, str]]]:
+        """Compile ``tree`` with this environment's settings and run the module: its
+        namespace, code and filter/test bindings (what the bytecode cache stores). Also how
+        ``kida.compiler.block_recompile`` compiles the blocks that changed."""
         generator = Compiler(
             filters=self.filters,
             default_filters=DEFAULT_FILTERS,
@@ -441,12 +462,10 @@ class Environment:
                 source=source,
                 lineno=getattr(error, "lineno", None),
             ) from None
-        if self.bytecode_cache and key:
-            self.bytecode_cache.store(key, code, generator.bindings)
         namespace = dict(self.compiled_namespace)
         namespace.update(generator.namespace)
         exec(code, namespace)
-        return namespace
+        return namespace, code, generator.bindings
 
     def _bytecode_key(
         self, name: str | None, source: str, autoescape: bool, modes: tuple[str, ...]

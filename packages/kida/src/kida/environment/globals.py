@@ -20,6 +20,7 @@ from typing import Any, Final
 from markupsafe import Markup
 
 from kida.render_context import get_render_context
+from kida.utils.csp import csp_nonce_global
 
 
 def _meta(key: str, default: Any) -> Any:
@@ -65,12 +66,6 @@ def csrf_token() -> Markup:
     return Markup(f'<input type="hidden" name="csrf_token" value="{escape(str(token))}">')
 
 
-def csp_nonce() -> str:
-    """The CSP nonce set as metadata, for ``<script nonce="{{ csp_nonce() }}">``; else ""."""
-    nonce = _meta("csp_nonce", "")
-    return str(nonce) if nonce else ""
-
-
 #: Name → global, added to an Environment's globals when ``enable_htmx_helpers`` is True.
 HTMX_GLOBALS: Final[dict[str, Any]] = {
     "hx_request": hx_request,
@@ -78,5 +73,5 @@ HTMX_GLOBALS: Final[dict[str, Any]] = {
     "hx_trigger": hx_trigger,
     "hx_boosted": hx_boosted,
     "csrf_token": csrf_token,
-    "csp_nonce": csp_nonce,
+    "csp_nonce": csp_nonce_global,
 }

@@ -140,10 +140,11 @@ def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
 def register(ctx: RenderContext, template: "Template") -> None:
     """Make ``template``'s blocks the fallbacks of the blocks already registered."""
     blocks = ctx.blocks
-    observed = ctx.state.instruments is not None
+    state = ctx.state
+    observed = state.instruments is not None or state.cached_blocks is not None
     for name, functions in template.block_functions.items():
         if observed:
-            functions = observed_block(ctx.state, template, functions)
+            functions = observed_block(state, template, functions, effective=name not in blocks)
         if name in blocks:
             blocks[name].append(functions)
         else:

@@ -46,6 +46,8 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_es": escaping.escape_str,
     "_ev": escaping.escape_value,
     "_ts": escaping.to_str,
+    "_escape": escaping.escape_filter,
+    "_safe": escaping.safe_filter,
     "_Loop": LoopContext,
     "_ALoop": AsyncLoopContext,
     "_aiter": async_support.async_iterator,

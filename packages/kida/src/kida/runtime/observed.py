@@ -15,14 +15,21 @@ if TYPE_CHECKING:
     from kida.template import Template
 
 
-class _CachedBlock(BlockFunctions):
-    """A block whose HTML was rendered before: every renderer emits it as it is."""
+class CachedBlock(BlockFunctions):
+    """A block whose HTML was rendered before: every renderer emits it as it is, and calling
+    it gives the HTML (it stands where a block function would)."""
 
     __slots__ = ("html",)
 
     def __init__(self, name: str, html: str) -> None:
         super().__init__(name, self._render_into)
         self.html = html
+
+    def __call__(self, *args: Any) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<CachedBlock {self.name!r}>"
 
     def _render_into(self, ctx: RenderContext, append: Appender) -> None:
         append(self.html)
@@ -91,17 +98,23 @@ class _ObservedBlock(BlockFunctions):
         self._finish(chunks, started)
 
 
-def observed_block(state: RenderState, template: "Template", block: BlockFunctions) -> Any:
-    """``block`` as this observed render should run it."""
+def observed_block(
+    state: RenderState, template: "Template", block: BlockFunctions, *, effective: bool
+) -> Any:
+    """``block`` as this observed render should run it. Pre-rendered HTML is looked up (and
+    counted in ``cache_stats``) once per block name, for the registration that renders:
+    ``effective``, the most derived one."""
     cached = state.cached_blocks
-    if cached is not None:
-        html = cached.get(block.name)
+    if cached is not None and effective:
+        found = cached.get(block.name)  # a CachedBlocksDict counts its own hits and misses
         stats = state.cache_stats
         if stats is not None:
-            key = "hits" if html is not None else "misses"
+            key = "hits" if found is not None else "misses"
             stats[key] = stats.get(key, 0) + 1
-        if html is not None:
-            return _CachedBlock(block.name, html)
+        if isinstance(found, BlockFunctions):
+            return found
+        if found is not None:
+            return CachedBlock(block.name, str(found))
     if state.instruments is None:
         return block
     instruments = state.instruments

@@ -1,7 +1,7 @@
 """``Template``: a compiled template, its renderers, and the static questions it answers
 (whose logic lives in ``kida.template.introspection``)."""
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -83,6 +83,12 @@ class Template:
     # --- async detection -------------------------------------------------------------------
 
     @property
+    def code_name(self) -> str:
+        """The file name its compiled code carries: how tracebacks and coverage find it."""
+        name: str = self._root.__code__.co_filename
+        return name
+
+    @property
     def parent_name(self) -> str | None:
         """The parent named by a constant ``{% extends "..." %}``, if any."""
         return self._parent_name
@@ -116,6 +122,20 @@ class Template:
         self.streaming()
         self.tree = n.TemplateNode(body=[])
         self.ast_preserved = False
+
+    def replace_blocks(
+        self, compiled: Mapping[str, BlockFunctions], removed: Iterable[str], tree: n.TemplateNode
+    ) -> None:
+        """Swap in blocks compiled again from ``tree`` and drop ``removed`` ones (what
+        ``kida.compiler.block_recompile.recompile_blocks`` does); the metadata is recomputed
+        from ``tree`` when next asked."""
+        for name in removed:
+            self.block_functions.pop(name, None)
+        self.block_functions.update(compiled)
+        if self.ast_preserved:
+            self.tree = tree
+        self._own_async = self._own_async or contains_async(tree)
+        self._metadata = None
 
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
@@ -152,14 +172,27 @@ class Template:
     # --- public renderers ------------------------------------------------------------------
 
     def new_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RenderContext:
-        """The context of a render from ``render(mapping, **kwargs)`` arguments."""
+        """The context of a render from ``render(mapping, **kwargs)`` arguments.
+
+        ``_blocks`` is not a variable: it is the render's blocks with some pre-rendered (a
+        ``CachedBlocksDict``, or a mapping of block name to HTML), as block-caching.md shows.
+        """
         if len(args) > 1:
             raise TypeError("render() takes at most one positional mapping")
         variables = dict(self.defaults)
         if args:
             variables.update(args[0])
         variables.update(kwargs)
+        cached = variables.pop("_blocks", None) if "_blocks" in variables else None
         ctx = new_context(self.environment, self, variables)
+        if cached is not None:
+            if not callable(getattr(cached, "get", None)):
+                raise TypeError(
+                    f"render(_blocks=...) takes a CachedBlocksDict or a mapping of block name "
+                    f"to HTML, got {type(cached).__name__}"
+                )
+            ctx.state.cached_blocks = cached
+            ctx.state.cache_stats = None  # a CachedBlocksDict counts its own
         register(ctx, self)
         return ctx
 

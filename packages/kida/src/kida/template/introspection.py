@@ -24,13 +24,36 @@ from kida.analysis import (
     dependencies,
     purity_rules,
 )
+from kida.exceptions import TemplateError
 
 if TYPE_CHECKING:
     from kida.template.core import Template
 
 
 def blocks(template: "Template", config: AnalysisConfig | None) -> dict[str, BlockMetadata]:
-    """Per-block metadata under ``config`` (the default one when None); not cached here."""
+    """Per-block metadata under ``config`` (the default one when None); not cached here.
+
+    As in kida, a template extending a literal parent also lists the blocks it inherits (the
+    parent's order, its own versions winning), so a page's site-scoped nav is found on the
+    page (block-caching.md); an unloadable parent adds nothing.
+    """
+    if not template.ast_preserved:
+        return {}
+    chain = [template]
+    parent = template.parent_name
+    while parent is not None and parent not in {member.name for member in chain}:
+        try:
+            chain.append(template.environment.get_template(parent))
+        except TemplateError:  # reported, located at the extends, when rendering
+            break
+        parent = chain[-1].parent_name
+    merged: dict[str, BlockMetadata] = {}
+    for member in reversed(chain):
+        merged.update(_own_blocks(member, config))
+    return merged
+
+
+def _own_blocks(template: "Template", config: AnalysisConfig | None) -> dict[str, BlockMetadata]:
     if not template.ast_preserved:
         return {}
     used = config or DEFAULT_CONFIG

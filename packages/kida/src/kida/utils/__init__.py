@@ -1,2 +1,3 @@
-"""Helpers kida users import by path: ``kida.utils.workers`` (thread-pool sizing) and
-``kida.utils.html`` (``html_escape``)."""
+"""Helpers kida users import by path: ``kida.utils.workers`` (thread-pool sizing),
+``kida.utils.html`` (``html_escape`` and the per-context escapers) and ``kida.utils.csp``
+(CSP nonces)."""

@@ -74,6 +74,7 @@ _CI_VARIABLES = (
     "JENKINS_URL",
     "BUILDKITE",
     "CODEBUILD_BUILD_ID",
+    "AZURE_PIPELINES",
     "TF_BUILD",
 )
 

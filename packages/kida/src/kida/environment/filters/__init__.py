@@ -10,6 +10,7 @@ from typing import Any
 
 from kida.environment.filters import html, numbers, selection, sequences, text, values
 from kida.environment.filters.sequences import Group
+from kida.runtime import escaping
 
 DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     # text
@@ -32,9 +33,9 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     # html
     "classes": html.do_classes,
     "csp_nonce": html.do_csp_nonce,
-    "e": html.do_escape,
-    "escape": html.do_escape,
-    "safe": html.do_safe,
+    "e": escaping.escape_filter,
+    "escape": escaping.escape_filter,
+    "safe": escaping.safe_filter,
     "striptags": html.do_striptags,
     "tojson": html.do_tojson,
     "urlencode": html.do_urlencode,

@@ -5,7 +5,6 @@ on output. A filter returns ``Markup`` only when it escaped every piece of user 
 """
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -13,25 +12,14 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from kida.environment.filters.text import text_of
-from kida.environment.globals import csp_nonce as csp_nonce_meta
 from kida.exceptions import TemplateRuntimeError
 from kida.passing import pass_context
 from kida.runtime.undefined import UNDEFINED
+from kida.utils.csp import csp_nonce_filter, csp_nonce_global
 from kida.utils.html import INVALID_ATTRIBUTE_NAME
 
 # Characters that would end a <script> element or an attribute if left raw inside JSON.
 _JSON_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
-_OPENING_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
-
-
-def do_escape(value: Any) -> Markup:
-    """``x|e``: escape unless already safe; ``None`` is empty, as it renders."""
-    return Markup("") if value is None else escape(value)
-
-
-def do_safe(value: Any, reason: str | None = None) -> Markup:
-    """Trust ``value`` as HTML. ``reason`` documents why, for reviewers; it is not used."""
-    return Markup("") if value is None else Markup(value)
 
 
 def do_striptags(value: Any) -> str:
@@ -102,28 +90,23 @@ def _nonce_in_scope(ctx: Any) -> Any:
     """The nonce a render offers: a context value, else metadata, else django-csp's request's."""
     nonce = ctx.get("csp_nonce")
     if callable(nonce) or not nonce:  # the csp_nonce() global, or nothing: ask the metadata
-        nonce = csp_nonce_meta()
+        nonce = csp_nonce_global()
     return nonce or getattr(ctx.get("request"), "csp_nonce", None)
 
 
 @pass_context
-def do_csp_nonce(ctx: Any, value: Any = None, nonce: str | None = None) -> str:
+def do_csp_nonce(ctx: Any, value: Any = None, nonce: str | None = None) -> Markup:
     """Add ``nonce="…"`` to every ``<script>``/``<style>`` in ``value`` that lacks one.
 
     The nonce comes from the argument, else the context's ``csp_nonce`` (a value, or the
     ``csp_nonce()`` global), else the render's ``csp_nonce`` metadata, else
-    ``request.csp_nonce`` (django-csp). With an empty value the filter returns the nonce itself,
-    for ``<script nonce="{{ none|csp_nonce }}">``; without a nonce the value is unchanged.
+    ``request.csp_nonce`` (django-csp). As in kida, the value is trusted HTML and the result
+    is always ``Markup``. With an empty value the filter returns the nonce itself, for
+    ``<script nonce="{{ none|csp_nonce }}">``; without a nonce the value is unchanged.
     """
-    text = text_of(value)
     if nonce is None:
         nonce = _nonce_in_scope(ctx)
-    if not nonce:
-        return text
-    attribute = escape(str(nonce))
+    text = text_of(value)
     if not text:
-        return attribute
-    tagged = _OPENING_SCRIPT_OR_STYLE.sub(
-        lambda match: f'<{match.group(1)} nonce="{attribute}"', str(text)
-    )
-    return Markup(tagged) if isinstance(text, Markup) else tagged
+        return escape(str(nonce)) if nonce else Markup("")
+    return csp_nonce_filter(text, nonce or "")
