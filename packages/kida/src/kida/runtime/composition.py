@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from kida.exceptions import (
     ErrorCode,
+    RenderLimitError,
     SecurityError,
     TemplateNotFoundError,
     TemplateRuntimeError,
@@ -128,10 +129,10 @@ def include_context(
     chain = (*ctx.includes, (ctx.template.name, lineno))
     limit = ctx.environment.max_include_depth  # a template including itself endlessly stops here
     if len(chain) > limit:
-        raise TemplateRuntimeError(
+        raise RenderLimitError(
             f"includes nested more than {limit} deep: {_include_cycle(chain)}",
-            hint="a template includes itself; guard the include with an {% if %} that ends",
-            code=ErrorCode.INCLUDE_DEPTH,
+            hint="a template includes itself; guard the include with an {% if %} that ends "
+            "({% try %} does not catch this error)",
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
@@ -143,9 +144,10 @@ def include_context(
 def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
     """Refuse an inheritance chain longer than ``max_extends_depth``."""
     if depth > limit:
-        raise TemplateRuntimeError(
+        raise RenderLimitError(
             f"{{% extends %}} chain deeper than {limit} templates (at {name or '<string>'!r})",
             hint="flatten the layout hierarchy or raise Environment(max_extends_depth=...)",
+            code=ErrorCode.RUNTIME_ERROR,
         )
 
 
