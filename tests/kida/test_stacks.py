@@ -86,6 +86,17 @@ def test_a_stack_in_an_included_head_gets_the_pages_later_pushes() -> None:
     assert _every_renderer(env.get_template("page.html")) == "<head><link></head><p/>"
 
 
+def test_stacks_are_filled_when_the_syntax_tree_is_dropped() -> None:
+    """``preserve_ast=False`` drops the tree after compiling; what the streams need to know
+    about stacks is kept."""
+    env = Environment(loader=DictLoader(dict(_LAYOUTS)), preserve_ast=False)
+    page = env.get_template("page.html")
+    assert page.template_metadata() is None  # the tree is gone
+    assert _every_renderer(page, images=[1]) == (
+        "<head><link gallery></head><body><div><img 1></div><script lb></body>"
+    )
+
+
 def test_a_stack_named_by_a_dynamic_include_is_filled_too() -> None:
     env = Environment(
         loader=DictLoader(

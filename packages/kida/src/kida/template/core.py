@@ -107,7 +107,7 @@ class Template:
         return True
 
     @cached_property
-    def stack_targets(self) -> tuple[str, ...] | None:
+    def _stack_targets(self) -> tuple[str, ...] | None:
         """None when rendering this template may reach a ``{% stack %}`` of its own (or one of
         a template named only while rendering), else the templates it includes, embeds or
         extends by name (see ``kida.analysis.stack_targets``); computed on first use."""
@@ -117,7 +117,7 @@ class Template:
         """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
         (its memory); introspection of this template then answers empty (metadata None)."""
         self.streaming()
-        _ = self.stack_targets  # the streams still need it
+        _ = self._stack_targets  # the streams still need it
         self.tree = n.TemplateNode(body=[])
         self.ast_preserved = False
 

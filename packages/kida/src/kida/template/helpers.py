@@ -27,7 +27,7 @@ def may_meet_stack(template: "Template") -> bool:
     pending, seen = [template], {id(template)}
     while pending:
         current = pending.pop()
-        targets = current.stack_targets
+        targets = current._stack_targets
         if targets is None:
             return True
         for name in targets:
