@@ -228,6 +228,25 @@ def test_render_context_helpers() -> None:
         deep.check_include_depth("a.html")
 
 
+def test_child_context_outside_a_render() -> None:
+    """kida's render_context() scope hands out child contexts as a render would: one include
+    deeper, named after the child, sharing the scope's metadata and cached blocks."""
+    with render_context("page.html", cached_blocks={"nav": "<nav/>"}) as scope:
+        scope.set_meta("csrf", "T")
+        child = scope.child_context("partial.html")
+        grandchild = child.child_context()
+        assert (child.template_name, child.include_depth) == ("partial.html", 1)
+        assert (grandchild.template_name, grandchild.include_depth) == ("partial.html", 2)
+        assert scope.child_context().template_name == "page.html"
+        assert grandchild.get_meta("csrf") == "T"
+        assert grandchild.cached_blocks is scope.cached_blocks
+        grandchild.set_meta("seen", True)
+        assert scope.get_meta("seen") is True
+        with pytest.raises(TemplateRuntimeError) as caught:
+            scope.child_context(source="{{ 1 }}")
+        assert caught.value.code == "K-RUN-017"
+
+
 def test_set_and_reset_render_context_and_async_scope() -> None:
     env = Environment(globals={"meta": lambda: get_render_context_required().get_meta("m")})
     template = env.from_string("{{ meta() }}")

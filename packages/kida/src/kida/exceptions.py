@@ -243,6 +243,15 @@ class TemplateRuntimeError(TemplateError):
     """Rendering failed: a bad operation, a wrong renderer for the template, a failed source."""
 
 
+class RenderLimitError(TemplateRuntimeError):
+    """A limit that ends the render: includes nested past ``max_include_depth``, an extends
+    chain past ``max_extends_depth``. ``{% try %}`` does not catch it (nor ``RecursionError``
+    and ``MemoryError``): a fallback at each level of a runaway recursion would make the
+    render grow exponentially instead of stopping."""
+
+    code = ErrorCode.INCLUDE_DEPTH
+
+
 class RequiredValueError(TemplateRuntimeError):
     """``| require`` met a missing or None value."""
 

@@ -14,7 +14,7 @@ from contextvars import Token
 from typing import TYPE_CHECKING, Any, cast
 
 from kida.debug import template_frames
-from kida.exceptions import TemplateRuntimeError, UndefinedError
+from kida.exceptions import ErrorCode, RenderLimitError, TemplateRuntimeError, UndefinedError
 from kida.instrumentation import ACTIVE, Instruments, observing
 from kida.spelling import suggest
 
@@ -185,7 +185,7 @@ class RenderContext(dict[str, Any]):
     def check_include_depth(self, template_name: str | None) -> None:
         """Refuse to include ``template_name`` once includes are nested too deep."""
         if self.include_depth >= self.max_include_depth:
-            raise TemplateRuntimeError(
+            raise RenderLimitError(
                 f"includes nested more than {self.max_include_depth} deep "
                 f"when including {template_name or '<string>'!r}",
                 name=self.template_name,
@@ -193,20 +193,27 @@ class RenderContext(dict[str, Any]):
             )
 
     def _template_for(self, name: str | None, source: str | None) -> Template:
+        if self.environment is None:  # a context made by render_context(), outside a render
+            if source is not None:
+                raise TemplateRuntimeError(
+                    "a context opened by render_context() has no environment to compile with",
+                    code=ErrorCode.NOT_IN_RENDER_CONTEXT,
+                    hint="pass the template name alone, or call this while a template renders",
+                )
+            return self.template if name is None else cast("Template", _Detached(name, None))
         if source is not None:
             return self.environment.from_string(source, name=name)
         if name is None:
             return self.template
-        if self.environment is None:  # a context made by render_context(), outside a render
-            return cast("Template", _Detached(name, None))
         return self.environment.get_template(name)
 
     def child_context(
         self, template_name: str | None = None, *, source: str | None = None
     ) -> RenderContext:
         """The context of a template included from here (``source`` compiles it from text):
-        one include deeper, same render state."""
-        self.check_include_depth(template_name or self.template_name)
+        one include deeper (the depth is not checked here: see :meth:`check_include_depth`),
+        the same render state (metadata, cached blocks, stacks); inside a ``render_context()``
+        scope too, where ``template_name`` names the child without loading it."""
         child = self.derive(self._template_for(template_name, source))
         child.includes = (*self.includes, (self.template_name, self.line))
         return child
@@ -309,6 +316,8 @@ def _detached_context(
     ctx.state.cache_stats = cache_stats
     ctx.blocks = {}
     ctx.includes = ()
+    ctx.extends_depth = 0
+    ctx.imports = ()
     return ctx
 
 

@@ -45,6 +45,7 @@ from kida.analysis.structure import (
     declared_context,
     is_async_node,
     needs_async_body,
+    stack_targets,
     toplevel_definitions,
     uses_name,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "needs_async_body",
     "purity",
     "purity_rules",
+    "stack_targets",
     "structure_hash",
     "toplevel_definitions",
     "uses_name",

@@ -54,6 +54,39 @@ def uses_name(nodes: Sequence[n.Node], name: str) -> bool:
     return False
 
 
+def stack_targets(tree: n.Node) -> tuple[str, ...] | None:
+    """What decides whether rendering ``tree`` may meet a ``{% stack %}``: None when it may
+    (a stack of its own, or an include/embed/extends whose template is known only while
+    rendering), else the template names it includes, embeds or extends, to ask in turn.
+
+    Imports are left out: an imported template's own output is discarded."""
+    targets: list[str] = []
+    for node in tree.walk():
+        if isinstance(node, n.StackOut):
+            return None
+        if isinstance(node, n.Include | n.Embed | n.Extends):
+            names = _constant_names(node.template)
+            if names is None:
+                return None
+            targets.extend(names)
+    return tuple(dict.fromkeys(targets))
+
+
+def _constant_names(spec: n.Expr) -> list[str] | None:
+    """The template names of an include/extends target written as literals, else None."""
+    items = spec.items if isinstance(spec, n.ListLit | n.TupleLit) else [spec]
+    names = []
+    for item in items:
+        value = item.value if isinstance(item, n.Const) else None
+        if isinstance(value, str):
+            names.append(value)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            names.extend(value)
+        else:
+            return None
+    return names
+
+
 def toplevel_definitions(body: list[n.Stmt]) -> list[n.Stmt]:
     """The top-level defs, imports, assignments and regions: a block rendered alone may use
     them, so they run first (``set a = 1, b = 2`` and ``{% globals %}`` groups included)."""

@@ -193,10 +193,13 @@ class Compiler:
         if self.is_async:
             # Closed in ``finally`` so aclose() of the render reaches the sources inside it.
             chunk, inner = self.temp("c"), self.temp("inner")
+            value: ast.expr = _load(chunk)
+            if self.frame.in_function():  # a def's output is text: a stack there is too
+                value = _call("_str", value)
             return [
                 _assign(inner, _call(_attr(target, "astream_into"), ctx)),
                 ast.Try(
-                    [ast.AsyncFor(_store(chunk), _load(inner), [self.emit(_load(chunk))], [])],
+                    [ast.AsyncFor(_store(chunk), _load(inner), [self.emit(value)], [])],
                     [],
                     [],
                     [_expr_stmt(ast.Await(_call("_aclose", _load(inner))))],

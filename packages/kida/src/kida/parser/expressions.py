@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from kida.parser.core import Parser
 
 _COMPARE_OPS: Final = frozenset({"==", "!=", "<", ">", "<=", ">="})
+#: The most filters one ``|`` or ``|>`` chain may apply (as in kida): each is a nested call,
+#: and a generated chain of thousands would exhaust the compiler's recursion.
+MAX_FILTER_CHAIN_LEN: Final = 200
 _CONSTANTS: Final = {
     "true": True, "True": True, "false": False, "False": False, "none": None, "None": None,
 }  # fmt: skip
@@ -439,6 +442,7 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
     """``| f``, ``?| f``, ``|> f`` and ``?|> f`` chains; ``|`` and ``|>`` never mix."""
     style: str | None = None
     first = allow_first
+    length = 0
     while True:
         token = parser.current
         if first and token.kind == "name":
@@ -448,6 +452,14 @@ def parse_filters(parser: Parser, node: n.Expr, allow_first: bool = False) -> n.
             parser.advance()
         else:
             return node
+        length += 1
+        if length > MAX_FILTER_CHAIN_LEN:
+            raise _invalid(
+                parser,
+                f"a filter chain longer than {MAX_FILTER_CHAIN_LEN} filters",
+                token,
+                hint="split it: assign part of the chain with {% set %} first",
+            )
         first = False
         this_style = ">" if op.endswith(">") else "|"
         if style is not None and this_style != style:

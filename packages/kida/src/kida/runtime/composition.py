@@ -6,18 +6,27 @@ directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 
 import posixpath
 import re
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from kida.exceptions import (
     ErrorCode,
+    RenderLimitError,
     SecurityError,
     TemplateNotFoundError,
     TemplateRuntimeError,
     UndefinedError,
 )
-from kida.render_context import BlockFunctions, BlockTuple, RenderContext, StackPlaceholder
+from kida.render_context import (
+    BlockFunctions,
+    BlockTuple,
+    RenderContext,
+    RenderState,
+    StackPlaceholder,
+)
+from kida.runtime.async_support import close_source
 from kida.runtime.components import Caller, Macro
 from kida.runtime.observed import observed_block
 from kida.spelling import suggest
@@ -30,12 +39,16 @@ _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 
 def resolve_name(ctx: RenderContext, name: str) -> str:
     """The loader name of ``name`` as written in the current template."""
+    return resolve_name_in(ctx.environment.template_aliases, ctx.template.name, name)
+
+
+def resolve_name_in(aliases: dict[str, str], base: str | None, name: str) -> str:
+    """The loader name of ``name`` as written in the template called ``base``."""
     if name.startswith(("./", "../")):
-        base = posixpath.dirname(ctx.template.name or "")
-        return posixpath.normpath(posixpath.join(base, name))
+        return posixpath.normpath(posixpath.join(posixpath.dirname(base or ""), name))
     if name.startswith("@"):
         alias, _, rest = name[1:].partition("/")
-        target = ctx.environment.template_aliases.get(alias)
+        target = aliases.get(alias)
         if target is not None:
             return posixpath.join(target, rest)
     return name
@@ -116,10 +129,10 @@ def include_context(
     chain = (*ctx.includes, (ctx.template.name, lineno))
     limit = ctx.environment.max_include_depth  # a template including itself endlessly stops here
     if len(chain) > limit:
-        raise TemplateRuntimeError(
+        raise RenderLimitError(
             f"includes nested more than {limit} deep: {_include_cycle(chain)}",
-            hint="a template includes itself; guard the include with an {% if %} that ends",
-            code=ErrorCode.INCLUDE_DEPTH,
+            hint="a template includes itself; guard the include with an {% if %} that ends "
+            "({% try %} does not catch this error)",
         )
     sub = ctx.derive(template, extra, only=only)
     sub.includes = chain
@@ -131,9 +144,10 @@ def include_context(
 def check_extends_depth(limit: int, depth: int, name: str | None) -> None:
     """Refuse an inheritance chain longer than ``max_extends_depth``."""
     if depth > limit:
-        raise TemplateRuntimeError(
+        raise RenderLimitError(
             f"{{% extends %}} chain deeper than {limit} templates (at {name or '<string>'!r})",
             hint="flatten the layout hierarchy or raise Environment(max_extends_depth=...)",
+            code=ErrorCode.RUNTIME_ERROR,
         )
 
 
@@ -251,19 +265,55 @@ def push(ctx: RenderContext, stack: str, text: str) -> None:
 
 
 def stack_placeholder(ctx: RenderContext, stack: str) -> str:
-    """``{% stack name %}`` in ``render()``: filled with every push of the render, at its end."""
-    placeholder = StackPlaceholder()
+    """``{% stack name %}`` in the page output: filled with every push of the render at its
+    end (``RenderState.finish``; the streams hold their output back from here, see
+    :func:`hold_stacks`). Its text is what was pushed so far, which is what a capture (a
+    ``{% try %}``, a def) joining it keeps."""
+    placeholder = StackPlaceholder("".join(ctx.state.stacks.get(stack, ())))
     placeholder.stack = stack
     ctx.state.placeholders = True
     return placeholder
 
 
 def stack(ctx: RenderContext, stack: str) -> str:
-    """``{% stack name %}`` in the streaming renderers (and inside defs): what was pushed so
-    far. A chunk leaves when it is produced, so pushes made later in the render cannot reach
-    it; put such a stack after its pushes (scripts at the end of the body), or use render(),
-    which fills stacks at the end (see :func:`stack_placeholder`)."""
+    """``{% stack name %}`` inside a def or a capture, whose text is joined before the render
+    ends: what was pushed so far."""
     return "".join(ctx.state.stacks.get(stack, ()))
+
+
+def hold_stacks(stream: Iterator[str], state: RenderState, held: list[str]) -> Iterator[str]:
+    """``stream``'s chunks until the first ``{% stack %}``, then, once the render is over,
+    the rest in one chunk with every stack filled (``held`` collects it meanwhile)."""
+    try:
+        for chunk in stream:
+            if type(chunk) is StackPlaceholder:
+                held.append(chunk)
+                for chunk in stream:
+                    held.append(chunk)  # noqa: PERF402 (a sandbox's buffer counts each append)
+                yield state.finish(held)
+                return
+            yield chunk
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+async def ahold_stacks(
+    stream: AsyncIterator[str], state: RenderState, held: list[str]
+) -> AsyncIterator[str]:
+    """:func:`hold_stacks` for the async renderer; closing it closes ``stream``."""
+    try:
+        async for chunk in stream:
+            if type(chunk) is StackPlaceholder:
+                held.append(chunk)
+                async for chunk in stream:
+                    held.append(chunk)
+                yield state.finish(held)
+                return
+            yield chunk
+    finally:
+        await close_source(stream)
 
 
 def spaceless(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 from markupsafe import Markup
 
 from kida.debug import annotate, error_info
-from kida.exceptions import UndefinedError
+from kida.exceptions import RenderLimitError, UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.runtime.undefined import UNDEFINED, Undefined, is_undefined
@@ -27,6 +27,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_len": len,
     "_enumerate": enumerate,
     "_Exception": Exception,
+    "_RenderLimits": (RenderLimitError, RecursionError, MemoryError),
     "_UndefinedError": UndefinedError,
     "_list": list,
     "_tuple": tuple,

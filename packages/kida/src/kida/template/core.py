@@ -2,6 +2,7 @@
 (whose logic lives in ``kida.template.introspection``)."""
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -12,15 +13,16 @@ from kida.analysis import (
     TemplateMetadata,
     TemplateStructureManifest,
     contains_async,
+    stack_targets,
     toplevel_definitions,
 )
 from kida.debug import annotate
 from kida.exceptions import TemplateNotFoundError, TemplateWarning
 from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
-from kida.runtime.composition import register
+from kida.runtime.composition import ahold_stacks, hold_stacks, register
 from kida.template import introspection
-from kida.template.helpers import async_refusal
+from kida.template.helpers import async_refusal, may_meet_stack
 from kida.template.inheritance import block_chain, inject_blocks
 
 if TYPE_CHECKING:
@@ -116,10 +118,18 @@ class Template:
         (``check_a11y(template._optimized_ast)``); None with ``preserve_ast=False``."""
         return self.tree if self.ast_preserved else None
 
+    @cached_property
+    def _stack_targets(self) -> tuple[str, ...] | None:
+        """None when rendering this template may reach a ``{% stack %}`` of its own (or one of
+        a template named only while rendering), else the templates it includes, embeds or
+        extends by name (see ``kida.analysis.stack_targets``); computed on first use."""
+        return stack_targets(self.tree)
+
     def discard_tree(self) -> None:
         """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
         (its memory); introspection of this template then answers empty (metadata None)."""
         self.streaming()
+        _ = self._stack_targets  # the streams still need it
         self.tree = n.TemplateNode(body=[])
         self.ast_preserved = False
 
@@ -228,8 +238,10 @@ class Template:
     def render_stream(self, /, *args: Any, **kwargs: Any) -> Iterator[str]:
         """The output as chunks, produced as the template runs.
 
-        Each chunk leaves as soon as it exists, so ``{% stack %}`` holds only what was pushed
-        before it is reached (``render()`` also fills it with later pushes).
+        Each chunk leaves as soon as it exists, up to the first ``{% stack %}``: what follows
+        it is held until the render ends and the stacks are complete, then leaves in one
+        chunk, so every renderer gives ``render()``'s output. A template that can reach no
+        stack (through what it includes and extends) streams without that layer.
 
         Example::
 
@@ -238,7 +250,17 @@ class Template:
         """
         if self.is_async:
             raise async_refusal(self, "render_stream")
-        return self._root_stream(self.new_context(args, kwargs))
+        ctx = self.new_context(args, kwargs)
+        stream = self._root_stream(ctx)
+        if may_meet_stack(self):
+            return hold_stacks(stream, ctx.state, self._output_buffer())
+        return stream
+
+    def _held(self, stream: AsyncIterator[str], ctx: RenderContext) -> AsyncIterator[str]:
+        """``stream`` holding its output from the first ``{% stack %}`` on, when one may come."""
+        if may_meet_stack(self):
+            return ahold_stacks(stream, ctx.state, self._output_buffer())
+        return stream
 
     def render_stream_async(
         self, /, *args: Any, timeout: float | None = None, **kwargs: Any
@@ -248,23 +270,24 @@ class Template:
         The compiled async generator is returned as it is (no wrapper per chunk): it adds the
         template position to errors itself, and ``aclose()`` on it closes every async source
         being consumed. ``timeout`` bounds the whole render and raises ``RenderTimeoutError``
-        (a TimeoutError). Like ``render_stream()``, a ``{% stack %}`` streams the pushes made
-        before it.
+        (a TimeoutError). As in ``render_stream()``, the output after a ``{% stack %}`` is
+        held until the render ends.
 
         Example::
 
             async for chunk in template.render_stream_async(tokens=llm_tokens(), timeout=60):
                 await send(chunk)
         """
-        stream = self._root_async(self.new_context(args, kwargs))
+        ctx = self.new_context(args, kwargs)
+        stream = self._root_async(ctx)
         if timeout is not None:
-            return with_timeout(stream, timeout, self.name)
-        return stream
+            stream = with_timeout(stream, timeout, self.name)
+        return self._held(stream, ctx)
 
     async def render_async(self, /, *args: Any, **kwargs: Any) -> str:
         """The whole output, collected from ``render_stream_async()`` (sync and async templates
         alike: whether an included or dynamically extended template is async is known only
-        while rendering). Its ``{% stack %}`` follows the streaming rule.
+        while rendering).
 
         Example::
 
@@ -317,8 +340,8 @@ class Template:
         setups = tuple(member.streaming()["setup_async"] for member in chain if member._defines)
         stream = block.astream_into(ctx, setups)
         if timeout is not None:
-            return with_timeout(stream, timeout, self.name)
-        return stream
+            stream = with_timeout(stream, timeout, self.name)
+        return self._held(stream, ctx)
 
     # --- static questions ------------------------------------------------------------------
 

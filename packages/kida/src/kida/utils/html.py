@@ -130,6 +130,37 @@ def safe_url(url: str, *, fallback: str = "#") -> str:
     return url if url_is_safe(url) else fallback
 
 
+#: The event handler content attributes of the WHATWG HTML standard (global, window and
+#: document handlers) and of the pointer, touch, animation and transition specifications:
+#: their value runs as JavaScript. A list rather than an ``on`` prefix, so ``open``, ``one``
+#: or ``only`` are plain attributes.
+EVENT_HANDLER_ATTRIBUTES: Final = frozenset(
+    {
+        "onabort", "onafterprint", "onanimationcancel", "onanimationend", "onanimationiteration",
+        "onanimationstart", "onauxclick", "onbeforeinput", "onbeforematch", "onbeforeprint",
+        "onbeforetoggle", "onbeforeunload", "onblur", "oncancel", "oncanplay", "oncanplaythrough",
+        "onchange", "onclick", "onclose", "oncommand", "oncontextlost", "oncontextmenu",
+        "oncontextrestored", "oncopy", "oncuechange", "oncut", "ondblclick", "ondrag", "ondragend",
+        "ondragenter", "ondragleave", "ondragover", "ondragstart", "ondrop", "ondurationchange",
+        "onemptied", "onended", "onerror", "onfocus", "onfocusin", "onfocusout", "onformdata",
+        "ongotpointercapture", "onhashchange", "oninput", "oninvalid", "onkeydown", "onkeypress",
+        "onkeyup", "onlanguagechange", "onload", "onloadeddata", "onloadedmetadata", "onloadstart",
+        "onlostpointercapture", "onmessage", "onmessageerror", "onmousedown", "onmouseenter",
+        "onmouseleave", "onmousemove", "onmouseout", "onmouseover", "onmouseup", "onoffline",
+        "ononline", "onpagehide", "onpagereveal", "onpageshow", "onpageswap", "onpaste", "onpause",
+        "onplay", "onplaying", "onpointercancel", "onpointerdown", "onpointerenter",
+        "onpointerleave", "onpointermove", "onpointerout", "onpointerover", "onpointerrawupdate",
+        "onpointerup", "onpopstate", "onprogress", "onratechange", "onrejectionhandled", "onreset",
+        "onresize", "onscroll", "onscrollend", "onsecuritypolicyviolation", "onseeked", "onseeking",
+        "onselect", "onselectionchange", "onselectstart", "onslotchange", "onstalled", "onstorage",
+        "onsubmit", "onsuspend", "ontimeupdate", "ontoggle", "ontouchcancel", "ontouchend",
+        "ontouchmove", "ontouchstart", "ontransitioncancel", "ontransitionend", "ontransitionrun",
+        "ontransitionstart", "onunhandledrejection", "onunload", "onvolumechange", "onwaiting",
+        "onwebkitanimationend", "onwebkitanimationiteration", "onwebkitanimationstart",
+        "onwebkittransitionend", "onwheel",
+    }
+)  # fmt: skip
+
 #: What an HTML attribute name cannot contain (it would end the name or the tag).
 INVALID_ATTRIBUTE_NAME: Final = re.compile(r"[\s\x00/>=\"']")
 
@@ -143,9 +174,9 @@ def xmlattr(
 ) -> Markup:
     """``{"class": "btn", "id": None}`` as ``class="btn"``: values escaped, ``None`` dropped.
 
-    Event handlers (``on…`` attributes run JavaScript) warn unless ``allow_events``, or are
-    dropped with ``strip_events``. An invalid name raises ValueError, or with ``strict=False``
-    is dropped with a warning.
+    Event handlers (:data:`EVENT_HANDLER_ATTRIBUTES`: their value runs JavaScript) warn
+    unless ``allow_events``, or are dropped with ``strip_events``. An invalid name raises
+    ValueError, or with ``strict=False`` is dropped with a warning.
     """
     parts = []
     for name, item in value.items():
@@ -156,7 +187,7 @@ def xmlattr(
                 raise ValueError(f"invalid HTML attribute name {name!r}")
             warnings.warn(f"xmlattr: skipped invalid attribute name {name!r}", stacklevel=2)
             continue
-        if name.lower().startswith("on"):
+        if name.lower() in EVENT_HANDLER_ATTRIBUTES:
             if strip_events:
                 continue
             if not allow_events:

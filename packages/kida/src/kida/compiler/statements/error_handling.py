@@ -1,4 +1,5 @@
-"""``{% try %}``/``{% fallback %}``: output of the body only once it rendered."""
+"""``{% try %}``/``{% fallback %}``: output of the body only once it rendered; the limits that
+end a render (``RenderLimitError``, ``RecursionError``, ``MemoryError``) are not caught."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ def visit_try(c: Compiler, node: n.Try) -> list[ast.stmt]:
     handler = ast.ExceptHandler(
         _load("_Exception"), error, [*prologue, *fallback_stmts, _assign(result, fallback_text)]
     )
+    # Limits that end the render pass through: caught at each level of a runaway recursion,
+    # they would make it fan out instead of stopping.
+    limits = ast.ExceptHandler(_load("_RenderLimits"), None, [ast.Raise()])
     return [
-        ast.Try([*body_stmts, _assign(result, body_text)], [handler], [], []),
+        ast.Try([*body_stmts, _assign(result, body_text)], [limits, handler], [], []),
         c.emit(_load(result)),
     ]

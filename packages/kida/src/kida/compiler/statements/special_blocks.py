@@ -93,10 +93,11 @@ def visit_push(c: Compiler, node: n.Push) -> list[ast.stmt]:
 
 
 def visit_stack_out(c: Compiler, node: n.StackOut) -> list[ast.stmt]:
-    # In the page buffer of render(), leave a placeholder filled in at the end, so pushes
-    # made later (a child's blocks, an include) still land in the layout's stack.
-    deferred = c.mode == "render" and c.sink == "_a" and not c.frame.in_function()
-    helper = "_stack_placeholder" if deferred else "_stack"
+    # In the page output (render()'s buffer, a stream's chunks), leave a placeholder filled in
+    # at the end, so pushes made later (a child's blocks, an include) still land in the
+    # layout's stack. A def or a capture joins its text at once: there it is what was pushed.
+    page = c.sink == "_a" if c.mode == "render" else c.sink is None
+    helper = "_stack_placeholder" if page and not c.frame.in_function() else "_stack"
     return [c.emit(_call(helper, _load("_ctx"), c.expr(node.stack)))]
 
 
