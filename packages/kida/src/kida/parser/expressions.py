@@ -116,7 +116,8 @@ def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
 
 def _compare(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
     """A chain of comparisons, ``in``, ``not in`` and ``is`` tests: ``a < b < c`` is one
-    :class:`~kida.nodes.Compare`; an ``is`` test wraps what precedes it."""
+    :class:`~kida.nodes.Compare`; an ``is`` test wraps what precedes it. A ``not`` that does not
+    start ``not in`` ends the chain, and the ceiling it returns ends the operand there."""
     ops: list[tuple[str, n.Expr]] = []
     while True:
         current = parser.current
