@@ -146,6 +146,37 @@ def test_precedence_of_signs_filters_and_operators(
     assert render(source, x=-4, d={"y": 4}, items=[1], e=[], f=str) == expected
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Operators of one level group left to right; ** groups right to left.
+        ("{{ 10 - 3 - 2 }} {{ 100 / 10 / 5 }} {{ 7 % 4 * 2 }} {{ 2 ** 3 ** 2 }}", "5 2.0 6 512"),
+        # ~ takes the sums; a comparison chain is one comparison; is tests what precedes it.
+        ("{{ 1 ~ 2 + 3 ~ 4 }} {{ 3 > 2 > 1 }} {{ 2 == 1 is false }}", "154 True True"),
+        ("{{ not 1 == 2 and 3 in [3] or 0 }} {{ 'a' if 2 > 1 ?? 0 else 'b' }}", "True a"),
+    ],
+)
+def test_grouping_of_operators(render: Render, source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "col"),
+    [
+        ("{{ 1..2..3 }}", "unexpected op '..'", 8),  # a range does not chain
+        ("{{ a == 1..2..3 }}", "unexpected op '..'", 13),
+        ("{{ a not b }}", "unexpected name 'not'", 6),  # only 'not in' continues an operand
+        ("{{ a == not b }}", "unexpected keyword 'not'", 9),  # not is looser than ==
+    ],
+)
+def test_operators_out_of_place_are_syntax_errors(
+    env: Environment, source: str, message: str, col: int
+) -> None:
+    with pytest.raises(TemplateSyntaxError, match=message) as info:
+        env.from_string(source)
+    assert (info.value.lineno, info.value.col) == (1, col)
+
+
 async def test_a_sign_before_await_covers_the_filters(env: Environment) -> None:
     async def value() -> int:
         return 5

@@ -1,8 +1,10 @@
-"""Expressions by precedence climbing: one function per level, loosest first."""
+"""Expressions: the binary and postfix operators by precedence climbing over one table
+(:data:`_LEVELS`), operands and literals by recursive descent."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final
 
 from kida import nodes as n
@@ -12,6 +14,9 @@ from kida.lexer import Token
 if TYPE_CHECKING:
     from kida.parser.core import Parser
 
+#: Binding levels, loosest first (the operators of each are in :data:`_LEVELS`); the prefix
+#: ``not`` has a level of its own between ``and`` and the comparisons.
+_COALESCE, _OR, _AND, _NOT, _COMPARE, _RANGE, _CONCAT, _ADD, _FILTER, _MUL = range(10)
 _COMPARE_OPS: Final = frozenset({"==", "!=", "<", ">", "<=", ">="})
 #: The most filters one ``|`` or ``|>`` chain may apply (as in kida): each is a nested call,
 #: and a generated chain of thousands would exhaust the compiler's recursion.
@@ -19,6 +24,10 @@ MAX_FILTER_CHAIN_LEN: Final = 200
 _CONSTANTS: Final = {
     "true": True, "True": True, "false": False, "False": False, "none": None, "None": None,
 }  # fmt: skip
+
+
+type _Continuation = Callable[[Parser, n.Expr, Token, int], tuple[n.Expr, int]]
+"""Continues an operand with one operator of a level: see :data:`_LEVELS`."""
 
 
 def _invalid(
@@ -30,24 +39,62 @@ def _invalid(
 
 def parse_expression(parser: Parser, with_condexpr: bool = True) -> n.Expr:
     token = parser.current
-    expr = parse_coalesce(parser)
+    expr = parse_operators(parser)
     if with_condexpr and parser.skip_name("if"):
-        test = parse_coalesce(parser)
+        test = parse_operators(parser)
         otherwise = parse_expression(parser) if parser.skip_name("else") else None
         expr = n.CondExpr(test, expr, otherwise, lineno=token.lineno, col=token.col)
     return expr
 
 
-def parse_coalesce(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_or(parser)
-    while parser.skip_op("??"):
-        right_token = parser.current
-        right = parse_or(parser)
-        if isinstance(right, n.Filter) and not right_token.test("op", "("):
-            _precedence_warning(parser, right_token, right)
-        left = n.Coalesce(left, right, lineno=token.lineno, col=token.col)
-    return left
+def parse_operators(parser: Parser, floor: int = _COALESCE) -> n.Expr:
+    """An expression without the ternary, taking only operators of level ``floor`` or tighter
+    (see :data:`_LEVELS`).
+
+    Precedence climbing: an operand is parsed once and then continued by each operator that
+    follows, instead of descending through a function per level for every operand. After a
+    level is used only it and looser levels may follow (``ceiling``), the same tokens a
+    function-per-level parser would accept; every node is placed at ``start``, where its
+    leftmost operand begins.
+    """
+    start = parser.current
+    if floor <= _NOT and start.kind == "name" and start.value == "not":
+        parser.pos += 1
+        operand = parse_operators(parser, _NOT)
+        left: n.Expr = n.UnaryOp("not", operand, lineno=start.lineno, col=start.col)
+        ceiling = _NOT - 1
+    else:
+        left = parse_unary(parser)
+        ceiling = _MUL
+    while True:
+        token = parser.current
+        row = _OPERATORS.get(token.value)
+        if row is None:
+            return left
+        kind, level, continue_with = row
+        if token.kind != kind or level < floor or level > ceiling:
+            return left
+        left, ceiling = continue_with(parser, left, start, level)
+
+
+def _binary(node_type: type[n.BinOp] | type[n.BoolOp]) -> _Continuation:
+    """A left-associative operator: ``left op right`` becomes ``node_type(op, left, right)``."""
+
+    def continue_with(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
+        op = parser.advance().value
+        right = parse_operators(parser, level + 1)
+        return node_type(op, left, right, lineno=start.lineno, col=start.col), level
+
+    return continue_with
+
+
+def _coalesce(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
+    parser.advance()
+    right_token = parser.current
+    right = parse_operators(parser, level + 1)
+    if isinstance(right, n.Filter) and not right_token.test("op", "("):
+        _precedence_warning(parser, right_token, right)
+    return n.Coalesce(left, right, lineno=start.lineno, col=start.col), level
 
 
 def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
@@ -70,87 +117,33 @@ def _precedence_warning(parser: Parser, token: Token, right: n.Filter) -> None:
     )
 
 
-def parse_or(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_and(parser)
-    while parser.skip_name("or"):
-        left = n.BoolOp(
-            "or",
-            left,
-            parse_and(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return left
-
-
-def parse_and(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_not(parser)
-    while parser.skip_name("and"):
-        left = n.BoolOp(
-            "and",
-            left,
-            parse_not(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return left
-
-
-def parse_not(parser: Parser) -> n.Expr:
-    token = parser.current
-    if parser.skip_name("not"):
-        return n.UnaryOp(
-            "not",
-            parse_not(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return parse_compare(parser)
-
-
-def parse_compare(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_range(parser)
+def _compare(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
+    """A chain of comparisons, ``in``, ``not in`` and ``is`` tests: ``a < b < c`` is one
+    :class:`~kida.nodes.Compare`; an ``is`` test wraps what precedes it. A ``not`` that does not
+    start ``not in`` ends the chain, and the ceiling it returns ends the operand there."""
     ops: list[tuple[str, n.Expr]] = []
     while True:
         current = parser.current
         if current.kind == "op" and current.value in _COMPARE_OPS:
             parser.advance()
-            ops.append(
-                (
-                    current.value,
-                    parse_range(parser),
-                )
-            )
+            ops.append((current.value, parse_operators(parser, level + 1)))
         elif current.test("name", "in"):
             parser.advance()
-            ops.append(
-                (
-                    "in",
-                    parse_range(parser),
-                )
-            )
+            ops.append(("in", parse_operators(parser, level + 1)))
         elif current.test("name", "not") and parser.peek().test("name", "in"):
             parser.pos += 2
-            ops.append(
-                (
-                    "not in",
-                    parse_range(parser),
-                )
-            )
+            ops.append(("not in", parse_operators(parser, level + 1)))
         elif current.test("name", "is"):
             parser.advance()
             if ops:
-                left = n.Compare(left, ops, lineno=token.lineno, col=token.col)
+                left = n.Compare(left, ops, lineno=start.lineno, col=start.col)
                 ops = []
-            left = parse_test(parser, left, token)
+            left = parse_test(parser, left, start)
         else:
             break
     if ops:
-        return n.Compare(left, ops, lineno=token.lineno, col=token.col)
-    return left
+        left = n.Compare(left, ops, lineno=start.lineno, col=start.col)
+    return left, level - 1
 
 
 def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
@@ -175,66 +168,43 @@ def parse_test(parser: Parser, value: n.Expr, token: Token) -> n.Expr:
     return n.Test(value, name_token.value, arguments, negated, lineno=token.lineno, col=token.col)
 
 
-def parse_range(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_concat(parser)
-    if parser.current.kind == "op" and parser.current.value in ("..", "..."):
-        inclusive = parser.advance().value == ".."
-        stop = parse_concat(parser)
-        step = parse_concat(parser) if parser.skip_name("by") else None
-        return n.Range(left, stop, step, inclusive, lineno=token.lineno, col=token.col)
-    return left
+def _range(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
+    """``a..b`` (inclusive) or ``a...b``, optionally ``by step``; does not chain."""
+    inclusive = parser.advance().value == ".."
+    stop = parse_operators(parser, level + 1)
+    step = parse_operators(parser, level + 1) if parser.skip_name("by") else None
+    return n.Range(left, stop, step, inclusive, lineno=start.lineno, col=start.col), level - 1
 
 
-def parse_concat(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_additive(parser)
-    while parser.skip_op("~"):
-        left = n.BinOp(
-            "~",
-            left,
-            parse_additive(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return left
+def _filters(parser: Parser, left: n.Expr, start: Token, level: int) -> tuple[n.Expr, int]:
+    """The whole filter chain on what precedes it; nothing tighter may follow the chain."""
+    return parse_filters(parser, left), level - 1
 
 
-def parse_additive(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_filtered(parser)
-    while parser.current.kind == "op" and parser.current.value in ("+", "-"):
-        op = parser.advance().value
-        left = n.BinOp(
-            op,
-            left,
-            parse_filtered(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return left
-
-
-def parse_filtered(parser: Parser) -> n.Expr:
-    """A product with its filters. As in kida, ``|`` binds looser than ``* / // %``, signs
-    and ``**`` but tighter than ``+ - ~``: ``a * b|f`` is ``(a * b)|f``, ``a + b|f`` is
-    ``a + (b|f)`` and ``-3|abs`` is ``abs(-3)``."""
-    return parse_filters(parser, parse_multiplicative(parser))
-
-
-def parse_multiplicative(parser: Parser) -> n.Expr:
-    token = parser.current
-    left = parse_unary(parser)
-    while parser.current.kind == "op" and parser.current.value in ("*", "/", "//", "%"):
-        op = parser.advance().value
-        left = n.BinOp(
-            op,
-            left,
-            parse_unary(parser),
-            lineno=token.lineno,
-            col=token.col,
-        )
-    return left
+#: ``(level, token kind, operator tokens, continuation)``, loosest first. A continuation takes
+#: the operand parsed so far and the token where it starts, consumes the operator and its right
+#: side and returns the node with the tightest level that may still follow it. As in kida,
+#: ``|`` binds looser than ``* / // %``, signs and ``**`` but tighter than ``+ -``: ``a * b|f``
+#: is ``(a * b)|f``, ``a + b|f`` is ``a + (b|f)`` and ``-3|abs`` is ``abs(-3)``; ``~`` is
+#: looser than ``+ -`` (see the README's differences).
+_LEVELS: Final[tuple[tuple[int, str, Iterable[str], _Continuation], ...]] = (
+    (_COALESCE, "op", ("??",), _coalesce),
+    (_OR, "name", ("or",), _binary(n.BoolOp)),
+    (_AND, "name", ("and",), _binary(n.BoolOp)),
+    (_COMPARE, "op", _COMPARE_OPS, _compare),
+    (_COMPARE, "name", ("in", "not", "is"), _compare),
+    (_RANGE, "op", ("..", "..."), _range),
+    (_CONCAT, "op", ("~",), _binary(n.BinOp)),
+    (_ADD, "op", ("+", "-"), _binary(n.BinOp)),
+    (_FILTER, "op", ("|", "?|", "|>", "?|>"), _filters),
+    (_MUL, "op", ("*", "/", "//", "%"), _binary(n.BinOp)),
+)
+#: Operator token value → its kind, level and continuation: one lookup per operand.
+_OPERATORS: Final[dict[str, tuple[str, int, _Continuation]]] = {
+    value: (kind, level, continuation)
+    for level, kind, values, continuation in _LEVELS
+    for value in values
+}
 
 
 def parse_unary(parser: Parser) -> n.Expr:
@@ -334,8 +304,8 @@ def parse_list(parser: Parser, token: Token) -> n.Expr:
         target = parse_target(parser)
         if not parser.skip_name("in"):
             raise _invalid(parser, "expected 'in' in the comprehension")
-        iterable = parse_coalesce(parser)
-        cond = parse_coalesce(parser) if parser.skip_name("if") else None
+        iterable = parse_operators(parser)
+        cond = parse_operators(parser) if parser.skip_name("if") else None
         parser.expect_op("]", hint="a comprehension has one for")
         return n.Comprehension(first, target, iterable, cond, lineno=token.lineno, col=token.col)
     items.append(first)

@@ -182,4 +182,4 @@ def parse_pattern(parser: Parser) -> n.Expr:
                 parser.expect_op("}")
                 break
         return parser.at(n.DictLit(pairs), token)  # type: ignore[return-value]
-    return expressions.parse_coalesce(parser)
+    return expressions.parse_operators(parser)
