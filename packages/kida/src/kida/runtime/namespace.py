@@ -39,6 +39,8 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_gar": access.get_attr_resilient,
     "_gi": access.get_item,
     "_gis": access.get_item_soft,
+    "_gao": access.get_attr_optional,
+    "_gio": access.get_item_optional,
     "_add": access.add,
     "_range": access.make_range,
     "_is_missing": access.is_missing,
