@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from kida import DictLoader, Environment, FileSystemLoader, Markup, UndefinedError
+from kida import (
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    Markup,
+    TemplateNotFoundError,
+    UndefinedError,
+)
 from tests.kida.test_docs_examples import _render_three_ways
 
 
@@ -520,3 +527,198 @@ def test_optional_chaining_mapping_miss_in_the_sandbox() -> None:
     template = env.from_string('[{{ cfg?.theme }}][{{ cfg?["theme"] }}][{{ cfg?.a?.b }}]')
     assert _render_three_ways(template, cfg={"a": {}}) == "[][][]"
     assert _raises_undefined(env, "{{ u?.nickname }}", u=_User()).kind == "attribute"
+
+
+# --- tutorials/refactor-safe-templates.md ----------------------------------------------------
+
+_TREE = {
+    "library/skills/page.html": '{% include "./_status.html" %}|{% include "./_trust.html" %}',
+    "library/skills/_status.html": "status",
+    "library/skills/_trust.html": "trust",
+    "pages/post.html": '{% include "./partials/card.html" %}',
+    "pages/partials/card.html": 'card[{% include "./_tag.html" %}]',
+    "pages/partials/_tag.html": "tag",
+    "pages/card.html": "page card",
+    "pages/interior.html": '{% include "./foo/../card.html" %}',
+    "pages/about.html": '{% extends "@layouts/base.html" %}{% block main %}'
+    '{% include "@components/card.html" %}|{% from "@components/nav.html" import nav %}'
+    '{{ nav() }}|{% embed "@layouts/shell.html" %}{% block inner %}E{% end %}{% end %}'
+    "{% end %}",
+    "pages/up.html": '{% extends "../ui/layouts/base.html" %}{% block main %}'
+    '{% from "./lib.html" import f %}{{ f() }}{% import "./lib.html" as lib %}{{ lib.f() }}'
+    "{% end %}",
+    "pages/lib.html": "{% def f() %}F{% end %}",
+    "pages/noop.html": '{% include "@components/./card.html" %}',
+    "pages/escape.html": '{% include "../../../etc/passwd" %}',
+    "pages/widgets.html": '{% include "@widgets/card.html" %}',
+    "ui/layouts/base.html": "<body>{% block main %}{% end %}</body>",
+    "ui/layouts/shell.html": "<shell>{% block inner %}{% end %}</shell>",
+    "ui/components/card.html": "ui card",
+    "ui/components/nav.html": "{% def nav() %}<nav/>{% end %}",
+}
+_ALIASES = {"components": "ui/components", "layouts": "ui/layouts"}
+
+
+def _tree_env(tmp_path: Path) -> Environment:
+    for name, source in _TREE.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+    return Environment(loader=FileSystemLoader(str(tmp_path)), template_aliases=_ALIASES)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("library/skills/page.html", "status|trust"),  # the folder moved: no edit needed
+        ("pages/post.html", "card[tag]"),  # relative to the included template, not the caller
+        ("pages/interior.html", "page card"),
+        ("pages/about.html", "<body>ui card|<nav/>|<shell>E</shell></body>"),
+        ("pages/up.html", "<body>FF</body>"),
+        ("pages/noop.html", "ui card"),  # alias first, then ./ is a no-op segment
+    ],
+)
+def test_relative_names_and_aliases(tmp_path: Path, name: str, expected: str) -> None:
+    env = _tree_env(tmp_path)
+    assert _render_three_ways(env.get_template(name)) == expected
+
+
+def test_relative_names_belong_to_the_template_that_writes_them(tmp_path: Path) -> None:
+    """A child's block renders under its parent and an imported def under its importer; their
+    ``./`` names still start from the child's and the def's own directory."""
+    env = _tree_env(tmp_path)
+    (tmp_path / "pages" / "_part.html").write_text("part")
+    (tmp_path / "ui" / "widgets.html").write_text(
+        '{% def widget() %}[{% include "./components/card.html" %}]{% end %}'
+    )
+    (tmp_path / "pages" / "dynamic.html").write_text(
+        '{% extends "../ui/layouts/base.html" %}{% block main %}'
+        '{% include "./" ~ part %}|{% include ["./missing.html", "./_part.html"] %}|'
+        '{% from "../ui/widgets.html" import widget %}{{ widget() }}{% end %}'
+    )
+    template = env.get_template("pages/dynamic.html")
+    assert _render_three_ways(template, part="_part.html") == "<body>part|part|[ui card]</body>"
+    assert template.render_block("main", part="_part.html") == "part|part|[ui card]"
+    assert env.get_template("pages/up.html").render_block("main") == "FF"
+
+
+def test_aliases_are_one_line_of_configuration(tmp_path: Path) -> None:
+    env = _tree_env(tmp_path)
+    env.template_aliases = {"components": "pages", "layouts": "ui/layouts"}
+    assert _render_three_ways(env.get_template("pages/noop.html")) == "page card"
+    assert env.get_template("@layouts/shell.html").render() == "<shell></shell>"  # from Python
+
+
+def test_relative_name_climbing_above_the_root_is_not_found(tmp_path: Path) -> None:
+    env = _tree_env(tmp_path)
+    with pytest.raises(TemplateNotFoundError, match="climbs above the template root") as raised:
+        env.get_template("pages/escape.html").render()
+    assert "pages/escape.html" in str(raised.value)
+
+
+def test_unknown_alias_lists_the_configured_ones(tmp_path: Path) -> None:
+    env = _tree_env(tmp_path)
+    with pytest.raises(
+        TemplateNotFoundError, match=r"unknown template alias '@widgets/'"
+    ) as raised:
+        env.get_template("pages/widgets.html").render()
+    assert raised.value.hint == "configured aliases: @components/, @layouts/"
+
+
+def test_relative_name_from_python_needs_a_calling_template(tmp_path: Path) -> None:
+    env = _tree_env(tmp_path)
+    with pytest.raises(TemplateNotFoundError, match="no calling template") as raised:
+        env.get_template("./card.html")
+    assert raised.value.hint is not None
+    assert "from the template root" in raised.value.hint
+
+
+def test_resolve_template_name_helper() -> None:
+    from kida.utils.template_keys import resolve_template_name
+
+    assert resolve_template_name("./_card.html", "pages/about.html") == "pages/_card.html"
+    assert resolve_template_name("../shared/nav.html", "pages/about.html") == "shared/nav.html"
+    assert resolve_template_name("@c/x.html", None, {"c": "ui/c"}) == "ui/c/x.html"
+    assert resolve_template_name("pages/card.html", "other/x.html") == "pages/card.html"
+    with pytest.raises(TemplateNotFoundError):
+        resolve_template_name("../x.html", "top.html")
+
+
+# --- tutorials/custom-filters.md --------------------------------------------------------------
+
+
+def _filters_env() -> Environment:
+    env = Environment()
+    env.add_filter("double", lambda value: value * 2)
+
+    def truncate_words(value: Any, count: int = 10, end: str = "...") -> Any:
+        words = str(value).split()
+        return value if len(words) <= count else " ".join(words[:count]) + end
+
+    env.add_filter("truncate_words", truncate_words)
+
+    @env.filter()
+    def format_price(value: float, currency: str = "$", decimals: int = 2) -> str:
+        return f"{currency}{value:,.{decimals}f}"
+
+    @env.filter("money")
+    def format_money(value: float) -> str:
+        return f"${value:,.2f}"
+
+    @env.filter()
+    def highlight(value: Any, term: str) -> Any:
+        if not term or not value:
+            return value
+        escaped = str(Markup.escape(str(value)))
+        return Markup(escaped.replace(term, f"<mark>{Markup.escape(term)}</mark>"))
+
+    @env.filter()
+    def filesize(value: float | None, binary: bool = False) -> str:
+        if value is None:
+            return "0 B"
+        size, base = float(value), 1024 if binary else 1000
+        for unit in ["", "K", "M", "G", "T"]:
+            if abs(size) < base:
+                return f"{size:.1f} {unit}{'iB' if binary else 'B'}"
+            size /= base
+        return f"{size:.1f} P{'iB' if binary else 'B'}"
+
+    @env.filter()
+    def pluralize(count: int, singular: str, plural: str | None = None) -> str:
+        return singular if count == 1 else (plural or singular + "s")
+
+    return env
+
+
+def test_custom_filters_tutorial() -> None:
+    env = _filters_env()
+    template = env.from_string(
+        "{{ 21 | double }}|{{ text | truncate_words(5) }}|"
+        '{{ text | truncate_words(3, end="[more]") }}|{{ 1234.5 | format_price }}|'
+        "{{ 3 | money }}|{{ words | highlight('term') }}|{{ size | filesize }}|"
+        "{{ size | filesize(binary=true) }}|{{ items | length }} "
+        '{{ items | length | pluralize("item") }}'
+    )
+    ctx = {
+        "text": "one two three four five six",
+        "words": "a <b> term",
+        "size": 1536,
+        "items": [1, 2, 3],
+    }
+    assert _render_three_ways(template, **ctx) == (
+        "42|one two three four five...|one two three[more]|$1,234.50|$3.00|"
+        "a &lt;b&gt; <mark>term</mark>|1.5 KB|1.5 KiB|3 items"
+    )
+    one = env.from_string('{{ items | length }} {{ items | length | pluralize("item") }}')
+    assert _render_three_ways(one, items=[1]) == "1 item"  # a registered filter wins
+
+
+def test_custom_filters_testing_section() -> None:
+    env = Environment()
+
+    @env.filter()
+    def format_price(value: float, currency: str = "$") -> str:
+        return f"{currency}{value:,.2f}"
+
+    assert env.from_string("{{ amount | format_price }}").render(amount=1234.5) == "$1,234.50"
+    assert env.from_string("{{ amount | format_price('€') }}").render(amount=100) == "€100.00"

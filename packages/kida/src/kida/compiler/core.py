@@ -356,7 +356,7 @@ class Compiler:
         self.frame = Frame(None, kind="root")
         value: ast.expr = _const(None)
         if self.extends is not None:
-            value = self.expr(self.extends.template)
+            value = template_structure.template_spec(self, self.extends.template)
         return _function("parent", _args(["_ctx"]), [ast.Return(value)])
 
     def block_functions(self, block: n.Block, fname: str) -> list[ast.stmt]:

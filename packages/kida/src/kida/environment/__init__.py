@@ -50,6 +50,7 @@ from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
+from kida.utils.template_keys import resolve_template_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
@@ -299,6 +300,10 @@ class Environment:
             self._hits += 1
             return template
         self._misses += 1
+        if name.startswith(("./", "../", "@")):  # an alias works from Python too
+            resolved = resolve_template_name(name, None, self.template_aliases)
+            if resolved != name:
+                return self.get_template(resolved)
         if self.loader is None:
             raise TemplateNotFoundError(
                 f"template {name!r} not found", name=name, hint="the Environment has no loader"

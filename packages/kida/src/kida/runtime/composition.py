@@ -4,7 +4,6 @@ Names are resolved against the including template: ``./x`` and ``../x`` are rela
 directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 """
 
-import posixpath
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from kida.render_context import BlockFunctions, BlockTuple, RenderContext, Stack
 from kida.runtime.components import Caller, Macro
 from kida.runtime.observed import observed_block
 from kida.spelling import suggest
+from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.template import Template
@@ -30,15 +30,22 @@ _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 
 def resolve_name(ctx: RenderContext, name: str) -> str:
     """The loader name of ``name`` as written in the current template."""
-    if name.startswith(("./", "../")):
-        base = posixpath.dirname(ctx.template.name or "")
-        return posixpath.normpath(posixpath.join(base, name))
-    if name.startswith("@"):
-        alias, _, rest = name[1:].partition("/")
-        target = ctx.environment.template_aliases.get(alias)
-        if target is not None:
-            return posixpath.join(target, rest)
+    if name.startswith(("./", "../", "@")):
+        # A template from a string has no directory: its relative names start at the root.
+        caller = ctx.template.name or ""
+        return resolve_template_name(name, caller, ctx.environment.template_aliases)
     return name
+
+
+def relative_to(spec: Any, caller: str) -> Any:
+    """A computed template name (or list of names) with its ``./``/``../`` names resolved
+    against ``caller``, the template whose source holds the statement: a block rendered under
+    its parent, or a def called from another template, still finds its own neighbours."""
+    if isinstance(spec, str):
+        return resolve_template_name(spec, caller) if spec.startswith(("./", "../")) else spec
+    if isinstance(spec, list | tuple):
+        return [relative_to(item, caller) for item in spec]
+    return spec
 
 
 def load(ctx: RenderContext, spec: Any) -> "Template":

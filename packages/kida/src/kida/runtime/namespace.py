@@ -65,6 +65,7 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_caller_or_empty": composition.caller_or_empty,
     "_as_macro": composition.as_macro,
     "_include": composition.include,
+    "_relative_to": composition.relative_to,
     "_include_ctx": composition.include_context,
     "_register": composition.register,
     "_register_embed": composition.register_embed,
