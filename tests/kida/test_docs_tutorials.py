@@ -5,6 +5,7 @@ render(), render_stream() and render_stream_async() alike (``_render_three_ways`
 """
 
 import asyncio
+import warnings
 from collections import ChainMap
 from pathlib import Path
 from types import MappingProxyType
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from kida import (
+    ComponentWarning,
     DictLoader,
     Environment,
     FileSystemLoader,
@@ -1089,3 +1091,64 @@ def test_importing_a_missing_macro_names_its_error_code() -> None:
     with pytest.raises(Exception, match="hidden") as raised:
         env.get_template("page.html").render()
     assert getattr(raised.value, "code", None) is ErrorCode.MACRO_NOT_FOUND
+
+
+# --- usage/components.md, "Validation": literal types and literal imports --------------------
+
+
+def _validated(templates: dict[str, str], name: str) -> list[str]:
+    env = Environment(loader=DictLoader(templates), validate_calls=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        env.get_template(name)
+    assert all(issubclass(w.category, ComponentWarning) for w in caught)
+    return [str(w.message) for w in caught]
+
+
+_LIBRARY = {
+    "components/card.html": '{% def card(title: str, variant: str = "default") %}{% end %}',
+    "components/badge.html": (
+        "{% def badge(label: str, count: int, variant: str | None = none) %}{% end %}"
+    ),
+}
+
+
+def test_validation_follows_literal_component_imports() -> None:
+    page = '{% from "components/card.html" import card %}\n\n{{ card(titl="Settings") }}'
+    assert _validated({**_LIBRARY, "page.html": page}, "page.html") == [
+        "page.html:3: card() unknown parameter 'titl'",
+        "page.html:3: card() missing required argument 'title'",
+    ]
+    relative = '{% from "../components/card.html" import card as c %}{{ c() }}'
+    assert _validated({**_LIBRARY, "pages/p.html": relative}, "pages/p.html") == [
+        "pages/p.html:1: card() missing required argument 'title'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% from "components/card.html" import card %}{{ card("Settings") }}',
+        "{% from name import card %}{{ card(1, 2, 3) }}",  # dynamic: the target is unknown
+        '{% from "missing.html" import card %}{{ card(1, 2, 3) }}',  # the render reports it
+        '{% from "components/card.html" import card %}{% def card(a) %}{% end %}{{ card(1, 2) }}',
+    ],
+)
+def test_validation_leaves_unknowable_imports_alone(source: str) -> None:
+    assert _validated({**_LIBRARY, "page.html": source}, "page.html") == []
+
+
+def test_validation_checks_literal_types_against_annotations() -> None:
+    page = (
+        '{% from "components/badge.html" import badge %}{{ badge("x", "five") }}'
+        '{{ badge("x", 5, variant=none) }}{{ badge("x", 5, variant="a") }}'
+        "{{ badge(label=1, count=true) }}{{ badge(name, count) }}{{ badge('x', 2, variant=3) }}"
+    )
+    assert _validated({**_LIBRARY, "page.html": page}, "page.html") == [
+        "page.html:1: badge() param 'count' expects int, got str ('five')",
+        "page.html:1: badge() param 'label' expects str, got int (1)",
+        "page.html:1: badge() param 'count' expects int, got bool (True)",
+        "page.html:1: badge() param 'variant' expects str|None, got int (3)",
+    ]
+    floats = "{% def f(x: float, y: list) %}{% end %}{{ f(1, 'not checked') }}{{ f(1.5, []) }}"
+    assert _validated({"f.html": floats}, "f.html") == []

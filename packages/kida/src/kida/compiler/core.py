@@ -88,6 +88,7 @@ class Compiler:
         validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
+        imported_defs: call_validation.ImportedDefs | None = None,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
@@ -96,6 +97,8 @@ class Compiler:
         self.validate_calls = validate_calls
         #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
         self.signatures: dict[str, n.Def] | None = None
+        #: The defs of a template imported by a literal name (for ``validate_calls``).
+        self.imported_defs = imported_defs
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
@@ -240,7 +243,7 @@ class Compiler:
         """
         self.modes = modes
         if self.validate_calls and "render" in modes:
-            self.signatures = call_validation.signatures(tree)
+            self.signatures = call_validation.signatures(tree, self.imported_defs)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler, partial_eval
+from kida.compiler import Compiler, call_validation, partial_eval
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
@@ -397,6 +397,30 @@ class Environment:
             template.discard_tree()
         return template
 
+    def _imported_defs(self, caller: str | None) -> call_validation.ImportedDefs:
+        """The defs of a template ``caller`` imports, for ``validate_calls``: parsed, not
+        compiled (an import cycle cannot recurse); None when it cannot be read here (the
+        render reports that)."""
+
+        def defs(spec: str) -> dict[str, Any] | None:
+            try:
+                name = resolve_template_name(spec, caller, self.template_aliases)
+                cached = self._cache.get(name)
+                if cached is not None and cached.tree.body:
+                    return call_validation.signatures(cached.tree)
+                if self.loader is None:
+                    return None
+                source = load_source(self.loader, self, name)[0]
+                options = {"trim_blocks": self.trim_blocks, "lstrip_blocks": self.lstrip_blocks}
+                tokens = tokenize(source, name, self.delimiters, **options)
+                return call_validation.signatures(
+                    parse(tokens, name, source, self._extension_statements)
+                )
+            except TemplateError:
+                return None
+
+        return defs
+
     def _build(
         self,
         tree: Any,
@@ -435,6 +459,7 @@ class Environment:
             jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
             sandboxed=self.sandboxed,
+            imported_defs=self._imported_defs(name) if self.validate_calls else None,
         )
         try:
             with _nesting_limit(name, source):
