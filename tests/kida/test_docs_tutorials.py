@@ -1152,3 +1152,38 @@ def test_validation_checks_literal_types_against_annotations() -> None:
     ]
     floats = "{% def f(x: float, y: list) %}{% end %}{{ f(1, 'not checked') }}{{ f(1.5, []) }}"
     assert _validated({"f.html": floats}, "f.html") == []
+
+
+# --- about/architecture.md: the lexer and parser stages -------------------------------------
+
+
+def test_lexer_with_kidas_config_object() -> None:
+    from kida.lexer import Lexer, LexerConfig, TokenType
+
+    tokens = list(Lexer("Hello, {{ name }}!", LexerConfig()).tokenize())
+    assert [(t.type, t.value) for t in tokens] == [
+        (TokenType.DATA, "Hello, "), (TokenType.VARIABLE_BEGIN, "{{"), (TokenType.NAME, "name"),
+        (TokenType.VARIABLE_END, "}}"), (TokenType.DATA, "!"), (TokenType.EOF, ""),
+    ]  # fmt: skip
+    erb = LexerConfig(
+        variable_start="<%=", variable_end="%>", block_start="<%", block_end="%>",
+        trim_blocks=True, lstrip_blocks=True,
+    )  # fmt: skip
+    values = [t.value for t in Lexer("  <% if x %>\n<%= x %>", erb).tokenize()]
+    assert values == ["<%", "if", "x", "%>", "<%=", "x", "%>", ""]  # lstripped and trimmed
+
+
+def test_parser_takes_name_filename_and_source() -> None:
+    from kida import TemplateSyntaxError
+    from kida.lexer import Lexer, LexerConfig
+    from kida.parser import Parser
+
+    source = "Hello, {{ name }}!"
+    tokens = list(Lexer(source, LexerConfig()).tokenize())
+    tree = Parser(tokens, name="template.html", filename="template.html", source=source).parse()
+    assert [type(node).__name__ for node in tree.body] == ["Data", "Output", "Data"]
+    broken = "{% if %}"
+    with pytest.raises(TemplateSyntaxError, match=r"in f\.html, line 1"):
+        Parser(
+            list(Lexer(broken, LexerConfig()).tokenize()), filename="f.html", source=broken
+        ).parse()
