@@ -1187,3 +1187,22 @@ def test_parser_takes_name_filename_and_source() -> None:
         Parser(
             list(Lexer(broken, LexerConfig()).tokenize()), filename="f.html", source=broken
         ).parse()
+
+
+def test_a_call_that_does_not_fit_names_the_def() -> None:
+    """usage/components.md's misspelt prop, without validate_calls: the render's error names
+    the def as the template wrote it, not the generated function."""
+    env = Environment(
+        loader=DictLoader(
+            {
+                "components/card.html": "{% def card(title: str) %}{{ title }}{% end %}",
+                "page.html": '{% from "components/card.html" import card %}'
+                '{{ card(titl="Settings") }}',
+            }
+        )
+    )
+    template = env.get_template("page.html")
+    with pytest.raises(TypeError, match=r"^TypeError: card\(\) got an unexpected keyword"):
+        template.render()
+    with pytest.raises(TypeError, match=r"card\(\) got an unexpected keyword"):
+        "".join(template.render_stream())

@@ -114,6 +114,9 @@ class Compiler:
         self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
+        #: Generated function name → the ``{% def %}`` name it implements (see
+        #: :func:`~kida.compiler.statements.functions.name_functions`).
+        self.def_names: dict[str, str] = {}
         self._ids = itertools.count()
         self.mode: Mode = "render"
         self.sink: str | None = "_a"

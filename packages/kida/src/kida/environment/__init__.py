@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import Compiler, call_validation, partial_eval
+from kida.compiler.statements.functions import name_functions
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
@@ -464,6 +465,7 @@ class Environment:
         try:
             with _nesting_limit(name, source):
                 code = compile(generator.module(tree, modes), code_name, "exec")
+                code = name_functions(code, generator.def_names)
         except (SyntaxError, ValueError) as error:
             raise TemplateSyntaxError(
                 f"invalid template: {error}",
