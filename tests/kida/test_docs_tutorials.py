@@ -1206,3 +1206,21 @@ def test_a_call_that_does_not_fit_names_the_def() -> None:
         template.render()
     with pytest.raises(TypeError, match=r"card\(\) got an unexpected keyword"):
         "".join(template.render_stream())
+
+
+class _Named:
+    def name(self) -> str:
+        return "Ada"
+
+
+@pytest.mark.parametrize("sandboxed", [False, True])
+def test_optional_method_call_short_circuits(sandboxed: bool) -> None:
+    """``obj?.method()`` is not called when ``obj?.method`` is missing (None receiver, or a
+    Mapping without the key), as kida-templates' optional call does."""
+    from kida.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment() if sandboxed else Environment()
+    template = env.from_string('[{{ u?.name() }}][{{ u?.name() ?? "anon" }}][{{ d?.name() }}]')
+    assert _render_three_ways(template, u=_Named(), d={}) == "[Ada][Ada][]"
+    assert _render_three_ways(template, u=None, d=None) == "[][anon][]"
+    assert _raises_undefined(env, "{{ u?.nope() }}", u=_Named()).kind == "attribute"

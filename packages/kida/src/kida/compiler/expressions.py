@@ -107,9 +107,17 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
                 if c.sandboxed:
                     return ast.Call(_load("_scg"), call, kwargs)
                 return ast.Call(_load("_cg"), [_load("_ctx"), *call], kwargs)
+    if isinstance(func, n.Getattr) and func.safe:  # obj?.method(): no call when it is missing
+        return none_safe(c, c.expr(func), lambda f: _call_value(c, f, args, kwargs))
+    return _call_value(c, c.expr(func), args, kwargs)
+
+
+def _call_value(
+    c: Compiler, func: ast.expr, args: list[ast.expr], kwargs: list[ast.keyword]
+) -> ast.expr:
     if c.sandboxed:
-        return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
-    return ast.Call(c.expr(func), args, kwargs)
+        return ast.Call(_load("_sc"), [func, *args], kwargs)
+    return ast.Call(func, args, kwargs)
 
 
 def expr_bin_op(c: Compiler, node: n.BinOp, soft: bool) -> ast.expr:
