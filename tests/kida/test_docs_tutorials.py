@@ -1224,3 +1224,24 @@ def test_optional_method_call_short_circuits(sandboxed: bool) -> None:
     assert _render_three_ways(template, u=_Named(), d={}) == "[Ada][Ada][]"
     assert _render_three_ways(template, u=None, d=None) == "[][anon][]"
     assert _raises_undefined(env, "{{ u?.nope() }}", u=_Named()).kind == "attribute"
+
+
+def test_a_relative_parent_answers_the_static_questions(tmp_path: Path) -> None:
+    from kida.composition import validate_block_exists
+
+    env = _tree_env(tmp_path)
+    (tmp_path / "ui" / "layouts" / "async_base.html").write_text(
+        "{% block main %}{% async for x in xs %}{{ x }}{% end %}{% end %}"
+    )
+    (tmp_path / "ui" / "layouts" / "child.html").write_text(
+        '{% extends "./async_base.html" %}{% block extra %}{% end %}'
+    )
+    child = env.get_template("ui/layouts/child.html")
+    assert child.parent_name == "ui/layouts/async_base.html"
+    assert child.list_blocks() == ["extra", "main"]
+    assert child.is_async
+    assert validate_block_exists(env, "ui/layouts/child.html", "main")
+    page = env.get_template("pages/up.html")
+    metadata = page.template_metadata()
+    assert metadata is not None
+    assert metadata.extends == "ui/layouts/base.html"
