@@ -20,6 +20,7 @@ from kida import (
     FileSystemLoader,
     Markup,
     TemplateNotFoundError,
+    TemplateRuntimeError,
     UndefinedError,
 )
 from tests.kida.test_docs_examples import _render_three_ways
@@ -1088,9 +1089,9 @@ def test_importing_a_missing_macro_names_its_error_code() -> None:
             }
         )
     )
-    with pytest.raises(Exception, match="hidden") as raised:
+    with pytest.raises(TemplateRuntimeError, match="hidden") as raised:
         env.get_template("page.html").render()
-    assert getattr(raised.value, "code", None) is ErrorCode.MACRO_NOT_FOUND
+    assert raised.value.code is ErrorCode.MACRO_NOT_FOUND
 
 
 # --- usage/components.md, "Validation": literal types and literal imports --------------------
