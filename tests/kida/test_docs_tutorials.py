@@ -1246,3 +1246,25 @@ def test_a_relative_parent_answers_the_static_questions(tmp_path: Path) -> None:
     metadata = page.template_metadata()
     assert metadata is not None
     assert metadata.extends == "ui/layouts/base.html"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% def inner(y) %}{% end %}{{ inner(1, 2) }}", "inner() takes 1 positional argument "
+         "but 2 were given"),
+        ("{% def f(a, b=1) %}{% end %}{{ f(1, 2, 3) }}", "f() takes from 1 to 2 positional "
+         "arguments but 3 were given"),
+        ("{% def f() %}{% end %}{{ f(1) }}", "f() takes 0 positional arguments but 1 was given"),
+        ("{% def f(a) %}{% end %}{{ f() }}", "f() missing 1 required positional argument: 'a'"),
+        ("{% def f() %}{{ g(1) }}{% end %}{{ f() }}", "takes 0 positional arguments but 1 was"),
+    ],
+)  # fmt: skip
+def test_too_many_arguments_are_counted_as_the_template_wrote_them(
+    source: str, message: str
+) -> None:
+    template = Environment().from_string(source)
+    for render in (template.render, lambda **ctx: "".join(template.render_stream(**ctx))):
+        with pytest.raises(TypeError) as raised:
+            render(g=lambda: 1)
+        assert message in str(raised.value)
