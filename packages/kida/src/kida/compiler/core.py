@@ -19,6 +19,7 @@ from typing import Any, Final
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
 from kida.compiler import call_validation, expressions, partial_eval
+from kida.compiler.call_imports import ImportedDefs, with_imports
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -88,7 +89,7 @@ class Compiler:
         validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
-        imported_defs: call_validation.ImportedDefs | None = None,
+        imported_defs: ImportedDefs | None = None,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
@@ -246,7 +247,9 @@ class Compiler:
         """
         self.modes = modes
         if self.validate_calls and "render" in modes:
-            self.signatures = call_validation.signatures(tree, self.imported_defs)
+            self.signatures = call_validation.signatures(tree)
+            if self.imported_defs is not None:
+                self.signatures = with_imports(tree, self.signatures, self.imported_defs)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):

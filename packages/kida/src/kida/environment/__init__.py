@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import Compiler, call_validation, partial_eval
+from kida.compiler.call_imports import ImportedDefs
 from kida.compiler.statements.functions import name_functions
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
@@ -398,7 +399,7 @@ class Environment:
             template.discard_tree()
         return template
 
-    def _imported_defs(self, caller: str | None) -> call_validation.ImportedDefs:
+    def _imported_defs(self, caller: str | None) -> ImportedDefs:
         """The defs of a template ``caller`` imports, for ``validate_calls``: parsed, not
         compiled (an import cycle cannot recurse); None when it cannot be read here (the
         render reports that)."""

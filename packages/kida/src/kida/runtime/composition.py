@@ -30,10 +30,14 @@ _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 
 def resolve_name(ctx: RenderContext, name: str) -> str:
     """The loader name of ``name`` as written in the current template."""
+    return resolve_name_in(ctx.environment.template_aliases, ctx.template.name, name)
+
+
+def resolve_name_in(aliases: dict[str, str], base: str | None, name: str) -> str:
+    """The loader name of ``name`` as written in the template called ``base`` (None: from a
+    string, whose relative names start at the root)."""
     if name.startswith(("./", "../", "@")):
-        # A template from a string has no directory: its relative names start at the root.
-        caller = ctx.template.name or ""
-        return resolve_template_name(name, caller, ctx.environment.template_aliases)
+        return resolve_template_name(name, base or "", aliases)
     return name
 
 
