@@ -87,6 +87,10 @@ from kida.utils.workers import (
 #: this is our own package's version (djstream-kida).
 __version__ = "0.1.0"
 
+#: PEP 703's marker, as kida-templates declares it: rendering keeps no shared mutable state, so
+#: the package is safe without the GIL (a free-threaded build may read it; 0 = GIL not used).
+_Py_mod_gil = 0
+
 __all__ = [
     "AnalysisConfig",
     "AsyncLoopContext",

@@ -50,6 +50,10 @@ def with_filename(code: CodeType, filename: str) -> CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
+def _name_key(name: str, source_hash: str) -> str:
+    return hashlib.sha256(f"{_ENGINE}\0{name}\0{source_hash}".encode()).hexdigest()
+
+
 class FileSystemBytecodeCache:
     """Compiled templates in ``directory``, one file per key, shared by every process.
 
@@ -89,6 +93,17 @@ class FileSystemBytecodeCache:
             os.replace(temp, self._path(key))
         except OSError:
             Path(temp).unlink(missing_ok=True)
+
+    def get(self, name: str, source_hash: str) -> CodeType | None:
+        """kida-templates' read by template name and source hash: the code stored by
+        :meth:`set`, or None."""
+        entry = self.load(_name_key(name, source_hash))
+        return None if entry is None else entry[0]
+
+    def set(self, name: str, source_hash: str, code: CodeType) -> None:
+        """kida-templates' write: ``code`` under template name and source hash (no bindings;
+        the environment's own entries go through :meth:`store`)."""
+        self.store(_name_key(name, source_hash), code, {})
 
     def clear(self) -> None:
         """Remove every entry."""

@@ -104,18 +104,35 @@ class Delimiters:
     comment_end: str = "#}"
 
 
+@dataclass(slots=True, frozen=True)
+class LexerConfig(Delimiters):
+    """kida-templates' lexer settings: the delimiters and the whitespace options, for
+    ``Lexer(source, LexerConfig(...))`` (an Environment passes its own)."""
+
+    trim_blocks: bool = False
+    lstrip_blocks: bool = False
+
+
 class Lexer:
-    """Tokenizes one template source; create one per source with :func:`tokenize`."""
+    """Tokenizes one template source; create one per source (:func:`tokenize` does).
+
+    ``Lexer(source, LexerConfig())`` is kida-templates' spelling of
+    ``Lexer(source, None, Delimiters())``: the config brings delimiters and whitespace options.
+    """
 
     def __init__(
         self,
         source: str,
-        name: str | None,
-        delimiters: Delimiters,
+        name: str | LexerConfig | None = None,
+        delimiters: Delimiters | None = None,
         *,
         trim_blocks: bool = False,
         lstrip_blocks: bool = False,
     ) -> None:
+        if isinstance(name, LexerConfig):
+            delimiters, trim_blocks, lstrip_blocks = name, name.trim_blocks, name.lstrip_blocks
+            name = None
+        delimiters = delimiters or Delimiters()
         self.source = source
         self.name = name
         self.d = delimiters
@@ -323,7 +340,7 @@ def tokenize(
     return Lexer(
         source,
         name,
-        delimiters or Delimiters(),
+        delimiters,
         trim_blocks=trim_blocks,
         lstrip_blocks=lstrip_blocks,
     ).tokenize()

@@ -19,6 +19,7 @@ from typing import Any, Final
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
 from kida.compiler import call_validation, expressions, partial_eval
+from kida.compiler.call_imports import ImportedDefs, with_imports
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -88,6 +89,7 @@ class Compiler:
         validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
+        imported_defs: ImportedDefs | None = None,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
@@ -96,6 +98,8 @@ class Compiler:
         self.validate_calls = validate_calls
         #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
         self.signatures: dict[str, n.Def] | None = None
+        #: The defs of a template imported by a literal name (for ``validate_calls``).
+        self.imported_defs = imported_defs
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
@@ -111,6 +115,9 @@ class Compiler:
         self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
+        #: Generated function name → the ``{% def %}`` name it implements (see
+        #: :func:`~kida.compiler.statements.functions.name_functions`).
+        self.def_names: dict[str, str] = {}
         self._ids = itertools.count()
         self.mode: Mode = "render"
         self.sink: str | None = "_a"
@@ -244,6 +251,8 @@ class Compiler:
         self.modes = modes
         if self.validate_calls and "render" in modes:
             self.signatures = call_validation.signatures(tree)
+            if self.imported_defs is not None:
+                self.signatures = with_imports(tree, self.signatures, self.imported_defs)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):
@@ -359,7 +368,7 @@ class Compiler:
         self.frame = Frame(None, kind="root")
         value: ast.expr = _const(None)
         if self.extends is not None:
-            value = self.expr(self.extends.template)
+            value = template_structure.template_spec(self, self.extends.template)
         return _function("parent", _args(["_ctx"]), [ast.Return(value)])
 
     def block_functions(self, block: n.Block, fname: str) -> list[ast.stmt]:

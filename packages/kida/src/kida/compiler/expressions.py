@@ -59,6 +59,7 @@ def expr_getattr(c: Compiler, node: n.Getattr, soft: bool) -> ast.expr:
     obj = c.expr(node.obj, soft)
     helper = "_gas" if soft else "_ga" if c.strict_undefined else "_gar"
     if node.safe and not soft:
+        helper = "_gao" if c.strict_undefined else helper  # a Mapping's missing key is None
         return none_safe(c, obj, lambda o: _call(helper, o, _const(node.attr)))
     return _call(helper, obj, _const(node.attr))
 
@@ -73,6 +74,7 @@ def expr_getitem(c: Compiler, node: n.Getitem, soft: bool) -> ast.expr:
     key = c.expr(node.key)
     helper = "_gis" if soft or not c.strict_undefined else "_gi"
     if node.safe and not soft:
+        helper = "_gio" if c.strict_undefined else helper  # a Mapping's missing key is None
         return none_safe(c, obj, lambda o: _call(helper, o, key))
     return _call(helper, obj, key)
 
@@ -105,9 +107,17 @@ def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
                 if c.sandboxed:
                     return ast.Call(_load("_scg"), call, kwargs)
                 return ast.Call(_load("_cg"), [_load("_ctx"), *call], kwargs)
+    if isinstance(func, n.Getattr) and func.safe:  # obj?.method(): no call when it is missing
+        return none_safe(c, c.expr(func), lambda f: _call_value(c, f, args, kwargs))
+    return _call_value(c, c.expr(func), args, kwargs)
+
+
+def _call_value(
+    c: Compiler, func: ast.expr, args: list[ast.expr], kwargs: list[ast.keyword]
+) -> ast.expr:
     if c.sandboxed:
-        return ast.Call(_load("_sc"), [c.expr(func), *args], kwargs)
-    return ast.Call(c.expr(func), args, kwargs)
+        return ast.Call(_load("_sc"), [func, *args], kwargs)
+    return ast.Call(func, args, kwargs)
 
 
 def expr_bin_op(c: Compiler, node: n.BinOp, soft: bool) -> ast.expr:

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler, partial_eval
+from kida.compiler import Compiler, call_validation, partial_eval
+from kida.compiler.call_imports import ImportedDefs
+from kida.compiler.statements.functions import name_functions
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
@@ -51,6 +53,7 @@ from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
+from kida.utils.template_keys import resolve_template_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
@@ -300,6 +303,10 @@ class Environment:
             self._hits += 1
             return template
         self._misses += 1
+        if name.startswith(("./", "../", "@")):  # an alias works from Python too
+            resolved = resolve_template_name(name, None, self.template_aliases)
+            if resolved != name:
+                return self.get_template(resolved)
         if self.loader is None:
             raise TemplateNotFoundError(
                 f"template {name!r} not found", name=name, hint="the Environment has no loader"
@@ -393,6 +400,30 @@ class Environment:
             template.discard_tree()
         return template
 
+    def _imported_defs(self, caller: str | None) -> ImportedDefs:
+        """The defs of a template ``caller`` imports, for ``validate_calls``: parsed, not
+        compiled (an import cycle cannot recurse); None when it cannot be read here (the
+        render reports that)."""
+
+        def defs(spec: str) -> dict[str, Any] | None:
+            try:
+                name = resolve_template_name(spec, caller, self.template_aliases)
+                cached = self._cache.get(name)
+                if cached is not None and cached.tree.body:
+                    return call_validation.signatures(cached.tree)
+                if self.loader is None:
+                    return None
+                source = load_source(self.loader, self, name)[0]
+                options = {"trim_blocks": self.trim_blocks, "lstrip_blocks": self.lstrip_blocks}
+                tokens = tokenize(source, name, self.delimiters, **options)
+                return call_validation.signatures(
+                    parse(tokens, name, source, self._extension_statements)
+                )
+            except TemplateError:
+                return None
+
+        return defs
+
     def _build(
         self,
         tree: Any,
@@ -451,10 +482,12 @@ class Environment:
             jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
             sandboxed=self.sandboxed,
+            imported_defs=self._imported_defs(name) if self.validate_calls else None,
         )
         try:
             with _nesting_limit(name, source):
                 code = compile(generator.module(tree, modes), code_name, "exec")
+                code = name_functions(code, generator.def_names)
         except (SyntaxError, ValueError) as error:
             raise TemplateSyntaxError(
                 f"invalid template: {error}",

@@ -30,10 +30,19 @@ _CLAUSES: Final = frozenset({"elif", "else", "empty", "case", "fallback", "plura
 class Parser:
     """Parses one token list; :meth:`parse` returns the :class:`~kida.nodes.TemplateNode`."""
 
-    def __init__(self, tokens: list[Token], name: str | None, source: str) -> None:
+    def __init__(
+        self,
+        tokens: list[Token],
+        name: str | None = None,
+        source: str = "",
+        *,
+        filename: str | None = None,
+    ) -> None:
         self.tokens = tokens
         self.pos = 0
-        self.name = name
+        #: The template errors name (``filename`` when there is no name, as kida-templates'
+        #: ``Parser(tokens, name=..., filename=..., source=...)`` passes both).
+        self.name = name if name is not None else filename
         self.source = source
         self.open_blocks: list[tuple[str, Token]] = []
         self.loop_depth = 0

@@ -41,7 +41,7 @@ def _missing_attr_error(obj: Any, name: Any, item: bool) -> UndefinedError:
 
 
 def _item_or_missing(obj: Any, name: Any) -> Any:
-    if isinstance(obj, dict):
+    if type(obj) is dict:  # a dict subclass may define __missing__: subscript it below
         return obj.get(name, _MISSING)
     if hasattr(type(obj), "__getitem__") and not isinstance(obj, str | bytes):
         try:
@@ -119,6 +119,27 @@ def get_item_soft(obj: Any, key: Any) -> Any:
         if isinstance(key, str):
             return getattr(obj, key, UNDEFINED)
         return UNDEFINED
+
+
+def get_attr_optional(obj: Any, name: str) -> Any:
+    """``obj?.name`` under ``strict_undefined`` (receiver not None): a Mapping without the key
+    (nor such an attribute) gives None, as ``dict.get`` would; an object stays strict, since a
+    missing attribute there is almost always a typo."""
+    if isinstance(obj, Mapping):
+        value = _item_or_missing(obj, name)
+        return getattr(obj, name, None) if value is _MISSING else value
+    return get_attr(obj, name)
+
+
+def get_item_optional(obj: Any, key: Any) -> Any:
+    """``obj?[key]`` under ``strict_undefined`` (receiver not None): None for a key a Mapping
+    lacks; a sequence index out of range still raises."""
+    if isinstance(obj, Mapping):
+        value = _item_or_missing(obj, key)
+        if value is _MISSING:
+            return getattr(obj, key, None) if isinstance(key, str) else None
+        return value
+    return get_item(obj, key)
 
 
 def is_missing(value: Any) -> bool:

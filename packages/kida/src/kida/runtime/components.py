@@ -80,7 +80,13 @@ class Macro:
         if self.is_async:
             return PendingRender(self.function, (caller, *args), kwargs, self.autoescape)
         buffer: list[str] = []
-        self.function(buffer.append, caller, *args, **kwargs)
+        try:
+            self.function(buffer.append, caller, *args, **kwargs)
+        except TypeError as error:
+            trace = error.__traceback__
+            if trace is not None and trace.tb_next is None and " given" in str(error):
+                raise _arity_error(self.name, self.function, len(args)) from None
+            raise  # raised by the body, or a message that names parameters already
         text = "".join(buffer)
         return Markup(text) if self.autoescape else text
 
@@ -95,6 +101,18 @@ class Macro:
 
     def __repr__(self) -> str:
         return f"<Macro {self.name}>"
+
+
+def _arity_error(name: str, function: Callable[..., Any], given: int) -> TypeError:
+    """Too many positional arguments for a def, counted as the template wrote it (Python's
+    own message counts the buffer and caller parameters every def function takes first)."""
+    code = function.__code__
+    takes = code.co_argcount - 2  # the output buffer and the caller
+    defaults = len(function.__defaults__ or ())
+    count = f"from {takes - defaults} to {takes}" if defaults else str(takes)
+    plural = "" if takes == 1 and not defaults else "s"
+    was = "was" if given == 1 else "were"
+    return TypeError(f"{name}() takes {count} positional argument{plural} but {given} {was} given")
 
 
 class Caller:

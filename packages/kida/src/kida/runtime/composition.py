@@ -4,7 +4,6 @@ Names are resolved against the including template: ``./x`` and ``../x`` are rela
 directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 """
 
-import posixpath
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from kida.runtime.async_support import close_source
 from kida.runtime.components import Caller, Macro
 from kida.runtime.observed import observed_block
 from kida.spelling import suggest
+from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.template import Template
@@ -43,15 +43,22 @@ def resolve_name(ctx: RenderContext, name: str) -> str:
 
 
 def resolve_name_in(aliases: dict[str, str], base: str | None, name: str) -> str:
-    """The loader name of ``name`` as written in the template called ``base``."""
-    if name.startswith(("./", "../")):
-        return posixpath.normpath(posixpath.join(posixpath.dirname(base or ""), name))
-    if name.startswith("@"):
-        alias, _, rest = name[1:].partition("/")
-        target = aliases.get(alias)
-        if target is not None:
-            return posixpath.join(target, rest)
+    """The loader name of ``name`` as written in the template called ``base`` (None: from a
+    string, whose relative names start at the root)."""
+    if name.startswith(("./", "../", "@")):
+        return resolve_template_name(name, base or "", aliases)
     return name
+
+
+def relative_to(spec: Any, caller: str) -> Any:
+    """A computed template name (or list of names) with its ``./``/``../`` names resolved
+    against ``caller``, the template whose source holds the statement: a block rendered under
+    its parent, or a def called from another template, still finds its own neighbours."""
+    if isinstance(spec, str):
+        return resolve_template_name(spec, caller) if spec.startswith(("./", "../")) else spec
+    if isinstance(spec, list | tuple):
+        return [relative_to(item, caller) for item in spec]
+    return spec
 
 
 def load(ctx: RenderContext, spec: Any) -> "Template":

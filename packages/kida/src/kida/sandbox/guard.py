@@ -60,6 +60,7 @@ class Guard:
         #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
         self.get_attr = self._checked_reader(access.get_attr)
         self.get_attr_soft = self._checked_reader(access.get_attr_soft)
+        self.get_attr_optional = self._checked_reader(access.get_attr_optional)
 
     def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
         """``read`` behind the name, object and value checks; names and types already found
@@ -179,6 +180,17 @@ class Guard:
                 return access.get_item_soft(obj, key)
             self.check_name(key)
             return self.check_value(obj, key, access.get_item_soft(obj, key))
+
+    def get_item_optional(self, obj: Any, key: Any) -> Any:
+        """``obj?[key]`` under ``strict_undefined``, checked like :meth:`get_item`."""
+        self.check_object(obj)
+        try:
+            return obj[key]
+        except (KeyError, IndexError, TypeError):
+            if not isinstance(key, str):
+                return access.get_item_optional(obj, key)
+            self.check_name(key)
+            return self.check_value(obj, key, access.get_item_optional(obj, key))
 
     # --- calls ------------------------------------------------------------------------------
 
@@ -367,6 +379,8 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
         "_gas": guard.get_attr_soft,
         "_gi": guard.get_item,
         "_gis": guard.get_item_soft,
+        "_gao": guard.get_attr_optional,
+        "_gio": guard.get_item_optional,
         "_range": guard.make_range,
         "_sc": guard.call,
         "_scg": guard.call_global,

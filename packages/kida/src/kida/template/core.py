@@ -24,6 +24,7 @@ from kida.runtime.composition import ahold_stacks, hold_stacks, register
 from kida.template import introspection
 from kida.template.helpers import async_refusal, may_meet_stack
 from kida.template.inheritance import block_chain, inject_blocks
+from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.environment import Environment
@@ -69,7 +70,7 @@ class Template:
         for stmt in tree.body:
             if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
                 value = stmt.template.value
-                self._parent_name = value if isinstance(value, str) else None
+                self._parent_name = _loader_name(value, name) if isinstance(value, str) else None
         self.ast_preserved = True
         self._metadata: dict[str, BlockMetadata] | None = None
 
@@ -429,3 +430,14 @@ class Template:
         """Block names and structural hashes, parent and reads: what a build planner needs;
         None with ``preserve_ast=False``."""
         return introspection.structure_manifest(self)
+
+
+def _loader_name(parent: str, name: str | None) -> str:
+    """A literal parent as the loader knows it: ``./``/``../`` resolved against the child
+    (unresolvable: as written, so rendering reports it at the ``{% extends %}``)."""
+    if name is None or not parent.startswith(("./", "../")):
+        return parent
+    try:
+        return resolve_template_name(parent, name)
+    except TemplateNotFoundError:
+        return parent

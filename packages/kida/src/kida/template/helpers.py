@@ -31,8 +31,8 @@ def may_meet_stack(template: "Template") -> bool:
         if targets is None:
             return True
         for name in targets:
-            resolved = resolve_name_in(environment.template_aliases, current.name, name)
             try:
+                resolved = resolve_name_in(environment.template_aliases, current.name, name)
                 found = environment.get_template(resolved)
             except TemplateError:
                 continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from types import CodeType
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
@@ -70,6 +72,17 @@ def function_body(
     return _args(leading + positional, vararg, kwarg), stmts
 
 
+def name_functions(code: CodeType, names: Mapping[str, str]) -> CodeType:
+    """``code`` with each generated def function qualified by its template name (``card``,
+    not ``root.<locals>._def0``): Python names the function that way in a call's TypeError."""
+    consts = tuple(
+        name_functions(const, names) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    qualname = names.get(code.co_name, code.co_qualname)
+    return code.replace(co_consts=consts, co_qualname=qualname)
+
+
 def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast.stmt]:
     """A def binds a ``Macro``; its defaults are computed once, when the def runs, those of a
     region (``late_defaults``) at each call, so they read the context of that moment."""
@@ -83,6 +96,7 @@ def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast
         late = {name: value for (name, _), value in zip(with_default, defaults, strict=True)}
         defaults = [_load("_NOT_PASSED") for _ in with_default]
     fname = c.temp("def")
+    c.def_names[fname] = node.name
     binding_frame = c.frame
     # Bind first so the body can call itself recursively.
     if binding_frame.kind == "root":

@@ -9,9 +9,29 @@ from kida import nodes as n
 from kida.compiler import expressions
 from kida.compiler.pyast import _assign, _attr, _call, _const, _expr_stmt, _is, _load
 from kida.compiler.statements import functions, variables
+from kida.exceptions import TemplateNotFoundError
+from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler
+
+
+def template_spec(c: Compiler, node: n.Expr) -> ast.expr:
+    """The template an extends/include/embed/import names. ``./`` and ``../`` are relative to
+    this template (not to the one rendering, which differs in inherited blocks and imported
+    defs): a literal name is resolved now, a computed one when it is known."""
+    value = c.expr(node)
+    if c.name is None:  # from a string: relative names start at the root, when rendering
+        return value
+    if isinstance(node, n.Const):
+        if isinstance(node.value, str) and node.value.startswith(("./", "../")):
+            try:
+                return _const(resolve_template_name(node.value, c.name))
+            except TemplateNotFoundError:  # raised where it renders, at the statement
+                pass
+        else:
+            return value
+    return _call("_relative_to", value, _const(c.name))
 
 
 def visit_block(c: Compiler, node: n.Block) -> list[ast.stmt]:
@@ -82,7 +102,8 @@ def visit_include(c: Compiler, node: n.Include) -> list[ast.stmt]:
         _expr_stmt(_call("_register", _load(sub), _load(template))),
         *c.pump(_load(template), _load(sub)),
     ]
-    load = _call("_include", _load("_ctx"), c.expr(node.template), _const(node.ignore_missing))
+    spec = template_spec(c, node.template)
+    load = _call("_include", _load("_ctx"), spec, _const(node.ignore_missing))
     if node.ignore_missing:
         return [
             _assign(template, load),
@@ -107,7 +128,10 @@ def visit_embed(c: Compiler, node: n.Embed) -> list[ast.stmt]:
         )
     template, sub = c.temp("inc"), c.temp("_ctx")
     return [
-        _assign(template, _call("_include", _load("_ctx"), c.expr(node.template), _const(False))),
+        _assign(
+            template,
+            _call("_include", _load("_ctx"), template_spec(c, node.template), _const(False)),
+        ),
         assign_include_context(c, sub, template, node),
         _expr_stmt(
             _call(
@@ -123,7 +147,7 @@ def visit_embed(c: Compiler, node: n.Embed) -> list[ast.stmt]:
 
 def run_import(c: Compiler, node: n.Import | n.FromImport) -> tuple[list[ast.stmt], ast.expr]:
     namespace = c.temp("ns")
-    args = (_load("_ctx"), c.expr(node.template), _const(node.lineno))
+    args = (_load("_ctx"), template_spec(c, node.template), _const(node.lineno))
     if c.is_async:
         stmts: list[ast.stmt] = [
             _assign(
