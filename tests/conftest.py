@@ -1,12 +1,19 @@
 """Fixtures shared by the whole suite."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import settings
 
 from tests.services import chromium_or_skip, redis_server, redis_url_or_skip, unavailable
+
+# Property tests: no per-example deadline (a loaded machine is slow, not wrong), and in CI the
+# same examples every run, so a red build is a bug anyone can reproduce, not a draw.
+settings.register_profile("suite", deadline=None, derandomize=bool(os.environ.get("CI")))
+settings.load_profile("suite")
 
 
 @pytest.fixture
