@@ -17,6 +17,7 @@ _CATEGORIES = {
     "RUN": "runtime",
     "TPL": "template",
     "SEC": "security",
+    "CMP": "component",
     "WARN": "warning",
 }
 
@@ -61,6 +62,8 @@ class ErrorCode(StrEnum):
     TEMPLATE_NOT_FOUND = "K-TPL-001"
     SYNTAX_ERROR = "K-TPL-002"
     CIRCULAR_IMPORT = "K-TPL-003"
+    #: A ``{% def %}``/``{% region %}`` inside a conditional, loop or other scoped tag.
+    DEFINITION_NOT_TOPLEVEL = "K-TPL-004"
     # Security (the sandbox)
     BLOCKED_ATTRIBUTE = "K-SEC-001"
     BLOCKED_TYPE = "K-SEC-002"
@@ -69,6 +72,9 @@ class ErrorCode(StrEnum):
     OUTPUT_LIMIT = "K-SEC-005"
     #: Ours: a template object from an environment with another sandbox policy.
     FOREIGN_TEMPLATE = "K-SEC-006"
+    # Component calls (``Environment(validate_calls=True)``, as ComponentWarning)
+    COMPONENT_CALL_SIGNATURE = "K-CMP-001"
+    COMPONENT_TYPE_MISMATCH = "K-CMP-002"
     # Warnings
     FILTER_PRECEDENCE = "K-WARN-001"
     JINJA2_SET_SCOPING = "K-WARN-002"
@@ -80,7 +86,8 @@ class ErrorCode(StrEnum):
 
     @property
     def category(self) -> str:
-        """``lexer``, ``parser``, ``runtime``, ``template``, ``security`` or ``warning``."""
+        """``lexer``, ``parser``, ``runtime``, ``template``, ``security``, ``component`` or
+        ``warning``."""
         return _CATEGORIES.get(self.value.split("-")[1], "unknown")
 
 
@@ -222,6 +229,13 @@ class NoneComparisonError(TemplateRuntimeError):
     code = ErrorCode.NONE_COMPARISON
 
 
+class RenderContextError(TemplateRuntimeError, RuntimeError):
+    """``get_render_context_required()`` called outside a render (still caught by ``except
+    RuntimeError``, what kida-templates raises there)."""
+
+    code = ErrorCode.NOT_IN_RENDER_CONTEXT
+
+
 class UndefinedError(TemplateRuntimeError):
     """A name or attribute the template reads does not exist."""
 
@@ -272,6 +286,12 @@ class TemplateWarning:
     template_name: str | None = None
     lineno: int | None = None
     suggestion: str | None = None
+
+    def format_message(self) -> str:
+        """``[K-…] message (template:line)`` and the hint on a second line, for logs."""
+        where = f"{self.template_name or ''}{f':{self.lineno}' if self.lineno else ''}"
+        text = f"[{self.code.value}] {self.message}" + (f" ({where})" if where else "")
+        return text + (f"\n  Hint: {self.suggestion}" if self.suggestion else "")
 
 
 class KidaWarning(UserWarning):

@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, cast
 
+from kida import nodes as n
 from kida.debug import template_frames
-from kida.exceptions import TemplateRuntimeError, UndefinedError
+from kida.exceptions import RenderContextError, TemplateRuntimeError, UndefinedError
 from kida.instrumentation import ACTIVE, Instruments, observing
 from kida.spelling import suggest
 
@@ -23,15 +24,35 @@ if TYPE_CHECKING:
     from kida.template import Template
 
 
-def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
-    """The error for a missing template variable."""
+def undefined_name(
+    name: str, known: Iterable[Any], template: Template | None = None
+) -> UndefinedError:
+    """The error for a missing template variable; when ``template`` declares a def or region
+    of that name, the hint says where definitions are bound (read only on this error path)."""
     if name == "super":
         hint = "kida has no super(); move the shared part into a def and call it from both blocks"
+        return UndefinedError(f"{name!r} is undefined", hint=hint)
+    declared = _declaration_of(template, name) if template is not None else None
+    if declared is not None:
+        hint = (
+            f"Did you declare {{% {declared} {name} %}} at the template's top level? A def or "
+            "region exists from its declaration on: move it there, or the call after it"
+        )
         return UndefinedError(f"{name!r} is undefined", hint=hint)
     hint = (
         suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
     )
     return UndefinedError(f"{name!r} is undefined", hint=hint)
+
+
+def _declaration_of(template: Template, name: str) -> str | None:
+    """``"def"`` or ``"region"`` when ``template`` declares one called ``name``."""
+    for node in template.tree.walk():
+        if isinstance(node, n.Def) and node.name == name:
+            return "def"
+        if isinstance(node, n.Block) and node.kind == "region" and node.name == name:
+            return "region"
+    return None
 
 
 #: Includes nested deeper than this end the render: a template that includes itself (directly
@@ -111,7 +132,7 @@ class RenderContext(dict[str, Any]):
     imports: tuple[tuple[Template, int], ...]
 
     def __missing__(self, key: str) -> Any:
-        raise undefined_name(key, self.keys())
+        raise undefined_name(key, self.keys(), getattr(self, "template", None))
 
     @property
     def name(self) -> str | None:
@@ -331,12 +352,14 @@ def get_render_context() -> RenderContext | None:
 
 
 def get_render_context_required() -> RenderContext:
-    """Like :func:`get_render_context`, but outside a render raises ``RuntimeError``."""
+    """Like :func:`get_render_context`, but outside a render raises a
+    :class:`~kida.exceptions.RenderContextError` (a ``RuntimeError``, K-RUN-017)."""
     ctx = get_render_context()
     if ctx is None:
-        raise RuntimeError(
-            "not in a render context: call this from a filter, test or global used while a "
-            "template renders, or inside `with render_context():`"
+        raise RenderContextError(
+            "not in a render context",
+            hint="call this from a filter, test or global used while a template renders, or "
+            "inside `with render_context():`",
         )
     return ctx
 

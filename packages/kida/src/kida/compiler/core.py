@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
-from kida.compiler import call_validation, expressions, partial_eval
+from kida.compiler import expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -85,7 +85,6 @@ class Compiler:
         strict_undefined: bool = True,
         static: partial_eval.Folding | None = None,
         pure_filters: frozenset[str] | set[str] = frozenset(),
-        validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
     ) -> None:
@@ -93,9 +92,6 @@ class Compiler:
         self.jinja2_compat_warnings = jinja2_compat_warnings
         #: Names bound template-wide by ``let``/``export``/``promote`` so far.
         self.template_wide: set[str] = set()
-        self.validate_calls = validate_calls
-        #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
-        self.signatures: dict[str, n.Def] | None = None
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
@@ -239,8 +235,6 @@ class Compiler:
         for ``render()`` costs one renderer, not three.
         """
         self.modes = modes
-        if self.validate_calls and "render" in modes:
-            self.signatures = call_validation.signatures(tree)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):

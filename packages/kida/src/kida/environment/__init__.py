@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler, partial_eval
+from kida.compiler import Compiler, call_validation, partial_eval
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
@@ -37,6 +37,7 @@ from kida.environment.loaders import (
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import (
+    ErrorCode,
     TemplateError,
     TemplateNotFoundError,
     TemplateSyntaxError,
@@ -48,6 +49,7 @@ from kida.parser import parse
 from kida.parser.core import StatementHandler
 from kida.passing import pass_kind
 from kida.render_context import consume
+from kida.runtime.composition import resolve_from
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
 
@@ -184,9 +186,10 @@ class Environment:
         self.pure_filters: set[str] = set(pure_filters)
         self.max_extends_depth = max_extends_depth
         self.max_include_depth = max_include_depth
-        #: True: calls of a template's own defs are checked against their signatures when
-        #: compiling (a mismatch is a UserWarning).
+        #: True: calls of defs (the template's own and literal ``{% from %}`` imports) are
+        #: checked when compiling; a mismatch is a ComponentWarning (K-CMP-001/002).
         self.validate_calls = validate_calls
+        self._validating: set[str] = set()  # imports being loaded for call validation
         #: True: a nested ``set`` shadowing a template-wide name is a MigrationWarning.
         self.jinja2_compat_warnings = jinja2_compat_warnings
         # Accepted for kida-templates compatibility, without effect here (see the README).
@@ -301,7 +304,10 @@ class Environment:
         self._misses += 1
         if self.loader is None:
             raise TemplateNotFoundError(
-                f"template {name!r} not found", name=name, hint="the Environment has no loader"
+                f"template {name!r} not found: no loader configured",
+                name=name,
+                hint="pass one: Environment(loader=FileSystemLoader('templates/'))",
+                code=ErrorCode.NO_LOADER,
             )
         source, filename, uptodate = load_source(self.loader, self, name)
         template = self.compile_template(
@@ -367,6 +373,10 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source, self._extension_statements)
+        if self.validate_calls:
+            tree.warnings.extend(
+                call_validation.check(tree, name, lambda other: self._defs_of(name, other))
+            )
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
         namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)
@@ -391,6 +401,21 @@ class Environment:
         if not self.preserve_ast:
             template.discard_tree()
         return template
+
+    def _defs_of(self, importer: str | None, name: str) -> dict[str, Any]:
+        """The defs of template ``name`` as imported by ``importer``, for call validation:
+        empty when it cannot be loaded (the render reports that) or is being compiled now."""
+        resolved = resolve_from(importer, name, self.template_aliases)
+        if resolved in self._validating or self.loader is None:
+            return {}
+        self._validating.add(resolved)
+        try:
+            template = self.get_template(resolved)
+        except TemplateError:
+            return {}
+        finally:
+            self._validating.discard(resolved)
+        return call_validation.local_defs(template.tree)
 
     def _build(
         self,
@@ -426,7 +451,6 @@ class Environment:
             autoescape=autoescape,
             strict_undefined=self.strict_undefined,
             static=folding,
-            validate_calls=self.validate_calls,
             jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
             sandboxed=self.sandboxed,

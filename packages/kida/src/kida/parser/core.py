@@ -23,6 +23,10 @@ from kida.parser.blocks import (
 )
 from kida.parser.statements import FORBIDDEN
 
+#: The tags whose bodies may declare a def (K-TPL-004) or a region.
+_DEF_PARENTS: Final = frozenset({"block", "fragment", "def", "region", "globals", "imports"})
+_REGION_PARENTS: Final = frozenset({"block", "fragment"})
+
 #: Keywords that end a body without being a statement of their own.
 _CLAUSES: Final = frozenset({"elif", "else", "empty", "case", "fallback", "plural"})
 
@@ -185,6 +189,22 @@ class Parser:
                 code=ErrorCode.UNSUPPORTED_SYNTAX,
             )
         return handler(self, token)
+
+    def check_top_level(self, kind: str, name: str, token: Token) -> None:
+        """A ``{% def %}`` or ``{% region %}`` inside a conditional, loop or other scoped tag is
+        bound only when that code runs, so render_block, metadata and call validation cannot
+        see it: refuse it (K-TPL-004). Blocks (and, for defs, other defs) may hold them."""
+        allowed = _DEF_PARENTS if kind == "def" else _REGION_PARENTS
+        for tag, _opened in self.open_blocks:
+            if tag not in allowed:
+                raise self.error(
+                    f"{{% {kind} {name} %}} must be declared at the template's top level, "
+                    f"not inside {{% {tag} %}}",
+                    token,
+                    hint=f"move {{% {kind} {name} %}} out of the {{% {tag} %}} to the top level "
+                    "(or into a block); choose what to call with an {% if %} around the call",
+                    code=ErrorCode.DEFINITION_NOT_TOPLEVEL,
+                )
 
     def subparse(
         self, tag: str, token: Token, clauses: frozenset[str] = frozenset()

@@ -86,14 +86,19 @@ def parse_params(parser: Parser) -> list[n.Param]:
 
 
 def parse_type(parser: Parser) -> str:
-    """A type annotation (names, dots, ``|``, ``[...]``), kept as text."""
+    """A type annotation (names, dots, ``|``, ``[...]``), kept as text spelt as in Python
+    (``str | None``, ``dict[str, int]``) whatever the spacing in the template."""
     parts = [parser.expect_name("a type")]
     while (
         parser.current.kind == "op"
         and parser.current.value in (".", "|", "[", "]", ",")
         and not (parser.current.value == "," and not any(p == "[" for p in parts))
     ):
-        parts.append(parser.advance().value)
+        value = parser.advance().value
+        parts.append(_TYPE_SPACING.get(value, value))
         if parser.current.kind == "name":
             parts.append(parser.advance().value)
     return "".join(parts)
+
+
+_TYPE_SPACING = {"|": " | ", ",": ", "}

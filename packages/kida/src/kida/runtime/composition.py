@@ -30,12 +30,18 @@ _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 
 def resolve_name(ctx: RenderContext, name: str) -> str:
     """The loader name of ``name`` as written in the current template."""
+    return resolve_from(ctx.template.name, name, ctx.environment.template_aliases)
+
+
+def resolve_from(current: str | None, name: str, aliases: dict[str, str]) -> str:
+    """The loader name of ``name`` as written in template ``current``: ``./x``/``../x`` are
+    relative to its folder, ``@alias/x`` under that alias's folder."""
     if name.startswith(("./", "../")):
-        base = posixpath.dirname(ctx.template.name or "")
+        base = posixpath.dirname(current or "")
         return posixpath.normpath(posixpath.join(base, name))
     if name.startswith("@"):
         alias, _, rest = name[1:].partition("/")
-        target = ctx.environment.template_aliases.get(alias)
+        target = aliases.get(alias)
         if target is not None:
             return posixpath.join(target, rest)
     return name
@@ -67,7 +73,7 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
             raise
         # Located at the extends/include/import statement that named it, not at the name.
         raise TemplateNotFoundError(
-            error.message, hint=_near_miss(ctx, name) or error.hint
+            error.message, hint=_near_miss(ctx, name) or error.hint, code=error.code
         ) from None
 
 

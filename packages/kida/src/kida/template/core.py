@@ -108,7 +108,7 @@ class Template:
         """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
         (its memory); introspection of this template then answers empty (metadata None)."""
         self.streaming()
-        self.tree = n.TemplateNode(body=[])
+        self.tree = n.TemplateNode(body=[], warnings=self.tree.warnings)
         self.ast_preserved = False
 
     def streaming(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.analysis import dependencies, needs_async_body
-from kida.compiler import call_validation, expressions
+from kida.compiler import expressions
 from kida.compiler.pyast import (
     _IN_CONTEXT,
     _args,
@@ -123,7 +123,6 @@ def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
         )
     )
     call = node.call
-    call_validation.validate(c, call)
     call_args, kwargs = expressions.arguments(c, call.arguments)
     args_tuple = ast.Tuple(call_args, ast.Load())
     kwargs_dict = ast.Dict([k.arg and _const(k.arg) for k in kwargs], [k.value for k in kwargs])  # type: ignore[misc]
