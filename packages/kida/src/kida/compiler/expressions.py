@@ -58,6 +58,7 @@ def expr_getattr(c: Compiler, node: n.Getattr, soft: bool) -> ast.expr:
     obj = c.expr(node.obj, soft)
     helper = "_gas" if soft else "_ga" if c.strict_undefined else "_gar"
     if node.safe and not soft:
+        helper = "_gao" if c.strict_undefined else helper  # a Mapping miss is None
         return none_safe(c, obj, lambda o: _call(helper, o, _const(node.attr)))
     return _call(helper, obj, _const(node.attr))
 
@@ -72,6 +73,7 @@ def expr_getitem(c: Compiler, node: n.Getitem, soft: bool) -> ast.expr:
     key = c.expr(node.key)
     helper = "_gis" if soft or not c.strict_undefined else "_gi"
     if node.safe and not soft:
+        helper = "_gio" if c.strict_undefined else helper  # a Mapping miss is None
         return none_safe(c, obj, lambda o: _call(helper, o, key))
     return _call(helper, obj, key)
 

@@ -95,6 +95,25 @@ def get_attr_resilient(obj: Any, name: str) -> Any:
     return get_attr_soft(obj, name)
 
 
+def get_attr_optional(obj: Any, name: str) -> Any:
+    """``obj?.name`` (obj not None) in strict mode: a key missing from a Mapping is None, as
+    ``dict.get`` would say; a missing attribute of any other object still raises (a typo)."""
+    if isinstance(obj, Mapping):
+        value = obj.get(name, _MISSING)
+        if value is _MISSING:
+            value = getattr(obj, name, None)
+        return value
+    return get_attr(obj, name)
+
+
+def get_item_optional(obj: Any, key: Any) -> Any:
+    """``obj?[key]`` (obj not None) in strict mode: None for a key missing from a Mapping; an
+    index out of range of a sequence still raises."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return get_item(obj, key)
+
+
 def get_item(obj: Any, key: Any) -> Any:
     """``obj[key]``; a string key falls back to the attribute."""
     try:

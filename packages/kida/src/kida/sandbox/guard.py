@@ -60,6 +60,9 @@ class Guard:
         #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
         self.get_attr = self._checked_reader(access.get_attr)
         self.get_attr_soft = self._checked_reader(access.get_attr_soft)
+        #: ``strict_undefined=False`` reads and strict ``obj?.name``, checked the same way.
+        self.get_attr_resilient = self._checked_reader(access.get_attr_resilient)
+        self.get_attr_optional = self._checked_reader(access.get_attr_optional)
 
     def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
         """``read`` behind the name, object and value checks; names and types already found
@@ -168,6 +171,13 @@ class Guard:
                 return access.get_item(obj, key)
             self.check_name(key)
             return self.check_value(obj, key, access.get_item(obj, key))
+
+    def get_item_optional(self, obj: Any, key: Any) -> Any:
+        """``obj?[key]`` in strict mode (None for a Mapping miss), checked like :meth:`get_item`."""
+        if isinstance(obj, Mapping):
+            self.check_object(obj)
+            return obj.get(key)
+        return self.get_item(obj, key)
 
     def get_item_soft(self, obj: Any, key: Any) -> Any:
         """``obj[key]`` for soft lookups, checked like :meth:`get_item`."""
@@ -365,8 +375,11 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
     helpers: dict[str, Callable[..., Any]] = {
         "_ga": guard.get_attr,
         "_gas": guard.get_attr_soft,
+        "_gar": guard.get_attr_resilient,
+        "_gao": guard.get_attr_optional,
         "_gi": guard.get_item,
         "_gis": guard.get_item_soft,
+        "_gio": guard.get_item_optional,
         "_range": guard.make_range,
         "_sc": guard.call,
         "_scg": guard.call_global,
