@@ -254,6 +254,16 @@ class Environment:
         """Register a test, like :meth:`add_filter`."""
         return self._register(self.tests, name, func)
 
+    def update_filters(self, filters: Mapping[str, Callable[..., Any]]) -> None:
+        """Register several filters at once: ``env.update_filters({"double": f, ...})``."""
+        for name, func in filters.items():
+            self.add_filter(name, func)
+
+    def update_tests(self, tests: Mapping[str, Callable[..., Any]]) -> None:
+        """Register several tests at once, like :meth:`update_filters`."""
+        for name, func in tests.items():
+            self.add_test(name, func)
+
     def add_global(self, name: str, value: Any) -> None:
         """Make ``value`` readable as ``name`` in every template."""
         self._cache.clear()

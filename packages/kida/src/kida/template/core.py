@@ -15,10 +15,11 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.exceptions import TemplateNotFoundError, TemplateWarning
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError, TemplateWarning
 from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import register
+from kida.spelling import suggest
 from kida.template import introspection
 from kida.template.helpers import async_refusal
 from kida.template.inheritance import block_chain, inject_blocks
@@ -255,6 +256,14 @@ class Template:
         """
         if self.is_async:
             raise async_refusal(self, "render_with_blocks")
+        known = self.list_blocks()
+        for block in block_overrides:
+            if block not in known:
+                raise TemplateRuntimeError(
+                    f"render_with_blocks(): {self.name or '<string>'} has no block {block!r}",
+                    name=self.name,
+                    hint=suggest(block, known) or f"its blocks: {', '.join(known) or 'none'}",
+                )
         ctx = self.new_context(args, kwargs)
         inject_blocks(ctx, block_overrides)
         return self._collect(ctx, self._root)
