@@ -48,7 +48,7 @@ from kida.compiler.statements import (
     template_structure,
     variables,
 )
-from kida.exceptions import ErrorCode, TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.passing import pass_kind
 
 _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
@@ -92,6 +92,8 @@ class Compiler:
         self.jinja2_compat_warnings = jinja2_compat_warnings
         #: Names bound template-wide by ``let``/``export``/``promote`` so far.
         self.template_wide: set[str] = set()
+        #: Warnings found while compiling (K-WARN-002), for ``template.warnings``.
+        self.warnings: list[TemplateWarning] = []
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).

@@ -369,9 +369,11 @@ class Environment:
         defaults: dict[str, Any] | None = None,
         *,
         static_context: dict[str, Any] | None = None,
+        cache: bool = True,
     ) -> Template:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`; reads of
-        ``static_context`` names become constants."""
+        ``static_context`` names become constants. ``cache=False`` neither reads nor writes
+        the bytecode cache (an editor's unsaved buffer, ``kida.diagnostics``)."""
         autoescape = self.autoescape_for(name)
         code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
         with _nesting_limit(name, source):
@@ -389,11 +391,15 @@ class Environment:
             )
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
-        namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)
+        namespace = self._build(
+            tree, name, source, autoescape, code_name, ("render",), folding, cache=cache
+        )
 
         def build_streaming() -> dict[str, Any]:
             modes = ("stream", "async")
-            return self._build(tree, name, source, autoescape, code_name, modes, folding)
+            return self._build(
+                tree, name, source, autoescape, code_name, modes, folding, cache=cache
+            )
 
         template = self.template_class(
             self,
@@ -436,10 +442,14 @@ class Environment:
         code_name: str,
         modes: tuple[str, ...],
         folding: partial_eval.Folding | None = None,
+        *,
+        cache: bool = True,
     ) -> dict[str, Any]:
         """Generate (or load from the bytecode cache), compile and run the module of
-        ``modes``; returns its namespace. Code folded from static values is not cached on disk."""
-        key = None if folding else self._bytecode_key(name, source, autoescape, modes)
+        ``modes``; returns its namespace. Code folded from static values is not cached on disk.
+        Warnings the compiler finds join ``tree.warnings``."""
+        use_cache = cache and not folding
+        key = self._bytecode_key(name, source, autoescape, modes) if use_cache else None
         cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
         if cached is not None:
             code, bindings = cached
@@ -475,6 +485,7 @@ class Environment:
                 source=source,
                 lineno=getattr(error, "lineno", None),
             ) from None
+        tree.warnings.extend(generator.warnings)
         if self.bytecode_cache and key:
             self.bytecode_cache.store(key, code, generator.bindings)
         namespace = dict(self.compiled_namespace)

@@ -1,0 +1,188 @@
+"""kida.diagnostics (kida-templates 0.12, reference/api.md "Programmatic Diagnostics"): findings
+as immutable facts from unsaved sources, directories and caught errors; verified safe edits."""
+
+from pathlib import Path
+
+import pytest
+
+import kida
+from kida import DictLoader, Environment, FileSystemBytecodeCache, TemplateError
+from kida.diagnostics import (
+    Diagnostic,
+    DiagnosticConfidence,
+    DiagnosticOptions,
+    DiagnosticReport,
+    DiagnosticSeverity,
+    DiagnosticSnippet,
+    RelatedLocation,
+    SafeEdit,
+    SourcePosition,
+    SourceSpan,
+    apply_safe_edits,
+    diagnose_directory,
+    diagnose_source,
+    diagnostic_from_exception,
+)
+
+
+def test_the_module_stays_out_of_the_root_namespace() -> None:
+    assert "diagnose_source" not in kida.__all__
+    assert "Diagnostic" not in kida.__all__
+
+
+def test_a_syntax_error_is_one_proven_finding_and_a_partial_report() -> None:
+    report = diagnose_source("<p>\n{% if x %}\n", name="pages/account.html")
+    assert isinstance(report, DiagnosticReport)
+    assert report.partial
+    (finding,) = report.diagnostics
+    assert (finding.code, finding.category) == ("K-PAR-002", "parser")
+    assert finding.severity is DiagnosticSeverity.ERROR
+    assert finding.confidence is DiagnosticConfidence.PROVEN
+    assert finding.span.path == "pages/account.html"
+    assert finding.span.start == SourcePosition(2, 3)  # 1-based line, 0-based column
+    assert finding.suggestion
+    assert finding.documentation_url == "https://lbliii.github.io/kida/docs/errors/#k-par-002"
+    assert finding.source_snippet is not None
+    assert (2, "{% if x %}") in finding.source_snippet.lines
+
+
+def test_compile_time_warnings_are_findings_and_nothing_is_cached(tmp_path: Path) -> None:
+    cache = FileSystemBytecodeCache(tmp_path / "bytecode")
+    env = Environment(loader=DictLoader({}), bytecode_cache=cache)
+    source = "{{ x ?? [] | length }}\n{% let n = 1 %}{% if a %}{% set n = 2 %}{% end %}"
+    report = diagnose_source(source, name="page.html", environment=env)
+    assert not report.partial
+    assert [(d.code, d.span.start.line if d.span.start else 0) for d in report.diagnostics] == [
+        ("K-WARN-001", 1),
+        ("K-WARN-002", 2),
+    ]
+    assert {d.severity for d in report.diagnostics} == {DiagnosticSeverity.WARNING}
+    assert env.cache_info()["template"]["size"] == 0
+
+    def cached_files() -> list[Path]:
+        return [p for p in (tmp_path / "bytecode").rglob("*") if p.is_file()]
+
+    assert cached_files() == []
+    with pytest.warns(kida.KidaWarning):
+        env.from_string(source, name="page.html")  # an ordinary compile does use the cache
+    assert cached_files() != []
+
+
+def test_call_validation_resolves_imports_through_the_environment() -> None:
+    env = Environment(
+        loader=DictLoader({"card.html": "{% def card(title: str) %}{{ title }}{% end %}"})
+    )
+    source = '{% from "card.html" import card %}\n{{ card(titl="x") }}{{ card(5) }}'
+    assert diagnose_source(source, name="page.html", environment=env).diagnostics == ()
+    report = diagnose_source(
+        source,
+        name="page.html",
+        environment=env,
+        options=DiagnosticOptions(validate_calls=True),
+    )
+    assert [d.code for d in report.diagnostics] == ["K-CMP-001", "K-CMP-001", "K-CMP-002"]
+    assert all(d.span == SourceSpan("page.html", SourcePosition(2)) for d in report.diagnostics)
+
+
+def test_analyses_this_module_does_not_run_make_the_report_partial() -> None:
+    assert not diagnose_source("<p>{{ x }}</p>").partial
+    assert diagnose_source("<p>{{ x }}</p>", options=DiagnosticOptions(a11y=True)).partial
+    assert diagnose_source("<p></p>", options=DiagnosticOptions(typed=True, strict=True)).partial
+
+
+def test_diagnose_directory(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "bad.html").write_text("{% for x in y %}")
+    (tmp_path / "good.html").write_text("{{ x ?? [] | length }}")
+    (tmp_path / "part.html").write_text("{% def p(a) %}{% end %}")
+    (tmp_path / "uses.html").write_text('{% from "part.html" import p %}{{ p(b=1) }}')
+    report = diagnose_directory(tmp_path, options=DiagnosticOptions(validate_calls=True))
+    assert report.partial  # bad.html stopped at its syntax error
+    found = [(d.span.path, d.code) for d in report.diagnostics]
+    assert found == [
+        ("good.html", "K-WARN-001"),
+        ("pages/bad.html", "K-PAR-002"),
+        ("uses.html", "K-CMP-001"),
+        ("uses.html", "K-CMP-001"),
+    ]
+    with pytest.raises(TypeError):
+        diagnose_directory(3)  # type: ignore[arg-type]
+
+
+def test_diagnostic_from_a_caught_render_error() -> None:
+    env = Environment(
+        loader=DictLoader({"page.html": '{% include "part.html" %}', "part.html": "\n{{ usre }}"})
+    )
+    with pytest.raises(TemplateError) as info:
+        env.get_template("page.html").render(user=1)
+    finding = diagnostic_from_exception(info.value)
+    assert (finding.code, finding.kind) == ("K-RUN-001", "variable")
+    assert finding.confidence is DiagnosticConfidence.RUNTIME_ONLY
+    assert finding.span == SourceSpan("part.html", SourcePosition(2, 3))
+    assert finding.related_locations == (
+        RelatedLocation("reached through", SourceSpan("page.html", SourcePosition(1))),
+    )
+    assert "user" in (finding.suggestion or "")
+    assert diagnostic_from_exception(info.value, path="other.html").span.path == "other.html"
+    with pytest.raises(TypeError):
+        diagnostic_from_exception(ValueError("an application's own failure"))
+
+
+def _edit(path: str, line: int, start: int, end: int, text: str, snapshot: str) -> Diagnostic:
+    span = SourceSpan(path, SourcePosition(line, start), SourcePosition(line, end))
+    return Diagnostic(
+        code="K-PAR-001",
+        category="parser",
+        severity=DiagnosticSeverity.WARNING,
+        message="use the explicit closer",
+        span=span,
+        safe_edit=SafeEdit(span, text),
+        source_snippet=DiagnosticSnippet(((line, snapshot),), line),
+    )
+
+
+def test_apply_safe_edits() -> None:
+    source = "{% if a %}\r\nx{% end %}\n"
+    first = _edit("t.html", 2, 1, 10, "{% endif %}", "x{% end %}")
+    elsewhere = _edit("other.html", 1, 0, 1, "!", "{% if a %}")
+    assert apply_safe_edits(source, [first, elsewhere], path="t.html") == (
+        "{% if a %}\r\nx{% endif %}\n"
+    )
+    stale = _edit("t.html", 2, 1, 10, "{% endif %}", "y{% end %}")
+    with pytest.raises(ValueError, match="stale"):
+        apply_safe_edits(source, [stale], path="t.html")
+    overlapping = _edit("t.html", 2, 0, 2, "z", "x{% end %}")
+    with pytest.raises(ValueError, match="overlapping"):
+        apply_safe_edits(source, [first, overlapping], path="t.html")
+    assert apply_safe_edits(source, [], path="t.html") == source
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: SourcePosition(0),
+        lambda: SourcePosition(1, -1),
+        lambda: SourceSpan(" "),
+        lambda: SourceSpan("t", None, SourcePosition(1)),
+        lambda: SourceSpan("t", SourcePosition(2), SourcePosition(1)),
+        lambda: SourceSpan("t", SourcePosition(1, 5), SourcePosition(1, 2)),
+        lambda: SafeEdit(SourceSpan("t", SourcePosition(1)), "x"),
+        lambda: DiagnosticSnippet(((2, "b"), (1, "a")), 1),
+        lambda: RelatedLocation("", SourceSpan()),
+        lambda: Diagnostic("K-X-001", "x", DiagnosticSeverity.INFO, " "),
+        lambda: Diagnostic(
+            "K-X-001", "x", DiagnosticSeverity.INFO, "m", metadata=(("a", "1"), ("a", "2"))
+        ),
+    ],
+)
+def test_the_model_refuses_impossible_facts(build: object) -> None:
+    with pytest.raises(ValueError):
+        build()  # type: ignore[operator]
+
+
+def test_records_are_frozen_and_exact_spans_are_known() -> None:
+    span = SourceSpan("t.html", SourcePosition(1, 0), SourcePosition(1, 3))
+    assert span.is_exact
+    assert not SourceSpan("t.html", SourcePosition(1)).is_exact
+    with pytest.raises(AttributeError):
+        span.path = "x"  # type: ignore[misc]
