@@ -1,6 +1,7 @@
 """kida.diagnostics (kida-templates 0.12, reference/api.md "Programmatic Diagnostics"): findings
 as immutable facts from unsaved sources, directories and caught errors; verified safe edits."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from kida.diagnostics import (
     diagnose_source,
     diagnostic_from_exception,
 )
+from kida.exceptions import DiagnosticFrame, DiagnosticLocation, TemplateDiagnostic
 
 
 def test_the_module_stays_out_of_the_root_namespace() -> None:
@@ -186,3 +188,73 @@ def test_records_are_frozen_and_exact_spans_are_known() -> None:
     assert not SourceSpan("t.html", SourcePosition(1)).is_exact
     with pytest.raises(AttributeError):
         span.path = "x"  # type: ignore[misc]
+
+
+# --- error.to_diagnostic() (0.10) and component_stack (reference/api.md) -------------------
+
+COMPONENTS = {
+    "components/card.html": "{% def card(t) %}\n<h3>{{ t.titel }}</h3>{% end %}",
+    "page.html": '{% from "components/card.html" import card %}\n{% def dashboard() %}\n'
+    "{{ card(item) }}{% end %}\n{{ dashboard() }}",
+}
+
+
+def _render_error(mode: str) -> TemplateError:
+    template = Environment(loader=DictLoader(COMPONENTS)).get_template("page.html")
+    renderers = {
+        "render": template.render,
+        "stream": lambda **ctx: "".join(template.render_stream(**ctx)),
+        "async": lambda **ctx: asyncio.run(template.render_async(**ctx)),
+    }
+    with pytest.raises(TemplateError) as info:
+        renderers[mode](item={"title": "<x>"})
+    return info.value
+
+
+@pytest.mark.parametrize("mode", ["render", "stream", "async"])
+def test_component_stack_lists_the_def_calls(mode: str) -> None:
+    error = _render_error(mode)
+    assert error.component_stack == [
+        ("page.html", 3, "dashboard"),
+        ("components/card.html", 2, "card"),
+    ]
+    assert error.template_stack[-1] == ("components/card.html", 2)
+
+
+def test_to_diagnostic_is_plain_data() -> None:
+    diagnostic = _render_error("render").to_diagnostic()
+    assert isinstance(diagnostic, TemplateDiagnostic)
+    assert (diagnostic.code, diagnostic.title, diagnostic.kind) == (
+        "K-RUN-001",
+        "Undefined attribute",
+        "attribute",
+    )
+    assert diagnostic.location == DiagnosticLocation("components/card.html", 2, 8)
+    assert diagnostic.location.format() == "components/card.html:2:8"
+    assert diagnostic.source_snippet is not None
+    assert diagnostic.source_snippet.error_line == 2
+    assert diagnostic.hints == ("did you mean 'title'?",)
+    assert diagnostic.suggestion == "did you mean 'title'?"
+    assert diagnostic.component_stack[1] == DiagnosticFrame("components/card.html", 2, "card")
+    assert diagnostic.component_stack[1].format() == "components/card.html:2 -> card()"
+    assert diagnostic.template_stack[0] == DiagnosticFrame("page.html", 4)
+    assert diagnostic.metadata_dict() == {"kind": "attribute"}
+    assert diagnostic.docs_url == "https://lbliii.github.io/kida/docs/errors/#k-run-001"
+
+
+def test_to_diagnostic_renderings_escape_what_they_show() -> None:
+    render = Environment().from_string("<b>\n<i>{{ 1 // x }}", name="<p>.html").render
+    with pytest.raises(TemplateError) as info:
+        render(x=0)
+    diagnostic = info.value.to_diagnostic()
+    fragment = diagnostic.format_html_fragment()
+    assert fragment.startswith('<section class="kida-diagnostic"')
+    assert "&lt;p&gt;.html:2" in fragment
+    assert "&lt;i&gt;{{ 1 // x }}" in fragment  # the source line, escaped
+    assert "<i>" not in fragment
+    page = diagnostic.format_html_page(page_title="Oops <1>")
+    assert page.startswith("<!doctype html>")
+    assert "<title>Oops &lt;1&gt;</title>" in page
+    markdown = diagnostic.format_markdown()
+    assert markdown.startswith("### K-RUN-011: TemplateZeroDivisionError")
+    assert "```text\n    1 | <b>\n>   2 | <i>{{ 1 // x }}" in markdown

@@ -8,6 +8,9 @@ error carries an :class:`ErrorCode` (``error.code.value`` is the searchable ``"K
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kida.error_diagnostic import DiagnosticFrame, DiagnosticLocation, TemplateDiagnostic
+from kida.source_snippet import build_source_snippet
+
 #: Where the codes are documented, one anchor per code.
 DOCS_URL = "https://lbliii.github.io/kida/docs/errors"
 
@@ -93,6 +96,8 @@ class ErrorCode(StrEnum):
 
 #: One frame of a template stack: template name (None for ``from_string``) and 1-based line.
 StackFrame = tuple[str | None, int]
+#: One frame of a component stack: template, line in the def's body, def name.
+ComponentFrame = tuple[str | None, int, str]
 
 
 class TemplateError(Exception):
@@ -106,6 +111,8 @@ class TemplateError(Exception):
 
     code: ErrorCode = ErrorCode.RUNTIME_ERROR
     template_stack: list[StackFrame] = []  # replaced per error, never mutated
+    #: The ``{% def %}`` calls the error passed through, outermost first.
+    component_stack: list[ComponentFrame] = []
 
     def __init__(
         self,
@@ -205,6 +212,37 @@ class TemplateError(Exception):
             parts.append(f"  Hint: {self.hint}")
         parts.append(f"  Docs: {self.code.docs_url}")
         return "\n".join(parts)
+
+    def to_diagnostic(self) -> TemplateDiagnostic:
+        """This error as plain data for a framework's debug view (and its escaped HTML or
+        Markdown renderings), so nothing has to parse the printed message."""
+        template = self.name or "<string>"
+        column = self.col - 1 if self.col else None
+        snippet = None
+        if self.source is not None and self.lineno is not None:
+            snippet = build_source_snippet(self.source, self.lineno, column=column)
+        kind = getattr(self, "kind", None) or self.code.category
+        title = f"Undefined {kind}" if isinstance(self, UndefinedError) else type(self).__name__
+        metadata = (("kind", kind),) if isinstance(self, UndefinedError) else ()
+        return TemplateDiagnostic(
+            code=self.code.value,
+            title=title,
+            message=self.message,
+            kind=kind,
+            location=DiagnosticLocation(template, self.lineno, column),
+            source_snippet=snippet,
+            hints=(self.hint,) if self.hint else (),
+            docs_url=self.code.docs_url,
+            suggestion=self.hint if self.hint and self.hint.startswith("did you mean") else None,
+            template_stack=tuple(
+                DiagnosticFrame(name or "<string>", line) for name, line in self.template_stack
+            ),
+            component_stack=tuple(
+                DiagnosticFrame(name or "<string>", line, component)
+                for name, line, component in self.component_stack
+            ),
+            metadata=metadata,
+        )
 
 
 class TemplateSyntaxError(TemplateError):

@@ -82,7 +82,7 @@ def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast
     if late_defaults:
         late = {name: value for (name, _), value in zip(with_default, defaults, strict=True)}
         defaults = [_load("_NOT_PASSED") for _ in with_default]
-    fname = c.temp("def")
+    fname = c.temp(f"def_{node.name}_")  # named for the component stack (debug.py)
     binding_frame = c.frame
     # Bind first so the body can call itself recursively.
     if binding_frame.kind == "root":
