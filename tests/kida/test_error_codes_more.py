@@ -267,3 +267,27 @@ def test_k_run_017_render_context_required_outside_a_render() -> None:
         get_render_context_required()
     assert isinstance(info.value, RenderContextError)
     assert info.value.code is ErrorCode.NOT_IN_RENDER_CONTEXT
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "hint"),
+    [
+        ("{% macro card() %}x{% endmacro %}", ErrorCode.UNEXPECTED_TOKEN, "{% def"),
+        ("{% def card() %}x{% endmacro %}", ErrorCode.UNEXPECTED_TOKEN, "{% end %}"),
+        ("{% namespace ns %}", ErrorCode.UNEXPECTED_TOKEN, "{% let %}"),
+        ("{% call f() %}{% fill a %}x{% endfill %}{% end %}", ErrorCode.UNEXPECTED_TOKEN, "slot"),
+        ("{% set x %}y{% endset %}", ErrorCode.UNSUPPORTED_SYNTAX, "{% capture"),
+        ("{% fore x in y %}{% end %}", ErrorCode.UNEXPECTED_TOKEN, "did you mean 'for'?"),
+    ],
+)
+def test_jinja2_traps_of_k_par_001_and_k_par_007(source: str, code: ErrorCode, hint: str) -> None:
+    with pytest.raises(TemplateSyntaxError) as info:
+        Environment().from_string(source)
+    assert info.value.code is code
+    assert hint in (info.value.hint or "")
+
+
+def test_namespace_call_hints_at_let_and_export() -> None:
+    with pytest.raises(UndefinedError) as info:
+        Environment().from_string("{% set ns = namespace(count=0) %}").render()
+    assert "{% export %}" in (info.value.hint or "")

@@ -29,9 +29,8 @@ def undefined_name(
 ) -> UndefinedError:
     """The error for a missing template variable; when ``template`` declares a def or region
     of that name, the hint says where definitions are bound (read only on this error path)."""
-    if name == "super":
-        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
-        return UndefinedError(f"{name!r} is undefined", hint=hint)
+    if name in _JINJA2_FUNCTIONS:
+        return UndefinedError(f"{name!r} is undefined", hint=_JINJA2_FUNCTIONS[name])
     declared = _declaration_of(template, name) if template is not None else None
     if declared is not None:
         hint = (
@@ -43,6 +42,13 @@ def undefined_name(
         suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
     )
     return UndefinedError(f"{name!r} is undefined", hint=hint)
+
+
+#: Jinja2 functions kida does not have, and what to write instead.
+_JINJA2_FUNCTIONS = {
+    "super": "kida has no super(); move the shared part into a def and call it from both blocks",
+    "namespace": "kida has no namespace(): bind with {% let %} and change it with {% export %}",
+}
 
 
 def _declaration_of(template: Template, name: str) -> str | None:

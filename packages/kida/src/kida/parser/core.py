@@ -22,6 +22,7 @@ from kida.parser.blocks import (
     variables,
 )
 from kida.parser.statements import FORBIDDEN
+from kida.spelling import suggest
 
 #: The tags whose bodies may declare a def (K-TPL-004) or a region.
 _DEF_PARENTS: Final = frozenset({"block", "fragment", "def", "region", "globals", "imports"})
@@ -174,19 +175,14 @@ class Parser:
 
     def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
         if word in FORBIDDEN:
-            raise self.error(
-                f"{{% {word} %}} is not kida",
-                token,
-                hint=FORBIDDEN[word],
-                code=ErrorCode.UNSUPPORTED_SYNTAX,
-            )
+            raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
         handler = STATEMENTS.get(word) or self.extra_statements.get(word)
         if handler is None:
             raise self.error(
                 f"unknown statement {{% {word} %}}",
                 token,
-                hint="see kida-language.md for the statements",
-                code=ErrorCode.UNSUPPORTED_SYNTAX,
+                hint=suggest(word, [*STATEMENTS, *self.extra_statements])
+                or "see kida-language.md for the statements",
             )
         return handler(self, token)
 

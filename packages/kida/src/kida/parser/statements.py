@@ -10,11 +10,16 @@ from kida.parser import expressions
 if TYPE_CHECKING:
     from kida.parser.core import Parser
 
-#: Tags of other engines, each with what to write in kida instead.
+_NO_FILL: Final = "kida has no {% fill %}: fill a slot with {% slot name %}...{% end %} in a call"
+#: Jinja2 tags kida does not have, and what to write instead (K-PAR-001, as kida-templates'
+#: errors.md lists its Jinja2 traps).
 FORBIDDEN: Final = {
     "macro": "kida has no macro; declare a component with {% def name(args) %}",
-    "endmacro": "kida has no macro; declare a component with {% def name(args) %}",
+    "endmacro": "kida uses one {% end %} for every block (a def's is {% end %} or {% enddef %})",
     "endset": "capture output into a variable with {% capture name %}...{% end %}",
+    "namespace": "kida has no namespace(): bind with {% let %} and change it with {% export %}",
+    "fill": _NO_FILL,
+    "endfill": _NO_FILL,
 }
 
 
