@@ -25,6 +25,7 @@ from kida.diagnostics import (
     diagnostic_from_exception,
 )
 from kida.exceptions import DiagnosticFrame, DiagnosticLocation, TemplateDiagnostic
+from kida.extensions import Extension, ExtensionDiagnosticContext
 
 
 def test_the_module_stays_out_of_the_root_namespace() -> None:
@@ -258,3 +259,89 @@ def test_to_diagnostic_renderings_escape_what_they_show() -> None:
     markdown = diagnostic.format_markdown()
     assert markdown.startswith("### K-RUN-011: TemplateZeroDivisionError")
     assert "```text\n    1 | <b>\n>   2 | <i>{{ 1 // x }}" in markdown
+
+
+# --- Extension.diagnose() hooks (extending/extensions.md, 0.12) -----------------------------
+
+
+class DesignSystem(Extension):
+    diagnostic_namespace = "DESIGN"
+
+    def diagnose(self, context: ExtensionDiagnosticContext) -> tuple[Diagnostic, ...]:
+        seen.append(context)
+        if "legacy-button" not in context.source:
+            return ()
+        line = next(i for i, t in enumerate(context.source.split("\n"), 1) if "legacy" in t)
+        return (
+            Diagnostic(
+                code="K-DESIGN-001",
+                category="extension",
+                severity=DiagnosticSeverity.WARNING,
+                message="Use the button component instead of legacy-button.",
+                span=SourceSpan(start=SourcePosition(line, 0)),
+                suggestion="Replace the legacy markup with a component call.",
+                confidence=DiagnosticConfidence.CONSERVATIVE,
+            ),
+        )
+
+
+seen: list[ExtensionDiagnosticContext] = []
+
+
+def test_an_extension_diagnoses_the_source_with_its_components() -> None:
+    seen.clear()
+    env = Environment(
+        extensions=[DesignSystem],
+        loader=DictLoader({"ui.html": "{% def button(label: str) %}{{ label }}{% end %}"}),
+    )
+    source = '{% from "ui.html" import button as b %}{% def card() %}{% end %}\n<legacy-button>'
+    report = diagnose_source(source, name="page.html", environment=env)
+    assert not report.partial
+    (finding,) = report.diagnostics
+    assert finding.code == "K-DESIGN-001"
+    assert finding.span == SourceSpan("page.html", SourcePosition(2, 0))  # path filled in
+    assert finding.source_snippet is not None
+    assert (2, "<legacy-button>") in finding.source_snippet.lines
+    context = seen[-1]
+    assert (context.template_name, context.source) == ("page.html", source)
+    assert set(context.components) == {"card", "b"}
+    assert context.components["b"].params[0].annotation == "str"
+    with pytest.raises(TypeError):
+        context.components["x"] = context.components["b"]  # type: ignore[index]
+    env.from_string(source).render()  # rendering never calls the hook
+    assert len(seen) == 1
+
+
+class Broken(Extension):
+    diagnostic_namespace = "BROKEN"
+
+    def diagnose(self, context: ExtensionDiagnosticContext) -> tuple[Diagnostic, ...]:
+        raise RuntimeError("boom")
+
+
+class Impostor(Extension):
+    diagnostic_namespace = "IMP"
+
+    def diagnose(self, context: ExtensionDiagnosticContext) -> tuple[Diagnostic, ...]:
+        return (
+            Diagnostic(
+                "K-PAR-001",
+                "extension",
+                DiagnosticSeverity.ERROR,
+                "not mine",
+                confidence=DiagnosticConfidence.PROVEN,
+            ),
+        )
+
+
+class Reserved(Extension):
+    diagnostic_namespace = "PAR"
+
+
+@pytest.mark.parametrize("extension", [Broken, Impostor, Reserved])
+def test_a_failing_or_invalid_extension_makes_a_partial_report(extension: type) -> None:
+    env = Environment(extensions=[extension, DesignSystem])
+    report = diagnose_source("<legacy-button>", name="p.html", environment=env)
+    assert report.partial
+    codes = [d.code for d in report.diagnostics]
+    assert sorted(codes) == ["K-DESIGN-001", "K-RUN-007"]  # the later extension still ran

@@ -14,7 +14,8 @@ Example::
 
 What a report covers: syntax and compile errors of the source, compile-time warnings
 (K-WARN-001, K-WARN-002) and, with ``DiagnosticOptions(validate_calls=True)``, component
-calls (K-CMP-001/002, imports resolved through the environment's loader). The other analyses
+calls (K-CMP-001/002, imports resolved through the environment's loader), and the findings of
+the environment's extensions that declare a ``diagnostic_namespace``. The other analyses
 kida-templates' options name (``strict``, ``a11y``, ``typed``, ``lint_fragile_paths``) are not
 run by this module: asking for one marks the report ``partial``.
 """
@@ -22,17 +23,22 @@ run by this module: asking for one marks the report ``partial``.
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from os import PathLike
 from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol, final
 
 from kida.compiler import call_validation
 from kida.environment import Environment, FileSystemLoader
 from kida.exceptions import ErrorCode, TemplateError, TemplateSyntaxError, TemplateWarning
+from kida.extensions import ExtensionDiagnosticContext
+from kida.runtime.composition import resolve_from
+from kida.template import Template
 
 
 class DiagnosticSeverity(StrEnum):
@@ -270,7 +276,8 @@ def diagnose_source(
                 template.tree, name, lambda other: env._defs_of(name, other)
             )
     found.extend(_from_warning(warning, name, source) for warning in compiled)
-    return _report(found, partial=partial)
+    hooked, failed = _extension_findings(env, template, name, source)
+    return _report(found + hooked, partial=partial or failed)
 
 
 def diagnose_directory(
@@ -376,6 +383,90 @@ def apply_safe_edits(source: str, diagnostics: Iterable[Diagnostic], *, path: st
     for start, end, replacement in reversed(edits):
         source = source[:start] + replacement + source[end:]
     return source
+
+
+#: Code namespaces of kida's own findings, which extensions may not take.
+_KIDA_NAMESPACES = frozenset(
+    {"LEX", "PAR", "RUN", "TPL", "SEC", "CMP", "WARN", "PRI", "CTX", "ESC", "A11Y", "TYP"}
+    | {"PATH", "MOD"}
+)
+_NAMESPACE = re.compile(r"[A-Z][A-Z0-9]{1,11}")
+
+
+def _extension_findings(
+    env: Environment, template: Template, name: str, source: str
+) -> tuple[list[Diagnostic], bool]:
+    """The findings of the environment's extensions that declare a ``diagnostic_namespace``,
+    checked; a hook that fails or returns an invalid finding is itself reported (K-RUN-007)
+    and makes the report partial, without stopping the others."""
+    hooks = [ext for ext in env.extensions if ext.diagnostic_namespace is not None]
+    if not hooks:
+        return [], False
+    components = dict(template.def_metadata())
+    for imported, names in call_validation.literal_imports(template.tree):
+        try:
+            available = env.get_template(resolve_from(name, imported, env.template_aliases))
+        except TemplateError:
+            continue
+        metadata = available.def_metadata()
+        components.update({local: metadata[d] for d, local in names if d in metadata})
+    context = ExtensionDiagnosticContext(name, source, template.tree, MappingProxyType(components))
+    found: list[Diagnostic] = []
+    failed = False
+    taken: set[str] = set()
+    for extension in hooks:
+        namespace = extension.diagnostic_namespace
+        try:
+            if not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace):
+                raise ValueError(f"invalid diagnostic namespace {namespace!r}")
+            if namespace in _KIDA_NAMESPACES or namespace in taken:
+                raise ValueError(f"diagnostic namespace {namespace!r} is already taken")
+            taken.add(namespace)
+            found.extend(
+                _checked(finding, namespace, name, source)
+                for finding in extension.diagnose(context)
+            )
+        except Exception as error:  # the extension's failure is a finding, not a crash
+            failed = True
+            found.append(
+                Diagnostic(
+                    code=ErrorCode.RUNTIME_ERROR.value,
+                    category=ErrorCode.RUNTIME_ERROR.category,
+                    severity=DiagnosticSeverity.ERROR,
+                    message=f"diagnostic extension {type(extension).__name__} failed: {error}",
+                    span=SourceSpan(name),
+                    confidence=DiagnosticConfidence.PROVEN,
+                    documentation_url=ErrorCode.RUNTIME_ERROR.docs_url,
+                )
+            )
+    return found, failed
+
+
+def _checked(finding: object, namespace: str, path: str, source: str) -> Diagnostic:
+    """An extension's finding, owned by it and located in this template, with the path and
+    snippet filled in; ``ValueError`` when it is not."""
+    if not isinstance(finding, Diagnostic):
+        raise ValueError(f"{type(finding).__name__} is not a Diagnostic")
+    if not re.fullmatch(rf"K-{namespace}-\d{{3}}", finding.code):
+        raise ValueError(f"code {finding.code!r} is not K-{namespace}-NNN")
+    if finding.category != "extension" or finding.confidence is DiagnosticConfidence.UNKNOWN:
+        raise ValueError(f"{finding.code}: category 'extension' and a confidence are required")
+    span = finding.span
+    if span.path not in (None, path):
+        raise ValueError(f"{finding.code}: located in {span.path!r}, not in {path!r}")
+    lines = source.split("\n")
+    for position in (span.start, span.end):
+        if position is not None and position.line > len(lines):
+            raise ValueError(f"{finding.code}: line {position.line} is not in {path!r}")
+    snippet = finding.source_snippet
+    if snippet is None and span.start is not None:
+        snippet = _snippet(source, span.start.line, span.start.column)
+    checked = replace(finding, span=replace(span, path=path), source_snippet=snippet)
+    if checked.safe_edit is not None:
+        if checked.safe_edit.span.path != path:
+            raise ValueError(f"{finding.code}: its safe edit targets another template")
+        apply_safe_edits(source, [checked], path=path)  # raises if the snapshot is stale
+    return checked
 
 
 def _from_warning(warning: TemplateWarning, path: str, source: str) -> Diagnostic:
