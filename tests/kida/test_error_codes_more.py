@@ -11,6 +11,7 @@ from kida import (
     DictLoader,
     Environment,
     ErrorCode,
+    MigrationWarning,
     TemplateNotFoundError,
     TemplateRuntimeError,
     TemplateSyntaxError,
@@ -291,3 +292,47 @@ def test_namespace_call_hints_at_let_and_export() -> None:
     with pytest.raises(UndefinedError) as info:
         Environment().from_string("{% set ns = namespace(count=0) %}").render()
     assert "{% export %}" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("{% if c %}{% set x = 1 %}{% end %}\n{{ x }}", ["x"]),
+        ("{% if c %}{% set x = 1 %}{% else %}{% set x = 2 %}{% end %}{{ x }}", ["x", "x"]),
+        ("{% for i in l %}{% if c %}{% set y = i %}{% end %}{{ y }}{% end %}", ["y"]),
+        (
+            "{% if c %}{% if d %}{% set z = 1 %}{% end %}{% end %}{% block b %}{{ z }}{% end %}",
+            ["z"],
+        ),
+        ("{% if c %}{% set n = 1 %}{% end %}{% set n = n + 1 %}", ["n"]),
+    ],
+)
+def test_k_warn_002_a_branch_set_read_after_the_if(source: str, names: list[str]) -> None:
+    with pytest.warns(MigrationWarning) as caught:
+        template = Environment().from_string(source, name="m.html")
+    found = [w for w in template.warnings if w.code is ErrorCode.JINJA2_SET_SCOPING]
+    assert [w.message.split()[2] for w in found] == names
+    assert all(w.lineno == 1 and w.template_name == "m.html" and w.suggestion for w in found)
+    assert len(caught) == len(found)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% if c %}{% set x = 1 %}{{ x }}{% end %}",  # read inside the branch
+        "{% if c %}{% set x = 1 %}{% end %}{% set x = 2 %}{{ x }}",  # rebound before the read
+        "{% if c %}{% for i in l %}{% set q = i %}{% end %}{% end %}{{ q }}",  # loop-local
+        "{% if c %}{% set x = 1 %}{% end %}{% for x in l %}{{ x }}{% end %}",
+        "{% if c %}{% set x = 1 %}{% end %}{% def f(x) %}{{ x }}{% end %}",
+    ],
+)
+def test_k_warn_002_stays_quiet_where_jinja2_agrees(source: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Environment().from_string(source).warnings == []
+    assert (
+        Environment(jinja2_compat_warnings=False)
+        .from_string("{% if c %}{% set x = 1 %}{% end %}{{ x }}")
+        .warnings
+        == []
+    )

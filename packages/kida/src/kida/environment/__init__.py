@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler, call_validation, partial_eval
+from kida.compiler import Compiler, call_validation, migration, partial_eval
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
@@ -389,6 +389,8 @@ class Environment:
             tree.warnings.extend(
                 call_validation.check(tree, name, lambda other: self._defs_of(name, other))
             )
+        if self.jinja2_compat_warnings:
+            tree.warnings.extend(migration.check(tree, name))
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
         namespace = self._build(
