@@ -21,13 +21,19 @@ from kida.exceptions import ErrorCode, MigrationWarning, TemplateWarning
 def check(tree: n.TemplateNode, name: str | None) -> list[TemplateWarning]:
     """Warn (MigrationWarning) about each branch ``set`` read after its ``if``; returns the
     warnings for ``template.warnings``."""
-    template_wide = {
-        target
-        for node in tree.walk()
-        if isinstance(node, n.Assign) and node.kind != "set"
-        for target in _names(node.target)
-    }
+    template_wide: set[str] = set()
+    has_if = has_set = False
+    for node in tree.walk():
+        if isinstance(node, n.If):
+            has_if = True
+        elif isinstance(node, n.Assign):
+            if node.kind == "set":
+                has_set = True
+            else:
+                template_wide.update(_names(node.target))
     found: list[TemplateWarning] = []
+    if not (has_if and has_set):
+        return found  # the common case: one walk of the tree
     for body in _statement_lists(tree):
         for index, stmt in enumerate(body):
             if not isinstance(stmt, n.If):
