@@ -15,6 +15,7 @@ from types import CodeType, FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kida.exceptions import (
+    ComponentFrame,
     StackFrame,
     TemplateAttributeError,
     TemplateError,
@@ -104,6 +105,17 @@ def _stack(entries: list[_Entry]) -> list[StackFrame]:
     return stack
 
 
+def _components(entries: list[_Entry]) -> list[ComponentFrame]:
+    """The ``{% def %}`` bodies among ``entries``: (template, line, def name), outermost
+    first; the compiler names a def's function ``_def_<name>_<n>``."""
+    found: list[ComponentFrame] = []
+    for frame, template, lineno, _ in entries:
+        code_name = frame.f_code.co_name
+        if code_name.startswith("_def_"):
+            found.append((template.name, lineno, code_name[5:].rpartition("_")[0]))
+    return found
+
+
 def _hint(error: Exception) -> str | None:
     text = str(error)
     if isinstance(error, ZeroDivisionError):
@@ -162,12 +174,15 @@ def annotate(error: BaseException) -> None:
             if error.name != template.name and error.lineno is not None:
                 stack.append((error.name, error.lineno))  # e.g. a syntax error in an include
             error.template_stack = stack
+            error.component_stack = _components(entries)
         return
     if getattr(error, "_kida_located", False) or not isinstance(error, Exception):
         return
     converted = _convert(error)
     if converted is not None:
-        converted.template_stack = _stack(_frames(converted))
+        entries = _frames(converted)
+        converted.template_stack = _stack(entries)
+        converted.component_stack = _components(entries)
         raise converted from error
     entries = _template_frames(error.__traceback__)
     if entries:

@@ -8,6 +8,9 @@ error carries an :class:`ErrorCode` (``error.code.value`` is the searchable ``"K
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kida.error_diagnostic import DiagnosticFrame, DiagnosticLocation, TemplateDiagnostic
+from kida.source_snippet import build_source_snippet
+
 #: Where the codes are documented, one anchor per code.
 DOCS_URL = "https://lbliii.github.io/kida/docs/errors"
 
@@ -68,6 +71,8 @@ class ErrorCode(StrEnum):
     TEMPLATE_NOT_FOUND = "K-TPL-001"
     SYNTAX_ERROR = "K-TPL-002"
     CIRCULAR_IMPORT = "K-TPL-003"
+    #: A ``{% def %}``/``{% region %}`` inside a conditional, loop or other scoped tag.
+    DEFINITION_NOT_TOPLEVEL = "K-TPL-004"
     # Security (the sandbox)
     BLOCKED_ATTRIBUTE = "K-SEC-001"
     BLOCKED_TYPE = "K-SEC-002"
@@ -119,6 +124,8 @@ class ErrorCode(StrEnum):
 
 #: One frame of a template stack: template name (None for ``from_string``) and 1-based line.
 StackFrame = tuple[str | None, int]
+#: One frame of a component stack: template, line in the def's body, def name.
+ComponentFrame = tuple[str | None, int, str]
 
 
 class TemplateError(Exception):
@@ -132,6 +139,8 @@ class TemplateError(Exception):
 
     code: ErrorCode = ErrorCode.RUNTIME_ERROR
     template_stack: list[StackFrame] = []  # replaced per error, never mutated
+    #: The ``{% def %}`` calls the error passed through, outermost first.
+    component_stack: list[ComponentFrame] = []
 
     def __init__(
         self,
@@ -232,6 +241,37 @@ class TemplateError(Exception):
         parts.append(f"  Docs: {self.code.docs_url}")
         return "\n".join(parts)
 
+    def to_diagnostic(self) -> TemplateDiagnostic:
+        """This error as plain data for a framework's debug view (and its escaped HTML or
+        Markdown renderings), so nothing has to parse the printed message."""
+        template = self.name or "<string>"
+        column = self.col - 1 if self.col else None
+        snippet = None
+        if self.source is not None and self.lineno is not None:
+            snippet = build_source_snippet(self.source, self.lineno, column=column)
+        kind = getattr(self, "kind", None) or self.code.category
+        title = f"Undefined {kind}" if isinstance(self, UndefinedError) else type(self).__name__
+        metadata = (("kind", kind),) if isinstance(self, UndefinedError) else ()
+        return TemplateDiagnostic(
+            code=self.code.value,
+            title=title,
+            message=self.message,
+            kind=kind,
+            location=DiagnosticLocation(template, self.lineno, column),
+            source_snippet=snippet,
+            hints=(self.hint,) if self.hint else (),
+            docs_url=self.code.docs_url,
+            suggestion=self.hint if self.hint and self.hint.startswith("did you mean") else None,
+            template_stack=tuple(
+                DiagnosticFrame(name or "<string>", line) for name, line in self.template_stack
+            ),
+            component_stack=tuple(
+                DiagnosticFrame(name or "<string>", line, component)
+                for name, line, component in self.component_stack
+            ),
+            metadata=metadata,
+        )
+
 
 class TemplateSyntaxError(TemplateError):
     """The template source is not valid kida."""
@@ -262,6 +302,13 @@ class NoneComparisonError(TemplateRuntimeError):
     """``sort`` under ``Environment(strict_none=True)`` met a None (or missing) sort key."""
 
     code = ErrorCode.NONE_COMPARISON
+
+
+class RenderContextError(TemplateRuntimeError, RuntimeError):
+    """``get_render_context_required()`` called outside a render (still caught by ``except
+    RuntimeError``, what kida-templates raises there)."""
+
+    code = ErrorCode.NOT_IN_RENDER_CONTEXT
 
 
 class UndefinedError(TemplateRuntimeError):
@@ -314,6 +361,12 @@ class TemplateWarning:
     template_name: str | None = None
     lineno: int | None = None
     suggestion: str | None = None
+
+    def format_message(self) -> str:
+        """``[K-…] message (template:line)`` and the hint on a second line, for logs."""
+        where = f"{self.template_name or ''}{f':{self.lineno}' if self.lineno else ''}"
+        text = f"[{self.code.value}] {self.message}" + (f" ({where})" if where else "")
+        return text + (f"\n  Hint: {self.suggestion}" if self.suggestion else "")
 
 
 class KidaWarning(UserWarning):

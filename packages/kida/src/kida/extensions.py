@@ -17,7 +17,8 @@ Example::
     env.from_string("{% shout name %}").render(name="hi")  # 'HI'
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kida import nodes as n
@@ -25,10 +26,24 @@ from kida import nodes as n
 if TYPE_CHECKING:
     import ast
 
+    from kida.analysis import DefMetadata
     from kida.compiler import Compiler
+    from kida.diagnostics import Diagnostic
     from kida.environment import Environment
     from kida.lexer import Token
     from kida.parser.core import Parser
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionDiagnosticContext:
+    """What :meth:`Extension.diagnose` sees of the template being diagnosed: its name, exact
+    source, parsed tree, and the components visible in it (its own defs and those of literal
+    ``{% from %}`` imports, by the name they are called with), read-only."""
+
+    template_name: str
+    source: str
+    ast: n.TemplateNode
+    components: "Mapping[str, DefMetadata]"
 
 
 class Extension:
@@ -42,6 +57,10 @@ class Extension:
     """
 
     tags: ClassVar[set[str]] = set()
+    #: Set (2-12 uppercase letters or digits, not one of kida's own such as ``PAR``) to take
+    #: part in ``kida.diagnostics.diagnose_source(..., environment=env)`` through
+    #: :meth:`diagnose`, whose findings use codes ``K-<namespace>-NNN``.
+    diagnostic_namespace: ClassVar[str | None] = None
 
     def __init__(self, environment: "Environment") -> None:
         self.environment = environment
@@ -65,6 +84,12 @@ class Extension:
     def compile(self, compiler: "Compiler", node: n.Node) -> "list[ast.stmt]":
         """The Python statements of a node :meth:`parse` returned."""
         raise NotImplementedError(f"{type(self).__name__} does not implement compile()")
+
+    def diagnose(self, context: ExtensionDiagnosticContext) -> "Iterable[Diagnostic]":
+        """Findings of this extension about one template (static: never run while rendering).
+        Each needs a ``K-<diagnostic_namespace>-NNN`` code, category ``"extension"`` and an
+        explicit confidence; kida fills in the template path and source snippet."""
+        return ()
 
     def statement_handler(self, tag_name: str) -> "Callable[[Parser, Token], n.Stmt]":
         """The parser's handler for ``tag_name``: the parsed node, wrapped for the compiler."""

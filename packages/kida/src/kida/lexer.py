@@ -32,6 +32,9 @@ _TOKEN_RE: Final = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+#: More tokens than this make the template a syntax error (K-LEX-004), as in kida-templates:
+#: a bound on what a runaway or hostile source costs to compile.
+MAX_TOKENS: Final = 100_000
 _OPENERS: Final = {"(": ")", "[": "]", "{": "}", "?[": "]"}
 _STRING_ESCAPES: Final = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_CHARS: Final = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
@@ -228,6 +231,13 @@ class Lexer:
             pos, pending_lstrip = self._lex_expression(after, closer, start, is_block)
             if is_block:
                 pos = self._after_block(pos, pending_lstrip)
+            if len(self.tokens) > MAX_TOKENS:
+                raise self.error(
+                    f"the template has more than {MAX_TOKENS} tokens",
+                    start,
+                    hint="split it into smaller templates (include, import, extends)",
+                    code=ErrorCode.TOKEN_LIMIT,
+                )
         self._emit("eof", "", len(src))
         return self.tokens
 

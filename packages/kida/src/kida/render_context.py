@@ -13,8 +13,15 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, cast
 
+from kida import nodes as n
 from kida.debug import template_frames
-from kida.exceptions import ErrorCode, RenderLimitError, TemplateRuntimeError, UndefinedError
+from kida.exceptions import (
+    ErrorCode,
+    RenderContextError,
+    RenderLimitError,
+    TemplateRuntimeError,
+    UndefinedError,
+)
 from kida.instrumentation import ACTIVE, Instruments, observing
 from kida.spelling import suggest
 
@@ -23,15 +30,41 @@ if TYPE_CHECKING:
     from kida.template import Template
 
 
-def undefined_name(name: str, known: Iterable[Any]) -> UndefinedError:
-    """The error for a missing template variable."""
-    if name == "super":
-        hint = "kida has no super(); move the shared part into a def and call it from both blocks"
+def undefined_name(
+    name: str, known: Iterable[Any], template: Template | None = None
+) -> UndefinedError:
+    """The error for a missing template variable; when ``template`` declares a def or region
+    of that name, the hint says where definitions are bound (read only on this error path)."""
+    if name in _JINJA2_FUNCTIONS:
+        return UndefinedError(f"{name!r} is undefined", hint=_JINJA2_FUNCTIONS[name])
+    declared = _declaration_of(template, name) if template is not None else None
+    if declared is not None:
+        hint = (
+            f"Did you declare {{% {declared} {name} %}} at the template's top level? A def or "
+            "region exists from its declaration on: move it there, or the call after it"
+        )
         return UndefinedError(f"{name!r} is undefined", hint=hint)
     hint = (
         suggest(name, known) or f"pass {name!r} in the render context, or write {name} ?? fallback"
     )
     return UndefinedError(f"{name!r} is undefined", hint=hint)
+
+
+#: Jinja2 functions kida does not have, and what to write instead.
+_JINJA2_FUNCTIONS = {
+    "super": "kida has no super(); move the shared part into a def and call it from both blocks",
+    "namespace": "kida has no namespace(): bind with {% let %} and change it with {% export %}",
+}
+
+
+def _declaration_of(template: Template, name: str) -> str | None:
+    """``"def"`` or ``"region"`` when ``template`` declares one called ``name``."""
+    for node in template.tree.walk():
+        if isinstance(node, n.Def) and node.name == name:
+            return "def"
+        if isinstance(node, n.Block) and node.kind == "region" and node.name == name:
+            return "region"
+    return None
 
 
 #: Includes nested deeper than this end the render: a template that includes itself (directly
@@ -112,7 +145,7 @@ class RenderContext(dict[str, Any]):
     imports: tuple[tuple[Template, int], ...]
 
     def __missing__(self, key: str) -> Any:
-        raise undefined_name(key, self.keys())
+        raise undefined_name(key, self.keys(), getattr(self, "template", None))
 
     @property
     def name(self) -> str | None:
@@ -342,12 +375,14 @@ def get_render_context() -> RenderContext | None:
 
 
 def get_render_context_required() -> RenderContext:
-    """Like :func:`get_render_context`, but outside a render raises ``RuntimeError``."""
+    """Like :func:`get_render_context`, but outside a render raises a
+    :class:`~kida.exceptions.RenderContextError` (a ``RuntimeError``, K-RUN-017)."""
     ctx = get_render_context()
     if ctx is None:
-        raise RuntimeError(
-            "not in a render context: call this from a filter, test or global used while a "
-            "template renders, or inside `with render_context():`"
+        raise RenderContextError(
+            "not in a render context",
+            hint="call this from a filter, test or global used while a template renders, or "
+            "inside `with render_context():`",
         )
     return ctx
 

@@ -18,8 +18,7 @@ from typing import Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
-from kida.compiler import call_validation, expressions, partial_eval
-from kida.compiler.call_imports import ImportedDefs, with_imports
+from kida.compiler import expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
     Mode,
@@ -49,7 +48,7 @@ from kida.compiler.statements import (
     template_structure,
     variables,
 )
-from kida.exceptions import ErrorCode, TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.passing import pass_kind
 
 _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
@@ -86,20 +85,15 @@ class Compiler:
         strict_undefined: bool = True,
         static: partial_eval.Folding | None = None,
         pure_filters: frozenset[str] | set[str] = frozenset(),
-        validate_calls: bool = False,
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
-        imported_defs: ImportedDefs | None = None,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
         #: Names bound template-wide by ``let``/``export``/``promote`` so far.
         self.template_wide: set[str] = set()
-        self.validate_calls = validate_calls
-        #: The template's defs by name when ``validate_calls`` (filled by :meth:`module`).
-        self.signatures: dict[str, n.Def] | None = None
-        #: The defs of a template imported by a literal name (for ``validate_calls``).
-        self.imported_defs = imported_defs
+        #: Warnings found while compiling (K-WARN-002), for ``template.warnings``.
+        self.warnings: list[TemplateWarning] = []
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
         self.strict_undefined = strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
@@ -249,10 +243,6 @@ class Compiler:
         for ``render()`` costs one renderer, not three.
         """
         self.modes = modes
-        if self.validate_calls and "render" in modes:
-            self.signatures = call_validation.signatures(tree)
-            if self.imported_defs is not None:
-                self.signatures = with_imports(tree, self.signatures, self.imported_defs)
         body = tree.body
         for stmt in body:
             if isinstance(stmt, n.Extends):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
-from kida.compiler import call_validation
 from kida.compiler.pyast import _attr, _call, _const, _is, _load, _store
 from kida.compiler.statements import control_flow
 from kida.exceptions import ErrorCode
@@ -90,7 +89,6 @@ def expr_slice(c: Compiler, node: n.Slice, soft: bool) -> ast.expr:
 def expr_call(c: Compiler, node: n.Call, soft: bool) -> ast.expr:
     args, kwargs = arguments(c, node.arguments)
     func = node.func
-    call_validation.validate(c, node)
     if isinstance(func, n.Name) and c.frame.resolve(func.name) is None:
         if func.name == "has_slot" and c.frame.in_function():
             return _call("_has_slot", _load("_caller"), *args)

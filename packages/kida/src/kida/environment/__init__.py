@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from types import CodeType
 from typing import Any, TypeVar
 
+from kida.analysis.calls import signatures
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
-from kida.compiler import Compiler, call_validation, partial_eval
-from kida.compiler.call_imports import ImportedDefs
+from kida.compiler import Compiler, call_validation, migration, partial_eval
 from kida.compiler.statements.functions import name_functions
 from kida.debug import register_code
 from kida.environment.filters import DEFAULT_FILTERS
@@ -40,6 +40,7 @@ from kida.environment.loaders import (
 from kida.environment.options import BUILTIN_GLOBALS, select_autoescape
 from kida.environment.tests import DEFAULT_TESTS
 from kida.exceptions import (
+    ErrorCode,
     TemplateError,
     TemplateNotFoundError,
     TemplateSyntaxError,
@@ -51,6 +52,7 @@ from kida.parser import parse
 from kida.parser.core import StatementHandler
 from kida.passing import pass_kind
 from kida.render_context import consume
+from kida.runtime.composition import resolve_name_in
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
 from kida.utils.template_keys import resolve_template_name
@@ -188,9 +190,10 @@ class Environment:
         self.pure_filters: set[str] = set(pure_filters)
         self.max_extends_depth = max_extends_depth
         self.max_include_depth = max_include_depth
-        #: True: calls of a template's own defs are checked against their signatures when
-        #: compiling (a mismatch is a UserWarning).
+        #: True: calls of defs (the template's own and literal ``{% from %}`` imports) are
+        #: checked when compiling; a mismatch is a ComponentWarning (K-CMP-001/002).
         self.validate_calls = validate_calls
+        self._validating: set[str] = set()  # imports being loaded for call validation
         #: True: a nested ``set`` shadowing a template-wide name is a MigrationWarning.
         self.jinja2_compat_warnings = jinja2_compat_warnings
         # Accepted for kida-templates compatibility, without effect here (see the README).
@@ -255,6 +258,16 @@ class Environment:
         """Register a test, like :meth:`add_filter`."""
         return self._register(self.tests, name, func)
 
+    def update_filters(self, filters: Mapping[str, Callable[..., Any]]) -> None:
+        """Register several filters at once: ``env.update_filters({"double": f, ...})``."""
+        for name, func in filters.items():
+            self.add_filter(name, func)
+
+    def update_tests(self, tests: Mapping[str, Callable[..., Any]]) -> None:
+        """Register several tests at once, like :meth:`update_filters`."""
+        for name, func in tests.items():
+            self.add_test(name, func)
+
     def add_global(self, name: str, value: Any) -> None:
         """Make ``value`` readable as ``name`` in every template."""
         self._cache.clear()
@@ -309,7 +322,10 @@ class Environment:
                 return self.get_template(resolved)
         if self.loader is None:
             raise TemplateNotFoundError(
-                f"template {name!r} not found", name=name, hint="the Environment has no loader"
+                f"template {name!r} not found: no loader configured",
+                name=name,
+                hint="pass one: Environment(loader=FileSystemLoader('templates/'))",
+                code=ErrorCode.NO_LOADER,
             )
         source, filename, uptodate = load_source(self.loader, self, name)
         template = self.compile_template(
@@ -361,9 +377,11 @@ class Environment:
         defaults: dict[str, Any] | None = None,
         *,
         static_context: dict[str, Any] | None = None,
+        cache: bool = True,
     ) -> Template:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`; reads of
-        ``static_context`` names become constants."""
+        ``static_context`` names become constants. ``cache=False`` neither reads nor writes
+        the bytecode cache (an editor's unsaved buffer, ``kida.diagnostics``)."""
         autoescape = self.autoescape_for(name)
         code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
         with _nesting_limit(name, source):
@@ -375,13 +393,23 @@ class Environment:
                 lstrip_blocks=self.lstrip_blocks,
             )
             tree = parse(tokens, name, source, self._extension_statements)
+        if self.validate_calls:
+            tree.warnings.extend(
+                call_validation.check(tree, name, lambda other: self._defs_of(name, other))
+            )
+        if self.jinja2_compat_warnings:
+            tree.warnings.extend(migration.check(tree, name))
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
-        namespace = self._build(tree, name, source, autoescape, code_name, ("render",), folding)
+        namespace = self._build(
+            tree, name, source, autoescape, code_name, ("render",), folding, cache=cache
+        )
 
         def build_streaming() -> dict[str, Any]:
             modes = ("stream", "async")
-            return self._build(tree, name, source, autoescape, code_name, modes, folding)
+            return self._build(
+                tree, name, source, autoescape, code_name, modes, folding, cache=cache
+            )
 
         template = self.template_class(
             self,
@@ -400,29 +428,23 @@ class Environment:
             template.discard_tree()
         return template
 
-    def _imported_defs(self, caller: str | None) -> ImportedDefs:
-        """The defs of a template ``caller`` imports, for ``validate_calls``: parsed, not
-        compiled (an import cycle cannot recurse); None when it cannot be read here (the
-        render reports that)."""
-
-        def defs(spec: str) -> dict[str, Any] | None:
-            try:
-                name = resolve_template_name(spec, caller, self.template_aliases)
-                cached = self._cache.get(name)
-                if cached is not None and cached.tree.body:
-                    return call_validation.signatures(cached.tree)
-                if self.loader is None:
-                    return None
-                source = load_source(self.loader, self, name)[0]
-                options = {"trim_blocks": self.trim_blocks, "lstrip_blocks": self.lstrip_blocks}
-                tokens = tokenize(source, name, self.delimiters, **options)
-                return call_validation.signatures(
-                    parse(tokens, name, source, self._extension_statements)
-                )
-            except TemplateError:
-                return None
-
-        return defs
+    def _defs_of(self, importer: str | None, name: str) -> dict[str, Any]:
+        """The defs of template ``name`` as imported by ``importer``, for call validation:
+        empty when it cannot be loaded (the render reports that) or is being compiled now."""
+        try:
+            resolved = resolve_name_in(self.template_aliases, importer, name)
+        except TemplateError:
+            return {}
+        if resolved in self._validating or self.loader is None:
+            return {}
+        self._validating.add(resolved)
+        try:
+            template = self.get_template(resolved)
+        except TemplateError:
+            return {}
+        finally:
+            self._validating.discard(resolved)
+        return signatures(template.tree)
 
     def _build(
         self,
@@ -433,10 +455,14 @@ class Environment:
         code_name: str,
         modes: tuple[str, ...],
         folding: partial_eval.Folding | None = None,
+        *,
+        cache: bool = True,
     ) -> dict[str, Any]:
         """Generate (or load from the bytecode cache), compile and run the module of
-        ``modes``; returns its namespace. Code folded from static values is not cached on disk."""
-        key = None if folding else self._bytecode_key(name, source, autoescape, modes)
+        ``modes``; returns its namespace. Code folded from static values is not cached on disk.
+        Warnings the compiler finds join ``tree.warnings``."""
+        use_cache = cache and not folding
+        key = self._bytecode_key(name, source, autoescape, modes) if use_cache else None
         cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
         if cached is not None:
             code, bindings = cached
@@ -478,11 +504,9 @@ class Environment:
             autoescape=autoescape,
             strict_undefined=self.strict_undefined,
             static=folding,
-            validate_calls=self.validate_calls,
             jinja2_compat_warnings=self.jinja2_compat_warnings,
             pure_filters=self.pure_filters,
             sandboxed=self.sandboxed,
-            imported_defs=self._imported_defs(name) if self.validate_calls else None,
         )
         try:
             with _nesting_limit(name, source):
@@ -495,6 +519,7 @@ class Environment:
                 source=source,
                 lineno=getattr(error, "lineno", None),
             ) from None
+        tree.warnings.extend(generator.warnings)
         namespace = dict(self.compiled_namespace)
         namespace.update(generator.namespace)
         exec(code, namespace)

@@ -80,7 +80,11 @@ def load_source(loader: Any, environment: "Environment | None", name: str) -> So
     get_source = getattr(loader, "get_source", None)
     if get_source is None:
         raise TypeError(f"{type(loader).__name__} is not a loader: it has no get_source(name)")
-    result = get_source(environment, name) if _wants_environment(loader) else get_source(name)
+    try:
+        result = get_source(environment, name) if _wants_environment(loader) else get_source(name)
+    except TemplateNotFoundError as error:  # a custom loader's own: name the template
+        error.locate(name=name)
+        raise
     return _normalized(result, name, type(loader).__name__)
 
 
@@ -194,6 +198,12 @@ class FileSystemLoader(BaseLoader):
             given = [given]
         self.searchpath = [Path(p) for p in given]
         self.encoding = encoding
+
+    @property
+    def _paths(self) -> list[Path]:
+        """kida-templates' name for :attr:`searchpath` (troubleshooting/template-not-found.md
+        prints it to debug loading)."""
+        return self.searchpath
 
     def load(self, environment: "Environment | None", name: str) -> Source:
         parts = [p for p in name.replace("\\", "/").split("/") if p and p != "."]

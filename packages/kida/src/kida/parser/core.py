@@ -22,6 +22,11 @@ from kida.parser.blocks import (
     variables,
 )
 from kida.parser.statements import FORBIDDEN
+from kida.spelling import suggest
+
+#: The tags whose bodies may declare a def (K-TPL-004) or a region.
+_DEF_PARENTS: Final = frozenset({"block", "fragment", "def", "region", "globals", "imports"})
+_REGION_PARENTS: Final = frozenset({"block", "fragment"})
 
 #: Keywords that end a body without being a statement of their own.
 _CLAUSES: Final = frozenset({"elif", "else", "empty", "case", "fallback", "plural"})
@@ -179,21 +184,32 @@ class Parser:
 
     def parse_statement(self, word: str, token: Token) -> n.Stmt | None:
         if word in FORBIDDEN:
-            raise self.error(
-                f"{{% {word} %}} is not kida",
-                token,
-                hint=FORBIDDEN[word],
-                code=ErrorCode.UNSUPPORTED_SYNTAX,
-            )
+            raise self.error(f"{{% {word} %}} is not kida", token, hint=FORBIDDEN[word])
         handler = STATEMENTS.get(word) or self.extra_statements.get(word)
         if handler is None:
             raise self.error(
                 f"unknown statement {{% {word} %}}",
                 token,
-                hint="see kida-language.md for the statements",
-                code=ErrorCode.UNSUPPORTED_SYNTAX,
+                hint=suggest(word, [*STATEMENTS, *self.extra_statements])
+                or "see kida-language.md for the statements",
             )
         return handler(self, token)
+
+    def check_top_level(self, kind: str, name: str, token: Token) -> None:
+        """A ``{% def %}`` or ``{% region %}`` inside a conditional, loop or other scoped tag is
+        bound only when that code runs, so render_block, metadata and call validation cannot
+        see it: refuse it (K-TPL-004). Blocks (and, for defs, other defs) may hold them."""
+        allowed = _DEF_PARENTS if kind == "def" else _REGION_PARENTS
+        for tag, _opened in self.open_blocks:
+            if tag not in allowed:
+                raise self.error(
+                    f"{{% {kind} {name} %}} must be declared at the template's top level, "
+                    f"not inside {{% {tag} %}}",
+                    token,
+                    hint=f"move {{% {kind} {name} %}} out of the {{% {tag} %}} to the top level "
+                    "(or into a block); choose what to call with an {% if %} around the call",
+                    code=ErrorCode.DEFINITION_NOT_TOPLEVEL,
+                )
 
     def subparse(
         self, tag: str, token: Token, clauses: frozenset[str] = frozenset()

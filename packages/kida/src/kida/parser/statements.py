@@ -10,11 +10,16 @@ from kida.parser import expressions
 if TYPE_CHECKING:
     from kida.parser.core import Parser
 
-#: Tags of other engines, each with what to write in kida instead.
+_NO_FILL: Final = "kida has no {% fill %}: fill a slot with {% slot name %}...{% end %} in a call"
+#: Jinja2 tags kida does not have, and what to write instead (K-PAR-001, as kida-templates'
+#: errors.md lists its Jinja2 traps).
 FORBIDDEN: Final = {
     "macro": "kida has no macro; declare a component with {% def name(args) %}",
-    "endmacro": "kida has no macro; declare a component with {% def name(args) %}",
+    "endmacro": "kida uses one {% end %} for every block (a def's is {% end %} or {% enddef %})",
     "endset": "capture output into a variable with {% capture name %}...{% end %}",
+    "namespace": "kida has no namespace(): bind with {% let %} and change it with {% export %}",
+    "fill": _NO_FILL,
+    "endfill": _NO_FILL,
 }
 
 
@@ -86,14 +91,19 @@ def parse_params(parser: Parser) -> list[n.Param]:
 
 
 def parse_type(parser: Parser) -> str:
-    """A type annotation (names, dots, ``|``, ``[...]``), kept as text."""
+    """A type annotation (names, dots, ``|``, ``[...]``), kept as text spelt as in Python
+    (``str | None``, ``dict[str, int]``) whatever the spacing in the template."""
     parts = [parser.expect_name("a type")]
     while (
         parser.current.kind == "op"
         and parser.current.value in (".", "|", "[", "]", ",")
         and not (parser.current.value == "," and not any(p == "[" for p in parts))
     ):
-        parts.append(parser.advance().value)
+        value = parser.advance().value
+        parts.append(_TYPE_SPACING.get(value, value))
         if parser.current.kind == "name":
             parts.append(parser.advance().value)
     return "".join(parts)
+
+
+_TYPE_SPACING = {"|": " | ", ",": ", "}

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kida.exceptions import TemplateRuntimeError
+from kida.exceptions import ErrorCode, TemplateRuntimeError
 
 Appender = Callable[[str], Any]
 
@@ -97,6 +97,7 @@ class Macro:
                 f"{self.name!r} is a def here; if the context variable {self.name!r} was meant, "
                 f"the def shadows it: rename the def (e.g. render_{self.name})"
             ),
+            code=ErrorCode.MACRO_ITERATION,
         )
 
     def __repr__(self) -> str:

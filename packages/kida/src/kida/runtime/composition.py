@@ -87,7 +87,7 @@ def load(ctx: RenderContext, spec: Any) -> "Template":
             raise
         # Located at the extends/include/import statement that named it, not at the name.
         raise TemplateNotFoundError(
-            error.message, hint=_near_miss(ctx, name) or error.hint
+            error.message, hint=_near_miss(ctx, name) or error.hint, code=error.code
         ) from None
 
 

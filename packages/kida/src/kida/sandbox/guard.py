@@ -60,6 +60,8 @@ class Guard:
         #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
         self.get_attr = self._checked_reader(access.get_attr)
         self.get_attr_soft = self._checked_reader(access.get_attr_soft)
+        #: ``strict_undefined=False`` reads and strict ``obj?.name``, checked the same way.
+        self.get_attr_resilient = self._checked_reader(access.get_attr_resilient)
         self.get_attr_optional = self._checked_reader(access.get_attr_optional)
 
     def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
@@ -377,9 +379,10 @@ def guarded_namespace(guard: Guard, base: Mapping[str, Any]) -> dict[str, Any]:
     helpers: dict[str, Callable[..., Any]] = {
         "_ga": guard.get_attr,
         "_gas": guard.get_attr_soft,
+        "_gar": guard.get_attr_resilient,
+        "_gao": guard.get_attr_optional,
         "_gi": guard.get_item,
         "_gis": guard.get_item_soft,
-        "_gao": guard.get_attr_optional,
         "_gio": guard.get_item_optional,
         "_range": guard.make_range,
         "_sc": guard.call,

@@ -17,10 +17,11 @@ from kida.analysis import (
     toplevel_definitions,
 )
 from kida.debug import annotate
-from kida.exceptions import TemplateNotFoundError, TemplateWarning
+from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError, TemplateWarning
 from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import ahold_stacks, hold_stacks, register
+from kida.spelling import suggest
 from kida.template import introspection
 from kida.template.helpers import async_refusal, may_meet_stack
 from kida.template.inheritance import block_chain, inject_blocks
@@ -131,7 +132,7 @@ class Template:
         (its memory); introspection of this template then answers empty (metadata None)."""
         self.streaming()
         _ = self._stack_targets  # the streams still need it
-        self.tree = n.TemplateNode(body=[])
+        self.tree = n.TemplateNode(body=[], warnings=self.tree.warnings)
         self.ast_preserved = False
 
     def replace_blocks(
@@ -318,6 +319,14 @@ class Template:
         """
         if self.is_async:
             raise async_refusal(self, "render_with_blocks")
+        known = self.list_blocks()
+        for block in block_overrides:
+            if block not in known:
+                raise TemplateRuntimeError(
+                    f"render_with_blocks(): {self.name or '<string>'} has no block {block!r}",
+                    name=self.name,
+                    hint=suggest(block, known) or f"its blocks: {', '.join(known) or 'none'}",
+                )
         ctx = self.new_context(args, kwargs)
         inject_blocks(ctx, block_overrides)
         return self._collect(ctx, self._root)

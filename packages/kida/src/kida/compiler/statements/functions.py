@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from kida import nodes as n
 from kida.analysis import dependencies, needs_async_body
-from kida.compiler import call_validation, expressions
+from kida.compiler import expressions
 from kida.compiler.pyast import (
     _IN_CONTEXT,
     _args,
@@ -95,7 +95,7 @@ def visit_def(c: Compiler, node: n.Def, late_defaults: bool = False) -> list[ast
     if late_defaults:
         late = {name: value for (name, _), value in zip(with_default, defaults, strict=True)}
         defaults = [_load("_NOT_PASSED") for _ in with_default]
-    fname = c.temp("def")
+    fname = c.temp(f"def_{node.name}_")  # named for the component stack (debug.py)
     c.def_names[fname] = node.name
     binding_frame = c.frame
     # Bind first so the body can call itself recursively.
@@ -137,7 +137,6 @@ def visit_call_block(c: Compiler, node: n.CallBlock) -> list[ast.stmt]:
         )
     )
     call = node.call
-    call_validation.validate(c, call)
     call_args, kwargs = expressions.arguments(c, call.arguments)
     args_tuple = ast.Tuple(call_args, ast.Load())
     kwargs_dict = ast.Dict([k.arg and _const(k.arg) for k in kwargs], [k.value for k in kwargs])  # type: ignore[misc]

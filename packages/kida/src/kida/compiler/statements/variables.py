@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from kida import nodes as n
 from kida.compiler.pyast import _IN_CONTEXT, _assign, _call, _const, _load, _store
 from kida.compiler.statements import control_flow
-from kida.exceptions import MigrationWarning
+from kida.exceptions import ErrorCode, MigrationWarning, TemplateWarning
 
 if TYPE_CHECKING:
     from kida.compiler.core import Compiler
@@ -60,10 +60,17 @@ def _warn_shadowing(c: Compiler, node: n.Assign, names: list[str]) -> None:
     unchanged after the block in kida, where Jinja2 authors expect it changed."""
     for name in names:
         if name in c.template_wide:
+            found = TemplateWarning(
+                ErrorCode.JINJA2_SET_SCOPING,
+                f"{{% set {name} %}} in a block does not change the template-wide {name!r} "
+                "after the block (Jinja2 would)",
+                c.name,
+                node.lineno,
+                f"write {{% export {name} = ... %}} to change it, or rename the block's variable",
+            )
+            c.warnings.append(found)
             warnings.warn(
-                f"{c.name or '<string>'}:{node.lineno}: {{% set {name} %}} in a block does not"
-                f" change the template-wide {name!r} after the block (Jinja2 would); write"
-                f" {{% export {name} = ... %}} to change it, or rename the block's variable",
+                f"{c.name or '<string>'}:{node.lineno}: {found.message}; {found.suggestion}",
                 MigrationWarning,
                 stacklevel=2,
             )

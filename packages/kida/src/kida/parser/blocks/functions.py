@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def parse_def(parser: Parser, token: Token) -> n.Stmt:
     name = parser.expect_name("a def name")
+    parser.check_top_level("def", name, token)
     parser.expect_op("(", hint=f"write {{% def {name}() %}}")
     params = statements.parse_params(parser)
     parser.expect_block_end()

@@ -27,6 +27,7 @@ def parse_block(parser: Parser, token: Token) -> n.Stmt:
         )
     params: list[n.Param] = []
     if kind == "region":
+        parser.check_top_level(kind, name, token)
         parser.expect_op("(")
         params = statements.parse_params(parser)
     cond = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.exceptions import TemplateSyntaxError
+from kida.exceptions import ErrorCode, TemplateSyntaxError
 from kida.lexer import Token
 from kida.parser import expressions, statements
 from kida.parser.statements import FORBIDDEN
@@ -25,7 +25,11 @@ def parse_assign(parser: Parser, token: Token) -> n.Stmt | None:
             coalesce = True
         elif not parser.skip_op("="):
             if parser.current.kind == "block_end" and kind == "set":
-                raise parser.error("{% set %} needs a value", hint=FORBIDDEN["endset"])
+                raise parser.error(
+                    "{% set %} needs a value: block capture is not kida",
+                    hint=FORBIDDEN["endset"],
+                    code=ErrorCode.UNSUPPORTED_SYNTAX,
+                )
             raise parser.error(
                 f"expected '=', found {parser.current.describe()}",
                 hint=f"write {{% {kind} name = value %}}",
