@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from kida import Environment, Markup, TemplateSyntaxError, UndefinedError
+from kida.exceptions import PrecedenceWarning
 
 Render = Callable[..., str]
 
@@ -136,7 +137,7 @@ def test_calls_with_star_arguments(render: Render) -> None:
         ("{{ not missing is defined }} {{ not x is number }}", "True False"),
         # Signed, filtered values are operands of comparisons, tests, ?? and conditionals.
         ("{{ -1|abs == 1 }} {{ -2 < -1|abs }} {{ -x|abs is even }}", "True True True"),
-        ("{{ missing ?? -1|abs }} {{ -x ?? 0 }} {{ -x|abs if x else 0 }}", "1 4 4"),
+        ("{{ -x ?? 0 }} {{ -x|abs if x else 0 }}", "4 4"),
         ("{{ [-1|abs, -2] }} {{ f(-1|abs) }} {{ -(items|length) }}", "[1, -2] 1 -1"),
     ],
 )
@@ -144,6 +145,13 @@ def test_precedence_of_signs_filters_and_operators(
     render: Render, source: str, expected: str
 ) -> None:
     assert render(source, x=-4, d={"y": 4}, items=[1], e=[], f=str) == expected
+
+
+def test_a_filter_on_a_signed_fallback_filters_the_fallback_only_and_warns(render: Render) -> None:
+    """``missing ?? -1|abs`` is ``missing ?? (-1|abs)``, which reads like filtering the result:
+    kida says so with a PrecedenceWarning."""
+    with pytest.warns(PrecedenceWarning, match=r"K-WARN-001\] '\| abs' applies to the fallback"):
+        assert render("{{ missing ?? -1|abs }}") == "1"
 
 
 async def test_a_sign_before_await_covers_the_filters(env: Environment) -> None:
