@@ -81,14 +81,21 @@ def in_process_worker(model: Path, url: str) -> RedisWorker:
 
 
 async def serving[T](worker: RedisWorker, body: Callable[[], Awaitable[T]]) -> T:
-    """``body()`` while ``worker`` runs; the worker is stopped after, and must not have failed."""
+    """``body()`` while ``worker`` runs; the worker is stopped after. A worker that ends by
+    itself (it gave up on Redis) fails the test at once with its error."""
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
+    running = asyncio.create_task(worker.run(stop))
+    doing = asyncio.ensure_future(body())
     try:
-        return await body()
+        await asyncio.wait([doing, running], return_when=asyncio.FIRST_COMPLETED)
+        if not doing.done():
+            doing.cancel()
+            running.result()  # its error, if it failed
+            raise AssertionError("the worker stopped by itself")
+        return doing.result()
     finally:
         stop.set()
-        await task
+        await running
 
 
 async def ask(url: str, params: GenerationParams) -> GenerationResult:
