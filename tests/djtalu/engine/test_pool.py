@@ -381,7 +381,7 @@ def _whole_message_waiting(fd: int) -> bool:
             return False
 
 
-async def test_the_pool_reads_worker_pipes_only_when_a_message_is_waiting(
+async def test_the_pool_reads_worker_pipes_only_when_readable_and_never_waits(
     tiny_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The event loop never blocks on a worker: proved read by read, not by timing the loop."""
