@@ -5,7 +5,7 @@ The values come from django-htmx's ``request.htmx`` when its middleware ran, els
 from the ``HX-Request``, ``HX-Target``, ``HX-Trigger`` and ``HX-Boosted`` headers.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,10 +42,25 @@ def htmx_metadata(request: HttpRequest | None) -> dict[str, Any]:
 
 @contextmanager
 def htmx_scope(request: HttpRequest | None) -> Iterator[None]:
-    """Renders started in the ``with`` body see the request's htmx metadata (a render keeps it
-    after the body ends, so a stream started inside may be consumed later). An enclosing
-    ``render_context()`` gets the metadata added rather than hidden by a new scope."""
-    metadata = htmx_metadata(request)
+    """Renders started in the ``with`` body see the request's htmx metadata (see
+    :func:`metadata_scope`)."""
+    with metadata_scope(htmx_metadata(request)):
+        yield
+
+
+@contextmanager
+def metadata_scope(metadata: Mapping[str, Any]) -> Iterator[None]:
+    """Renders started in the ``with`` body see ``metadata`` as their render metadata (a render
+    keeps it after the body ends, so a stream started inside may be consumed later). An
+    enclosing ``render_context()`` gets the metadata added rather than hidden by a new scope.
+
+    Example::
+
+        metadata = htmx_metadata(request)  # while the request is at hand
+        ...
+        with metadata_scope(metadata):  # later, in the task that starts a render
+            chunks = template.render_stream_async(**variables)
+    """
     if not metadata:
         yield
         return

@@ -11,13 +11,15 @@ context, so kida caches and includes it like any other template. An unknown name
 ``TemplateDoesNotExist`` listing the pieces the template has.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from markupsafe import Markup
 
 import kida
 from kida.passing import pass_context
+from kida.render_context import RenderContext, render_context
 
 SEPARATOR = "#"
 #: The globals the generated partial templates call.
@@ -92,20 +94,22 @@ class PartialLoader:
 
 
 @pass_context
-def render_partial(ctx: dict[str, Any], template_name: str, piece: str) -> Markup:
+def render_partial(ctx: RenderContext, template_name: str, piece: str) -> Markup:
     """Piece ``piece`` of a sync template, rendered with the including template's variables."""
-    template = kida_environment_of(ctx).get_template(template_name)
+    template = ctx.environment.get_template(template_name)
     # The variables go as one mapping: one named like a keyword (``timeout``) stays a variable.
-    return Markup(template.render_block(piece, dict(ctx)))
+    with _as_part_of(ctx):
+        return Markup(template.render_block(piece, dict(ctx)))
 
 
 @pass_context
 async def stream_partial(
-    ctx: dict[str, Any], template_name: str, piece: str
+    ctx: RenderContext, template_name: str, piece: str
 ) -> AsyncIterator[Markup]:
     """Piece ``piece`` of any template, streamed with the including template's variables."""
-    template = kida_environment_of(ctx).get_template(template_name)
-    chunks = template.render_block_stream_async(piece, dict(ctx))
+    template = ctx.environment.get_template(template_name)
+    with _as_part_of(ctx):
+        chunks = template.render_block_stream_async(piece, dict(ctx))
     try:
         async for chunk in chunks:
             yield Markup(chunk)
@@ -113,9 +117,19 @@ async def stream_partial(
         await chunks.aclose()  # type: ignore[attr-defined]
 
 
-def kida_environment_of(ctx: dict[str, Any]) -> kida.Environment:
-    environment: kida.Environment = ctx.environment  # type: ignore[attr-defined]
-    return environment
+@contextmanager
+def _as_part_of(ctx: RenderContext) -> Iterator[None]:
+    """The piece's render, started in the body, sees what the including render sees: its
+    metadata (djkida's htmx facts) and cached blocks. The scope that gave them to the including
+    render may be over: a streamed page renders after the view set them up."""
+    state = ctx.state
+    if not (state.meta or state.cached_blocks):
+        yield
+        return
+    with render_context(cached_blocks=state.cached_blocks, cache_stats=state.cache_stats) as scope:
+        for key, value in (state.meta or {}).items():
+            scope.set_meta(key, value)
+        yield
 
 
 #: What a backend's Environment needs in its globals for partial names to render.

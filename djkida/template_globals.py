@@ -3,10 +3,10 @@
 kida templates cannot ``{% load %}`` Django tag libraries, so the few helpers every page needs
 are plain functions in the Environment's globals: ``{{ url("post", post.pk) }}``,
 ``{{ static("site.css") }}``, ``{{ _("Hello") }}``. kida's ``{% trans %}`` translates through
-the ``gettext``/``ngettext`` globals, so it follows Django's active language too.
+the ``gettext``/``ngettext`` globals, so it follows Django's active language too. Without a
+request, ``csrf_token`` and ``csrf_input`` are empty, as in Django's engines.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.templatetags.static import static
@@ -42,9 +42,17 @@ def url(viewname: str, *args: Any, **kwargs: Any) -> str:
             ) from None
 
 
-def django_globals() -> dict[str, Callable[..., Any]]:
+#: What ``csrf_token`` and ``csrf_input`` are when the backend has no request to take them from
+#: (``render_to_string`` without ``request``, fragments, broadcasts): empty, as Django's engines
+#: render them. As globals they stand in only for the context variables a request provides,
+#: and they hide kida's ``csrf_token()`` helper, which would otherwise print as a function.
+_NO_REQUEST_CSRF: dict[str, str] = {"csrf_token": "", "csrf_input": ""}
+
+
+def django_globals() -> dict[str, Any]:
     """The globals every Kida backend starts with (OPTIONS["globals"] may override them)."""
     return {
+        **_NO_REQUEST_CSRF,
         "url": url,
         "static": static,
         "_": gettext,

@@ -25,16 +25,24 @@ SHARED_REDIS_URL = "redis://127.0.0.1:6379"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """A ``redis-server`` of our own on a free loopback port, for the ``with`` body: its URL
-    (database 0). No other test run on this machine can flush it under a running test."""
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """A ``redis-server`` of our own on ``port`` (by default a free loopback port), for the
+    ``with`` body: its URL (database 0). No other test run on this machine can flush it under
+    a running test."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise FileNotFoundError("redis-server is not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    if port is None:
+        port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

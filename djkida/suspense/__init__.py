@@ -28,6 +28,7 @@ from django.middleware.csp import get_nonce
 from django.utils.cache import patch_vary_headers
 
 from djkida.backend import announce_render, kida_backend
+from djkida.htmx import htmx_metadata, metadata_scope
 from djkida.streaming import close_sources, request_variables, respond
 from djkida.suspense.discovery import (
     BlockInfo,
@@ -104,6 +105,7 @@ async def suspense(
         htmx=htmx,
         nonce=_csp_nonce(request),
         debug=backend.debug,
+        metadata=htmx_metadata(request),
     )
     chunks = _suspense_chunks(template.template, shell, plan, sources, timeouts, sender)
     form = {_FORM_HEADER: "oob" if htmx else "page"}
@@ -203,9 +205,9 @@ async def _suspense_chunks(
     tasks = start(sources, timeouts)
     try:
         # The shell awaits nothing (every deferred key is None): one chunk, one write.
-        async with aclosing(
-            render_generator(template.render_stream_async(**shell))
-        ) as shell_chunks:
+        with metadata_scope(sender.metadata):  # this task is not the view's: say it again
+            shell_render = template.render_stream_async(**shell)
+        async with aclosing(render_generator(shell_render)) as shell_chunks:
             yield "".join([chunk async for chunk in shell_chunks])
         async with aclosing(ready_blocks(plan, tasks)) as ready:
             async for block, outcomes in ready:

@@ -18,6 +18,7 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
 from djkida.failures import log_shown_failure
+from djkida.htmx import metadata_scope
 from djkida.suspense.discovery import DeferredBlock
 from djkida.suspense.scheduler import Outcome
 from djkida.suspense.wire import error_element, oob_element, page_swap
@@ -49,6 +50,7 @@ class DeferredSender:
         htmx: bool,
         nonce: str | None,
         debug: bool,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         self.template = template
         self.shell = shell
@@ -56,6 +58,9 @@ class DeferredSender:
         self.htmx = htmx
         self.nonce = nonce
         self.debug = debug
+        #: The request's htmx facts: the shell and every block render with them, as ``render()``
+        #: does, though they start after the view returned, in the response's task.
+        self.metadata = metadata or {}
         #: Block name → the stand-in sent for it (a block settles once: it keeps showing it).
         self.stand_ins: dict[str, str] = {}
         #: The blocks inside a stand-in that was sent: their elements are gone.
@@ -136,8 +141,9 @@ class DeferredSender:
 
     async def render(self, block_name: str, variables: Mapping[str, Any]) -> str:
         """One block rendered to a string (async templates included)."""
-        parts = render_generator(self.template.render_block_stream_async(block_name, **variables))
-        async with aclosing(parts):
+        with metadata_scope(self.metadata):
+            stream = self.template.render_block_stream_async(block_name, **variables)
+        async with aclosing(render_generator(stream)) as parts:
             return "".join([part async for part in parts])
 
     def wire(self, html: str, block: DeferredBlock) -> str:

@@ -63,13 +63,14 @@ class RedisKeys:
         return f"{self.prefix}:cancel:{request_id}"
 
 
-def connect(url: str) -> aioredis.Redis:
-    """A client whose every call is bounded by :data:`REDIS_TIMEOUT` (plus ``BLOCK_MS``)."""
+def connect(url: str, timeout: float = REDIS_TIMEOUT) -> aioredis.Redis:
+    """A client whose every call is bounded by ``timeout`` seconds (a blocking read: plus
+    ``BLOCK_MS``), sites and workers alike."""
     return aioredis.Redis.from_url(
         url,
         decode_responses=True,
-        socket_connect_timeout=REDIS_TIMEOUT,
-        socket_timeout=REDIS_TIMEOUT + BLOCK_MS / 1000,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout + BLOCK_MS / 1000,
     )
 
 

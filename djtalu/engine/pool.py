@@ -2,9 +2,10 @@
 
 Each worker process runs one generation at a time (talu crashes with several in flight on
 one client). The event loop never blocks on a worker: each pipe is watched with
-``loop.add_reader`` and only ever read when data is there. A supervisor task pings workers,
-replaces dead or hung ones with exponential backoff, and fails the request a dead worker
-was running with ``WorkerCrashedError``.
+``loop.add_reader`` and read without waiting (:class:`~djtalu.engine.pipe.MessageReader`), so
+a message that has only partly arrived waits in a buffer, not on the loop. A supervisor task
+pings workers, replaces dead or hung ones with exponential backoff, and fails the request a
+dead worker was running with ``WorkerCrashedError``.
 """
 
 import asyncio
@@ -23,14 +24,13 @@ from typing import Any
 from djtalu.engine.errors import GenerationError, QueueFullError, WorkerCrashedError
 from djtalu.engine.generator import Message
 from djtalu.engine.params import GenerationParams
+from djtalu.engine.pipe import MessageReader
 from djtalu.engine.result import GenerationResult
 from djtalu.engine.stream import AsyncGenerationStream, RequestState
 from djtalu.engine.worker import worker_main
 
 logger = logging.getLogger(__name__)
 
-#: Messages handled per wake-up, so a fast worker cannot monopolise the event loop.
-_MAX_MESSAGES_PER_WAKEUP = 64
 _BACKOFF_BASE = 0.1
 _BACKOFF_MAX = 10.0
 #: Seconds of finished requests counted in ``PoolStats.tokens_per_second``.
@@ -68,6 +68,7 @@ class _Worker:
         self.slot = slot
         self.process = process
         self.conn = conn
+        self.reader = MessageReader(conn.fileno())
         self.ready = False
         self.request: RequestState | None = None
         self.fatal: str | None = None
@@ -285,14 +286,16 @@ class WorkerPool:
                     worker.ping_sent = now
 
     def _on_readable(self, worker: _Worker) -> None:
-        for _ in range(_MAX_MESSAGES_PER_WAKEUP):
-            try:
-                if not worker.conn.poll():
-                    return
-                message = worker.conn.recv()
-            except (EOFError, OSError):
-                self._lose(worker, worker.fatal or "exited")
-                return
+        """One read of what the pipe holds. What a wake-up handles stays small: a read is
+        bounded, and a worker runs at most a credit window of pieces ahead."""
+        try:
+            messages = worker.reader.read()
+        except (EOFError, OSError):
+            self._lose(worker, worker.fatal or "exited")
+            return
+        for message in messages:
+            if self._workers[worker.slot] is not worker:
+                return  # lost meanwhile (a send to it failed): the rest is for nobody
             self._handle(worker, message)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
@@ -330,6 +333,7 @@ class WorkerPool:
         assert self._loop is not None
         self._workers[worker.slot] = None
         self._loop.remove_reader(worker.conn.fileno())
+        worker.reader.close()
         worker.conn.close()
         if worker.process.is_alive():
             worker.process.kill()

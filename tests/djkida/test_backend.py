@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import get_template, render_to_string
 from django.test import Client, RequestFactory
 from django.utils import translation
@@ -54,6 +55,24 @@ def test_csrf_token_matches_cookie(client: Client) -> None:
     token = response.content.decode().split('<p id="token">')[1].split("</p>")[0]
     assert len(token) == 64
     assert "csrftoken" in response.cookies
+
+
+def test_csrf_variables_without_a_request_are_empty_as_in_django() -> None:
+    """Not kida's ``csrf_token()`` helper printed as a function: Django's engines render both
+    variables empty when there is no request, and so does djkida."""
+    django_engine = DjangoTemplates({"NAME": "d", "DIRS": [], "APP_DIRS": False, "OPTIONS": {}})
+    for source in ("[{{ csrf_token }}]", "[{{ csrf_input }}]"):
+        assert django_engine.from_string(source).render(None, None) == "[]"
+        assert kida().from_string(source).render(None, None) == "[]"
+        assert kida_environment().from_string(source).render() == "[]"  # fragments, broadcasts
+    with_request = RequestFactory().get("/")
+    assert len(kida().from_string("{{ csrf_token }}").render(None, with_request)) == 64
+    html = kida().from_string("{{ csrf_input }}").render(None, with_request)
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_options_globals_may_still_define_csrf_token() -> None:
+    assert kida(globals={"csrf_token": "fixed"}).from_string("{{ csrf_token }}").render() == "fixed"
 
 
 def test_test_client_records_templates_and_context(client: Client) -> None:

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 from pytest_django.fixtures import Settings
 
-from djkida import stream
+from djkida import stream, suspense
 from djkida.backend import Kida
 from kida.render_context import render_context
 
@@ -82,3 +82,45 @@ async def test_streamed_page_and_block_see_the_htmx_headers() -> None:
     assert await body(block) == "list"
     plain = await stream(request(), "page.html")
     assert await body(plain) == "<p></p>"
+
+
+async def test_suspense_shell_and_deferred_blocks_see_the_htmx_headers(page_dir: Path) -> None:
+    """The shell renders in the response's own task and each block once its key settles,
+    both after the view returned: they see the request's htmx facts as ``render()`` does."""
+    (page_dir / "lazy.html").write_text(
+        '{% block stats %}<section id="stats">{{ hx_target() ?? "-" }}:{{ stats ?? "..." }}'
+        "</section>{% end %}"
+    )
+
+    async def stats() -> int:
+        return 42
+
+    for django_htmx in (False, True):
+        response = await suspense(
+            request(django_htmx=django_htmx, **HTMX_HEADERS), "lazy.html", {"stats": stats()}
+        )
+        html = await body(response)
+        assert html.startswith('<section id="stats">list:...</section>')
+        assert "list:42</section>" in html.split("</section>", 1)[1]
+        plain = await body(await suspense(request(), "lazy.html", {"stats": stats()}))
+        assert "-:42</section>" in plain
+
+
+async def test_a_piece_rendered_inside_a_streamed_page_sees_the_htmx_headers(
+    page_dir: Path,
+) -> None:
+    """A page that includes a piece by its partial name renders the piece from inside its own
+    render, after the view returned: the piece sees the facts too (sync and async pages)."""
+    (page_dir / "outer.html").write_text('[{% include "page.html#b" %}]')
+    (page_dir / "slow.html").write_text(
+        "<p>{% block b %}{{ hx_target() }}{{ await x }}{% end %}</p>"
+    )
+    (page_dir / "slow-outer.html").write_text('[{% include "slow.html#b" %}]')
+
+    async def x() -> str:
+        return "!"
+
+    assert await body(await stream(request(**HTMX_HEADERS), "outer.html")) == "[list]"
+    slow = await stream(request(**HTMX_HEADERS), "slow-outer.html", {"x": x()})
+    assert await body(slow) == "[list!]"
+    assert await body(await stream(request(), "outer.html")) == "[]"

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from kida import Environment, Markup, TemplateSyntaxError, UndefinedError
+from kida.exceptions import PrecedenceWarning
 
 Render = Callable[..., str]
 
@@ -136,7 +137,7 @@ def test_calls_with_star_arguments(render: Render) -> None:
         ("{{ not missing is defined }} {{ not x is number }}", "True False"),
         # Signed, filtered values are operands of comparisons, tests, ?? and conditionals.
         ("{{ -1|abs == 1 }} {{ -2 < -1|abs }} {{ -x|abs is even }}", "True True True"),
-        ("{{ missing ?? -1|abs }} {{ -x ?? 0 }} {{ -x|abs if x else 0 }}", "1 4 4"),
+        ("{{ -x ?? 0 }} {{ -x|abs if x else 0 }}", "4 4"),
         ("{{ [-1|abs, -2] }} {{ f(-1|abs) }} {{ -(items|length) }}", "[1, -2] 1 -1"),
     ],
 )
@@ -175,6 +176,13 @@ def test_operators_out_of_place_are_syntax_errors(
     with pytest.raises(TemplateSyntaxError, match=message) as info:
         env.from_string(source)
     assert (info.value.lineno, info.value.col) == (1, col)
+
+
+def test_a_filter_on_a_signed_fallback_filters_the_fallback_only_and_warns(render: Render) -> None:
+    """``missing ?? -1|abs`` is ``missing ?? (-1|abs)``, which reads like filtering the result:
+    kida says so with a PrecedenceWarning."""
+    with pytest.warns(PrecedenceWarning, match=r"K-WARN-001\] '\| abs' applies to the fallback"):
+        assert render("{{ missing ?? -1|abs }}") == "1"
 
 
 async def test_a_sign_before_await_covers_the_filters(env: Environment) -> None:

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from kida import Environment
 from kida.environment.filters import DEFAULT_FILTERS, Group
 from kida.environment.tests import DEFAULT_TESTS
-from kida.exceptions import TemplateRuntimeError
+from kida.exceptions import CoercionWarning, TemplateRuntimeError
 from kida.passing import pass_kind
 from kida.runtime.undefined import UNDEFINED
 
@@ -367,12 +367,17 @@ def test_number_conversions() -> None:
     assert call("abs", -3) == 3
     assert call("int", "42") == 42
     assert call("int", "4.7") == 4
-    assert call("int", "x", 7) == 7
     assert call("int", "1A", base=16) == 26
-    assert call("int", None) == 0
     assert call("float", "2.5") == 2.5
-    assert call("float", "x") == 0.0
-    assert call("float", None, 1.5) == 1.5
+    # Not numbers: the default, with a CoercionWarning (strict=true makes them errors).
+    with pytest.warns(CoercionWarning, match="int: str 'x' is not a number, gave 7"):
+        assert call("int", "x", 7) == 7
+    with pytest.warns(CoercionWarning, match="int: NoneType None is not a number, gave 0"):
+        assert call("int", None) == 0
+    with pytest.warns(CoercionWarning, match="float: str 'x' is not a number, gave 0.0"):
+        assert call("float", "x") == 0.0
+    with pytest.warns(CoercionWarning, match="float: NoneType None is not a number, gave 1.5"):
+        assert call("float", None, 1.5) == 1.5
 
 
 def test_round() -> None:

@@ -1,6 +1,7 @@
 """WorkerPool and AsyncGenerationStream with real worker processes on the tiny model."""
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -23,6 +24,7 @@ from djtalu.engine import (
     WorkerCrashedError,
     WorkerPool,
 )
+from djtalu.engine.pipe import MessageReader
 
 USER = [{"role": "user", "content": "Tell me something"}]
 #: Greedy output of the tiny model re-tokenizes exactly, so token counts can be asserted.
@@ -276,15 +278,17 @@ async def test_queue_size_zero_serves_idle_workers_only(tiny_model: Path) -> Non
 
 
 class PipeReadAudit:
-    """Checks every read from a ``multiprocessing`` connection in this process while active.
+    """Checks every read of a worker's pipe in this process while active.
 
     The pool must never block the event loop on a worker's pipe. Instead of timing the loop
-    (which a busy machine slows anyway), this checks the two things that make a read
-    non-blocking: it runs inside a callback the loop made because the pipe was readable
-    (``loop.add_reader``), and a whole message is already there (peeked from the socket), so
-    ``recv`` returns at once; ``poll`` may only look, never wait. A read that would wait is
-    recorded and refused with ``BlockingIOError`` (the pool treats it as a lost worker), and
-    ``violated`` is set, so a broken pool fails the test instead of hanging it.
+    (which a busy machine slows anyway), this checks what makes a read non-blocking: it runs
+    inside a callback the loop made because the pipe was readable (``loop.add_reader``), and
+    it either takes only what is there (``MessageReader.read``) or, for ``Connection.recv``,
+    a whole message is already there (peeked from the socket), so it returns at once; ``poll``
+    may only look, never wait. A read that would wait is recorded and refused with
+    ``BlockingIOError`` (the pool treats it as a lost worker), and ``violated`` is set, so a
+    broken pool fails the test instead of hanging it. ``on_wakeup(fd)``, if set, runs at
+    each such callback before the pool's own.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,10 +296,13 @@ class PipeReadAudit:
         self.violations: list[str] = []
         self.violated = asyncio.Event()
         self._inside: set[int] = set()
+        self.on_wakeup: Callable[[int], None] | None = None
         add_reader = loop.add_reader
 
         def audited_add_reader(fd: int, callback: Callable[..., object], *args: object) -> None:
             def on_readable(*args: object) -> None:
+                if self.on_wakeup is not None:
+                    self.on_wakeup(fd)
                 self._inside.add(fd)
                 try:
                     callback(*args)
@@ -304,7 +311,7 @@ class PipeReadAudit:
 
             add_reader(fd, on_readable, *args)
 
-        recv, poll = Connection.recv, Connection.poll
+        recv, poll, read = Connection.recv, Connection.poll, MessageReader.read
 
         def audited_recv(conn: Connection) -> object:
             self.reads += 1
@@ -321,9 +328,16 @@ class PipeReadAudit:
                 self._violation(f"poll on fd {conn.fileno()} waits up to {timeout} s")
             return poll(conn, timeout)
 
+        def audited_read(reader: MessageReader) -> list[object]:
+            self.reads += 1
+            if not self._inside:
+                self._violation("MessageReader.read outside an add_reader callback")
+            return read(reader)
+
         monkeypatch.setattr(loop, "add_reader", audited_add_reader)
         monkeypatch.setattr(Connection, "recv", audited_recv)
         monkeypatch.setattr(Connection, "poll", audited_poll)
+        monkeypatch.setattr(MessageReader, "read", audited_read)
 
     def _violation(self, description: str) -> None:
         self.violations.append(description)
@@ -367,7 +381,7 @@ def _whole_message_waiting(fd: int) -> bool:
             return False
 
 
-async def test_the_pool_reads_worker_pipes_only_when_a_message_is_waiting(
+async def test_the_pool_reads_worker_pipes_only_when_readable_and_never_waits(
     tiny_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The event loop never blocks on a worker: proved read by read, not by timing the loop."""
@@ -385,7 +399,50 @@ async def test_the_pool_reads_worker_pipes_only_when_a_message_is_waiting(
     assert audit.violations == []  # shutting down read the workers' last messages too
     assert result.completion_tokens == 1000
     # "ready", a message per piece and the result all went through the audited reads.
-    assert audit.reads > 1000
+    assert audit.reads > 1
+
+
+async def test_a_message_that_arrives_in_parts_does_not_hold_the_event_loop(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker stopped half-way through writing a message: the loop goes on meanwhile, and
+    the message arrives whole once the worker resumes.
+
+    The message is an error naming a 4 MiB role, many times what a socket pair buffers, so
+    its first bytes are in the pipe long before its end; the worker is stopped (SIGSTOP) at
+    the first wake-up that finds a message begun but not finished.
+    """
+    audit = PipeReadAudit(asyncio.get_running_loop(), monkeypatch)
+    pool = WorkerPool(tiny_model, workers=1, name="test")
+    role = "r" * (4 * 1024 * 1024)
+    stopped = asyncio.Event()
+    try:
+        await audit.run(pool.start())
+        [pid] = pool.worker_pids()
+
+        def stop_mid_message(fd: int) -> None:
+            if not stopped.is_set() and not _whole_message_waiting(fd):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.set()
+
+        audit.on_wakeup = stop_mid_message
+        stream = pool.stream([{"role": role, "content": "hi"}], SHORT)
+        outcome = asyncio.ensure_future(audit.run(stream.collect()))
+        try:
+            await audit.run(stopped.wait())
+            for _ in range(100):  # the loop runs on, the pool reading what there is
+                await asyncio.sleep(0)
+            assert not outcome.done()
+            assert pool.stats().in_flight == 1
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # a broken pool has killed it
+                os.kill(pid, signal.SIGCONT)
+        with pytest.raises(GenerationError, match="last message must be from the user") as error:
+            await outcome
+    finally:
+        await pool.shutdown()
+    assert role in str(error.value)
+    assert audit.violations == []
 
 
 async def test_slow_consumer_pauses_the_worker(pool: WorkerPool) -> None:

@@ -338,7 +338,7 @@ class _Detached:
 def _detached_context(
     template_name: str | None,
     filename: str | None,
-    cached_blocks: dict[str, str] | None,
+    cached_blocks: Mapping[str, Any] | None,
     cache_stats: dict[str, int] | None,
 ) -> RenderContext:
     ctx = RenderContext()
@@ -391,7 +391,7 @@ def get_render_context_required() -> RenderContext:
 def render_context(
     template_name: str | None = None,
     filename: str | None = None,
-    cached_blocks: dict[str, str] | None = None,
+    cached_blocks: Mapping[str, Any] | None = None,
     cache_stats: dict[str, int] | None = None,
 ) -> Iterator[RenderContext]:
     """A render scope: metadata set on the yielded context (``set_meta``) is seen by every
@@ -413,7 +413,7 @@ def render_context(
 async def async_render_context(
     template_name: str | None = None,
     filename: str | None = None,
-    cached_blocks: dict[str, str] | None = None,
+    cached_blocks: Mapping[str, Any] | None = None,
     cache_stats: dict[str, int] | None = None,
 ) -> AsyncIterator[RenderContext]:
     """:func:`render_context` for ``async with``."""
