@@ -1,0 +1,205 @@
+"""The names kida-templates users import by module path (beyond ``kida.__all__``): each one
+present where kida puts it, and doing what kida's docs and source say it does."""
+
+import importlib
+
+import pytest
+
+from kida import DictLoader, Environment
+from kida import nodes as n
+from kida.analysis import (
+    DependencyWalker,
+    LandmarkDetector,
+    PurityAnalyzer,
+    classify_role,
+)
+
+#: Module → names kida-templates 0.12.1 exports there that we provide too.
+SURFACE = {
+    "kida.analysis": [
+        "DependencyWalker",
+        "PurityAnalyzer",
+        "LandmarkDetector",
+        "classify_role",
+        "BlockAnalyzer",
+        "infer_cache_scope",
+        "DEFAULT_CONFIG",
+    ],
+    "kida.analysis.dependencies": ["DependencyWalker"],
+    "kida.analysis.purity": ["PurityAnalyzer", "pure"],
+    "kida.analysis.landmarks": ["LandmarkDetector"],
+    "kida.analysis.roles": ["classify_role"],
+}
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(m, name) for m, names in SURFACE.items() for name in names]
+)
+def test_name_is_importable_by_path(module: str, name: str) -> None:
+    imported = importlib.import_module(module)
+    assert hasattr(imported, name)
+    if hasattr(imported, "__all__") and module.count(".") == 1:
+        assert name in imported.__all__
+
+
+def _tree(source: str) -> n.TemplateNode:
+    tree = Environment().from_string(source)._optimized_ast
+    assert isinstance(tree, n.TemplateNode)
+    return tree
+
+
+def _block(source: str, name: str) -> n.Block:
+    return next(
+        node for node in _tree(source).walk() if isinstance(node, n.Block) and node.name == name
+    )
+
+
+# DependencyWalker
+
+
+def test_dependency_walker_reads_paths_and_leaves_out_locals_and_builtins() -> None:
+    tree = _tree(
+        "{{ page.title }}{% for item in site.menu %}{{ item.url }}{{ loop.index }}{% end %}"
+        "{% set n = len(items) %}{{ n }}{{ config['theme'].color }}"
+    )
+    assert DependencyWalker().analyze(tree) == frozenset(
+        {"page.title", "site.menu", "items", "config.theme.color"}
+    )
+
+
+def test_dependency_walker_takes_a_block_a_statement_or_an_expression() -> None:
+    walker = DependencyWalker()
+    block = _block("{% block nav %}{% for p in site.pages %}{{ p.title }}{% end %}{% end %}", "nav")
+    assert walker.analyze(block) == frozenset({"site.pages"})
+    output = block.body[0]
+    assert walker.analyze(output) == frozenset({"site.pages"})
+    expression = n.Getattr(n.Name("user"), "email")
+    assert walker.analyze(expression) == frozenset({"user.email"})
+
+
+def test_dependency_walker_known_names_and_repeated_use() -> None:
+    tree = _tree("{{ site.name }} {{ range(3) | list }}")
+    walker = DependencyWalker()
+    assert walker.analyze(tree) == frozenset({"site.name"})
+    assert walker.analyze(tree) == frozenset({"site.name"})  # no state kept between calls
+    assert DependencyWalker(known=frozenset({"site"})).analyze(tree) == frozenset({"range"})
+
+
+def test_dependency_walker_refuses_a_non_node_part() -> None:
+    with pytest.raises(TypeError, match="cannot analyze"):
+        DependencyWalker().analyze(n.Arguments())
+
+
+# PurityAnalyzer
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ title | upper }} {{ items | sort | join(', ') }} {{ len(xs) + 1 }}", "pure"),
+        ("{{ items | shuffle }}", "impure"),
+        ("{{ items | random }} {{ x | my_filter }}", "impure"),
+        ("{{ x | my_filter }}", "unknown"),
+        ("{{ now() }}", "unknown"),
+        ("{% include 'part.html' %}", "unknown"),
+        ("plain text", "pure"),
+    ],
+)
+def test_purity_analyzer_levels(source: str, expected: str) -> None:
+    env = Environment()
+    env.add_filter("my_filter", str)
+    tree = env.from_string(source)._optimized_ast
+    assert tree is not None
+    assert PurityAnalyzer().analyze(tree) == expected
+
+
+def test_purity_analyzer_extensions() -> None:
+    assert PurityAnalyzer().analyze(_tree("{{ asset_url('a.css') }}")) == "unknown"
+    assert (
+        PurityAnalyzer(extra_pure_functions=frozenset({"asset_url"})).analyze(
+            _tree("{{ asset_url('a.css') }}")
+        )
+        == "pure"
+    )
+    assert (
+        PurityAnalyzer(extra_impure_filters=frozenset({"upper"})).analyze(_tree("{{ x | upper }}"))
+        == "impure"
+    )
+    assert PurityAnalyzer(pure_filters=()).analyze(_tree("{{ x | upper }}")) == "unknown"
+
+
+def test_purity_analyzer_follows_includes_through_the_resolver() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "pure.html": "<p>{{ x | upper }}</p>",
+                "impure.html": "{{ xs | shuffle }}",
+                "loop.html": "{% include 'loop.html' %}",
+            }
+        )
+    )
+    analyzer = PurityAnalyzer(template_resolver=env.get_template)
+    assert analyzer.analyze(_tree("{% include 'pure.html' %}")) == "pure"
+    assert analyzer.analyze(_tree("{% include 'impure.html' %}")) == "impure"
+    assert analyzer.analyze(_tree("{% include 'loop.html' %}")) == "unknown"
+    assert analyzer.analyze(_tree("{% include 'missing.html' %}")) == "unknown"
+    assert analyzer.analyze(_tree("{% include name %}")) == "unknown"
+
+
+def test_builtin_pure_filters_are_kida_filters() -> None:
+    from kida.analysis.purity import BUILTIN_PURE_FILTERS, IMPURE_FILTERS
+    from kida.environment.filters import DEFAULT_FILTERS
+
+    assert BUILTIN_PURE_FILTERS <= DEFAULT_FILTERS.keys()
+    assert not BUILTIN_PURE_FILTERS & IMPURE_FILTERS
+    assert {"upper", "sort", "join", "default", "escape"} <= BUILTIN_PURE_FILTERS
+
+
+# LandmarkDetector and classify_role
+
+
+def test_landmark_detector_finds_landmarks_in_literal_text() -> None:
+    block = _block(
+        "{% block page %}<HEADER>t</HEADER>{% if x %}<nav>{% else %}<section>{% end %}"
+        "<article class='a'>{{ '<aside>' }}<div><main-menu></div>{% end %}",
+        "page",
+    )
+    assert LandmarkDetector().detect(block) == frozenset({"header", "nav", "section", "article"})
+
+
+@pytest.mark.parametrize(
+    ("name", "landmarks", "role"),
+    [
+        ("sidebar", frozenset({"nav"}), "navigation"),
+        ("x", frozenset({"nav", "main"}), "content"),
+        ("x", frozenset({"nav", "aside"}), "sidebar"),
+        ("x", frozenset({"header", "nav"}), "header"),
+        ("x", frozenset({"footer"}), "footer"),
+        ("Navigation", frozenset(), "navigation"),
+        ("post", frozenset(), "content"),
+        ("toc", frozenset(), "sidebar"),
+        ("hero", frozenset(), "header"),
+        ("colophon", frozenset(), "footer"),
+        ("custom_block", frozenset(), "unknown"),
+        ("navigation_extra", frozenset(), "unknown"),
+        ("x", frozenset({"section"}), "unknown"),
+    ],
+)
+def test_classify_role(name: str, landmarks: frozenset[str], role: str) -> None:
+    assert classify_role(name, landmarks) == role
+
+
+def test_block_metadata_uses_the_detector_and_the_classifier() -> None:
+    meta = (
+        Environment()
+        .from_string(
+            "{% block sidebar %}<nav>x</nav>{% end %}"
+            "{% block stuff %}<article>{{ body }}</article>{% end %}"
+            "{% block toc %}<ul></ul>{% end %}"
+        )
+        .block_metadata()
+    )
+    assert meta["sidebar"].inferred_role == "navigation"
+    assert meta["stuff"].emits_landmarks == frozenset({"article"})
+    assert meta["stuff"].inferred_role == "unknown"
+    assert meta["toc"].inferred_role == "sidebar"
