@@ -26,6 +26,7 @@ SURFACE = {
         "DEFAULT_CONFIG",
     ],
     "kida.analysis.dependencies": ["DependencyWalker"],
+    "kida.parser": ["ParseError", "Parser"],
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
     "kida.analysis.roles": ["classify_role"],
@@ -203,3 +204,30 @@ def test_block_metadata_uses_the_detector_and_the_classifier() -> None:
     assert meta["stuff"].emits_landmarks == frozenset({"article"})
     assert meta["stuff"].inferred_role == "unknown"
     assert meta["toc"].inferred_role == "sidebar"
+
+
+# kida.parser.ParseError
+
+
+def test_parse_error_is_a_syntax_error_raised_by_the_parser() -> None:
+    from kida.exceptions import TemplateSyntaxError
+    from kida.parser import ParseError
+
+    assert issubclass(ParseError, TemplateSyntaxError)
+    with pytest.raises(ParseError) as caught:
+        Environment().from_string("line\n{% for x items %}{% end %}", name="page.html")
+    error = caught.value
+    assert error.lineno == 2
+    assert error.token is not None
+    assert error.token.lineno == 2
+    assert error.code is not None and error.code.value.startswith("K-PAR-")
+    assert "page.html" in str(error)
+
+
+def test_lexer_errors_stay_plain_syntax_errors() -> None:
+    from kida.exceptions import TemplateSyntaxError
+    from kida.parser import ParseError
+
+    with pytest.raises(TemplateSyntaxError) as caught:
+        Environment().from_string("{{ x ")
+    assert not isinstance(caught.value, ParseError)
