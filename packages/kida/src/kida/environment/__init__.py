@@ -25,11 +25,11 @@ from kida.environment.fragments import FragmentCache, cache_stats
 from kida.environment.globals import HTMX_GLOBALS
 from kida.environment.i18n import identity_gettext, identity_ngettext
 from kida.environment.loaders import (
-    BaseLoader,
     ChoiceLoader,
     DictLoader,
     FileSystemLoader,
     FunctionLoader,
+    Loader,
     PackageLoader,
     PrefixLoader,
     load_source,
@@ -102,7 +102,7 @@ class Environment:
 
     def __init__(
         self,
-        loader: BaseLoader | None = None,
+        loader: Loader | None = None,
         autoescape: Autoescape = True,
         globals: dict[str, Any] | None = None,
         filters: dict[str, Callable[..., Any]] | None = None,
@@ -535,6 +535,7 @@ __all__ = [
     "Environment",
     "FileSystemLoader",
     "FunctionLoader",
+    "Loader",
     "PackageLoader",
     "PrefixLoader",
     "TemplateError",
