@@ -2,6 +2,9 @@
 present where kida puts it, and doing what kida's docs and source say it does."""
 
 import importlib
+import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +33,7 @@ SURFACE = {
     "kida.analysis.dependencies": ["DependencyWalker"],
     "kida.parser": ["ParseError", "Parser"],
     "kida.environment": ["Loader"],
+    "kida.bytecode_cache": ["BytecodeCache", "hash_source"],
     "kida.environment.loaders": ["Loader"],
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
@@ -266,3 +270,39 @@ def test_a_loader_written_to_the_protocol_serves_an_environment() -> None:
     choice = Environment(loader=ChoiceLoader([_MemoryLoader({}), loader]))
     assert choice.get_template("base.html").render() == "<b></b>"
     assert kida.environment.Loader is Loader
+
+
+# kida.bytecode_cache
+
+
+def test_hash_source_is_a_stable_digest_of_the_source() -> None:
+    from kida.bytecode_cache import hash_source
+
+    assert hash_source("<p>{{ x }}</p>") == hash_source("<p>{{ x }}</p>")
+    assert hash_source("<p>{{ x }}</p>") != hash_source("<p>{{ y }}</p>")
+    assert len(hash_source("")) == 64
+    assert int(hash_source("é"), 16) >= 0
+
+
+def test_bytecode_cache_stats_cleanup_clear_and_cache_info(tmp_path: Path) -> None:
+    from kida.bytecode_cache import BytecodeCache
+
+    cache = BytecodeCache(tmp_path)
+    loader = DictLoader({"a.html": "A{{ x }}", "b.html": "B"})
+    assert Environment(loader=loader).cache_info()["bytecode"] is None
+    env = Environment(loader=loader, bytecode_cache=cache)
+    env.get_template("a.html")
+    env.get_template("b.html")
+    stats = cache.stats()
+    assert stats["file_count"] == 2
+    assert stats["total_bytes"] > 0
+    assert env.cache_info()["bytecode"] == stats
+
+    entries = sorted(tmp_path.glob("*.kidac"))
+    old = time.time() - 40 * 86400
+    os.utime(entries[0], (old, old))
+    assert cache.cleanup(max_age_days=30) == 1
+    assert cache.stats()["file_count"] == 1
+    assert cache.cleanup() == 0
+    assert cache.clear() == 1
+    assert cache.stats() == {"file_count": 0, "total_bytes": 0}

@@ -491,12 +491,14 @@ class Environment:
 
     # --- caches ----------------------------------------------------------------------------
 
-    def cache_info(self) -> dict[str, dict[str, Any]]:
+    def cache_info(self) -> dict[str, dict[str, Any] | None]:
         """Sizes and hit counts: ``{"template": {size, max_size, hits, misses, hit_rate},
-        "fragment": {...}}``."""
+        "fragment": {...}, "bytecode": {file_count, total_bytes}}`` (``"bytecode"`` None
+        without a bytecode cache)."""
         return {
             "template": cache_stats(len(self._cache), self.cache_size, self._hits, self._misses),
             "fragment": self.fragment_cache.info(),
+            "bytecode": self.bytecode_cache.stats() if self.bytecode_cache else None,
         }
 
     def clear_template_cache(self, names: Iterable[str] | None = None) -> None:
