@@ -38,6 +38,7 @@ SURFACE = {
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
     "kida.analysis.roles": ["classify_role"],
+    "kida.analysis.i18n": ["ExtractMessagesVisitor", "ExtractedMessage"],
 }
 
 
@@ -306,3 +307,27 @@ def test_bytecode_cache_stats_cleanup_clear_and_cache_info(tmp_path: Path) -> No
     assert cache.cleanup() == 0
     assert cache.clear() == 1
     assert cache.stats() == {"file_count": 0, "total_bytes": 0}
+
+
+# kida.analysis.i18n
+
+
+def test_extract_messages_visitor_reads_trans_blocks_and_calls() -> None:
+    from kida.analysis import ExtractedMessage, ExtractMessagesVisitor
+
+    tree = _tree(
+        "{% trans %}Hello{% endtrans %}\n"
+        "{% trans count=n %}One item{% plural %}{{ count }} items{% endtrans %}\n"
+        "{{ _('Save') }} {{ _n('a file', 'files', k) }}\n"
+        "{% if x %}{{ title(_('Nested')) }}{% end %}\n"
+        "{{ _(name) }} {{ _n('only', n) }} {{ obj._('no') }}"
+    )
+    messages = ExtractMessagesVisitor("page.html").extract(tree)
+    assert messages == [
+        ExtractedMessage("page.html", 1, "gettext", "Hello"),
+        ExtractedMessage("page.html", 2, "ngettext", ("One item", "%(count)s items")),
+        ExtractedMessage("page.html", 3, "gettext", "Save"),
+        ExtractedMessage("page.html", 3, "ngettext", ("a file", "files")),
+        ExtractedMessage("page.html", 4, "gettext", "Nested"),
+    ]
+    assert ExtractMessagesVisitor().extract(tree)[0].filename == "<template>"

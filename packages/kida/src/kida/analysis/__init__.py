@@ -4,8 +4,9 @@
 top-level definitions and declarations. ``dependencies``: the dotted context paths a body reads.
 ``purity``: "pure"/"impure"/"unknown". kida's node-level entry points for tools holding
 trees: ``DependencyWalker``, ``PurityAnalyzer``, ``LandmarkDetector`` (``landmarks``) and
-``classify_role`` (``roles``). ``config``: :class:`AnalysisConfig`. ``metadata``: the
-public metadata classes; ``introspection`` computes them.
+``classify_role`` (``roles``); ``i18n``: the translatable messages of a tree. ``config``:
+:class:`AnalysisConfig`. ``metadata``: the public metadata classes; ``introspection``
+computes them.
 
 Lints and checks of kida's analysis docs, each in its own module: ``context_contracts``
 (K-CTX), ``attributes`` (literal HTML attributes, read by ``markup``), ``escape_audit`` (K-ESC),
@@ -20,6 +21,7 @@ from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
 from kida.analysis.context_contracts import ContextContractIssue, check_context_contract
 from kida.analysis.dependencies import DependencyWalker, dependencies, dotted_path
 from kida.analysis.escape_audit import EscapeAuditFinding, audit_escaping
+from kida.analysis.i18n import ExtractedMessage, ExtractMessagesVisitor
 from kida.analysis.introspection import (
     block_metadata,
     collect_defs,
@@ -66,6 +68,8 @@ __all__ = [
     "DefParamInfo",
     "DependencyWalker",
     "EscapeAuditFinding",
+    "ExtractMessagesVisitor",
+    "ExtractedMessage",
     "LandmarkDetector",
     "LiteralAttribute",
     "PrivacyFinding",
