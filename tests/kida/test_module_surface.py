@@ -34,6 +34,7 @@ SURFACE = {
     "kida.parser": ["ParseError", "Parser"],
     "kida.environment": ["Loader"],
     "kida.bytecode_cache": ["BytecodeCache", "hash_source"],
+    "kida.utils.template_keys": ["normalize_template_name"],
     "kida.environment.loaders": ["Loader"],
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
@@ -331,3 +332,30 @@ def test_extract_messages_visitor_reads_trans_blocks_and_calls() -> None:
         ExtractedMessage("page.html", 4, "gettext", "Nested"),
     ]
     assert ExtractMessagesVisitor().extract(tree)[0].filename == "<template>"
+
+
+# kida.utils.template_keys
+
+
+def test_normalize_template_name() -> None:
+    from kida.utils.template_keys import normalize_template_name
+
+    assert normalize_template_name(" pages\\post.html ") == "pages/post.html"
+    assert normalize_template_name("a/b.html") == "a/b.html"
+    assert normalize_template_name("a/..b.html") == "a/..b.html"
+    for bad in ("../secret.txt", "pages/../../etc/passwd", "a\\..\\b"):
+        with pytest.raises(TemplateNotFoundError, match=r"'\.\.'"):
+            normalize_template_name(bad)
+
+
+def test_environment_looks_templates_up_by_their_canonical_name() -> None:
+    env = Environment(loader=DictLoader({"pages/a.html": "A{{ x }}", "b.html": "B"}))
+    first = env.get_template("pages/a.html")
+    assert env.get_template("pages\\a.html") is first
+    assert env.get_template("  pages/a.html\n") is first
+    assert env.get_template("pages\\a.html").render(x=1) == "A1"
+    with pytest.raises(TemplateNotFoundError):
+        env.get_template("pages/../b.html")
+    page = env.from_string("{% include '../b.html' %}", name="a.html")
+    with pytest.raises(TemplateNotFoundError, match=r"'\.\.' may not leave"):
+        page.render()

@@ -50,6 +50,7 @@ from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
+from kida.utils.template_keys import normalize_template_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
@@ -290,7 +291,9 @@ class Environment:
         return True
 
     def get_template(self, name: str) -> Template:
-        """The compiled template ``name``, from the cache while its source is unchanged."""
+        """The compiled template ``name``, from the cache while its source is unchanged;
+        ``name`` is read as :func:`~kida.utils.template_keys.normalize_template_name` spells
+        it (a ``..`` segment is refused)."""
         template = self._cache.get(name)
         if template is not None and (
             not self.auto_reload or template.uptodate is None or template.uptodate()
@@ -298,6 +301,9 @@ class Environment:
             self._cache.move_to_end(name)
             self._hits += 1
             return template
+        canonical = normalize_template_name(name)
+        if canonical != name:  # cached under its canonical spelling
+            return self.get_template(canonical)
         self._misses += 1
         if self.loader is None:
             raise TemplateNotFoundError(
