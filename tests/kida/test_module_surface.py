@@ -34,7 +34,7 @@ SURFACE = {
     "kida.parser": ["ParseError", "Parser"],
     "kida.environment": ["Loader"],
     "kida.bytecode_cache": ["BytecodeCache", "hash_source"],
-    "kida.utils.template_keys": ["normalize_template_name"],
+    "kida.utils.template_keys": ["normalize_template_name", "resolve_template_name"],
     "kida.environment.loaders": ["Loader"],
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
@@ -357,5 +357,40 @@ def test_environment_looks_templates_up_by_their_canonical_name() -> None:
     with pytest.raises(TemplateNotFoundError):
         env.get_template("pages/../b.html")
     page = env.from_string("{% include '../b.html' %}", name="a.html")
-    with pytest.raises(TemplateNotFoundError, match=r"'\.\.' may not leave"):
+    with pytest.raises(TemplateNotFoundError, match="climbs above the template root"):
         page.render()
+
+
+def test_resolve_template_name() -> None:
+    from kida.utils.template_keys import resolve_template_name
+
+    assert resolve_template_name("./card.html", caller="pages/about.html") == "pages/card.html"
+    assert (
+        resolve_template_name("../partials/card.html", caller="pages/blog/post.html")
+        == "pages/partials/card.html"
+    )
+    assert resolve_template_name("../x.html", caller="a/b.html") == "x.html"
+    assert resolve_template_name(" pages\\a.html ", caller="z.html") == "pages/a.html"
+    assert resolve_template_name("./a.html", caller="") == "a.html"
+    with pytest.raises(TemplateNotFoundError, match="needs the template that names it"):
+        resolve_template_name("./card.html")
+    with pytest.raises(TemplateNotFoundError, match="climbs above the template root"):
+        resolve_template_name("../../x.html", caller="pages/a.html")
+
+
+def test_get_template_takes_a_caller_and_aliases() -> None:
+    env = Environment(
+        loader=DictLoader({"pages/card.html": "C", "ui/button.html": "B"}),
+        template_aliases={"ui": "ui"},
+    )
+    card = env.get_template("./card.html", caller="pages/about.html")
+    assert card is env.get_template("pages/card.html")
+    assert env.get_template("@ui/button.html").render() == "B"
+    assert env.get_template("@ui/button.html") is env.get_template("ui/button.html")
+    with pytest.raises(TemplateNotFoundError, match="needs the template") as caught:
+        env.get_template("./card.html")
+    assert caught.value.name == "./card.html"
+    with pytest.raises(TemplateNotFoundError, match="unknown template alias '@nope/'") as alias:
+        env.get_template("@nope/x.html")
+    assert alias.value.hint is not None
+    assert "@ui/" in alias.value.hint

@@ -10,6 +10,7 @@ Example::
 
 import hashlib
 import itertools
+import posixpath
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ from kida.passing import pass_kind
 from kida.render_context import consume
 from kida.runtime.namespace import COMPILED_NAMESPACE
 from kida.template import Template
-from kida.utils.template_keys import normalize_template_name
+from kida.utils.template_keys import resolve_template_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
@@ -290,10 +291,13 @@ class Environment:
         environment's templates: any (a sandboxed environment is stricter)."""
         return True
 
-    def get_template(self, name: str) -> Template:
-        """The compiled template ``name``, from the cache while its source is unchanged;
-        ``name`` is read as :func:`~kida.utils.template_keys.normalize_template_name` spells
-        it (a ``..`` segment is refused)."""
+    def get_template(self, name: str, *, caller: str | None = None) -> Template:
+        """The compiled template ``name``, from the cache while its source is unchanged.
+
+        ``@alias/x`` goes through ``template_aliases``; ``./x`` and ``../x`` are relative to
+        template ``caller``; the name is then read as
+        :func:`~kida.utils.template_keys.resolve_template_name` spells it (whitespace
+        stripped, ``/`` separators, nothing above the template root)."""
         template = self._cache.get(name)
         if template is not None and (
             not self.auto_reload or template.uptodate is None or template.uptodate()
@@ -301,7 +305,9 @@ class Environment:
             self._cache.move_to_end(name)
             self._hits += 1
             return template
-        canonical = normalize_template_name(name)
+        canonical = resolve_template_name(
+            self._expand_alias(name) if name.startswith("@") else name, caller=caller
+        )
         if canonical != name:  # cached under its canonical spelling
             return self.get_template(canonical)
         self._misses += 1
@@ -317,6 +323,19 @@ class Environment:
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return template
+
+    def _expand_alias(self, name: str) -> str:
+        """``@alias/rest`` as the folder ``template_aliases`` gives the alias."""
+        alias, _, rest = name[1:].partition("/")
+        folder = self.template_aliases.get(alias)
+        if folder is None:
+            known = ", ".join(f"@{a}/" for a in sorted(self.template_aliases)) or "none"
+            raise TemplateNotFoundError(
+                f"unknown template alias '@{alias}/' in {name!r}",
+                name=name,
+                hint=f"configured aliases: {known} (Environment(template_aliases=...))",
+            )
+        return posixpath.join(folder, rest)
 
     def select_template(self, names: Iterable[str]) -> Template:
         """The first template of ``names`` that exists."""

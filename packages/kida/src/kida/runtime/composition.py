@@ -21,6 +21,7 @@ from kida.render_context import BlockFunctions, BlockTuple, RenderContext, Stack
 from kida.runtime.components import Caller, Macro
 from kida.runtime.observed import observed_block
 from kida.spelling import suggest
+from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.template import Template
@@ -31,8 +32,8 @@ _SPACE_BETWEEN_TAGS = re.compile(r">\s+<")
 def resolve_name(ctx: RenderContext, name: str) -> str:
     """The loader name of ``name`` as written in the current template."""
     if name.startswith(("./", "../")):
-        base = posixpath.dirname(ctx.template.name or "")
-        return posixpath.normpath(posixpath.join(base, name))
+        # A template made by from_string() without a name counts as at the root.
+        return resolve_template_name(name, caller=ctx.template.name or "")
     if name.startswith("@"):
         alias, _, rest = name[1:].partition("/")
         target = ctx.environment.template_aliases.get(alias)
