@@ -36,6 +36,13 @@ SURFACE = {
     "kida.bytecode_cache": ["BytecodeCache", "hash_source"],
     "kida.utils.template_keys": ["normalize_template_name", "resolve_template_name"],
     "kida.environment.loaders": ["Loader"],
+    "kida.environment.exceptions": [
+        "ErrorCode",
+        "NoneComparisonError",
+        "RequiredValueError",
+        "SourceSnippet",
+        "build_source_snippet",
+    ],
     "kida.analysis.purity": ["PurityAnalyzer", "pure"],
     "kida.analysis.landmarks": ["LandmarkDetector"],
     "kida.analysis.roles": ["classify_role"],
@@ -394,3 +401,19 @@ def test_get_template_takes_a_caller_and_aliases() -> None:
         env.get_template("@nope/x.html")
     assert alias.value.hint is not None
     assert "@ui/" in alias.value.hint
+
+
+# kida.environment.exceptions
+
+
+def test_old_exception_paths_are_the_same_objects() -> None:
+    import kida.environment.exceptions as old
+    import kida.exceptions as home
+    import kida.source_snippet as snippets
+
+    for name in ("ErrorCode", "NoneComparisonError", "RequiredValueError"):
+        assert getattr(old, name) is getattr(home, name)
+    assert old.SourceSnippet is snippets.SourceSnippet
+    assert old.build_source_snippet is snippets.build_source_snippet
+    with pytest.raises(old.RequiredValueError):
+        Environment().from_string("{{ x | require }}").render(x=None)
