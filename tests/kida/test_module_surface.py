@@ -173,6 +173,19 @@ def test_builtin_pure_filters_are_kida_filters() -> None:
     assert {"upper", "sort", "join", "default", "escape"} <= BUILTIN_PURE_FILTERS
 
 
+def test_infer_cache_scope_as_kida_documents_it() -> None:
+    from kida.analysis import AnalysisConfig, infer_cache_scope
+
+    assert infer_cache_scope(frozenset({"site.pages"}), "pure") == "site"
+    assert infer_cache_scope(frozenset({"page.title"}), "pure", None) == "page"
+    assert infer_cache_scope(frozenset(), "pure") == "site"
+    assert infer_cache_scope(frozenset({"items"}), "impure") == "none"
+    assert infer_cache_scope(frozenset({"items"}), "unknown") == "unknown"
+    post = AnalysisConfig(page_prefixes=frozenset({"post"}))
+    assert infer_cache_scope(frozenset({"post.title"}), "pure", post) == "page"
+    assert infer_cache_scope(frozenset({"page.title"}), "pure", post) == "site"
+
+
 # LandmarkDetector and classify_role
 
 

@@ -50,15 +50,17 @@ def purity_rules(filters: Mapping[str, Any], config: AnalysisConfig) -> PurityRu
 
 
 def infer_cache_scope(
-    depends_on: frozenset[str], level: Purity, config: AnalysisConfig = DEFAULT_CONFIG
+    depends_on: frozenset[str], level: Purity, config: AnalysisConfig | None = None
 ) -> CacheScope:
     """How widely a block's output may be reused: impure → "none", unknown → "unknown",
-    reading a per-page name → "page", otherwise "site"."""
+    reading a per-page name (``config``'s, :data:`DEFAULT_CONFIG`'s when None) → "page",
+    otherwise "site"."""
     if level == "impure":
         return "none"
     if level == "unknown":
         return "unknown"
-    if any(matches_prefix(path, config.page_prefixes) for path in depends_on):
+    prefixes = (config or DEFAULT_CONFIG).page_prefixes
+    if any(matches_prefix(path, prefixes) for path in depends_on):
         return "page"
     return "site"
 
