@@ -17,15 +17,17 @@ from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
 from kida.analysis.dependencies import dependencies
 from kida.analysis.introspection import block_metadata, purity_rules
 from kida.analysis.metadata import CallValidation, TemplateMetadata, TypeMismatch
+from kida.analysis.purity import PurityAnalyzer
 from kida.analysis.structure import collect_blocks, contains_async, declared_context
 
 
 class BlockAnalyzer:
     """Block metadata and call checks of a tree under one :class:`AnalysisConfig`.
 
-    ``filters`` (an environment's filter registry) says which filters may count as pure;
-    without it every filter counts as unknown, as a bare tree cannot tell kida's own from a
-    user's. ``globals_`` are names that are not context reads.
+    ``filters`` (an environment's filter registry) says which filters may count as pure
+    (kida's own and those marked ``@kida.pure``); without it kida's built-in deterministic
+    filters do (:data:`~kida.analysis.purity.BUILTIN_PURE_FILTERS`), as in kida-templates.
+    ``globals_`` are names that are not context reads.
     """
 
     def __init__(
@@ -36,7 +38,13 @@ class BlockAnalyzer:
         globals_: frozenset[str] = frozenset(),
     ) -> None:
         self.config = config or DEFAULT_CONFIG
-        self._rules = purity_rules(filters or {}, self.config)
+        if filters is None:
+            rules = PurityAnalyzer(
+                self.config.extra_pure_functions, self.config.extra_impure_filters
+            ).rules
+        else:
+            rules = purity_rules(filters, self.config)
+        self._rules = rules
         self._globals = globals_
 
     def analyze(self, ast: n.TemplateNode) -> TemplateMetadata:
