@@ -164,6 +164,23 @@ def test_purity_analyzer_follows_includes_through_the_resolver() -> None:
     assert analyzer.analyze(_tree("{% include name %}")) == "unknown"
 
 
+def test_block_analyzer_follows_includes_through_the_resolver() -> None:
+    from kida.analysis import BlockAnalyzer
+
+    env = Environment(
+        loader=DictLoader({"nav.html": "<nav>{{ m | join }}</nav>", "r.html": "{{ xs | random }}"})
+    )
+    tree = _tree(
+        "{% block nav %}{% include 'nav.html' %}{% end %}"
+        "{% block pick %}{% include 'r.html' %}{% end %}"
+    )
+    plain = BlockAnalyzer().analyze(tree).blocks
+    assert (plain["nav"].is_pure, plain["pick"].is_pure) == ("unknown", "unknown")
+    followed = BlockAnalyzer(None, env.get_template).analyze(tree).blocks
+    assert (followed["nav"].is_pure, followed["nav"].cache_scope) == ("pure", "site")
+    assert (followed["pick"].is_pure, followed["pick"].cache_scope) == ("impure", "none")
+
+
 def test_builtin_pure_filters_are_kida_filters() -> None:
     from kida.analysis.purity import BUILTIN_PURE_FILTERS, IMPURE_FILTERS
     from kida.environment.filters import DEFAULT_FILTERS

@@ -8,7 +8,8 @@ Example::
         print(issue.def_name, issue.lineno, issue.unknown_params, issue.missing_required)
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from kida import nodes as n
@@ -27,12 +28,15 @@ class BlockAnalyzer:
     ``filters`` (an environment's filter registry) says which filters may count as pure
     (kida's own and those marked ``@kida.pure``); without it kida's built-in deterministic
     filters do (:data:`~kida.analysis.purity.BUILTIN_PURE_FILTERS`), as in kida-templates.
-    ``globals_`` are names that are not context reads.
+    ``template_resolver(name)`` returns an included template, whose purity then counts for
+    the blocks including it (without it an include is "unknown"). ``globals_`` are names
+    that are not context reads.
     """
 
     def __init__(
         self,
         config: AnalysisConfig | None = None,
+        template_resolver: Callable[[str], Any] | None = None,
         *,
         filters: Mapping[str, Any] | None = None,
         globals_: frozenset[str] = frozenset(),
@@ -44,7 +48,7 @@ class BlockAnalyzer:
             ).rules
         else:
             rules = purity_rules(filters, self.config)
-        self._rules = rules
+        self._rules = replace(rules, template_resolver=template_resolver)
         self._globals = globals_
 
     def analyze(self, ast: n.TemplateNode) -> TemplateMetadata:

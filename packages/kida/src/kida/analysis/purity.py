@@ -56,6 +56,9 @@ class PurityRules:
     pure_filters: frozenset[str]
     impure_filters: frozenset[str] = IMPURE_FILTERS
     pure_functions: frozenset[str] = PURE_FUNCTIONS
+    #: ``name -> template`` for following ``{% include "name" %}``; without it an include is
+    #: "unknown".
+    template_resolver: Callable[[str], Any] | None = None
 
 
 def _filter_purity(name: str, rules: PurityRules) -> Purity:
@@ -76,17 +79,36 @@ def _node_purity(node: n.Node, rules: PurityRules) -> Purity:
     return "pure"
 
 
-def purity(nodes: Iterable[n.Node], rules: PurityRules) -> Purity:
-    """The purity of a body: the worst level found anywhere inside it."""
+def purity(
+    nodes: Iterable[n.Node], rules: PurityRules, including: frozenset[str] = frozenset()
+) -> Purity:
+    """The purity of a body: the worst level found anywhere inside it (``including``: the
+    templates being followed, to stop at include cycles)."""
     level: Purity = "pure"
     for root in nodes:
         for node in root.walk():
-            found = _node_purity(node, rules)
+            if isinstance(node, n.Include) and rules.template_resolver is not None:
+                found = _included(node, rules, including)
+            else:
+                found = _node_purity(node, rules)
             if found == "impure":
                 return "impure"
             if found == "unknown":
                 level = "unknown"
     return level
+
+
+def _included(node: n.Include, rules: PurityRules, including: frozenset[str]) -> Purity:
+    """The purity of a literally named included template, "unknown" when it cannot be read
+    (or includes itself)."""
+    name = node.template.value if isinstance(node.template, n.Const) else None
+    if not isinstance(name, str) or name in including or rules.template_resolver is None:
+        return "unknown"
+    try:
+        tree = tree_of(rules.template_resolver(name))
+    except TemplateError:
+        return "unknown"
+    return "unknown" if tree is None else purity([tree], rules, including | {name})
 
 
 class PurityAnalyzer:
@@ -115,37 +137,12 @@ class PurityAnalyzer:
     ) -> None:
         impure = IMPURE_FILTERS | (extra_impure_filters or frozenset())
         functions = PURE_FUNCTIONS | (extra_pure_functions or frozenset())
-        self.rules = PurityRules(frozenset(pure_filters) - impure, impure, functions)
-        self._resolver = template_resolver
+        pure = frozenset(pure_filters) - impure
+        self.rules = PurityRules(pure, impure, functions, template_resolver)
 
     def analyze(self, node: n.Node) -> Purity:
         """The purity of ``node`` and everything inside it."""
-        return self._level(node, frozenset())
-
-    def _level(self, root: n.Node, including: frozenset[str]) -> Purity:
-        level: Purity = "pure"
-        for node in root.walk():
-            if isinstance(node, n.Include) and self._resolver is not None:
-                found = self._included(node, including)
-            else:
-                found = _node_purity(node, self.rules)
-            if found == "impure":
-                return "impure"
-            if found == "unknown":
-                level = "unknown"
-        return level
-
-    def _included(self, node: n.Include, including: frozenset[str]) -> Purity:
-        """The purity of a literally named included template, "unknown" when it cannot be
-        read (or includes itself)."""
-        name = node.template.value if isinstance(node.template, n.Const) else None
-        if not isinstance(name, str) or name in including or self._resolver is None:
-            return "unknown"
-        try:
-            tree = tree_of(self._resolver(name))
-        except TemplateError:
-            return "unknown"
-        return "unknown" if tree is None else self._level(tree, including | {name})
+        return purity([node], self.rules)
 
 
 def pure[F: Callable[..., Any]](function: F) -> F:
