@@ -42,6 +42,7 @@ from djkida.conf import djkida_settings
 from djkida.htmx import htmx_scope
 from djkida.partials import PARTIAL_GLOBALS, PartialLoader, split_partial
 from djkida.template_globals import django_globals
+from kida.environment.loaders import load_source
 
 # Lines of source shown around the faulty line on Django's debug page.
 _DEBUG_CONTEXT_LINES = 10
@@ -239,7 +240,7 @@ class Kida(BaseEngine):
             return None, None
         name, _piece = split_partial(name)
         try:
-            source, filename, _uptodate = self.env.loader.get_source(self.env, name)
+            source, filename, _uptodate = load_source(self.env.loader, self.env, name)
         except (kida.TemplateError, OSError):
             return None, None
         return source, filename

@@ -380,8 +380,11 @@ def test_block_analyzer_analyze_with_config() -> None:
     assert meta.extends == "base.html"
     assert (meta.blocks["nav"].cache_scope, meta.blocks["content"].cache_scope) == ("site", "page")
     assert meta.blocks["nav"].emits_landmarks == frozenset({"nav"})
-    # without the environment's filters the analysis cannot vouch for `length`
-    assert BlockAnalyzer(config).analyze(tree).blocks["nav"].is_pure == "unknown"
+    # without the environment's filters kida's built-in ones are trusted, a user's are not
+    assert BlockAnalyzer(config).analyze(tree).blocks["nav"].is_pure == "pure"
+    env.add_filter("shout", str.upper)
+    custom = env.from_string("{% block nav %}{{ x | shout }}{% end %}")._optimized_ast
+    assert BlockAnalyzer(config).analyze(custom).blocks["nav"].is_pure == "unknown"
 
 
 def test_validate_calls_environment_warns_with_component_codes() -> None:

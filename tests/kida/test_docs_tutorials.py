@@ -630,7 +630,9 @@ def test_unknown_alias_lists_the_configured_ones(tmp_path: Path) -> None:
 
 def test_relative_name_from_python_needs_a_calling_template(tmp_path: Path) -> None:
     env = _tree_env(tmp_path)
-    with pytest.raises(TemplateNotFoundError, match="no calling template") as raised:
+    with pytest.raises(
+        TemplateNotFoundError, match="a relative name needs the template that names it"
+    ) as raised:
         env.get_template("./card.html")
     assert raised.value.hint is not None
     assert "from the template root" in raised.value.hint

@@ -13,6 +13,7 @@ import importlib.util
 import marshal
 import os
 import tempfile
+import time
 from pathlib import Path
 from types import CodeType
 
@@ -38,6 +39,12 @@ def cache_key(name: str, source: str, modes: tuple[str, ...], settings: str) -> 
     """The key of one compiled module; ``settings`` covers the environment's compile options."""
     text = "\0".join([_ENGINE, name, ",".join(modes), settings, source])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hash_source(source: str) -> str:
+    """The SHA-256 hex digest of a template source: a stable key for caches of compiled or
+    analysed templates (kida's helper of that name)."""
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def with_filename(code: CodeType, filename: str) -> CodeType:
@@ -105,10 +112,37 @@ class FileSystemBytecodeCache:
         the environment's own entries go through :meth:`store`)."""
         self.store(_name_key(name, source_hash), code, {})
 
-    def clear(self) -> None:
-        """Remove every entry."""
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+        removed = 0
         for path in self.directory.glob("*.kidac"):
             path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def cleanup(self, max_age_days: float = 30) -> int:
+        """Remove entries not written for ``max_age_days`` (left behind when a template or
+        kida changed); returns how many were removed."""
+        threshold = time.time() - max_age_days * 86400
+        removed = 0
+        for path in self.directory.glob("*.kidac"):
+            try:
+                if path.stat().st_mtime < threshold:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+            except OSError:  # removed meanwhile by another process
+                continue
+        return removed
+
+    def stats(self) -> dict[str, int]:
+        """``{"file_count": …, "total_bytes": …}`` of the entries on disk."""
+        sizes = []
+        for path in self.directory.glob("*.kidac"):
+            try:
+                sizes.append(path.stat().st_size)
+            except OSError:
+                continue
+        return {"file_count": len(sizes), "total_bytes": sum(sizes)}
 
 
 #: kida-templates' name for the on-disk cache (``from kida.bytecode_cache import BytecodeCache``,

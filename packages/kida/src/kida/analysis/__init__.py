@@ -2,8 +2,11 @@
 
 ``structure``: async detection (``async for``/``await``), whether a body uses a name, the
 top-level definitions and declarations. ``dependencies``: the dotted context paths a body reads.
-``purity``: "pure"/"impure"/"unknown". ``config``: :class:`AnalysisConfig`. ``metadata``: the
-public metadata classes; ``introspection`` computes them.
+``purity``: "pure"/"impure"/"unknown". kida's node-level entry points for tools holding
+trees: ``DependencyWalker``, ``PurityAnalyzer``, ``LandmarkDetector`` (``landmarks``) and
+``classify_role`` (``roles``); ``i18n``: the translatable messages of a tree. ``config``:
+:class:`AnalysisConfig`. ``metadata``: the public metadata classes; ``introspection``
+computes them.
 
 Lints and checks of kida's analysis docs, each in its own module: ``context_contracts``
 (K-CTX), ``attributes`` (literal HTML attributes, read by ``markup``), ``escape_audit`` (K-ESC),
@@ -16,8 +19,9 @@ from kida.analysis.analyzer import BlockAnalyzer
 from kida.analysis.attributes import LiteralAttribute, extract_literal_attributes
 from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
 from kida.analysis.context_contracts import ContextContractIssue, check_context_contract
-from kida.analysis.dependencies import dependencies, dotted_path
+from kida.analysis.dependencies import DependencyWalker, dependencies, dotted_path
 from kida.analysis.escape_audit import EscapeAuditFinding, audit_escaping
+from kida.analysis.i18n import ExtractedMessage, ExtractMessagesVisitor
 from kida.analysis.introspection import (
     block_metadata,
     collect_defs,
@@ -26,6 +30,7 @@ from kida.analysis.introspection import (
     purity_rules,
     structure_hash,
 )
+from kida.analysis.landmarks import LandmarkDetector
 from kida.analysis.metadata import (
     BlockMetadata,
     BlockModifierMetadata,
@@ -38,7 +43,8 @@ from kida.analysis.metadata import (
     TypeMismatch,
 )
 from kida.analysis.privacy import PrivacyFinding, lint_privacy
-from kida.analysis.purity import Purity, PurityRules, purity
+from kida.analysis.purity import Purity, PurityAnalyzer, PurityRules, purity
+from kida.analysis.roles import classify_role
 from kida.analysis.structure import (
     collect_blocks,
     contains_async,
@@ -61,10 +67,15 @@ __all__ = [
     "ContextContractIssue",
     "DefMetadata",
     "DefParamInfo",
+    "DependencyWalker",
     "EscapeAuditFinding",
+    "ExtractMessagesVisitor",
+    "ExtractedMessage",
+    "LandmarkDetector",
     "LiteralAttribute",
     "PrivacyFinding",
     "Purity",
+    "PurityAnalyzer",
     "PurityRules",
     "TemplateMetadata",
     "TemplateStructureManifest",
@@ -72,6 +83,7 @@ __all__ = [
     "audit_escaping",
     "block_metadata",
     "check_context_contract",
+    "classify_role",
     "collect_blocks",
     "collect_defs",
     "contains_async",

@@ -8,7 +8,8 @@ Example::
         print(issue.def_name, issue.lineno, issue.unknown_params, issue.missing_required)
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from kida import nodes as n
@@ -17,26 +18,37 @@ from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig
 from kida.analysis.dependencies import dependencies
 from kida.analysis.introspection import block_metadata, purity_rules
 from kida.analysis.metadata import CallValidation, TemplateMetadata, TypeMismatch
+from kida.analysis.purity import PurityAnalyzer
 from kida.analysis.structure import collect_blocks, contains_async, declared_context
 
 
 class BlockAnalyzer:
     """Block metadata and call checks of a tree under one :class:`AnalysisConfig`.
 
-    ``filters`` (an environment's filter registry) says which filters may count as pure;
-    without it every filter counts as unknown, as a bare tree cannot tell kida's own from a
-    user's. ``globals_`` are names that are not context reads.
+    ``filters`` (an environment's filter registry) says which filters may count as pure
+    (kida's own and those marked ``@kida.pure``); without it kida's built-in deterministic
+    filters do (:data:`~kida.analysis.purity.BUILTIN_PURE_FILTERS`), as in kida-templates.
+    ``template_resolver(name)`` returns an included template, whose purity then counts for
+    the blocks including it (without it an include is "unknown"). ``globals_`` are names
+    that are not context reads.
     """
 
     def __init__(
         self,
         config: AnalysisConfig | None = None,
+        template_resolver: Callable[[str], Any] | None = None,
         *,
         filters: Mapping[str, Any] | None = None,
         globals_: frozenset[str] = frozenset(),
     ) -> None:
         self.config = config or DEFAULT_CONFIG
-        self._rules = purity_rules(filters or {}, self.config)
+        if filters is None:
+            rules = PurityAnalyzer(
+                self.config.extra_pure_functions, self.config.extra_impure_filters
+            ).rules
+        else:
+            rules = purity_rules(filters, self.config)
+        self._rules = replace(rules, template_resolver=template_resolver)
         self._globals = globals_
 
     def analyze(self, ast: n.TemplateNode) -> TemplateMetadata:

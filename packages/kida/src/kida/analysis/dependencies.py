@@ -205,10 +205,20 @@ EXPRESSION_RULES: Final[dict[type[n.Expr], Callable[[DependencyCollector, Any, B
 
 
 def dotted_path(expr: n.Expr) -> str | None:
-    """``user.profile.name`` for a chain of names and attributes, else None."""
+    """``user.profile.name`` for a chain of names, attributes and literal string keys
+    (``user["profile"].name`` too), else None."""
     parts: list[str] = []
-    while isinstance(expr, n.Getattr):
-        parts.append(expr.attr)
+    while True:
+        if isinstance(expr, n.Getattr):
+            parts.append(expr.attr)
+        elif (
+            isinstance(expr, n.Getitem)
+            and isinstance(expr.key, n.Const)
+            and isinstance(expr.key.value, str)
+        ):
+            parts.append(expr.key.value)
+        else:
+            break
         expr = expr.obj
     if isinstance(expr, n.Name) and expr.name:
         parts.append(expr.name)
@@ -224,3 +234,48 @@ def dependencies(
     collector = DependencyCollector(nested=nested)
     collector.body(body, bound)
     return frozenset(collector.paths)
+
+
+#: Names a template reads without them coming from the context: Python's builtins kida exposes,
+#: the literal spellings of true/false/none, and the loop variable.
+TEMPLATE_BUILTINS = frozenset(
+    {
+        "range", "len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "min",
+        "max", "sum", "abs", "round", "sorted", "reversed", "enumerate", "zip", "map", "filter",
+        "any", "all", "hasattr", "getattr", "isinstance", "type",
+        "true", "false", "none", "True", "False", "None", "loop",
+    }
+)  # fmt: skip
+
+
+class DependencyWalker:
+    """The context paths any node reads: a template tree, a block, a statement or a bare
+    expression, for tools that hold nodes rather than templates.
+
+    The answer is a superset (both branches of an ``if`` count) that never misses a path a
+    render may read; names bound inside the node (loop targets, ``set``/``let``, ``with``,
+    def parameters, imports) and ``known`` names are left out. It keeps no state between
+    calls, so one walker may serve many threads.
+
+    Example::
+
+        DependencyWalker().analyze(template._optimized_ast)
+        # frozenset({'page.title', 'site.menu'})
+    """
+
+    def __init__(self, known: frozenset[str] = TEMPLATE_BUILTINS) -> None:
+        self.known = known
+
+    def analyze(self, node: n.Node) -> frozenset[str]:
+        """The dotted context paths ``node`` reads, nested blocks included."""
+        if isinstance(node, n.TemplateNode):
+            body = node.body
+        elif isinstance(node, n.Stmt):
+            body = [node]
+        elif isinstance(node, n.Expr):
+            body = [n.Output(node, lineno=node.lineno, col=node.col)]
+        else:
+            raise TypeError(
+                f"cannot analyze a {type(node).__name__}: pass a tree, a statement or an expression"
+            )
+        return dependencies(body, self.known)

@@ -5,7 +5,6 @@ structural hash, modifiers), defs, and the whole-template summary.
 """
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
@@ -13,13 +12,13 @@ from typing import Any
 from kida import nodes as n
 from kida.analysis.config import DEFAULT_CONFIG, AnalysisConfig, matches_prefix
 from kida.analysis.dependencies import dependencies
+from kida.analysis.landmarks import LandmarkDetector
 from kida.analysis.metadata import (
     BlockMetadata,
     BlockModifierMetadata,
     CacheScope,
     DefMetadata,
     DefParamInfo,
-    Role,
 )
 from kida.analysis.purity import (
     IMPURE_FILTERS,
@@ -29,24 +28,10 @@ from kida.analysis.purity import (
     is_marked_pure,
     purity,
 )
+from kida.analysis.roles import classify_role
 from kida.analysis.structure import contains_async
 
 _BUILTIN_FILTERS = "kida.environment.filters"
-_LANDMARK = re.compile(r"<(nav|main|header|footer|aside)\b", re.IGNORECASE)
-_ROLE_BY_LANDMARK: dict[str, Role] = {
-    "nav": "navigation",
-    "main": "content",
-    "header": "header",
-    "footer": "footer",
-    "aside": "sidebar",
-}
-_ROLE_BY_NAME: tuple[tuple[tuple[str, ...], Role], ...] = (
-    (("nav", "menu", "breadcrumb"), "navigation"),
-    (("sidebar", "aside"), "sidebar"),
-    (("header", "masthead"), "header"),
-    (("footer",), "footer"),
-    (("content", "main", "body", "article"), "content"),
-)
 
 
 def purity_rules(filters: Mapping[str, Any], config: AnalysisConfig) -> PurityRules:
@@ -65,15 +50,17 @@ def purity_rules(filters: Mapping[str, Any], config: AnalysisConfig) -> PurityRu
 
 
 def infer_cache_scope(
-    depends_on: frozenset[str], level: Purity, config: AnalysisConfig = DEFAULT_CONFIG
+    depends_on: frozenset[str], level: Purity, config: AnalysisConfig | None = None
 ) -> CacheScope:
     """How widely a block's output may be reused: impure → "none", unknown → "unknown",
-    reading a per-page name → "page", otherwise "site"."""
+    reading a per-page name (``config``'s, :data:`DEFAULT_CONFIG`'s when None) → "page",
+    otherwise "site"."""
     if level == "impure":
         return "none"
     if level == "unknown":
         return "unknown"
-    if any(matches_prefix(path, config.page_prefixes) for path in depends_on):
+    prefixes = (config or DEFAULT_CONFIG).page_prefixes
+    if any(matches_prefix(path, prefixes) for path in depends_on):
         return "page"
     return "site"
 
@@ -103,25 +90,6 @@ def structure_hash(node: n.Node) -> str:
     return hashlib.sha256("\x00".join(_structure(node)).encode()).hexdigest()[:16]
 
 
-def _landmarks(block: n.Block) -> frozenset[str]:
-    found: set[str] = set()
-    for node in block.walk():
-        if isinstance(node, n.Data):
-            found.update(tag.lower() for tag in _LANDMARK.findall(node.text))
-    return frozenset(found)
-
-
-def _role(name: str, landmarks: frozenset[str]) -> Role:
-    lowered = name.lower()
-    for words, role in _ROLE_BY_NAME:
-        if any(word in lowered for word in words):
-            return role
-    for landmark in ("nav", "main", "aside", "header", "footer"):
-        if landmark in landmarks:
-            return _ROLE_BY_LANDMARK[landmark]
-    return "unknown"
-
-
 def _emits_html(block: n.Block) -> bool:
     return any(
         isinstance(node, n.Output | n.Include | n.Embed | n.CallBlock | n.SlotOut)
@@ -141,12 +109,12 @@ def block_metadata(
     depends_on = dependencies(reads, bound)
     own_depends_on = dependencies(reads, bound, nested=False)
     level = purity(reads, rules)
-    landmarks = _landmarks(block)
+    landmarks = LandmarkDetector().detect(block)
     return BlockMetadata(
         name=block.name,
         emits_html=_emits_html(block),
         emits_landmarks=landmarks,
-        inferred_role=_role(block.name, landmarks),
+        inferred_role=classify_role(block.name, landmarks),
         depends_on=depends_on,
         is_pure=level,
         cache_scope=infer_cache_scope(depends_on, level, config),

@@ -28,11 +28,11 @@ from kida.environment.fragments import FragmentCache, cache_stats
 from kida.environment.globals import HTMX_GLOBALS
 from kida.environment.i18n import identity_gettext, identity_ngettext
 from kida.environment.loaders import (
-    BaseLoader,
     ChoiceLoader,
     DictLoader,
     FileSystemLoader,
     FunctionLoader,
+    Loader,
     PackageLoader,
     PrefixLoader,
     load_source,
@@ -108,7 +108,7 @@ class Environment:
 
     def __init__(
         self,
-        loader: BaseLoader | None = None,
+        loader: Loader | None = None,
         autoescape: Autoescape = True,
         globals: dict[str, Any] | None = None,
         filters: dict[str, Callable[..., Any]] | None = None,
@@ -306,8 +306,13 @@ class Environment:
         environment's templates: any (a sandboxed environment is stricter)."""
         return True
 
-    def get_template(self, name: str) -> Template:
-        """The compiled template ``name``, from the cache while its source is unchanged."""
+    def get_template(self, name: str, *, caller: str | None = None) -> Template:
+        """The compiled template ``name``, from the cache while its source is unchanged.
+
+        ``@alias/x`` goes through ``template_aliases``; ``./x`` and ``../x`` are relative to
+        template ``caller``; the name is then read as
+        :func:`~kida.utils.template_keys.resolve_template_name` spells it (whitespace
+        stripped, ``/`` separators, nothing above the template root)."""
         template = self._cache.get(name)
         if template is not None and (
             not self.auto_reload or template.uptodate is None or template.uptodate()
@@ -315,11 +320,10 @@ class Environment:
             self._cache.move_to_end(name)
             self._hits += 1
             return template
+        canonical = resolve_template_name(name, caller, self.template_aliases)
+        if canonical != name:  # cached under its canonical spelling
+            return self.get_template(canonical)
         self._misses += 1
-        if name.startswith(("./", "../", "@")):  # an alias works from Python too
-            resolved = resolve_template_name(name, None, self.template_aliases)
-            if resolved != name:
-                return self.get_template(resolved)
         if self.loader is None:
             raise TemplateNotFoundError(
                 f"template {name!r} not found: no loader configured",
@@ -568,12 +572,14 @@ class Environment:
 
     # --- caches ----------------------------------------------------------------------------
 
-    def cache_info(self) -> dict[str, dict[str, Any]]:
+    def cache_info(self) -> dict[str, dict[str, Any] | None]:
         """Sizes and hit counts: ``{"template": {size, max_size, hits, misses, hit_rate},
-        "fragment": {...}}``."""
+        "fragment": {...}, "bytecode": {file_count, total_bytes}}`` (``"bytecode"`` None
+        without a bytecode cache)."""
         return {
             "template": cache_stats(len(self._cache), self.cache_size, self._hits, self._misses),
             "fragment": self.fragment_cache.info(),
+            "bytecode": self.bytecode_cache.stats() if self.bytecode_cache else None,
         }
 
     def clear_template_cache(self, names: Iterable[str] | None = None) -> None:
@@ -612,6 +618,7 @@ __all__ = [
     "Environment",
     "FileSystemLoader",
     "FunctionLoader",
+    "Loader",
     "PackageLoader",
     "PrefixLoader",
     "TemplateError",

@@ -15,7 +15,7 @@ import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from kida.exceptions import TemplateNotFoundError
 
@@ -122,6 +122,35 @@ def _listable(path: Path, base: Path) -> bool:
     return not any(part.startswith(".") for part in parts) and not any(
         part.startswith("__") for part in parts[:-1]
     )
+
+
+class Loader(Protocol):
+    """What an ``Environment(loader=...)`` needs, as kida documents it: ``get_source(name)``
+    giving ``(source, filename)`` (filename None when not from a file; a missing template
+    raises :class:`TemplateNotFoundError`) and ``list_templates()``. For typing custom loaders;
+    any object with these methods works (and so does Jinja's ``get_source(environment, name)``,
+    see :func:`load_source`).
+
+    Example::
+
+        class DatabaseLoader(Loader):
+            def get_source(self, name: str) -> tuple[str, str | None]:
+                row = Template.objects.filter(name=name).first()
+                if row is None:
+                    raise TemplateNotFoundError(f"template {name!r} not found", name=name)
+                return row.source, None
+
+            def list_templates(self) -> list[str]:
+                return list(Template.objects.values_list("name", flat=True))
+    """
+
+    def get_source(self, name: str, /) -> tuple[str, str | None]:
+        """``(source, filename)`` of template ``name``."""
+        ...
+
+    def list_templates(self) -> list[str]:
+        """Every template name the loader can load (empty when it cannot tell)."""
+        ...
 
 
 class BaseLoader:
@@ -281,7 +310,7 @@ class FunctionLoader(BaseLoader):
 class PrefixLoader(BaseLoader):
     """Dispatch on the first path segment: ``PrefixLoader({"app": loader})`` loads ``app/x``."""
 
-    def __init__(self, mapping: Mapping[str, BaseLoader], delimiter: str = "/") -> None:
+    def __init__(self, mapping: Mapping[str, Loader], delimiter: str = "/") -> None:
         self.mapping = mapping
         self.delimiter = delimiter
 
@@ -317,7 +346,7 @@ def _names_of(loader: Any) -> list[str]:
 class ChoiceLoader(BaseLoader):
     """The first loader that has the template wins."""
 
-    def __init__(self, loaders: Iterable[BaseLoader]) -> None:
+    def __init__(self, loaders: Iterable[Loader]) -> None:
         self.loaders = list(loaders)
 
     def load(self, environment: "Environment | None", name: str) -> Source:
@@ -338,6 +367,7 @@ __all__ = [
     "DictLoader",
     "FileSystemLoader",
     "FunctionLoader",
+    "Loader",
     "PackageLoader",
     "PrefixLoader",
     "load_source",

@@ -5,6 +5,6 @@ tags has its handlers in ``blocks/<family>.py``, the pieces several tags share (
 parameters, bindings) are in ``statements.py`` and expressions in ``expressions.py``.
 """
 
-from kida.parser.core import Parser, parse
+from kida.parser.core import ParseError, Parser, parse
 
-__all__ = ["Parser", "parse"]
+__all__ = ["ParseError", "Parser", "parse"]

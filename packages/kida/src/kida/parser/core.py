@@ -1,8 +1,8 @@
 """Tokens → template tree, by recursive descent; :data:`STATEMENTS` maps each statement
 keyword to its function in ``blocks/<family>.py``.
 
-Every error is a :class:`TemplateSyntaxError` naming the line, column and a hint; an unclosed
-block names the line it was opened on.
+Every error is a :class:`TemplateSyntaxError` naming the line, column and a hint (those raised
+at a token are its :class:`ParseError`); an unclosed block names the line it was opened on.
 """
 
 from collections.abc import Callable, Mapping
@@ -30,6 +30,15 @@ _REGION_PARENTS: Final = frozenset({"block", "fragment"})
 
 #: Keywords that end a body without being a statement of their own.
 _CLAUSES: Final = frozenset({"elif", "else", "empty", "case", "fallback", "plural"})
+
+
+class ParseError(TemplateSyntaxError):
+    """A syntax error found while parsing the token stream (kida's name for it; ``except
+    TemplateSyntaxError`` catches it too). Lexer and compile-time errors stay plain
+    :class:`TemplateSyntaxError`."""
+
+    #: The token where parsing stopped.
+    token: Token | None = None
 
 
 class Parser:
@@ -74,9 +83,9 @@ class Parser:
         token: Token | None = None,
         hint: str | None = None,
         code: ErrorCode = ErrorCode.UNEXPECTED_TOKEN,
-    ) -> TemplateSyntaxError:
+    ) -> ParseError:
         token = token or self.current
-        return TemplateSyntaxError(
+        error = ParseError(
             message,
             name=self.name,
             lineno=token.lineno,
@@ -85,6 +94,8 @@ class Parser:
             hint=hint,
             code=code,
         )
+        error.token = token
+        return error
 
     def skip_op(self, value: str) -> bool:
         if self.current.test("op", value):
