@@ -108,10 +108,15 @@ def _near_miss(ctx: RenderContext, name: str) -> str | None:
     return suggest(name, known)
 
 
-def include(ctx: RenderContext, spec: Any, ignore_missing: bool) -> "Template | None":
-    """The template of an ``{% include %}`` (None when missing and ``ignore missing``)."""
+def include(
+    ctx: RenderContext, spec: Any, ignore_missing: bool, caller: str | None = None
+) -> "Template | None":
+    """The template of an ``{% include %}`` (None when missing and ``ignore missing``).
+
+    ``caller``: resolve ``./``/``../`` names of ``spec`` against that template first; a name
+    climbing above the root or an unknown alias counts as missing, as in kida-templates."""
     try:
-        return load(ctx, spec)
+        return load(ctx, spec if caller is None else relative_to(spec, caller))
     except TemplateNotFoundError:
         if ignore_missing:
             return None

@@ -20,18 +20,26 @@ def template_spec(c: Compiler, node: n.Expr) -> ast.expr:
     """The template an extends/include/embed/import names. ``./`` and ``../`` are relative to
     this template (not to the one rendering, which differs in inherited blocks and imported
     defs): a literal name is resolved now, a computed one when it is known."""
+    value, relative = _name_spec(c, node)
+    return _call("_relative_to", value, _const(c.name)) if relative else value
+
+
+def _name_spec(c: Compiler, node: n.Expr) -> tuple[ast.expr, bool]:
+    """The name expression of :func:`template_spec`, and whether it must still be resolved
+    against this template while rendering (a computed name, or a literal that climbs above the
+    root: that error belongs to the statement's render, where ``ignore missing`` may drop it)."""
     value = c.expr(node)
     if c.name is None:  # from a string: relative names start at the root, when rendering
-        return value
+        return value, False
     if isinstance(node, n.Const):
         if isinstance(node.value, str) and node.value.startswith(("./", "../")):
             try:
-                return _const(resolve_template_name(node.value, c.name))
+                return _const(resolve_template_name(node.value, c.name)), False
             except TemplateNotFoundError:  # raised where it renders, at the statement
                 pass
         else:
-            return value
-    return _call("_relative_to", value, _const(c.name))
+            return value, False
+    return value, True
 
 
 def visit_block(c: Compiler, node: n.Block) -> list[ast.stmt]:
@@ -102,8 +110,10 @@ def visit_include(c: Compiler, node: n.Include) -> list[ast.stmt]:
         _expr_stmt(_call("_register", _load(sub), _load(template))),
         *c.pump(_load(template), _load(sub)),
     ]
-    spec = template_spec(c, node.template)
-    load = _call("_include", _load("_ctx"), spec, _const(node.ignore_missing))
+    # The name is resolved inside ``_include``, so a bad one is missing like an absent one.
+    spec, relative = _name_spec(c, node.template)
+    caller = [_const(c.name)] if relative else []
+    load = _call("_include", _load("_ctx"), spec, _const(node.ignore_missing), *caller)
     if node.ignore_missing:
         return [
             _assign(template, load),
