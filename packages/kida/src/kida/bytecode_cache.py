@@ -1,7 +1,7 @@
 """An on-disk cache of compiled template code, so a fresh process skips code generation.
 
-Each entry is the marshalled code object of one template module plus the names of the filters
-and tests it binds, which are looked up again in the loading environment. The key covers
+Each entry is the marshalled code object of one template module; the filters and tests it calls
+are named in the code (``BINDINGS``) and looked up again in the loading environment. The key covers
 everything the generated code depends on: template name and source, renderer modes,
 autoescape, the kida version and compiler source, the Python bytecode version, and which
 filters, tests and globals exist with which ``pass_context``/``pass_environment`` markers.
@@ -16,9 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 from types import CodeType
-
-#: What a cached module needs besides its code: namespace key → ("filter" | "test", name).
-Bindings = dict[str, tuple[str, str]]
 
 
 def _engine_fingerprint() -> bytes:
@@ -79,20 +76,17 @@ class FileSystemBytecodeCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.kidac"
 
-    def load(self, key: str) -> tuple[CodeType, Bindings] | None:
-        """The cached code and bindings of ``key``; None when absent or unreadable."""
+    def load(self, key: str) -> CodeType | None:
+        """The cached code of ``key``; None when absent or unreadable."""
         try:
-            data = self._path(key).read_bytes()
-            code, bindings = marshal.loads(data)
+            code = marshal.loads(self._path(key).read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             return None
-        if not isinstance(code, CodeType) or not isinstance(bindings, dict):
-            return None
-        return code, bindings
+        return code if isinstance(code, CodeType) else None
 
-    def store(self, key: str, code: CodeType, bindings: Bindings) -> None:
+    def store(self, key: str, code: CodeType) -> None:
         """Write an entry atomically (a concurrent reader sees all of it or nothing)."""
-        data = marshal.dumps((code, bindings))
+        data = marshal.dumps(code)
         fd, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as file:
@@ -104,13 +98,13 @@ class FileSystemBytecodeCache:
     def get(self, name: str, source_hash: str) -> CodeType | None:
         """kida-templates' read by template name and source hash: the code stored by
         :meth:`set`, or None."""
-        entry = self.load(_name_key(name, source_hash))
-        return None if entry is None else entry[0]
+        return self.load(_name_key(name, source_hash))
 
     def set(self, name: str, source_hash: str, code: CodeType) -> None:
-        """kida-templates' write: ``code`` under template name and source hash (no bindings;
-        the environment's own entries go through :meth:`store`)."""
-        self.store(_name_key(name, source_hash), code, {})
+        """kida-templates' write: ``code`` (what ``Compiler(env).compile()`` returns) under
+        template name and source hash; ``Template(env, code, name, filename)`` renders what
+        :meth:`get` gives back."""
+        self.store(_name_key(name, source_hash), code)
 
     def clear(self) -> int:
         """Remove every entry; returns how many there were."""

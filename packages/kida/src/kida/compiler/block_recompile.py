@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kida import nodes as n
-from kida.compiler.core import template_blocks
+from kida.compiler.core import MODES, template_blocks
 from kida.render_context import BlockFunctions
+from kida.runtime.namespace import run_module
 
 if TYPE_CHECKING:
     from kida.environment import Environment
@@ -103,15 +104,10 @@ def recompile_blocks(
             inside.update(nested.name for nested in template_blocks([block]))
     compiled: dict[str, BlockFunctions] = {}
     if roots:
-        code_name = template.code_name
-        namespace, _, _ = env.compile_tree(
-            n.TemplateNode(body=roots),
-            template.name,
-            template.source,
-            template.autoescape,
-            code_name,
-            ("render", "stream", "async"),
+        code = env.compile_tree(
+            n.TemplateNode(body=roots), template.name, template.source, template.code_name, MODES
         )
+        namespace = run_module(env, code, template.name)
         for name, (render, stream, astream) in namespace["BLOCKS"].items():
             compiled[name] = BlockFunctions(name, render, stream, astream, template)
     template.replace_blocks(compiled, delta.removed, new_ast)

@@ -12,12 +12,13 @@ emitted statement carries the template line, so tracebacks point at the template
 
 import ast
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
-from kida.analysis import contains_async, toplevel_definitions
+from kida.analysis import contains_async, stack_targets, toplevel_definitions
 from kida.compiler import expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
@@ -51,7 +52,36 @@ from kida.compiler.statements import (
 from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.passing import pass_kind
 
+if TYPE_CHECKING:
+    from kida.environment import Environment
+
+#: Every renderer: what :meth:`Compiler.compile` builds unless told otherwise.
+MODES: Final[tuple[Mode, ...]] = ("render", "stream", "async")
 _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
+_unnamed = itertools.count()
+
+
+def code_filename(name: str | None, filename: str | None) -> str:
+    """The file name a template's code carries: its file, else a name unique to it (how
+    tracebacks and coverage find the template; ``kida.debug.register_code``)."""
+    return filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
+
+
+@contextmanager
+def nesting_limit(name: str | None, source: str) -> Iterator[None]:
+    """Python's recursion limit, hit parsing or compiling a deeply nested template, becomes a
+    TemplateSyntaxError naming the template."""
+    try:
+        yield
+    except RecursionError:
+        raise TemplateSyntaxError(
+            "the template is nested too deeply",
+            name=name,
+            source=source,
+            hint="split it into smaller templates or defs",
+        ) from None
+
+
 _SUFFIXES: Final = (("render", ""), ("stream", "_stream"), ("async", "_async"))
 
 
@@ -70,44 +100,43 @@ def template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
 
 
 class Compiler:
-    """Builds the module of one template; :meth:`module` returns it with the names it needs."""
+    """Compiles template trees of one environment: ``Compiler(env).compile(tree, name)`` is the
+    code object of the template's module, which ``Template(env, code, name, filename)`` runs
+    (as kida-templates' architecture page drives the pipeline by hand). ``Environment`` goes
+    the same way, adding partial evaluation (``static``) and the bytecode cache. One instance
+    compiles one tree at a time: the state below belongs to the compilation under way."""
 
     def __init__(
-        self,
-        *,
-        filters: dict[str, Callable[..., Any]],
-        default_filters: Mapping[str, Callable[..., Any]],
-        tests: dict[str, Callable[..., Any]],
-        globals_: dict[str, Any],
-        name: str | None,
-        source: str,
-        autoescape: bool,
-        strict_undefined: bool = True,
-        static: partial_eval.Folding | None = None,
-        pure_filters: frozenset[str] | set[str] = frozenset(),
-        jinja2_compat_warnings: bool = False,
-        sandboxed: bool = False,
+        self, environment: "Environment", *, static: partial_eval.Folding | None = None
     ) -> None:
+        self.environment = environment
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
-        self.jinja2_compat_warnings = jinja2_compat_warnings
-        #: Names bound template-wide by ``let``/``export``/``promote`` so far.
-        self.template_wide: set[str] = set()
-        #: Warnings found while compiling (K-WARN-002), for ``template.warnings``.
-        self.warnings: list[TemplateWarning] = []
+        self.jinja2_compat_warnings = environment.jinja2_compat_warnings
         #: False: missing attributes/keys read as UNDEFINED (resilient-None code is emitted).
-        self.strict_undefined = strict_undefined
+        self.strict_undefined = environment.strict_undefined
         #: Values known now: reads of them that stay constant are folded (partial evaluation).
         self.static = static
-        self.pure_filters = pure_filters
-        self.filters = filters
-        self.default_filters = default_filters  # the built-ins it may inline
-        self.tests = tests
-        self.globals = globals_
+        self.pure_filters = environment.pure_filters
+        self.filters = environment.filters
+        self.default_filters = environment.builtin_filters  # the built-ins it may inline
+        self.tests = environment.tests
+        self.globals = environment.globals
+        self.sandboxed = environment.sandboxed  # calls, ``*`` and ``%`` go through its checks
+        self.start(None, "")
+
+    def start(self, name: str | None, source: str) -> None:
+        """Begin compiling the template ``name`` (errors quote ``source``): fresh state."""
         self.name = name
         self.source = source
-        self.autoescape = autoescape
-        self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
+        self.autoescape = self.environment.autoescape_for(name)
+        #: Names bound template-wide by ``let``/``export``/``promote`` so far.
+        self.template_wide: set[str] = set()
+        #: Warnings found while compiling (K-WARN-002); :meth:`compile` adds them to the
+        #: tree's, for ``template.warnings``.
+        self.warnings: list[TemplateWarning] = []
         self.namespace: dict[str, Any] = {}
+        #: Module name of each filter and test the code calls → ("filter" | "test", name):
+        #: the module's ``BINDINGS``, bound to the running environment's functions.
         self.bindings: dict[str, tuple[str, str]] = {}
         #: Generated function name → the ``{% def %}`` name it implements (see
         #: :func:`~kida.compiler.statements.functions.name_functions`).
@@ -124,6 +153,36 @@ class Compiler:
         self.in_extending_root = False
         self.modes: tuple[Mode, ...] = ("render",)
         self._async_cache: dict[tuple[int, ...], bool] = {}
+
+    def compile(
+        self,
+        node: n.TemplateNode,
+        name: str | None = None,
+        filename: str | None = None,
+        *,
+        source: str = "",
+        modes: tuple[Mode, ...] = MODES,
+    ) -> CodeType:
+        """The code object of ``node``'s module with the renderers of ``modes`` (all three by
+        default); ``filename`` is the file name its code carries (tracebacks, coverage),
+        unique per template when not given. What it calls of the environment's filters and
+        tests it names in ``BINDINGS``, so the code alone is the template: the bytecode cache
+        stores it, :class:`~kida.template.Template` runs it."""
+        self.start(name, source)
+        code_name = code_filename(name, filename)
+        with nesting_limit(name, source):
+            module = self.module(node, modes)
+            try:
+                code = compile(module, code_name, "exec")
+            except (SyntaxError, ValueError) as error:
+                raise TemplateSyntaxError(
+                    f"invalid template: {error}",
+                    name=name,
+                    source=source,
+                    lineno=getattr(error, "lineno", None),
+                ) from None
+        node.warnings.extend(self.warnings)
+        return functions.name_functions(code, self.def_names)
 
     def error(
         self,
@@ -292,9 +351,30 @@ class Compiler:
             )
         )
         statements.append(_assign("EMBEDS", ast.List(self.embeds, ast.Load())))
+        if "render" in modes:
+            statements.append(_assign("INFO", _literal(self.template_info(tree))))
+        statements.append(_assign("BINDINGS", _literal(self.bindings)))
         module = ast.Module(statements, [])
         _fill_locations(module)
         return module
+
+    def template_info(self, tree: n.TemplateNode) -> dict[str, Any]:
+        """What the :class:`~kida.template.Template` of this module knows without a tree: its
+        autoescaping, whether it needs the async renderer, has top-level definitions
+        (``setup``), the parent it extends by a literal name (as the loader knows it) and the
+        templates that decide whether it may meet a ``{% stack %}``."""
+        parent = None
+        if self.extends is not None and isinstance(self.extends.template, n.Const):
+            value = self.extends.template.value
+            if isinstance(value, str):
+                parent = template_structure.loader_name(value, self.name)
+        return {
+            "autoescape": self.autoescape,
+            "async": contains_async(tree),
+            "defines": bool(toplevel_definitions(tree.body)),
+            "parent": parent,
+            "stack_targets": stack_targets(tree),
+        }
 
     def _block_tuple(self, fname: str) -> ast.expr:
         return ast.Tuple(
@@ -497,6 +577,13 @@ class Compiler:
         if kind == "environment":
             return [_attr("_ctx", "environment")]
         return []
+
+
+def _literal(value: Any) -> ast.expr:
+    """The expression of a constant made of dicts, tuples and plain values."""
+    if isinstance(value, dict):
+        return ast.Dict([_literal(k) for k in value], [_literal(v) for v in value.values()])
+    return _const(value)
 
 
 STATEMENTS: Final[dict[type[n.Stmt], Callable[[Compiler, Any], list[ast.stmt]]]] = {

@@ -9,10 +9,8 @@ Example::
 """
 
 import hashlib
-import itertools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from types import CodeType
 from typing import Any, TypeVar
 
@@ -20,8 +18,8 @@ from kida.analysis.calls import signatures
 from kida.analysis.purity import is_marked_pure
 from kida.bytecode_cache import FileSystemBytecodeCache, cache_key, with_filename
 from kida.compiler import Compiler, call_validation, migration, partial_eval
-from kida.compiler.statements.functions import name_functions
-from kida.debug import register_code
+from kida.compiler.core import MODES, code_filename, nesting_limit
+from kida.compiler.pyast import Mode
 from kida.environment.filters import DEFAULT_FILTERS
 from kida.environment.filters.sequences import do_sort_strict
 from kida.environment.fragments import FragmentCache, cache_stats
@@ -60,8 +58,6 @@ from kida.utils.template_keys import resolve_template_name
 F = TypeVar("F", bound=Callable[..., Any])
 Autoescape = bool | str | Callable[[str | None], bool]
 
-_unnamed = itertools.count()
-
 
 def _default_globals() -> dict[str, Any]:
     from kida.passing import pass_context
@@ -72,21 +68,6 @@ def _default_globals() -> dict[str, Any]:
         "_": identity_gettext,
         "_n": identity_ngettext,
     }
-
-
-@contextmanager
-def _nesting_limit(name: str | None, source: str) -> Iterator[None]:
-    """Python's recursion limit, hit parsing or compiling a deeply nested template, becomes a
-    TemplateSyntaxError naming the template."""
-    try:
-        yield
-    except RecursionError:
-        raise TemplateSyntaxError(
-            "the template is nested too deeply",
-            name=name,
-            source=source,
-            hint="split it into smaller templates or defs",
-        ) from None
 
 
 class Environment:
@@ -105,6 +86,9 @@ class Environment:
     sandboxed: bool = False
     #: What compiled code starts from: the runtime under short names.
     compiled_namespace: Mapping[str, Any] = COMPILED_NAMESPACE
+    #: The built-in filters: while one is still registered under its name, the compiler may
+    #: inline it or run it on static values.
+    builtin_filters: Mapping[str, Callable[..., Any]] = DEFAULT_FILTERS
 
     def __init__(
         self,
@@ -385,10 +369,13 @@ class Environment:
     ) -> Template:
         """Lex, parse, analyse and compile ``source`` into a :class:`Template`; reads of
         ``static_context`` names become constants. ``cache=False`` neither reads nor writes
-        the bytecode cache (an editor's unsaved buffer, ``kida.diagnostics``)."""
-        autoescape = self.autoescape_for(name)
-        code_name = filename or f"<kida {name or 'string'} #{next(_unnamed)}>"
-        with _nesting_limit(name, source):
+        the bytecode cache (an editor's unsaved buffer, ``kida.diagnostics``).
+
+        The stages are those kida's architecture page drives by hand (``Compiler(env)``,
+        ``Template(env, code, ...)``); here the stream and async renderers are compiled on
+        first use, and named templates go through the bytecode cache."""
+        code_name = code_filename(name, filename)
+        with nesting_limit(name, source):
             tokens = tokenize(
                 source,
                 name,
@@ -405,29 +392,23 @@ class Environment:
             tree.warnings.extend(migration.check(tree, name))
         static = static_context or None
         folding = partial_eval.Folding(tree, static) if static else None
-        namespace = self._build(
-            tree, name, source, autoescape, code_name, ("render",), folding, cache=cache
-        )
 
-        def build_streaming() -> dict[str, Any]:
-            modes = ("stream", "async")
-            return self._build(
-                tree, name, source, autoescape, code_name, modes, folding, cache=cache
-            )
+        def build(modes: tuple[Mode, ...]) -> CodeType:
+            return self._build(tree, name, source, code_name, modes, folding, cache=cache)
 
+        # Without the tree kept, there is nothing to compile the streaming renderers from
+        # later: every renderer is compiled now.
         template = self.template_class(
             self,
-            namespace,
-            build_streaming,
+            build(("render",) if self.preserve_ast else MODES),
+            name,
+            filename,
             tree,
-            name=name,
-            filename=filename,
-            source=source,
-            autoescape=autoescape,
+            source,
             uptodate=uptodate,
             defaults=defaults if defaults is not None else static,
+            build_streaming=(lambda: build(("stream", "async"))) if self.preserve_ast else None,
         )
-        register_code(code_name, template)
         if not self.preserve_ast:
             template.discard_tree()
         return template
@@ -455,89 +436,47 @@ class Environment:
         tree: Any,
         name: str | None,
         source: str,
-        autoescape: bool,
         code_name: str,
-        modes: tuple[str, ...],
+        modes: tuple[Mode, ...],
         folding: partial_eval.Folding | None = None,
         *,
         cache: bool = True,
-    ) -> dict[str, Any]:
-        """Generate (or load from the bytecode cache), compile and run the module of
-        ``modes``; returns its namespace. Code folded from static values is not cached on disk.
-        Warnings the compiler finds join ``tree.warnings``."""
+    ) -> CodeType:
+        """The code of the module of ``modes``: loaded from the bytecode cache, or compiled
+        (and stored there). Code folded from static values is not cached on disk. Warnings
+        the compiler finds join ``tree.warnings``."""
         use_cache = cache and not folding
-        key = self._bytecode_key(name, source, autoescape, modes) if use_cache else None
+        key = self._bytecode_key(name, source, modes) if use_cache else None
         cached = self.bytecode_cache.load(key) if self.bytecode_cache and key else None
         if cached is not None:
-            code, bindings = cached
-            registries = {"filter": self.filters, "test": self.tests}
-            if all(fname in registries[kind] for kind, fname in bindings.values()):
-                namespace = dict(self.compiled_namespace)
-                namespace.update(
-                    {k: registries[kind][fname] for k, (kind, fname) in bindings.items()}
-                )
-                exec(with_filename(code, code_name), namespace)
-                return namespace
-        namespace, code, bindings = self.compile_tree(
-            tree, name, source, autoescape, code_name, modes, folding
-        )
+            return with_filename(cached, code_name)
+        code = self.compile_tree(tree, name, source, code_name, modes, folding)
         if self.bytecode_cache and key:
-            self.bytecode_cache.store(key, code, bindings)
-        return namespace
+            self.bytecode_cache.store(key, code)
+        return code
 
     def compile_tree(
         self,
         tree: Any,
         name: str | None,
         source: str,
-        autoescape: bool,
         code_name: str,
-        modes: tuple[str, ...],
+        modes: tuple[Mode, ...],
         folding: partial_eval.Folding | None = None,
-    ) -> tuple[dict[str, Any], CodeType, dict[str, tuple[str, str]]]:
-        """Compile ``tree`` with this environment's settings and run the module: its
-        namespace, code and filter/test bindings (what the bytecode cache stores). Also how
-        ``kida.compiler.block_recompile`` compiles the blocks that changed."""
-        generator = Compiler(
-            filters=self.filters,
-            default_filters=DEFAULT_FILTERS,
-            tests=self.tests,
-            globals_=self.globals,
-            name=name,
-            source=source,
-            autoescape=autoescape,
-            strict_undefined=self.strict_undefined,
-            static=folding,
-            jinja2_compat_warnings=self.jinja2_compat_warnings,
-            pure_filters=self.pure_filters,
-            sandboxed=self.sandboxed,
-        )
-        try:
-            with _nesting_limit(name, source):
-                code = compile(generator.module(tree, modes), code_name, "exec")
-                code = name_functions(code, generator.def_names)
-        except (SyntaxError, ValueError) as error:
-            raise TemplateSyntaxError(
-                f"invalid template: {error}",
-                name=name,
-                source=source,
-                lineno=getattr(error, "lineno", None),
-            ) from None
-        tree.warnings.extend(generator.warnings)
-        namespace = dict(self.compiled_namespace)
-        namespace.update(generator.namespace)
-        exec(code, namespace)
-        return namespace, code, generator.bindings
+    ) -> CodeType:
+        """Compile ``tree`` with this environment's settings (``kida.runtime.namespace.
+        run_module`` runs the code). Also how ``kida.compiler.block_recompile`` compiles the
+        blocks that changed."""
+        compiler = Compiler(self, static=folding)
+        return compiler.compile(tree, name, code_name, source=source, modes=modes)
 
-    def _bytecode_key(
-        self, name: str | None, source: str, autoescape: bool, modes: tuple[str, ...]
-    ) -> str | None:
+    def _bytecode_key(self, name: str | None, source: str, modes: tuple[Mode, ...]) -> str | None:
         """The bytecode cache key of a named template's module (None: not cached)."""
         if self.bytecode_cache is None or name is None:
             return None
         settings = "|".join(
             [
-                str(autoescape),
+                str(self.autoescape_for(name)),
                 repr(self.delimiters),
                 str(self.trim_blocks),
                 str(self.lstrip_blocks),

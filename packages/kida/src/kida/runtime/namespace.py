@@ -4,15 +4,19 @@ The short names keep the generated code compact and are resolved once per templa
 """
 
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from types import CodeType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from markupsafe import Markup
 
 from kida.debug import annotate, error_info
-from kida.exceptions import RenderLimitError, UndefinedError
+from kida.exceptions import ErrorCode, RenderLimitError, TemplateError, UndefinedError
 from kida.runtime import access, async_support, components, composition, escaping
 from kida.runtime.loop import AsyncLoopContext, LoopContext
 from kida.runtime.undefined import UNDEFINED, Undefined, is_undefined
+
+if TYPE_CHECKING:
+    from kida.environment import Environment
 
 
 def _raise(error: BaseException) -> NoReturn:
@@ -83,6 +87,30 @@ COMPILED_NAMESPACE: dict[str, Any] = {
     "_trans": composition.translate,
 }
 
+
+def run_module(environment: "Environment", code: CodeType, name: str | None) -> dict[str, Any]:
+    """The namespace of a compiled template module (of template ``name``), run in
+    ``environment``: its runtime names, the functions the module defines, and the filters and
+    tests its ``BINDINGS`` name, looked up in the environment's registries, so code from the
+    compiler, the bytecode cache or a by-hand ``Template(env, code, ...)`` binds alike."""
+    namespace = dict(environment.compiled_namespace)
+    exec(code, namespace)
+    registries = {"filter": environment.filters, "test": environment.tests}
+    for key, (kind, function) in namespace.pop("BINDINGS").items():
+        found = registries[kind].get(function)
+        if found is None:
+            raise TemplateError(
+                f"the code of {name or 'this template'!r} calls the {kind} {function!r}, "
+                "which this environment does not have",
+                name=name,
+                hint=f"register it with env.add_{kind}({function!r}, function), or compile "
+                "the template with this environment",
+                code=ErrorCode.INVALID_TEST if kind == "test" else ErrorCode.INVALID_FILTER,
+            )
+        namespace[key] = found
+    return namespace
+
+
 __all__ = [
     "COMPILED_NAMESPACE",
     "UNDEFINED",
@@ -90,4 +118,5 @@ __all__ = [
     "LoopContext",
     "Undefined",
     "is_undefined",
+    "run_module",
 ]

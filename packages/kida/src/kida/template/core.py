@@ -2,7 +2,7 @@
 (whose logic lives in ``kida.template.introspection``)."""
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from functools import cached_property
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -13,67 +13,83 @@ from kida.analysis import (
     TemplateMetadata,
     TemplateStructureManifest,
     contains_async,
-    stack_targets,
-    toplevel_definitions,
 )
-from kida.debug import annotate
+from kida.debug import annotate, register_code
 from kida.exceptions import TemplateNotFoundError, TemplateRuntimeError, TemplateWarning
 from kida.render_context import Appender, BlockFunctions, RenderContext, new_context
 from kida.runtime.async_support import with_timeout
 from kida.runtime.composition import ahold_stacks, hold_stacks, register
+from kida.runtime.namespace import run_module
 from kida.spelling import suggest
 from kida.template import introspection
 from kida.template.helpers import async_refusal, may_meet_stack
 from kida.template.inheritance import block_chain, inject_blocks
-from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
     from kida.environment import Environment
 
 
 class Template:
-    """A compiled template: ``render``, ``render_stream``, ``render_stream_async`` and friends."""
+    """A compiled template: ``render``, ``render_stream``, ``render_stream_async`` and friends.
+
+    ``Template(env, code, name, filename)`` runs ``code``, what ``Compiler(env).compile(tree,
+    name)`` returns, as kida-templates' architecture page shows; ``optimized_ast`` (the parsed
+    tree) answers the static questions (without it they answer empty, as with
+    ``preserve_ast=False``) and ``source`` is quoted by errors. ``Environment`` builds its
+    templates the same way, passing ``build_streaming`` when ``code`` holds only ``render()``'s
+    module (the stream and async renderers are compiled on first use), ``uptodate`` and
+    ``defaults`` (the static context every render starts from; by default the environment's).
+    A sandboxed environment makes its own template class.
+    """
+
+    def __new__(cls, environment: "Environment", *args: Any, **kwargs: Any) -> "Template":
+        if cls is Template and environment.template_class is not Template:
+            cls = environment.template_class  # a by-hand Template of a sandboxed environment
+        return super().__new__(cls)
 
     def __init__(
         self,
         environment: "Environment",
-        namespace: dict[str, Any],
-        build_streaming: Callable[[], dict[str, Any]],
-        tree: n.TemplateNode,
+        code: CodeType,
+        name: str | None = None,
+        filename: str | None = None,
+        optimized_ast: n.TemplateNode | None = None,
+        source: str | None = None,
         *,
-        name: str | None,
-        filename: str | None,
-        source: str,
-        autoescape: bool,
         uptodate: Callable[[], bool] | None = None,
         defaults: dict[str, Any] | None = None,
+        build_streaming: Callable[[], CodeType] | None = None,
     ) -> None:
         self.environment = environment
         self.name = name
         self.filename = filename
-        self.source = source
-        self.autoescape = autoescape
+        self.source = source or ""
         self.uptodate = uptodate
-        self.defaults = defaults or {}
-        self.tree = tree
+        self.defaults = (environment.static_context if defaults is None else defaults) or {}
+        self.tree = optimized_ast if optimized_ast is not None else n.TemplateNode(body=[])
+        self.ast_preserved = optimized_ast is not None
+        namespace = run_module(environment, code, name)
+        info = namespace["INFO"]
+        self.autoescape: bool = info["autoescape"]
+        self._own_async: bool = info["async"]
+        self._defines: bool = info["defines"]
+        self._parent_name: str | None = info["parent"]
+        #: None when rendering this template may reach a ``{% stack %}`` of its own (or one
+        #: of a template named only while rendering), else the templates it includes, embeds
+        #: or extends by name (see ``kida.analysis.stack_targets``).
+        self._stack_targets: tuple[str, ...] | None = info["stack_targets"]
         self._root = namespace["root"]
         self._setup = namespace["setup"]
         self._parent = namespace["parent"]
         self._build_streaming = build_streaming
-        self._streaming_namespace: dict[str, Any] | None = None
+        # Code compiled with every renderer streams from its own namespace.
+        self._streaming_namespace = namespace if build_streaming is None else None
         self.block_functions: dict[str, BlockFunctions] = {
             name: BlockFunctions(name, functions[0], template=self)
             for name, functions in namespace["BLOCKS"].items()
         }
-        self._own_async = contains_async(tree)
-        self._defines = bool(toplevel_definitions(tree.body))
-        self._parent_name: str | None = None
-        for stmt in tree.body:
-            if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
-                value = stmt.template.value
-                self._parent_name = _loader_name(value, name) if isinstance(value, str) else None
-        self.ast_preserved = True
         self._metadata: dict[str, BlockMetadata] | None = None
+        register_code(self.code_name, self)
 
     def __repr__(self) -> str:
         return f"<Template {self.name or '<string>'}>"
@@ -120,18 +136,9 @@ class Template:
         (``check_a11y(template._optimized_ast)``); None with ``preserve_ast=False``."""
         return self.tree if self.ast_preserved else None
 
-    @cached_property
-    def _stack_targets(self) -> tuple[str, ...] | None:
-        """None when rendering this template may reach a ``{% stack %}`` of its own (or one of
-        a template named only while rendering), else the templates it includes, embeds or
-        extends by name (see ``kida.analysis.stack_targets``); computed on first use."""
-        return stack_targets(self.tree)
-
     def discard_tree(self) -> None:
-        """``preserve_ast=False``: compile the streaming renderers now and drop the syntax tree
-        (its memory); introspection of this template then answers empty (metadata None)."""
-        self.streaming()
-        _ = self._stack_targets  # the streams still need it
+        """``preserve_ast=False``: drop the syntax tree (its memory), keeping its warnings;
+        introspection of this template then answers empty (metadata None)."""
         self.tree = n.TemplateNode(body=[], warnings=self.tree.warnings)
         self.ast_preserved = False
 
@@ -152,7 +159,9 @@ class Template:
     def streaming(self) -> dict[str, Any]:
         """The namespace of the stream and async renderers, compiled on first use."""
         if self._streaming_namespace is None:
-            self._streaming_namespace = self._build_streaming()
+            assert self._build_streaming is not None
+            code = self._build_streaming()
+            self._streaming_namespace = run_module(self.environment, code, self.name)
         return self._streaming_namespace
 
     def _root_stream(self, ctx: RenderContext) -> Iterator[str]:
@@ -439,14 +448,3 @@ class Template:
         """Block names and structural hashes, parent and reads: what a build planner needs;
         None with ``preserve_ast=False``."""
         return introspection.structure_manifest(self)
-
-
-def _loader_name(parent: str, name: str | None) -> str:
-    """A literal parent as the loader knows it: ``./``/``../`` resolved against the child
-    (unresolvable: as written, so rendering reports it at the ``{% extends %}``)."""
-    if name is None or not parent.startswith(("./", "../")):
-        return parent
-    try:
-        return resolve_template_name(parent, name)
-    except TemplateNotFoundError:
-        return parent

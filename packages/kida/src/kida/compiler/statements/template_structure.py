@@ -24,6 +24,17 @@ def template_spec(c: Compiler, node: n.Expr) -> ast.expr:
     return _call("_relative_to", value, _const(c.name)) if relative else value
 
 
+def loader_name(parent: str, name: str | None) -> str:
+    """A literal template name as the loader knows it: ``./``/``../`` resolved against
+    ``name`` (unresolvable: as written, so rendering reports it at the statement)."""
+    if name is None or not parent.startswith(("./", "../")):
+        return parent
+    try:
+        return resolve_template_name(parent, name)
+    except TemplateNotFoundError:
+        return parent
+
+
 def _name_spec(c: Compiler, node: n.Expr) -> tuple[ast.expr, bool]:
     """The name expression of :func:`template_spec`, and whether it must still be resolved
     against this template while rendering (a computed name, or a literal that climbs above the
