@@ -72,6 +72,12 @@ class Template:
             if isinstance(stmt, n.Extends) and isinstance(stmt.template, n.Const):
                 value = stmt.template.value
                 self._parent_name = _loader_name(value, name) if isinstance(value, str) else None
+        #: Every literal parent it may extend: in ``{% if %}`` branches or ``a if x else b``.
+        self._possible_parents = tuple(
+            _loader_name(literal, name)
+            for node in _extends_tags(tree.body)
+            for literal in _literal_names(node.template)
+        )
         self.ast_preserved = True
         self._metadata: dict[str, BlockMetadata] | None = None
 
@@ -99,20 +105,22 @@ class Template:
 
     @property
     def is_async(self) -> bool:
-        """Whether rendering needs the async renderer (here or in a constant parent)."""
-        template, seen = self, {id(self)}
-        while not template._own_async:
-            parent = template.parent_name
-            if parent is None:
-                return False
-            try:
-                template = self.environment.get_template(parent)
-            except TemplateNotFoundError:  # reported, located at the extends, when rendering
-                return False
-            if id(template) in seen:  # a cycle: reported when rendering
-                return False
-            seen.add(id(template))
-        return True
+        """Whether rendering needs the async renderer: here or in a literal parent it may
+        extend (any of those a conditional ``{% extends %}`` chooses from)."""
+        seen, todo = {id(self)}, [self]
+        while todo:
+            template = todo.pop()
+            if template._own_async:
+                return True
+            for parent in template._possible_parents:
+                try:
+                    found = self.environment.get_template(parent)
+                except TemplateNotFoundError:  # reported, located at the extends, when rendering
+                    continue
+                if id(found) not in seen:  # a cycle is reported when rendering
+                    seen.add(id(found))
+                    todo.append(found)
+        return False
 
     @property
     def _optimized_ast(self) -> n.TemplateNode | None:
@@ -439,6 +447,27 @@ class Template:
         """Block names and structural hashes, parent and reads: what a build planner needs;
         None with ``preserve_ast=False``."""
         return introspection.structure_manifest(self)
+
+
+def _extends_tags(body: list[n.Stmt]) -> Iterator[n.Extends]:
+    """The ``{% extends %}`` tags of a top level, those in its ``{% if %}`` branches too
+    (the compiler refuses them anywhere else)."""
+    for stmt in body:
+        if isinstance(stmt, n.Extends):
+            yield stmt
+        elif isinstance(stmt, n.If):
+            yield from _extends_tags(stmt.body)
+            yield from _extends_tags(stmt.otherwise)
+
+
+def _literal_names(expr: n.Expr) -> list[str]:
+    """The literal template names an extends expression can give (``"a" if x else "b"``)."""
+    if isinstance(expr, n.Const):
+        return [expr.value] if isinstance(expr.value, str) else []
+    if isinstance(expr, n.CondExpr):
+        branches = [expr.then] + ([expr.otherwise] if expr.otherwise is not None else [])
+        return [name for branch in branches for name in _literal_names(branch)]
+    return []
 
 
 def _loader_name(parent: str, name: str | None) -> str:
