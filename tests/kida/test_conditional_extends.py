@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kida import DictLoader, Environment, TemplateError, TemplateNotFoundError
+from kida import DictLoader, Environment, TemplateError, TemplateNotFoundError, render_context
 
 PAGE = (
     "{% if partial %}\n"
@@ -106,6 +106,9 @@ def test_a_missing_chosen_parent_is_reported_at_its_extends() -> None:
     with pytest.raises(TemplateNotFoundError) as info:
         template.render(a=True)
     assert (info.value.name, info.value.lineno) == ("p.html", 3)
+    with pytest.raises(TemplateNotFoundError) as info:
+        template.render_block("body", a=True)
+    assert (info.value.name, info.value.lineno) == ("p.html", 3)
 
 
 @pytest.mark.parametrize(
@@ -137,3 +140,27 @@ def test_two_extends_that_could_both_run_are_refused(source: str) -> None:
         _env().from_string(source)
     assert info.value.code == "K-TPL-002"
     assert "only one parent" in info.value.message
+
+
+def test_the_htmx_partial_pattern_of_the_docs() -> None:
+    env = Environment(
+        loader=DictLoader(
+            {
+                "base.html": "<body>{% block content %}{% end %}</body>",
+                "page.html": (
+                    "{% if hx_request() %}{% block content %}<main>M</main>{% end %}"
+                    '{% else %}{% extends "base.html" %}{% end %}<form>{{ csrf_token() }}</form>'
+                ),
+            }
+        )
+    )
+    page = env.get_template("page.html")
+    with render_context() as ctx:
+        ctx.set_meta("hx_request", True)
+        ctx.set_meta("csrf_token", "t0k")
+        partial = page.render()
+    assert partial.startswith("<main>M</main><form>")
+    assert "t0k" in partial
+    with render_context() as ctx:
+        ctx.set_meta("hx_request", False)
+        assert page.render() == "<body><main>M</main></body>"

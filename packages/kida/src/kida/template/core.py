@@ -24,7 +24,7 @@ from kida.runtime.composition import ahold_stacks, hold_stacks, register
 from kida.spelling import suggest
 from kida.template import introspection
 from kida.template.helpers import async_refusal, may_meet_stack
-from kida.template.inheritance import block_chain, inject_blocks
+from kida.template.inheritance import block_chain, extends_tags, inject_blocks
 from kida.utils.template_keys import resolve_template_name
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class Template:
         #: Every literal parent it may extend: in ``{% if %}`` branches or ``a if x else b``.
         self._possible_parents = tuple(
             _loader_name(literal, name)
-            for node in _extends_tags(tree.body)
+            for node in extends_tags(tree.body)
             for literal in _literal_names(node.template)
         )
         self.ast_preserved = True
@@ -447,17 +447,6 @@ class Template:
         """Block names and structural hashes, parent and reads: what a build planner needs;
         None with ``preserve_ast=False``."""
         return introspection.structure_manifest(self)
-
-
-def _extends_tags(body: list[n.Stmt]) -> Iterator[n.Extends]:
-    """The ``{% extends %}`` tags of a top level, those in its ``{% if %}`` branches too
-    (the compiler refuses them anywhere else)."""
-    for stmt in body:
-        if isinstance(stmt, n.Extends):
-            yield stmt
-        elif isinstance(stmt, n.If):
-            yield from _extends_tags(stmt.body)
-            yield from _extends_tags(stmt.otherwise)
 
 
 def _literal_names(expr: n.Expr) -> list[str]:

@@ -1,6 +1,6 @@
 """Rendering one block alone: the inheritance chain it lives in, set up as a render would."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida import nodes as n
@@ -13,9 +13,20 @@ if TYPE_CHECKING:
     from kida.template.core import Template
 
 
+def extends_tags(body: list[n.Stmt]) -> Iterator[n.Extends]:
+    """The ``{% extends %}`` tags of a top level, those in its ``{% if %}`` branches too
+    (the compiler refuses them anywhere else)."""
+    for stmt in body:
+        if isinstance(stmt, n.Extends):
+            yield stmt
+        elif isinstance(stmt, n.If):
+            yield from extends_tags(stmt.body)
+            yield from extends_tags(stmt.otherwise)
+
+
 def _locate_missing_parent(error: TemplateNotFoundError, child: "Template") -> None:
     """Point a missing parent's error at the child's ``{% extends %}``."""
-    extends = next((s for s in child.tree.body if isinstance(s, n.Extends)), None)
+    extends = next(extends_tags(child.tree.body), None)
     error.locate(
         name=child.name,
         lineno=extends.lineno if extends else None,
