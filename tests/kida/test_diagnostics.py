@@ -87,10 +87,98 @@ def test_call_validation_resolves_imports_through_the_environment() -> None:
     assert all(d.span == SourceSpan("page.html", SourcePosition(2)) for d in report.diagnostics)
 
 
-def test_analyses_this_module_does_not_run_make_the_report_partial() -> None:
-    assert not diagnose_source("<p>{{ x }}</p>").partial
-    assert diagnose_source("<p>{{ x }}</p>", options=DiagnosticOptions(a11y=True)).partial
-    assert diagnose_source("<p></p>", options=DiagnosticOptions(typed=True, strict=True)).partial
+def test_strict_reports_each_bare_end_with_a_safe_edit_to_the_explicit_tag() -> None:
+    source = (
+        "{% if a %}\n  {% for x in xs %}{{ x }}{% end %}\n{%- end %}\n"
+        "{% block b %}{% endblock %}{% match v %}{% case 1 %}one{% end %}"
+        "{% trans %}Hi{% end %}"
+    )
+    assert diagnose_source(source, name="t.html").diagnostics == ()  # opt-in
+    report = diagnose_source(source, name="t.html", options=DiagnosticOptions(strict=True))
+    assert not report.partial
+    found = [(d.code, d.span.start, d.message) for d in report.diagnostics]
+    assert found == [
+        ("K-PAR-007", SourcePosition(2, 29), "bare {% end %} closes {% for %}"),
+        ("K-PAR-007", SourcePosition(3, 4), "bare {% end %} closes {% if %}"),
+        ("K-PAR-007", SourcePosition(4, 58), "bare {% end %} closes {% match %}"),
+        ("K-PAR-007", SourcePosition(4, 80), "bare {% end %} closes {% trans %}"),
+    ]
+    first = report.diagnostics[0]
+    assert first.severity is DiagnosticSeverity.WARNING
+    assert first.confidence is DiagnosticConfidence.PROVEN
+    assert (first.category, first.kind) == ("parser", "strict-closing-tag")
+    fixed = apply_safe_edits(source, report.diagnostics, path="t.html")
+    assert fixed == (
+        "{% if a %}\n  {% for x in xs %}{{ x }}{% endfor %}\n{%- endif %}\n"
+        "{% block b %}{% endblock %}{% match v %}{% case 1 %}one{% endmatch %}"
+        "{% trans %}Hi{% endtrans %}"
+    )
+    env = Environment()
+    assert env.from_string(fixed).render(a=True, xs=[1, 2], v=1) == env.from_string(source).render(
+        a=True, xs=[1, 2], v=1
+    )
+    again = diagnose_source(fixed, name="t.html", options=DiagnosticOptions(strict=True))
+    assert again.diagnostics == ()
+
+
+def test_typed_reports_the_declaration_findings() -> None:
+    source = "{% template user: User, title: str %}\n{{ usr.name }}{{ title }}"
+    assert diagnose_source(source).diagnostics == ()
+    report = diagnose_source(source, name="p.html", options=DiagnosticOptions(typed=True))
+    assert not report.partial
+    found = [(d.code, d.kind, d.confidence, d.severity) for d in report.diagnostics]
+    assert found == [
+        ("K-TYP-002", "unused-declared", DiagnosticConfidence.PROVEN, DiagnosticSeverity.WARNING),
+        (
+            "K-TYP-003",
+            "typo-suggestion",
+            DiagnosticConfidence.CONSERVATIVE,
+            DiagnosticSeverity.WARNING,
+        ),
+    ]
+    typo = report.diagnostics[1]
+    assert typo.span == SourceSpan("p.html", SourcePosition(2, 3))
+    assert typo.category == "type"
+    assert "user" in typo.message
+    assert typo.source_snippet is not None
+    assert (2, "{{ usr.name }}{{ title }}") in typo.source_snippet.lines
+
+
+def test_a11y_reports_markup_findings_as_conservative() -> None:
+    source = '<html>\n<img src="a.png">\n<h1>A</h1><h3>C</h3>'
+    report = diagnose_source(source, name="p.html", options=DiagnosticOptions(a11y=True))
+    found = [(d.code, d.kind, d.severity, d.span.start) for d in report.diagnostics]
+    assert found == [
+        ("K-A11Y-003", "html-lang", DiagnosticSeverity.WARNING, SourcePosition(1, 0)),
+        ("K-A11Y-001", "img-alt", DiagnosticSeverity.ERROR, SourcePosition(2, 0)),
+        ("K-A11Y-002", "heading-order", DiagnosticSeverity.WARNING, SourcePosition(3, 10)),
+    ]
+    assert {d.confidence for d in report.diagnostics} == {DiagnosticConfidence.CONSERVATIVE}
+    assert {d.category for d in report.diagnostics} == {"accessibility"}
+
+
+def test_lint_fragile_paths_reports_same_folder_references() -> None:
+    source = '{% include "pages/card.html" %}{% include "./card.html" %}{% extends "base.html" %}'
+    options = DiagnosticOptions(lint_fragile_paths=True)
+    (finding,) = diagnose_source(source, name="pages/about.html", options=options).diagnostics
+    assert finding.code == "K-PATH-001"
+    assert finding.confidence is DiagnosticConfidence.CONSERVATIVE
+    assert finding.severity is DiagnosticSeverity.WARNING
+    assert finding.span.path == "pages/about.html"
+    assert '"./card.html"' in (finding.suggestion or "")
+    assert dict(finding.metadata) == {
+        "statement": "include",
+        "target": "pages/card.html",
+        "replacement": "./card.html",
+    }
+    assert diagnose_source(source, name="about.html", options=options).diagnostics == ()
+
+
+def test_the_analyses_read_the_source_even_when_templates_drop_their_tree() -> None:
+    env = Environment(preserve_ast=False)
+    options = DiagnosticOptions(a11y=True, typed=True)
+    report = diagnose_source('<img src="a">', name="p.html", environment=env, options=options)
+    assert [d.code for d in report.diagnostics] == ["K-A11Y-001"]
 
 
 def test_diagnose_directory(tmp_path: Path) -> None:
@@ -345,3 +433,15 @@ def test_a_failing_or_invalid_extension_makes_a_partial_report(extension: type) 
     assert report.partial
     codes = [d.code for d in report.diagnostics]
     assert sorted(codes) == ["K-DESIGN-001", "K-RUN-007"]  # the later extension still ran
+
+
+def test_diagnose_directory_runs_the_requested_analyses(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "a.html").write_text('{% if x %}<img src="i">{% end %}')
+    options = DiagnosticOptions(strict=True, a11y=True)
+    report = diagnose_directory(tmp_path, options=options)
+    assert not report.partial
+    assert [(d.span.path, d.code) for d in report.diagnostics] == [
+        ("pages/a.html", "K-A11Y-001"),
+        ("pages/a.html", "K-PAR-007"),
+    ]

@@ -13,11 +13,20 @@ Example::
     ([('K-PAR-002', 1)], True)
 
 What a report covers: syntax and compile errors of the source, compile-time warnings
-(K-WARN-001, K-WARN-002) and, with ``DiagnosticOptions(validate_calls=True)``, component
-calls (K-CMP-001/002, imports resolved through the environment's loader), and the findings of
-the environment's extensions that declare a ``diagnostic_namespace``. The other analyses
-kida-templates' options name (``strict``, ``a11y``, ``typed``, ``lint_fragile_paths``) are not
-run by this module: asking for one marks the report ``partial``.
+(K-WARN-001, K-WARN-002), the findings of the environment's extensions that declare a
+``diagnostic_namespace`` and, with :class:`DiagnosticOptions`:
+
+- ``validate_calls``: component calls (K-CMP-001/002, imports resolved through the environment's
+  loader);
+- ``strict``: each bare ``{% end %}`` (K-PAR-007, a warning with a safe edit to the explicit
+  ``{% endif %}``…);
+- ``typed``: :func:`~kida.analysis.type_checker.check_types` (K-TYP-*);
+- ``lint_fragile_paths``: :func:`~kida.analysis.fragile_paths.check_fragile_paths`
+  (K-PATH-001);
+- ``a11y``: :func:`~kida.analysis.a11y.check_a11y` (K-A11Y-*).
+
+Heuristic findings (accessibility, fragile paths, a typo suggestion) are ``conservative``,
+the others ``proven``.
 """
 
 from __future__ import annotations
@@ -33,10 +42,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol, final
 
+from kida.analysis.a11y import A11yIssue, check_a11y
+from kida.analysis.fragile_paths import FragilePathIssue, check_fragile_paths
+from kida.analysis.type_checker import TypeIssue, check_types
 from kida.compiler import call_validation
 from kida.environment import Environment, FileSystemLoader
 from kida.exceptions import ErrorCode, TemplateError, TemplateSyntaxError, TemplateWarning
 from kida.extensions import ExtensionDiagnosticContext
+from kida.lexer import Token, tokenize
+from kida.parser import Parser
 from kida.runtime.composition import resolve_name_in
 from kida.template import Template
 
@@ -218,18 +232,13 @@ class DiagnosticConverter[SourceT](Protocol):
 @final
 @dataclass(frozen=True, slots=True)
 class DiagnosticOptions:
-    """The opt-in checks of a diagnosis (see the module docstring for what runs here)."""
+    """The opt-in checks of a diagnosis (the module docstring says what each adds)."""
 
     strict: bool = False
     validate_calls: bool = False
     a11y: bool = False
     typed: bool = False
     lint_fragile_paths: bool = False
-
-    @property
-    def not_run_here(self) -> bool:
-        """Whether an analysis this module does not run was asked for."""
-        return self.strict or self.a11y or self.typed or self.lint_fragile_paths
 
 
 @final
@@ -262,7 +271,6 @@ def diagnose_source(
         raise TypeError("environment must be a kida.Environment")
     env = environment or Environment()
     found: list[Diagnostic] = []
-    partial = options.not_run_here
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reported as findings instead
         try:
@@ -276,8 +284,9 @@ def diagnose_source(
                 template.tree, name, lambda other: env._defs_of(name, other)
             )
     found.extend(_from_warning(warning, name, source) for warning in compiled)
+    found.extend(_analysis_findings(env, source, name, options))
     hooked, failed = _extension_findings(env, template, name, source)
-    return _report(found + hooked, partial=partial or failed)
+    return _report(found + hooked, partial=failed)
 
 
 def diagnose_directory(
@@ -467,6 +476,138 @@ def _checked(finding: object, namespace: str, path: str, source: str) -> Diagnos
             raise ValueError(f"{finding.code}: its safe edit targets another template")
         apply_safe_edits(source, [checked], path=path)  # raises if the snapshot is stale
     return checked
+
+
+def _analysis_findings(
+    env: Environment, source: str, name: str, options: DiagnosticOptions
+) -> list[Diagnostic]:
+    """The findings of the opt-in static analyses, on a fresh parse of ``source`` (the
+    compiled template may have dropped its tree, and only the parser sees bare ends)."""
+    if not (options.strict or options.typed or options.lint_fragile_paths or options.a11y):
+        return []
+    tokens = tokenize(
+        source,
+        name,
+        env.delimiters,
+        trim_blocks=env.trim_blocks,
+        lstrip_blocks=env.lstrip_blocks,
+    )
+    parser = Parser(tokens, name, source)
+    parser.extra_statements = env._extension_statements
+    tree = parser.parse()
+    found: list[Diagnostic] = []
+    if options.strict:
+        found.extend(_from_bare_end(token, tag, name, source) for token, tag in parser.bare_ends)
+    if options.typed:
+        found.extend(_from_type_issue(issue, name, source) for issue in check_types(tree))
+    if options.lint_fragile_paths:
+        found.extend(
+            _from_fragile_path(issue, name, source) for issue in check_fragile_paths(tree, name)
+        )
+    if options.a11y:
+        found.extend(_from_a11y_issue(issue, name, source) for issue in check_a11y(tree))
+    return found
+
+
+def _from_bare_end(token: Token, tag: str, path: str, source: str) -> Diagnostic:
+    """K-PAR-007: a bare ``{% end %}``; the safe edit spells out what it closes."""
+    code = ErrorCode.UNSUPPORTED_SYNTAX
+    start = SourcePosition(token.lineno, token.col - 1)
+    explicit = f"end{tag}"
+    return Diagnostic(
+        code=code.value,
+        category=code.category,
+        severity=DiagnosticSeverity.WARNING,
+        message=f"bare {{% end %}} closes {{% {tag} %}}",
+        span=SourceSpan(path, start),
+        title="Bare closing tag",
+        kind="strict-closing-tag",
+        suggestion=f"write {{% {explicit} %}} so the closed tag is visible",
+        safe_edit=SafeEdit(
+            SourceSpan(path, start, SourcePosition(start.line, token.col - 1 + len("end"))),
+            explicit,
+            f"spell out {{% {explicit} %}}",
+        ),
+        confidence=DiagnosticConfidence.PROVEN,
+        documentation_url=code.docs_url,
+        source_snippet=_snippet(source, start.line, start.column),
+    )
+
+
+def _analysis_finding(
+    issue: TypeIssue | A11yIssue | FragilePathIssue,
+    path: str,
+    source: str,
+    message: str,
+    title: str,
+    kind: str,
+    confidence: DiagnosticConfidence,
+    suggestion: str | None = None,
+    metadata: tuple[tuple[str, str], ...] = (),
+) -> Diagnostic:
+    """A finding of an analysis record: its line, 0-based column, code and severity."""
+    code = ErrorCode(issue.code)
+    start = SourcePosition(issue.lineno, issue.col_offset)
+    return Diagnostic(
+        code=code.value,
+        category=code.category,
+        severity=DiagnosticSeverity(issue.severity),
+        message=message,
+        span=SourceSpan(path, start),
+        title=title,
+        kind=kind,
+        suggestion=suggestion,
+        confidence=confidence,
+        documentation_url=code.docs_url,
+        source_snippet=_snippet(source, start.line, start.column),
+        metadata=metadata,
+    )
+
+
+def _from_type_issue(issue: TypeIssue, path: str, source: str) -> Diagnostic:
+    return _analysis_finding(
+        issue,
+        path,
+        source,
+        message=issue.message,
+        title="Template declaration type finding",
+        kind=issue.rule,
+        confidence=(
+            DiagnosticConfidence.CONSERVATIVE
+            if issue.rule == "typo-suggestion"
+            else DiagnosticConfidence.PROVEN
+        ),
+    )
+
+
+def _from_a11y_issue(issue: A11yIssue, path: str, source: str) -> Diagnostic:
+    return _analysis_finding(
+        issue,
+        path,
+        source,
+        message=issue.message,
+        title="Accessibility finding",
+        kind=issue.rule,
+        confidence=DiagnosticConfidence.CONSERVATIVE,
+    )
+
+
+def _from_fragile_path(issue: FragilePathIssue, path: str, source: str) -> Diagnostic:
+    return _analysis_finding(
+        issue,
+        path,
+        source,
+        message=f'{{% {issue.statement} "{issue.target}" %}} names a template in its own folder',
+        title="Fragile template path",
+        kind="fragile-template-path",
+        suggestion=f'write "{issue.suggestion}" so the folder can move without edits',
+        confidence=DiagnosticConfidence.CONSERVATIVE,
+        metadata=(
+            ("statement", issue.statement),
+            ("target", issue.target),
+            ("replacement", issue.suggestion),
+        ),
+    )
 
 
 def _from_warning(warning: TemplateWarning, path: str, source: str) -> Diagnostic:

@@ -3,7 +3,7 @@
 Each walks the tree once with ``Node.walk()``; none renders anything.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from kida import nodes as n
 
@@ -110,3 +110,24 @@ def declared_context(body: list[n.Stmt]) -> dict[str, str | None]:
         if isinstance(stmt, n.ContextDeclaration):
             context.update(stmt.context)
     return context
+
+
+def extends_tags(body: list[n.Stmt]) -> Iterator[n.Extends]:
+    """The ``{% extends %}`` tags of a top level, those in its ``{% if %}`` branches too
+    (the compiler refuses them anywhere else)."""
+    for stmt in body:
+        if isinstance(stmt, n.Extends):
+            yield stmt
+        elif isinstance(stmt, n.If):
+            yield from extends_tags(stmt.body)
+            yield from extends_tags(stmt.otherwise)
+
+
+def literal_template_names(expr: n.Expr) -> list[str]:
+    """The literal template names an extends expression can give (``"a" if x else "b"``)."""
+    if isinstance(expr, n.Const):
+        return [expr.value] if isinstance(expr.value, str) else []
+    if isinstance(expr, n.CondExpr):
+        branches = [expr.then] + ([expr.otherwise] if expr.otherwise is not None else [])
+        return [name for branch in branches for name in literal_template_names(branch)]
+    return []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, stack_targets, toplevel_definitions
+from kida.analysis.structure import extends_tags, literal_template_names
 from kida.compiler import expressions, partial_eval
 from kida.compiler.frame import Frame
 from kida.compiler.pyast import (
@@ -146,6 +147,11 @@ class Compiler:
         self.sink: str | None = "_a"
         self.frame = Frame(None, kind="root")
         self.extends: n.Extends | None = None
+        #: ``{% extends %}`` tags inside top-level ``{% if %}`` branches: the parent is chosen
+        #: while rendering (see :meth:`conditional_extends`).
+        self.chosen_extends: list[n.Extends] = []
+        #: The root renderer's local holding the chosen parent, while compiling that renderer.
+        self.parent_local: str | None = None
         self.embeds: list[ast.expr] = []
         self.embed_nodes: list[n.Embed] = []
         self.seen_blocks: list[n.Block] = []
@@ -312,12 +318,17 @@ class Compiler:
                         hint="remove the second {% extends %}",
                     )
                 self.extends = stmt
+        chosen = self.conditional_extends(body)  # refuses a second extends that could run
+        if self.extends is None:
+            self.chosen_extends = chosen
+        allowed = [self.extends] if self.extends is not None else self.chosen_extends
         for node in tree.walk():
-            if isinstance(node, n.Extends) and node is not self.extends:
+            if isinstance(node, n.Extends) and not any(node is a for a in allowed):
                 raise self.error(
                     "{% extends %} must be at the top level",
                     node,
-                    hint="move it out of the enclosing block",
+                    hint="move it out of the enclosing block (an {% if %} at the top level "
+                    "may choose the parent)",
                 )
         for block in template_blocks(body):
             self.seen_blocks.append(block)
@@ -330,7 +341,7 @@ class Compiler:
             statements.append(self.setup_function(body, "render"))
         if "async" in modes:
             statements.append(self.setup_function(body, "async"))
-        statements.append(self.parent_function())
+        statements.append(self.parent_function(body))
         blocks_dict: dict[str, str] = {}
         while self.block_defs:
             prefix, block, fname = self.block_defs.pop(0)
@@ -373,8 +384,38 @@ class Compiler:
             "async": contains_async(tree),
             "defines": bool(toplevel_definitions(tree.body)),
             "parent": parent,
+            "possible_parents": tuple(
+                template_structure.loader_name(literal, self.name)
+                for node in extends_tags(tree.body)
+                for literal in literal_template_names(node.template)
+            ),
             "stack_targets": stack_targets(tree),
         }
+
+    def conditional_extends(self, body: list[n.Stmt]) -> list[n.Extends]:
+        """The ``{% extends %}`` tags in the ``{% if %}`` branches of ``body`` (recursively):
+        at most one runs per render, so one statement of a body may hold them."""
+        found: list[n.Extends] = []
+        holder: n.Stmt | None = None
+        for stmt in body:
+            inside: list[n.Extends] = []
+            if isinstance(stmt, n.Extends):
+                inside = [stmt]
+            elif isinstance(stmt, n.If):
+                inside = self.conditional_extends(stmt.body)
+                inside += self.conditional_extends(stmt.otherwise)
+            if not inside:
+                continue
+            if holder is not None:
+                raise self.error(
+                    "a template can extend only one parent",
+                    inside[0],
+                    hint="choose the parent in one place: {% if x %}{% extends a %}"
+                    "{% else %}{% extends b %}{% end %}, or {% extends a if x else b %}",
+                )
+            holder = stmt
+            found += inside
+        return found
 
     def _block_tuple(self, fname: str) -> ast.expr:
         return ast.Tuple(
@@ -397,6 +438,8 @@ class Compiler:
         self.mode = mode
         self.frame = Frame(None, kind=kind)
         self.in_extending_root = kind == "root" and self.extends is not None
+        chooses = kind == "root" and bool(self.chosen_extends)
+        self.parent_local = "_chosen_parent" if chooses else None
         sink = "_a" if mode == "render" else None
         with self.output_to(sink):
             if mode != "async" and self.contains_async(body):
@@ -404,9 +447,13 @@ class Compiler:
             else:
                 stmts = (prologue or []) + self.body(body)
                 if self.in_extending_root:
-                    stmts.extend(self.delegate_to_parent())
+                    stmts.extend(self.delegate_to_parent(_call("parent", _load("_ctx"))))
+                elif chooses:
+                    stmts = [_assign("_chosen_parent", _const(None)), *stmts]
+                    stmts.extend(self.delegate_to_chosen())
         stmts = _finish_renderer(stmts, mode)
         self.in_extending_root = False
+        self.parent_local = None
         params = ["_ctx", "_a"] if mode == "render" else ["_ctx"]
         return _function(fname, _args(params), stmts, is_async=mode == "async")
 
@@ -432,14 +479,30 @@ class Compiler:
         name = "setup_async" if mode == "async" else "setup"
         return _function(name, _args(["_ctx"]), stmts, is_async=mode == "async")
 
-    def parent_function(self) -> ast.stmt:
+    def parent_function(self, body: list[n.Stmt]) -> ast.stmt:
         """``parent(ctx)``: the name of the parent template, or None."""
         self.mode = "render"
         self.frame = Frame(None, kind="root")
         value: ast.expr = _const(None)
         if self.extends is not None:
             value = template_structure.template_spec(self, self.extends.template)
-        return _function("parent", _args(["_ctx"]), [ast.Return(value)])
+        choice = self.choice_of_parent(body) if self.chosen_extends else []
+        return _function("parent", _args(["_ctx"]), [*choice, ast.Return(value)])
+
+    def choice_of_parent(self, body: list[n.Stmt]) -> list[ast.stmt]:
+        """The ``{% if %}`` tests that lead to each chosen ``{% extends %}``, returning its
+        parent: how rendering a block alone finds the chain a render would use."""
+        out: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, n.Extends):
+                out.append(ast.Return(template_structure.template_spec(self, stmt.template)))
+            elif isinstance(stmt, n.If) and any(
+                isinstance(node, n.Extends) for node in stmt.walk()
+            ):
+                test = self.expr(stmt.test)
+                then = self.choice_of_parent(stmt.body) or [ast.Pass()]
+                out.append(ast.If(test, then, self.choice_of_parent(stmt.otherwise)))
+        return out
 
     def block_functions(self, block: n.Block, fname: str) -> list[ast.stmt]:
         out = []
@@ -485,17 +548,39 @@ class Compiler:
             args.defaults = [ast.Tuple([], ast.Load())]  # only a block streamed alone has any
         return _function(fname, args, stmts, is_async=mode == "async")
 
-    def delegate_to_parent(self) -> list[ast.stmt]:
+    def delegate_to_parent(self, spec: ast.expr, at: n.Extends | None = None) -> list[ast.stmt]:
         """End of an extending template's root: register the parent's blocks and render it."""
         parent = self.temp("parent")
         stmts = [
-            _assign(parent, _call("_extends", _load("_ctx"), _call("parent", _load("_ctx")))),
+            _assign(parent, _call("_extends", _load("_ctx"), spec)),
             *self.pump(_load(parent), _load("_ctx")),
         ]
-        assert self.extends is not None
+        at = at or self.extends
+        assert at is not None
         for stmt in stmts:  # errors loading the parent point at the {% extends %}
-            _locate(stmt, self.extends.lineno or 1, self.extends.col or 1)
+            _locate(stmt, at.lineno or 1, at.col or 1)
         return stmts
+
+    def delegate_to_chosen(self) -> list[ast.stmt]:
+        """End of the root of a template choosing its parent: render the parent the
+        ``{% extends %}`` that ran chose (``_chosen_parent`` holds its index and name), errors
+        pointing at that tag."""
+        chosen = _load("_chosen_parent")
+        spec = ast.Subscript(chosen, _const(1), ast.Load())
+        which = ast.Subscript(chosen, _const(0), ast.Load())
+        out: list[ast.stmt] = []
+        for index, node in reversed(list(enumerate(self.chosen_extends))):
+            is_this = ast.Compare(which, [ast.Eq()], [_const(index)])
+            out = [ast.If(is_this, self.delegate_to_parent(spec, node), out)]
+        return [ast.If(ast.Compare(chosen, [ast.IsNot()], [_const(None)]), out, [])]
+
+    def guarded(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        """Output of the root renderer of a template that chooses its parent: it is dropped
+        once an ``{% extends %}`` ran (the parent renders the page), as in Jinja2."""
+        if self.parent_local is None or self.frame.in_function() or not stmts:
+            return stmts
+        unchosen = ast.Compare(_load(self.parent_local), [ast.Is()], [_const(None)])
+        return [ast.If(unchosen, stmts, [])]
 
     def body(self, stmts: list[n.Stmt]) -> list[ast.stmt]:
         """Statements in order; adjacent text and ``{{ }}`` outputs become one f-string chunk."""
@@ -514,6 +599,8 @@ class Compiler:
     def joinable(self, stmt: n.Stmt) -> bool:
         """Whether ``stmt`` is plain output that can share a chunk with its neighbours."""
         if self.in_extending_root and self.frame.kind == "root":
+            return False
+        if self.parent_local is not None and not self.frame.in_function():
             return False
         if isinstance(stmt, n.Data):
             return True
@@ -559,6 +646,8 @@ class Compiler:
         ):
             return []
         result = STATEMENTS[type(stmt)](self, stmt)
+        if self.parent_local is not None and isinstance(stmt, n.Data | n.Output):
+            result = self.guarded(result)
         for item in result:
             _locate(item, stmt.lineno or 1, stmt.col or 1)
         return result

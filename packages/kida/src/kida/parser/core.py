@@ -63,6 +63,9 @@ class Parser:
         #: Statements added by the environment's extensions: keyword → handler.
         self.extra_statements: Mapping[str, StatementHandler] = {}
         self.warnings: list[TemplateWarning] = []
+        #: Each bare ``{% end %}``: its ``end`` token and the tag it closed (``kida.diagnostics``
+        #: strict mode suggests the explicit ``{% endif %}``…).
+        self.bare_ends: list[tuple[Token, str]] = []
 
     @property
     def current(self) -> Token:
@@ -239,6 +242,8 @@ class Parser:
                     word_token,
                     hint=f"use {{% end %}} or {{% end{tag} %}}",
                 )
+            if word == "end":
+                self.bare_ends.append((word_token, tag.replace("async ", "")))
             self.expect_block_end()
             return body, "end"
         return body, word

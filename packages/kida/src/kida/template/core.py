@@ -88,6 +88,8 @@ class Template:
             name: BlockFunctions(name, functions[0], template=self)
             for name, functions in namespace["BLOCKS"].items()
         }
+        #: Every literal parent it may extend: in ``{% if %}`` branches or ``a if x else b``.
+        self._possible_parents: tuple[str, ...] = info["possible_parents"]
         self._metadata: dict[str, BlockMetadata] | None = None
         register_code(self.code_name, self)
 
@@ -115,20 +117,22 @@ class Template:
 
     @property
     def is_async(self) -> bool:
-        """Whether rendering needs the async renderer (here or in a constant parent)."""
-        template, seen = self, {id(self)}
-        while not template._own_async:
-            parent = template.parent_name
-            if parent is None:
-                return False
-            try:
-                template = self.environment.get_template(parent)
-            except TemplateNotFoundError:  # reported, located at the extends, when rendering
-                return False
-            if id(template) in seen:  # a cycle: reported when rendering
-                return False
-            seen.add(id(template))
-        return True
+        """Whether rendering needs the async renderer: here or in a literal parent it may
+        extend (any of those a conditional ``{% extends %}`` chooses from)."""
+        seen, todo = {id(self)}, [self]
+        while todo:
+            template = todo.pop()
+            if template._own_async:
+                return True
+            for parent in template._possible_parents:
+                try:
+                    found = self.environment.get_template(parent)
+                except TemplateNotFoundError:  # reported, located at the extends, when rendering
+                    continue
+                if id(found) not in seen:  # a cycle is reported when rendering
+                    seen.add(id(found))
+                    todo.append(found)
+        return False
 
     @property
     def _optimized_ast(self) -> n.TemplateNode | None:

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kida import nodes as n
+from kida.analysis.structure import extends_tags
 from kida.exceptions import TemplateKeyError, TemplateNotFoundError, TemplateRuntimeError
 from kida.render_context import BlockFunctions, RenderContext
 from kida.runtime.composition import check_extends_depth, load, register
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def _locate_missing_parent(error: TemplateNotFoundError, child: "Template") -> None:
     """Point a missing parent's error at the child's ``{% extends %}``."""
-    extends = next((s for s in child.tree.body if isinstance(s, n.Extends)), None)
+    extends = next(extends_tags(child.tree.body), None)
     error.locate(
         name=child.name,
         lineno=extends.lineno if extends else None,

@@ -69,8 +69,8 @@ def visit_block(c: Compiler, node: n.Block) -> list[ast.stmt]:
     )
     stmts = c.pump(block, c.ctx_with_locals())
     if node.cond is not None:
-        return [ast.If(c.expr(node.cond), stmts, [])]
-    return stmts
+        stmts = [ast.If(c.expr(node.cond), stmts, [])]
+    return c.guarded(stmts)
 
 
 def region_macro(c: Compiler, node: n.Block) -> list[ast.stmt]:
@@ -80,7 +80,13 @@ def region_macro(c: Compiler, node: n.Block) -> list[ast.stmt]:
 
 
 def visit_extends(c: Compiler, node: n.Extends) -> list[ast.stmt]:
-    return []
+    """A top-level extends acts at the end of the root renderer; one in an ``{% if %}``
+    records the parent it chooses (its index and name) for that end."""
+    if c.parent_local is None:
+        return []
+    index = next(i for i, chosen in enumerate(c.chosen_extends) if chosen is node)
+    choice = ast.Tuple([_const(index), template_spec(c, node.template)], ast.Load())
+    return [_assign(c.parent_local, choice)]
 
 
 def include_bindings(c: Compiler, bindings: list[tuple[str, n.Expr]], only: bool) -> ast.expr:

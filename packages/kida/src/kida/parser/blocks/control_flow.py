@@ -134,6 +134,8 @@ def parse_match(parser: Parser, token: Token) -> n.Stmt:
             token,
             hint="add {% case value %}…{% end %} inside the match",
         )
+    if parser.peek().value == "end":
+        parser.bare_ends.append((parser.peek(), "match"))
     parser.pos += 2
     parser.expect_block_end()
     return n.Match(subject, cases)

@@ -46,6 +46,8 @@ def parse_trans(parser: Parser, token: Token) -> n.Stmt:
             parser.peek(),
             hint="a trans block holds text and {{ name }} only",
         )
+    if word == "end":
+        parser.bare_ends.append((parser.peek(), "trans"))
     parser.pos += 2
     parser.expect_block_end()
     if plural is not None and count is None:

@@ -125,6 +125,8 @@ def parse_template_declaration(parser: Parser, token: Token) -> n.Stmt:
             break
     parser.expect_block_end()
     if parser.current.kind == "block_begin" and parser.peek().value in ("end", "endtemplate"):
+        if parser.peek().value == "end":
+            parser.bare_ends.append((parser.peek(), "template"))
         parser.pos += 2
         parser.expect_block_end()
     return n.ContextDeclaration(context)
