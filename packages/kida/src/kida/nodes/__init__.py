@@ -6,7 +6,7 @@ copies ``lineno`` onto the Python ``ast`` it emits so tracebacks point at templa
 One module per kind: ``base``, ``expressions``, and the statements by family of tags.
 """
 
-from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.base import Expr, ExtensionNode, Located, Node, Stmt
 from kida.nodes.control_flow import Break, Case, Continue, For, If, Match, While
 from kida.nodes.expressions import (
     Arguments,
@@ -88,6 +88,7 @@ __all__ = [
     "Embed",
     "Expr",
     "Extends",
+    "ExtensionNode",
     "ExtensionStmt",
     "Filter",
     "FilterBlock",
@@ -101,6 +102,7 @@ __all__ = [
     "Import",
     "Include",
     "ListLit",
+    "Located",
     "Match",
     "Name",
     "NameTarget",

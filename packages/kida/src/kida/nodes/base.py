@@ -1,23 +1,48 @@
-"""The node bases: a source position, child iteration and ``walk()`` for the analysis."""
+"""The node bases: a source position, child iteration and ``walk()`` for the analysis.
+
+:class:`Node` is the root every node derives from. Our nodes derive from :class:`Located`
+(mutable, keyword-only ``lineno``/``col``, 1-based). A class an extension writes directly under
+``Node``, as kida-templates' extension docs do (``@dataclass(frozen=True, slots=True) class
+MyNode(Node)``), is given :class:`ExtensionNode` as its base instead: a frozen dataclass with
+kida-templates' positional ``lineno`` and 0-based ``col_offset`` fields.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
-@dataclass(slots=True, kw_only=True)
-class Node:
-    """Base of every node: a source position plus child iteration for the analysis."""
+class _NodeType(type):
+    """Puts a class declared directly under :class:`Node` under :class:`ExtensionNode` (once
+    that exists; ours derive from :class:`Located`), so the frozen dataclass kida-templates'
+    docs write can be defined: a frozen dataclass cannot derive from a mutable one."""
 
-    lineno: int = 0
-    col: int = 0
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> "_NodeType":
+        frozen_base = globals().get("ExtensionNode")
+        if frozen_base is not None:
+            bases = tuple(frozen_base if base is Node else base for base in bases)
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class Node(metaclass=_NodeType):
+    """Root of every node: child iteration and ``walk()`` for the analysis."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        lineno: int
+
+        @property
+        def col(self) -> int: ...
 
     def children(self) -> Iterator["Node"]:
         """Direct child nodes, in source order."""
         names = _FIELD_NAMES.get(type(self))
         if names is None:
             names = _FIELD_NAMES[type(self)] = tuple(
-                f.name for f in fields(self) if f.name not in ("lineno", "col")
+                f.name for f in fields(self) if f.name not in _POSITION  # type: ignore[arg-type]
             )
         for name in names:
             yield from _nodes_in(getattr(self, name))
@@ -29,6 +54,34 @@ class Node:
             yield from child.walk()
 
 
+@dataclass(slots=True, kw_only=True)
+class Located(Node):
+    """Base of our nodes: a mutable 1-based source position."""
+
+    lineno: int = 0
+    col: int = 0
+
+    @property
+    def col_offset(self) -> int:
+        """The 0-based column, as kida-templates' nodes have it."""
+        return max(self.col - 1, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionNode(Node):
+    """Base of the nodes an extension defines under :class:`Node` (kida-templates' protocol):
+    frozen, with ``lineno`` and the 0-based ``col_offset`` of the tag."""
+
+    lineno: int
+    col_offset: int
+
+    @property
+    def col(self) -> int:
+        """The 1-based column, as our nodes have it."""
+        return self.col_offset + 1
+
+
+_POSITION = frozenset({"lineno", "col", "col_offset"})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
@@ -44,10 +97,10 @@ def _nodes_in(value: Any) -> Iterator[Node]:
 
 
 @dataclass(slots=True)
-class Expr(Node):
+class Expr(Located):
     """Base of expression nodes."""
 
 
 @dataclass(slots=True)
-class Stmt(Node):
+class Stmt(Located):
     """Base of statement nodes."""
