@@ -14,7 +14,7 @@ import ast
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from kida import nodes as n
 from kida.analysis import contains_async, toplevel_definitions
@@ -51,6 +51,9 @@ from kida.compiler.statements import (
 from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.passing import pass_kind
 
+if TYPE_CHECKING:
+    from kida.extensions import Extension
+
 _ROOTS: Final = (("render", "root"), ("stream", "root_stream"), ("async", "root_async"))
 _SUFFIXES: Final = (("render", ""), ("stream", "_stream"), ("async", "_async"))
 
@@ -67,6 +70,17 @@ def template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
                 yield from template_blocks([child])
             elif isinstance(child, n.SlotFill | n.Case):
                 yield from template_blocks(child.body)
+            elif isinstance(child, n.ExtensionNode):
+                yield from template_blocks(list(_statements_in(child)))
+
+
+def _statements_in(node: n.Node) -> Iterator[n.Stmt]:
+    """The statements an extension's node holds (its body), through nested such nodes."""
+    for child in node.children():
+        if isinstance(child, n.Stmt):
+            yield child
+        elif isinstance(child, n.ExtensionNode):
+            yield from _statements_in(child)
 
 
 class Compiler:
@@ -87,6 +101,7 @@ class Compiler:
         pure_filters: frozenset[str] | set[str] = frozenset(),
         jinja2_compat_warnings: bool = False,
         sandboxed: bool = False,
+        extension_nodes: Mapping[str, "Extension"] | None = None,
     ) -> None:
         #: Warn (MigrationWarning) where a nested ``set`` shadows a template-wide name.
         self.jinja2_compat_warnings = jinja2_compat_warnings
@@ -107,6 +122,8 @@ class Compiler:
         self.source = source
         self.autoescape = autoescape
         self.sandboxed = sandboxed  # calls, ``*`` and ``%`` go through the sandbox's checks
+        #: Node class name → the extension compiling it (``Extension.node_types``).
+        self.extension_nodes: Mapping[str, Extension] = extension_nodes or {}
         self.namespace: dict[str, Any] = {}
         self.bindings: dict[str, tuple[str, str]] = {}
         #: Generated function name → the ``{% def %}`` name it implements (see
@@ -489,6 +506,16 @@ class Compiler:
         if node.lineno:
             _locate(result, node.lineno, node.col)
         return result
+
+    # kida-templates' compiler protocol, which its extension docs call: aliases of ours.
+    _compile_expr = expr
+    _emit_output = emit
+
+    def _compile_node(self, node: n.Node) -> list[ast.stmt]:
+        """Our statement, or an extension's node (compiled by the one naming its class)."""
+        if isinstance(node, n.Stmt):
+            return self.stmt(node)
+        return special_blocks.compile_extension_node(self, node)
 
     def passed(self, func: Callable[..., Any]) -> list[ast.expr]:
         kind = pass_kind(func)

@@ -9,7 +9,7 @@ kida-templates' positional ``lineno`` and 0-based ``col_offset`` fields.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 
 class _NodeType(type):
@@ -32,6 +32,7 @@ class Node(metaclass=_NodeType):
     __slots__ = ()
 
     if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, Any]]
         lineno: int
 
         @property
@@ -42,7 +43,7 @@ class Node(metaclass=_NodeType):
         names = _FIELD_NAMES.get(type(self))
         if names is None:
             names = _FIELD_NAMES[type(self)] = tuple(
-                f.name for f in fields(self) if f.name not in _POSITION  # type: ignore[arg-type]
+                f.name for f in fields(self) if f.name not in _POSITION
             )
         for name in names:
             yield from _nodes_in(getattr(self, name))
