@@ -194,6 +194,18 @@ def test_the_analysis_sees_expressions_inside_extension_nodes() -> None:
     assert template.block_metadata()["b"].depends_on == frozenset({"page.title", "user.name"})
 
 
+def test_blocks_inside_extension_tags_are_the_templates_blocks() -> None:
+    """Block recompilation finds a block inside an extension's body."""
+    from kida.compiler.block_recompile import detect_block_changes
+
+    env = Environment(extensions=[FramedExtension], preserve_ast=True)
+    old = env.from_string("{% framed 1 %}{% block b %}old{% end %}{% end %}")
+    new = env.from_string("{% framed 1 %}{% block b %}new{% end %}{% end %}")
+    assert old.tree is not None
+    assert new.tree is not None
+    assert detect_block_changes(old.tree, new.tree).changed == frozenset({"b"})
+
+
 def test_the_parser_protocol_reads_tokens_and_continuation_clauses() -> None:
     """``{% either x %}a{% else %}b{% end %}``: ``_peek``/``_match``/``_current`` and
     ``_parse_body(stop_on_continuation=True)``."""
