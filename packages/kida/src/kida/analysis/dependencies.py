@@ -40,7 +40,7 @@ class DependencyCollector:
         EXPRESSION_RULES.get(type(expr), _expr_children)(self, expr, bound)
 
 
-def _children(c: DependencyCollector, stmt: n.Stmt | n.ExtensionNode, bound: Bound) -> Bound:
+def _children(c: DependencyCollector, stmt: n.Node, bound: Bound) -> Bound:
     """The default: visit the children in order (through an extension's nodes); names they
     bind stay inside ``stmt``."""
     inner = bound
@@ -51,7 +51,7 @@ def _children(c: DependencyCollector, stmt: n.Stmt | n.ExtensionNode, bound: Bou
             inner = c.stmt(child, inner)
         elif isinstance(child, n.SlotFill | n.Case):
             c.body(child.body, inner)
-        elif isinstance(child, n.ExtensionNode):
+        elif n.is_extension_node(child):
             _children(c, child, inner)
     return bound
 

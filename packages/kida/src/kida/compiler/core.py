@@ -70,7 +70,7 @@ def template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
                 yield from template_blocks([child])
             elif isinstance(child, n.SlotFill | n.Case):
                 yield from template_blocks(child.body)
-            elif isinstance(child, n.ExtensionNode):
+            elif n.is_extension_node(child):
                 yield from template_blocks(list(_statements_in(child)))
 
 
@@ -79,7 +79,7 @@ def _statements_in(node: n.Node) -> Iterator[n.Stmt]:
     for child in node.children():
         if isinstance(child, n.Stmt):
             yield child
-        elif isinstance(child, n.ExtensionNode):
+        elif n.is_extension_node(child):
             yield from _statements_in(child)
 
 

@@ -6,7 +6,7 @@ copies ``lineno`` onto the Python ``ast`` it emits so tracebacks point at templa
 One module per kind: ``base``, ``expressions``, and the statements by family of tags.
 """
 
-from kida.nodes.base import Expr, ExtensionNode, Located, Node, Stmt
+from kida.nodes.base import Expr, Located, Node, Stmt, is_extension_node
 from kida.nodes.control_flow import Break, Case, Continue, For, If, Match, While
 from kida.nodes.expressions import (
     Arguments,
@@ -88,7 +88,6 @@ __all__ = [
     "Embed",
     "Expr",
     "Extends",
-    "ExtensionNode",
     "ExtensionStmt",
     "Filter",
     "FilterBlock",
@@ -128,5 +127,6 @@ __all__ = [
     "UnaryOp",
     "While",
     "With",
+    "is_extension_node",
     "target_names",
 ]

@@ -1,32 +1,20 @@
 """The node bases: a source position, child iteration and ``walk()`` for the analysis.
 
 :class:`Node` is the root every node derives from. Our nodes derive from :class:`Located`
-(mutable, keyword-only ``lineno``/``col``, 1-based). A class an extension writes directly under
-``Node``, as kida-templates' extension docs do (``@dataclass(frozen=True, slots=True) class
-MyNode(Node)``), is given :class:`ExtensionNode` as its base instead: a frozen dataclass with
-kida-templates' positional ``lineno`` and 0-based ``col_offset`` fields.
+(mutable, keyword-only ``lineno``/``col``, 1-based). A class an extension declares directly
+under ``Node``, as kida-templates' extension docs do (``@dataclass(frozen=True, slots=True)
+class MyNode(Node)``), gets kida-templates' ``lineno`` and 0-based ``col_offset`` as its first
+fields; it may be frozen since ``Node`` itself is no dataclass.
 """
 
+import inspect
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 
-class _NodeType(type):
-    """Puts a class declared directly under :class:`Node` under :class:`ExtensionNode` (once
-    that exists; ours derive from :class:`Located`), so the frozen dataclass kida-templates'
-    docs write can be defined: a frozen dataclass cannot derive from a mutable one."""
-
-    def __new__(
-        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
-    ) -> "_NodeType":
-        frozen_base = globals().get("ExtensionNode")
-        if frozen_base is not None:
-            bases = tuple(frozen_base if base is Node else base for base in bases)
-        return super().__new__(mcs, name, bases, namespace, **kwargs)
-
-
-class Node(metaclass=_NodeType):
+class Node:
     """Root of every node: child iteration and ``walk()`` for the analysis."""
 
     __slots__ = ()
@@ -36,7 +24,19 @@ class Node(metaclass=_NodeType):
         lineno: int
 
         @property
-        def col(self) -> int: ...
+        def col_offset(self) -> int: ...
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """An extension's node class declared directly under ``Node`` (ours derive from
+        :class:`Located`) starts with the ``lineno`` and ``col_offset`` fields."""
+        super().__init_subclass__(**kwargs)
+        if Node in cls.__bases__ and "Located" in globals():
+            cls.__annotations__ = {"lineno": int, "col_offset": int, **_own_annotations(cls)}
+
+    @property
+    def col(self) -> int:
+        """The 1-based column (an extension's node keeps the 0-based ``col_offset``)."""
+        return self.col_offset + 1
 
     def children(self) -> Iterator["Node"]:
         """Direct child nodes, in source order."""
@@ -68,18 +68,19 @@ class Located(Node):
         return max(self.col - 1, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class ExtensionNode(Node):
-    """Base of the nodes an extension defines under :class:`Node` (kida-templates' protocol):
-    frozen, with ``lineno`` and the 0-based ``col_offset`` of the tag."""
+def is_extension_node(node: Node) -> bool:
+    """Whether ``node`` is of a class an extension declared (not one of ours)."""
+    return not isinstance(node, Located)
 
-    lineno: int
-    col_offset: int
 
-    @property
-    def col(self) -> int:
-        """The 1-based column, as our nodes have it."""
-        return self.col_offset + 1
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The annotations of ``cls``'s body, forward references left unresolved (Python 3.14
+    evaluates them lazily; dataclasses reads them the same way)."""
+    if sys.version_info >= (3, 14):
+        import annotationlib
+
+        return annotationlib.get_annotations(cls, format=annotationlib.Format.FORWARDREF)
+    return inspect.get_annotations(cls)
 
 
 _POSITION = frozenset({"lineno", "col", "col_offset"})
