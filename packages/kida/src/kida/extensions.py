@@ -1,6 +1,12 @@
 """Extensions: packages that add filters, tests, globals and tags to an Environment.
 
-Example::
+Two ways to write a tag. kida-templates' (its extension docs): declare the node class names the
+extension compiles in ``node_types``; ``parse`` starts at the tag's keyword and uses the
+parser's ``_advance``/``_expect``/``_parse_expression``/``_parse_body``; the node is a frozen
+dataclass under ``kida.nodes.base.Node``; ``compile`` builds ``ast`` statements with
+``compiler._compile_expr``/``_compile_node``/``_emit_output`` (a statement calling
+``_append(x)`` outputs ``x``). Without ``node_types``, ours: ``parse`` starts after the keyword
+and may return our own nodes, compiled with ``compiler.expr()``/``stmt()``/``emit()``::
 
     class Shout(Extension):
         tags = {"shout"}
@@ -50,13 +56,19 @@ class Extension:
     """Subclass it and pass the class in ``Environment(extensions=[...])``.
 
     ``tags`` are statement keywords this extension parses: for ``{% tag ... %}`` the parser
-    calls :meth:`parse` with the keyword consumed (``parser.current`` is what follows it);
-    the node it returns is compiled by :meth:`compile` in each renderer (render, stream,
-    async), which returns Python ``ast`` statements (``compiler.expr()``, ``compiler.emit()``,
-    ``compiler.body()`` and ``compiler.stmt()`` build them).
+    calls :meth:`parse`, and the node it returns is compiled by :meth:`compile` in each
+    renderer (render, stream, async), which returns Python ``ast`` statements. With
+    ``node_types`` (kida-templates' protocol) ``parser.current`` is the tag's keyword, and a
+    node is compiled by the extension listing its class name; without, the keyword is consumed
+    and this extension compiles what its ``parse`` returns (see the module docstring).
     """
 
     tags: ClassVar[set[str]] = set()
+    #: Class names of the nodes this extension compiles, wherever they appear (the compiler
+    #: dispatches on them); declaring any selects kida-templates' protocol for :meth:`parse`.
+    node_types: ClassVar[set[str]] = set()
+    #: Keywords besides ``{% end %}`` that close this extension's tags (``{% endmytag %}``).
+    end_keywords: ClassVar[set[str]] = set()
     #: Set (2-12 uppercase letters or digits, not one of kida's own such as ``PAR``) to take
     #: part in ``kida.diagnostics.diagnose_source(..., environment=env)`` through
     #: :meth:`diagnose`, whose findings use codes ``K-<namespace>-NNN``.
@@ -95,7 +107,10 @@ class Extension:
         """The parser's handler for ``tag_name``: the parsed node, wrapped for the compiler."""
 
         def handle(parser: "Parser", token: "Token") -> n.Stmt:
-            node = self.parse(parser, tag_name)
+            if self.node_types:
+                node = parser.parse_extension_tag(self, tag_name, token)
+            else:
+                node = self.parse(parser, tag_name)
             return n.ExtensionStmt(self, node, lineno=token.lineno, col=token.col)
 
         return handle

@@ -40,8 +40,9 @@ class DependencyCollector:
         EXPRESSION_RULES.get(type(expr), _expr_children)(self, expr, bound)
 
 
-def _children(c: DependencyCollector, stmt: n.Stmt, bound: Bound) -> Bound:
-    """The default: visit the children in order; names they bind stay inside ``stmt``."""
+def _children(c: DependencyCollector, stmt: n.Node, bound: Bound) -> Bound:
+    """The default: visit the children in order (through an extension's nodes); names they
+    bind stay inside ``stmt``."""
     inner = bound
     for child in stmt.children():
         if isinstance(child, n.Expr):
@@ -50,6 +51,8 @@ def _children(c: DependencyCollector, stmt: n.Stmt, bound: Bound) -> Bound:
             inner = c.stmt(child, inner)
         elif isinstance(child, n.SlotFill | n.Case):
             c.body(child.body, inner)
+        elif n.is_extension_node(child):
+            _children(c, child, inner)
     return bound
 
 

@@ -12,7 +12,7 @@ emitted statement carries the template line, so tracebacks point at the template
 
 import ast
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Final
@@ -55,6 +55,7 @@ from kida.passing import pass_kind
 
 if TYPE_CHECKING:
     from kida.environment import Environment
+    from kida.extensions import Extension
 
 #: Every renderer: what :meth:`Compiler.compile` builds unless told otherwise.
 MODES: Final[tuple[Mode, ...]] = ("render", "stream", "async")
@@ -98,6 +99,17 @@ def template_blocks(body: list[n.Stmt]) -> Iterator[n.Block]:
                 yield from template_blocks([child])
             elif isinstance(child, n.SlotFill | n.Case):
                 yield from template_blocks(child.body)
+            elif n.is_extension_node(child):
+                yield from template_blocks(list(_statements_in(child)))
+
+
+def _statements_in(node: n.Node) -> Iterator[n.Stmt]:
+    """The statements an extension's node holds (its body), through nested such nodes."""
+    for child in node.children():
+        if isinstance(child, n.Stmt):
+            yield child
+        elif n.is_extension_node(child):
+            yield from _statements_in(child)
 
 
 class Compiler:
@@ -123,6 +135,8 @@ class Compiler:
         self.tests = environment.tests
         self.globals = environment.globals
         self.sandboxed = environment.sandboxed  # calls, ``*`` and ``%`` go through its checks
+        #: Node class name → the extension compiling it (``Extension.node_types``).
+        self.extension_nodes: Mapping[str, Extension] = environment._extension_compilers
         self.start(None, "")
 
     def start(self, name: str | None, source: str) -> None:
@@ -658,6 +672,16 @@ class Compiler:
         if node.lineno:
             _locate(result, node.lineno, node.col)
         return result
+
+    # kida-templates' compiler protocol, which its extension docs call: aliases of ours.
+    _compile_expr = expr
+    _emit_output = emit
+
+    def _compile_node(self, node: n.Node) -> list[ast.stmt]:
+        """Our statement, or an extension's node (compiled by the one naming its class)."""
+        if isinstance(node, n.Stmt):
+            return self.stmt(node)
+        return special_blocks.compile_extension_node(self, node)
 
     def passed(self, func: Callable[..., Any]) -> list[ast.expr]:
         kind = pass_kind(func)

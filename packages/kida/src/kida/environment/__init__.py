@@ -191,12 +191,18 @@ class Environment:
         self.enable_profiling = enable_profiling
         self.extensions = [extension(self) for extension in extensions]
         self._extension_statements: dict[str, StatementHandler] = {}
+        #: Node class name → the extension compiling it (``Extension.node_types``).
+        self._extension_compilers: dict[str, Extension] = {}
+        end_keywords: set[str] = set()
         for extension in self.extensions:
             self.filters.update(extension.get_filters())
             self.tests.update(extension.get_tests())
             self.globals.update(extension.get_globals())
             for tag in extension.tags:
                 self._extension_statements[tag] = extension.statement_handler(tag)
+            self._extension_compilers.update(dict.fromkeys(extension.node_types, extension))
+            end_keywords.update(extension.end_keywords)
+        self._extension_end_keywords = frozenset(end_keywords)
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -383,7 +389,9 @@ class Environment:
                 trim_blocks=self.trim_blocks,
                 lstrip_blocks=self.lstrip_blocks,
             )
-            tree = parse(tokens, name, source, self._extension_statements)
+            tree = parse(
+                tokens, name, source, self._extension_statements, self._extension_end_keywords
+            )
         if self.validate_calls:
             tree.warnings.extend(
                 call_validation.check(tree, name, lambda other: self._defs_of(name, other))

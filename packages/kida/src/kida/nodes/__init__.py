@@ -6,7 +6,7 @@ copies ``lineno`` onto the Python ``ast`` it emits so tracebacks point at templa
 One module per kind: ``base``, ``expressions``, and the statements by family of tags.
 """
 
-from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.base import Expr, Located, Node, Stmt, is_extension_node
 from kida.nodes.control_flow import Break, Case, Continue, For, If, Match, While
 from kida.nodes.expressions import (
     Arguments,
@@ -101,6 +101,7 @@ __all__ = [
     "Import",
     "Include",
     "ListLit",
+    "Located",
     "Match",
     "Name",
     "NameTarget",
@@ -126,5 +127,6 @@ __all__ = [
     "UnaryOp",
     "While",
     "With",
+    "is_extension_node",
     "target_names",
 ]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.base import Expr, Located, Stmt
 from kida.nodes.expressions import Target
 
 
@@ -40,7 +40,7 @@ class Continue(Stmt):
 
 
 @dataclass(slots=True)
-class Case(Node):
+class Case(Located):
     pattern: Expr
     guard: Expr | None
     body: list[Stmt]

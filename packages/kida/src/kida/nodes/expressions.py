@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from kida.nodes.base import Expr, Node
+from kida.nodes.base import Expr, Located
 
 
 @dataclass(slots=True)
@@ -57,7 +57,7 @@ class Slice(Expr):
 
 
 @dataclass(slots=True)
-class Arguments(Node):
+class Arguments(Located):
     """Call arguments: positional, keyword, ``*args`` and ``**kwargs``."""
 
     args: list[Expr] = field(default_factory=list)
@@ -161,12 +161,12 @@ class Await(Expr):
 
 
 @dataclass(slots=True)
-class NameTarget(Node):
+class NameTarget(Located):
     name: str
 
 
 @dataclass(slots=True)
-class TupleTarget(Node):
+class TupleTarget(Located):
     items: list["Target"]
 
 

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.base import Expr, Located, Stmt
 from kida.nodes.expressions import Call
 
 
 @dataclass(slots=True)
-class Param(Node):
+class Param(Located):
     """One ``def`` parameter; ``kind`` is "", "*" or "**"."""
 
     name: str

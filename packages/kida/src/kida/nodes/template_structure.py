@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from kida.nodes.base import Expr, Node, Stmt
+from kida.nodes.base import Expr, Located, Stmt
 from kida.nodes.functions import Param
 
 #: The literal value types a block modifier may have.
@@ -67,7 +67,7 @@ class FromImport(Stmt):
 
 
 @dataclass(slots=True)
-class TemplateNode(Node):
+class TemplateNode(Located):
     body: list[Stmt]
     #: Compile-time warnings (``kida.exceptions.TemplateWarning``) the parser issued.
     warnings: list[Any] = field(default_factory=list)

@@ -6,8 +6,9 @@ at a token are its :class:`ParseError`); an unclosed block names the line it was
 """
 
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from kida import lexer
 from kida import nodes as n
 from kida.exceptions import ErrorCode, TemplateSyntaxError, TemplateWarning
 from kida.lexer import Token
@@ -23,6 +24,9 @@ from kida.parser.blocks import (
 )
 from kida.parser.statements import FORBIDDEN
 from kida.spelling import suggest
+
+if TYPE_CHECKING:
+    from kida.extensions import Extension
 
 #: The tags whose bodies may declare a def (K-TPL-004) or a region.
 _DEF_PARENTS: Final = frozenset({"block", "fragment", "def", "region", "globals", "imports"})
@@ -131,7 +135,7 @@ class Parser:
             )
         self.advance()
 
-    def at(self, node: n.Node, token: Token) -> n.Node:
+    def at(self, node: n.Located, token: Token) -> n.Located:
         node.lineno, node.col = token.lineno, token.col
         return node
 
@@ -252,6 +256,75 @@ class Parser:
         body, _ = self.subparse(tag, token)
         return body
 
+    # kida-templates' parser protocol, which its extension docs call: thin aliases of ours.
+
+    #: ``parser.TokenType.BLOCK_END`` and the like, for ``_expect``/``_match``.
+    TokenType = lexer.TokenType
+    #: The end keywords the environment's extensions declare (``Extension.end_keywords``).
+    extension_end_keywords: frozenset[str] = frozenset()
+
+    _current = current
+    _advance = advance
+
+    def _peek(self, offset: int = 0) -> Token:
+        """The token ``offset`` places on (0: the current one)."""
+        return self.peek(offset)
+
+    def _match(self, *types: lexer.TokenType) -> bool:
+        return self.current.type in types
+
+    def _expect(self, token_type: lexer.TokenType) -> Token:
+        """The current token, consumed, if it is of ``token_type``; a ParseError otherwise."""
+        token = self.current
+        if token_type is lexer.TokenType.BLOCK_END:
+            self.expect_block_end()
+        elif token.type is not token_type:
+            raise self.error(f"expected {token_type.value}, found {token.describe()}")
+        else:
+            self.advance()
+        return token
+
+    def _error(
+        self,
+        message: str,
+        token: Token | None = None,
+        suggestion: str | None = None,
+        code: ErrorCode = ErrorCode.UNEXPECTED_TOKEN,
+    ) -> ParseError:
+        return self.error(message, token, hint=suggestion, code=code)
+
+    def _parse_expression(self) -> n.Expr:
+        return expressions.parse_expression(self)
+
+    def _parse_body(self, stop_on_continuation: bool = False) -> list[n.Stmt]:
+        """Statements up to an end tag (or, with ``stop_on_continuation``, an ``else``-like
+        clause), which is left for the caller to consume. An end tag must be ``{% end %}`` or
+        one an extension declares in ``end_keywords``."""
+        body = self.parse_body(_CLAUSES | {"end"} if stop_on_continuation else frozenset({"end"}))
+        word = self.peek().value
+        if (
+            self.current.kind == "block_begin"
+            and word.startswith("end")
+            and word != "end"
+            and word not in self.extension_end_keywords
+        ):
+            tag = self.open_blocks[-1][0] if self.open_blocks else "tag"
+            raise self.error(
+                f"{{% {word} %}} closes {{% {tag} %}}",
+                self.peek(),
+                hint="use {% end %}, or list the keyword in the extension's end_keywords",
+            )
+        return body
+
+    def parse_extension_tag(self, extension: "Extension", tag: str, token: Token) -> n.Node:
+        """The node of ``{% tag ... %}`` from an extension written against kida-templates'
+        protocol, whose ``parse`` starts at the tag's keyword (``token``)."""
+        self.pos -= 1
+        self.open_blocks.append((tag, token))
+        node = extension.parse(self, tag)
+        self.open_blocks.pop()
+        return node
+
 
 StatementHandler = Callable[[Parser, Token], n.Stmt | None]
 
@@ -303,6 +376,7 @@ def parse(
     name: str | None,
     source: str,
     extra_statements: Mapping[str, StatementHandler] | None = None,
+    end_keywords: frozenset[str] = frozenset(),
 ) -> n.TemplateNode:
     """The template tree of ``tokens``.
 
@@ -314,4 +388,5 @@ def parse(
     """
     parser = Parser(tokens, name, source)
     parser.extra_statements = extra_statements or {}
+    parser.extension_end_keywords = end_keywords
     return parser.parse()

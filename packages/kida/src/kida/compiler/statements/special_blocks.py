@@ -139,7 +139,44 @@ def visit_group(c: Compiler, node: n.Group) -> list[ast.stmt]:
 
 
 def visit_extension(c: Compiler, node: n.ExtensionStmt) -> list[ast.stmt]:
-    """An extension's tag: the extension compiles it (``c.expr``, ``c.emit`` and ``c.body``
-    are there for it)."""
-    stmts: list[ast.stmt] = node.extension.compile(c, node.node)
-    return stmts
+    """An extension's tag: compiled by the extension listing the node's class name in its
+    ``node_types`` (kida-templates' protocol), or else by the one that parsed it."""
+    if node.extension.node_types:
+        return compile_extension_node(c, node.node)
+    return _AppendToSink(c).statements(node.extension.compile(c, node.node))
+
+
+def compile_extension_node(c: Compiler, node: n.Node) -> list[ast.stmt]:
+    """The statements of an extension's node, by the extension whose ``node_types`` name it."""
+    name = type(node).__name__
+    extension = c.extension_nodes.get(name)
+    if extension is None:
+        raise c.error(
+            f"no extension compiles {name} nodes",
+            node,
+            hint=f"list {name!r} in the node_types of the extension whose parse() returns it",
+        )
+    return _AppendToSink(c).statements(extension.compile(c, node))
+
+
+class _AppendToSink(ast.NodeTransformer):
+    """kida-templates' compiled code outputs with ``_append(value)`` (its docs' extensions
+    do): such a statement becomes the current renderer's output (``c.emit``)."""
+
+    def __init__(self, c: Compiler) -> None:
+        self.c = c
+
+    def statements(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        return [self.visit(stmt) for stmt in stmts]
+
+    def visit_Expr(self, stmt: ast.Expr) -> ast.stmt:
+        call = stmt.value
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "_append"
+            and len(call.args) == 1
+            and not call.keywords
+        ):
+            return ast.copy_location(self.c.emit(call.args[0]), stmt)
+        return stmt
