@@ -234,7 +234,8 @@ def test_suspense_dashboard_fills_each_section_when_its_source_resolves(
     # Concurrent sources, by the order of events on the server: every source began before any
     # had its data (the first order, 0.25 s). One after the other, the later ones would begin
     # only once an earlier one was done, however fast or slow the machine.
-    times = source_times(page).values()
+    first = source_times(page)
+    times = first.values()
     assert max(began for began, _ in times) < min(ready for _, ready in times)
     # Without DEBUG the fallback names no internals.
     assert page.locator("#recommendations .error-message").inner_text() == (
@@ -248,8 +249,12 @@ def test_suspense_dashboard_fills_each_section_when_its_source_resolves(
     page.locator("#orders tr.order").first.wait_for(timeout=10_000)
     page.wait_for_load_state("load")
     cached = seen_at(page)
-    assert cached["forecast"] == cached["skeletons"]  # parsed with the shell
-    assert cached["forecast"] < cached["orders"]  # the orders came 1.5 s after the shell
+    # The very forecast the first visit computed (its server times are the first visit's), in
+    # the shell: seen no later than the metrics, which the server sends after the shell, when
+    # their source resolves (an uncached forecast would come after them, when its own does).
+    # Only the order is asserted: a busy browser may parse the shell in several slices.
+    assert source_times(page)["forecast"] == first["forecast"]
+    assert cached["forecast"] <= cached["metrics"]
     assert shown_when_seen(page)["skeletons"]
     assert errors == []
 
