@@ -273,15 +273,28 @@ class Guard:
 
     def _checked_caller(self) -> Callable[..., Any]:
         """The checked call: a callable of a type already found callable (or one of the
-        template's own) and without marks skips :meth:`check_call` and its globals search."""
+        template's own) skips :meth:`check_call` and its globals search; its marks and
+        ``str.format`` are still checked, inline (:func:`_marked` and
+        :func:`_is_string_format`, without the cost of two more calls per call)."""
         kinds, check_call = self._call_kinds, self.check_call
+        method_type = types.MethodType
 
         def call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
-            kind = kinds.get(type(func))
-            if kind is _TEMPLATE_KIND or (
-                kind is _CHECKED_KIND and not _marked(func) and not _is_string_format(func)
-            ):
+            kind = type(func)
+            verdict = kinds.get(kind)
+            if verdict is _TEMPLATE_KIND:
                 return func(*args, **kwargs)
+            if verdict is _CHECKED_KIND:
+                target = func.__func__ if kind is method_type else func
+                if not (
+                    getattr(target, "unsafe_callable", False)
+                    or getattr(target, "alters_data", False)
+                ) and (
+                    kind not in _METHOD_KINDS
+                    or not isinstance(func.__self__, str)
+                    or func.__name__ not in _FORMAT_METHODS
+                ):
+                    return func(*args, **kwargs)
             check_call(func, args, kwargs)
             return func(*args, **kwargs)
 
