@@ -49,6 +49,17 @@ class Account:
     close.alters_data = True  # type: ignore[attr-defined]
 
 
+def shout(text: str) -> str:
+    return text.upper()
+
+
+def wipe() -> str:
+    return "wiped"
+
+
+wipe.unsafe_callable = True  # type: ignore[attr-defined]
+
+
 def refused_everywhere(template: Template, code: str, **ctx: Any) -> None:
     """``template`` raises SecurityError ``code`` in render(), render_stream() and
     render_async(), each after the others have warmed the same guard."""
@@ -106,6 +117,9 @@ def test_a_marked_method_is_refused_after_an_unmarked_one_of_the_same_type_was_c
     refused_everywhere(env.from_string("{{ a.close() }}"), "K-SEC-004", a=account)
     refused_everywhere(env.from_string("{{ a.describe() }}{{ a.close() }}"), "K-SEC-004", a=account)
     assert not Account.closed
+    # Plain functions: one called, then one marked unsafe_callable.
+    assert render_all(env.from_string("{{ f('x') }}"), f=shout) == "X"
+    refused_everywhere(env.from_string("{{ f() }}"), "K-SEC-004", f=wipe)
 
 
 def test_string_format_is_checked_after_other_string_methods_were_called() -> None:
