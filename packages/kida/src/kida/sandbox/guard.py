@@ -32,6 +32,12 @@ OUTPUT_LIMIT: Final = "K-SEC-005"
 
 # The template's own defs and slot callers: template code, compiled by the same environment.
 _TEMPLATE_CALLABLES: Final = (Macro, Caller)
+# Bound methods: the kinds whose ``format``/``format_map`` of a string is checked field by field.
+_METHOD_KINDS: Final = frozenset({types.BuiltinMethodType, types.MethodType})
+# What a callable's type is known to be, per guard: its instances are the template's own, or
+# they pass the type checks and only the per-object marks remain to check.
+_TEMPLATE_KIND: Final = 0
+_CHECKED_KIND: Final = 1
 _SEQUENCES: Final = (str, bytes, list, tuple)
 _FORMAT_METHODS: Final = ("format", "format_map")
 _DIGITS: Final = re.compile(r"\d+")
@@ -55,21 +61,32 @@ class Guard:
             UNSAFE_TYPES if policy.allow_import else UNSAFE_TYPES | {types.ModuleType}
         )
         self._blocked_types = tuple(policy.blocked_types)
+        # Decisions about a type are remembered only while they cannot change: a blocked ABC
+        # (``Mapping.register(cls)``) can gain subclasses after a type was found safe.
+        self._types_settled = all(
+            type(blocked).__subclasscheck__ is type.__subclasscheck__
+            for blocked in self._blocked_types
+        )
         self._safe_types: set[type] = set()
         self._safe_names: set[str] = set()
+        self._call_kinds: dict[type, int] = {}
         #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
         self.get_attr = self._checked_reader(access.get_attr)
         self.get_attr_soft = self._checked_reader(access.get_attr_soft)
         #: ``strict_undefined=False`` reads and strict ``obj?.name``, checked the same way.
         self.get_attr_resilient = self._checked_reader(access.get_attr_resilient)
         self.get_attr_optional = self._checked_reader(access.get_attr_optional)
+        #: ``func(*args, **kwargs)`` from template code, checked.
+        self.call = self._checked_caller()
 
     def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
         """``read`` behind the name, object and value checks; names and types already found
         safe skip their checks (the policy never changes), so a hot loop pays two set lookups."""
         safe_names, safe_types = self._safe_names, self._safe_types
         check_name, check_object, check_value = self.check_name, self.check_object, self.check_value
-        dicts_readable = not (self._blocked_types and issubclass(dict, self._blocked_types))
+        dicts_readable = self._types_settled and not (
+            self._blocked_types and issubclass(dict, self._blocked_types)
+        )
         missing = object()
 
         def checked(obj: Any, name: str) -> Any:
@@ -139,7 +156,8 @@ class Guard:
                 code=BLOCKED_TYPE,
                 hint=hint,
             )
-        self._safe_types.add(kind)
+        if self._types_settled:
+            self._safe_types.add(kind)
 
     def check_value(self, obj: Any, name: str, value: Any) -> Any:
         """Refuse a mutating method bound to ``obj`` unless the policy allows them."""
@@ -202,52 +220,87 @@ class Guard:
             return True
         return any(value is func for value in self._globals.values())
 
+    def _refusal(self, func: Any) -> tuple[str, str] | None:
+        """Why calling ``func`` is refused (what, hint), or None; a type found callable is
+        remembered, so its next instances are only checked for the marks."""
+        kind = type(func)
+        hint = "call it in the view and pass the result to the template"
+        if issubclass(kind, type):
+            return (
+                f"calling the class {getattr(func, '__name__', '?')!r}",
+                "pass instances, or register a factory with env.add_global()",
+            )
+        if self._blocked_types and issubclass(kind, self._blocked_types):
+            return f"calling a {kind.__name__}", hint
+        if _marked(func):
+            name = getattr(func, "__name__", kind.__name__)
+            return f"calling {name!r}, marked as altering data", hint
+        allowed = self.policy.allow_calling
+        if allowed is not None and kind.__name__ not in allowed:
+            return (
+                f"calling a {kind.__name__}",
+                f"add {kind.__name__!r} to SandboxPolicy(allow_calling=...) to allow it",
+            )
+        if self._types_settled:
+            self._call_kinds[kind] = _CHECKED_KIND
+        return None
+
     def check_callable(self, func: Any) -> None:
         """Refuse calling classes, blocked types, ``alters_data``/``unsafe_callable`` callables,
         and types outside ``allow_calling`` when it is set."""
-        kind = type(func)
-        refused: str | None = None
-        hint = "call it in the view and pass the result to the template"
-        if issubclass(kind, type):
-            refused = f"calling the class {getattr(func, '__name__', '?')!r}"
-            hint = "pass instances, or register a factory with env.add_global()"
-        elif self._blocked_types and issubclass(kind, self._blocked_types):
-            refused = f"calling a {kind.__name__}"
-        elif getattr(func, "unsafe_callable", False) or getattr(func, "alters_data", False):
-            refused = (
-                f"calling {getattr(func, '__name__', kind.__name__)!r}, marked as altering data"
-            )
-        elif (
-            self.policy.allow_calling is not None and kind.__name__ not in self.policy.allow_calling
-        ):
-            refused = f"calling a {kind.__name__}"
-            hint = f"add {kind.__name__!r} to SandboxPolicy(allow_calling=...) to allow it"
-        if refused is not None:
+        refusal = self._refusal(func)
+        if refusal is not None:
+            refused, hint = refusal
             raise SecurityError(
                 f"{refused} is blocked by the sandbox", code=BLOCKED_CALLABLE, hint=hint
             )
 
     def check_call(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Refuse ``func(*args, **kwargs)`` as :meth:`check_callable` does; ``str.format``'s
-        fields are resolved through the guard first, so ``"{0.__class__}".format(x)`` is
-        refused."""
-        if self.is_trusted(func):
+        """Refuse ``func(*args, **kwargs)`` as :meth:`check_callable` does, unless ``func`` is
+        trusted; ``str.format``'s fields are resolved through the guard first, so
+        ``"{0.__class__}".format(x)`` is refused. The globals are searched for ``func`` only
+        when a check would refuse it: a callable that passes them runs either way."""
+        if isinstance(func, _TEMPLATE_CALLABLES):
+            self._call_kinds[type(func)] = _TEMPLATE_KIND
             return
-        self.check_callable(func)
-        if (
-            isinstance(func, types.BuiltinMethodType | types.MethodType)
-            and func.__name__ in _FORMAT_METHODS
-            and isinstance(func.__self__, str)
-        ):
+        if self._refusal(func) is not None:
+            if self.is_trusted(func):
+                return
+            self.check_callable(func)
+        if _is_string_format(func) and not self.is_trusted(func):
             if func.__name__ == "format":
                 self.check_format(func.__self__, args, kwargs)
             elif args:  # format_map: any object with __getitem__ will do
                 self.check_format(func.__self__, (), args[0])
 
-    def call(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        """``func(*args, **kwargs)`` from template code, checked."""
-        self.check_call(func, args, kwargs)
-        return func(*args, **kwargs)
+    def _checked_caller(self) -> Callable[..., Any]:
+        """The checked call: a callable of a type already found callable (or one of the
+        template's own) skips :meth:`check_call` and its globals search; its marks and
+        ``str.format`` are still checked, inline (:func:`_marked` and
+        :func:`_is_string_format`, without the cost of two more calls per call)."""
+        kinds, check_call = self._call_kinds, self.check_call
+        method_type = types.MethodType
+
+        def call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+            kind = type(func)
+            verdict = kinds.get(kind)
+            if verdict is _TEMPLATE_KIND:
+                return func(*args, **kwargs)
+            if verdict is _CHECKED_KIND:
+                target = func.__func__ if kind is method_type else func
+                if not (
+                    getattr(target, "unsafe_callable", False)
+                    or getattr(target, "alters_data", False)
+                ) and (
+                    kind not in _METHOD_KINDS
+                    or not isinstance(func.__self__, str)
+                    or func.__name__ not in _FORMAT_METHODS
+                ):
+                    return func(*args, **kwargs)
+            check_call(func, args, kwargs)
+            return func(*args, **kwargs)
+
+        return call
 
     def call_global(self, name: str, func: Any, passed: Any, /, *args: Any, **kwargs: Any) -> Any:
         """A call to the name of a ``pass_context``/``pass_environment`` global: ``passed`` (the
@@ -364,6 +417,23 @@ class Guard:
             if isinstance(sequence, _SEQUENCES) and isinstance(times, int):
                 self.check_count(len(sequence) * times, "this repetition")
         return left * right
+
+
+def _marked(func: Any) -> bool:
+    """``func`` is marked ``unsafe_callable`` or ``alters_data``. A bound method's marks are
+    its function's (the method forwards the lookup); read there, a missing mark is not the
+    method's slow failed lookup."""
+    target = func.__func__ if type(func) is types.MethodType else func
+    return bool(getattr(target, "unsafe_callable", False) or getattr(target, "alters_data", False))
+
+
+def _is_string_format(func: Any) -> bool:
+    """``func`` is ``format`` or ``format_map`` bound to a string."""
+    return (
+        type(func) in _METHOD_KINDS
+        and isinstance(func.__self__, str)
+        and func.__name__ in _FORMAT_METHODS
+    )
 
 
 def _split_field(field: str) -> tuple[int | str, list[tuple[bool, Any]]]:
