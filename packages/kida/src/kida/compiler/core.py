@@ -395,7 +395,7 @@ class Compiler:
                 parent = template_structure.loader_name(value, self.name)
         return {
             "autoescape": self.autoescape,
-            "async": contains_async(tree),
+            "async": self.contains_async(tree.body),
             "defines": bool(toplevel_definitions(tree.body)),
             "parent": parent,
             "possible_parents": tuple(
