@@ -3,7 +3,9 @@
 Each worker process runs one generation at a time (talu crashes with several in flight on
 one client). The event loop never blocks on a worker: each pipe is watched with
 ``loop.add_reader`` and read without waiting (:class:`~djtalu.engine.pipe.MessageReader`), so
-a message that has only partly arrived waits in a buffer, not on the loop. A supervisor task
+a message that has only partly arrived waits in a buffer, not on the loop; requests go out the
+same way (:class:`~djtalu.engine.pipe.MessageWriter`), so a long prompt for a worker that has
+stopped reading waits in a buffer too. A supervisor task
 pings workers, replaces dead or hung ones with exponential backoff, and fails the request a
 dead worker was running with ``WorkerCrashedError``.
 """
@@ -24,7 +26,7 @@ from typing import Any
 from djtalu.engine.errors import GenerationError, QueueFullError, WorkerCrashedError
 from djtalu.engine.generator import Message
 from djtalu.engine.params import GenerationParams
-from djtalu.engine.pipe import MessageReader
+from djtalu.engine.pipe import MessageReader, MessageWriter
 from djtalu.engine.result import GenerationResult
 from djtalu.engine.stream import AsyncGenerationStream, RequestState
 from djtalu.engine.worker import worker_main
@@ -64,11 +66,14 @@ class PoolStats:
 class _Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, slot: int, process: BaseProcess, conn: Connection) -> None:
+    def __init__(
+        self, slot: int, process: BaseProcess, conn: Connection, writer: MessageWriter
+    ) -> None:
         self.slot = slot
         self.process = process
         self.conn = conn
         self.reader = MessageReader(conn.fileno())
+        self.writer = writer
         self.ready = False
         self.request: RequestState | None = None
         self.fatal: str | None = None
@@ -264,7 +269,10 @@ class WorkerPool:
         )
         process.start()
         child_conn.close()  # so the parent sees EOF when the worker dies
-        worker = _Worker(slot, process, parent_conn)
+        writer = MessageWriter(
+            parent_conn.fileno(), self._loop, lambda exc: self._lose(worker, "closed its pipe")
+        )
+        worker = _Worker(slot, process, parent_conn, writer)
         self._workers[slot] = worker
         self._loop.add_reader(parent_conn.fileno(), self._on_readable, worker)
 
@@ -334,6 +342,7 @@ class WorkerPool:
         self._workers[worker.slot] = None
         self._loop.remove_reader(worker.conn.fileno())
         worker.reader.close()
+        worker.writer.close()
         worker.conn.close()
         if worker.process.is_alive():
             worker.process.kill()
@@ -385,8 +394,9 @@ class WorkerPool:
                 break
 
     def _send(self, worker: _Worker, message: tuple[Any, ...]) -> bool:
+        """Queue ``message`` for ``worker`` without waiting; False if its pipe is broken."""
         try:
-            worker.conn.send(message)
+            worker.writer.send(message)
         except OSError:
             self._lose(worker, "closed its pipe")
             return False

@@ -493,3 +493,77 @@ async def test_shutdown_cancels_running_and_fails_queued(pool: WorkerPool) -> No
     with pytest.raises(GenerationError, match="shut down"):
         await queued.collect()
     assert pool.worker_pids() == []
+
+
+async def test_a_request_for_a_worker_that_stopped_reading_does_not_hold_the_event_loop(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request many times what a socket pair buffers, sent to a stopped (SIGSTOP) worker: the
+    loop runs on while the request waits, and the worker reads it whole once resumed.
+
+    ``Connection.send``, which waits for the worker to read, is refused in this process (the
+    pool treats that as a lost worker), so a pool that uses it fails here instead of hanging.
+    """
+    blocking_sends: list[object] = []
+
+    def refused_send(conn: Connection, obj: object) -> None:
+        blocking_sends.append(obj)
+        raise BrokenPipeError("the test refused a Connection.send, which may wait")
+
+    pool = WorkerPool(tiny_model, workers=1, name="test")
+    role = "r" * (4 * 1024 * 1024)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await pool.start()
+        [pid] = pool.worker_pids()
+        monkeypatch.setattr(Connection, "send", refused_send)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            stream = pool.stream([{"role": role, "content": "hi"}], SHORT)
+            outcome = asyncio.ensure_future(stream.collect())
+            sent_at = ticks
+            while ticks < sent_at + 100:  # another task runs while the request waits
+                await asyncio.sleep(0)
+            assert not outcome.done()
+            assert pool.stats().in_flight == 1
+            assert pool.worker_pids() == [pid]
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        with pytest.raises(GenerationError, match="last message must be from the user") as error:
+            await outcome
+    finally:
+        ticker.cancel()
+        await pool.shutdown()
+    assert role in str(error.value)  # the worker got the whole request
+    assert blocking_sends == []
+
+
+async def test_a_hung_worker_is_replaced_after_the_health_timeout(tiny_model: Path) -> None:
+    """A stopped (SIGSTOP) worker misses its health check: the pool kills it, fails its
+    request and serves the next one from a new worker."""
+    pool = WorkerPool(tiny_model, workers=1, health_interval=0.05, health_timeout=1.0)
+    try:
+        # Bounds only a pool that never notices (which would otherwise hang the test).
+        async with asyncio.timeout(60):
+            await pool.start()
+            [hung] = pool.worker_pids()
+            os.kill(hung, signal.SIGSTOP)
+            stream = pool.stream(USER, SHORT)
+            with pytest.raises(WorkerCrashedError, match="stopped answering health checks") as e:
+                await stream.collect()
+            assert f"worker {hung} " in str(e.value)
+            assert "(exit code -9)" in str(e.value)
+            result = await pool.stream(USER, SHORT).collect()
+        assert result.completion_tokens == 40
+        [replacement] = pool.worker_pids()
+        assert replacement != hung
+    finally:
+        await pool.shutdown()
