@@ -23,6 +23,9 @@ class TaluSettings:
     queue_size: int
     #: Pieces a local worker may generate ahead of a slow reader before it pauses (backpressure).
     stream_buffer: int
+    #: Seconds a local worker may leave a health check unanswered before it is killed and
+    #: replaced (a hung or stopped process).
+    health_timeout: float
     #: Serve sessions from ``manage.py talu_worker`` processes through Redis instead of local
     #: worker processes.
     distributed: bool
@@ -54,6 +57,7 @@ def talu_settings() -> TaluSettings:
         models_dir=Path(getattr(settings, "TALU_MODELS_DIR", Path("var") / "models")),
         queue_size=int(getattr(settings, "TALU_QUEUE_SIZE", 16)),
         stream_buffer=int(getattr(settings, "TALU_STREAM_BUFFER", 64)),
+        health_timeout=float(getattr(settings, "TALU_HEALTH_TIMEOUT", 30.0)),
         distributed=bool(getattr(settings, "TALU_DISTRIBUTED", False)),
         redis_url=redis_url or "redis://127.0.0.1:6379/0",
         redis_prefix=str(getattr(settings, "TALU_REDIS_PREFIX", "djtalu")),

@@ -82,6 +82,7 @@ class _PoolConfig:
     workers: int
     queue_size: int
     stream_buffer: int
+    health_timeout: float
     distributed: bool
 
     @classmethod
@@ -92,6 +93,7 @@ class _PoolConfig:
             session.workers,
             conf.queue_size,
             conf.stream_buffer,
+            conf.health_timeout,
             conf.distributed,
         )
 
@@ -155,6 +157,7 @@ def _build(name: str, config: _PoolConfig) -> GenerationBackend:
         workers=config.workers,
         queue_size=config.queue_size,
         buffer_size=config.stream_buffer,
+        health_timeout=config.health_timeout,
         name=name,
     )
 

@@ -178,3 +178,28 @@ async def test_async_chat_keeps_the_text_of_a_reply_whose_worker_crashed(
     assert message.status == Message.Status.ERROR
     assert message.content == "".join(received)
     assert "WorkerCrashedError" in message.error
+
+
+async def test_a_hung_worker_is_replaced_after_talu_health_timeout(
+    session: ModelSession, settings: Settings
+) -> None:
+    """A worker stopped with SIGSTOP fails the request it holds once TALU_HEALTH_TIMEOUT has
+    passed without an answer to a health check; the next request gets a new worker."""
+    settings.TALU_HEALTH_TIMEOUT = 0.5
+    await djtalu.generate_async(session, "hello")  # starts the pool
+    running = pools._running_pool("tiny")
+    assert running is not None
+    [hung] = running.backend.worker_pids()
+    os.kill(hung, signal.SIGSTOP)
+
+    # Not a timing of the pool (this takes ~2 s): a pool still on the default 30 s, or one
+    # that never notices, fails here instead of passing late or hanging the test.
+    async with asyncio.timeout(20):
+        with pytest.raises(djtalu.WorkerCrashedError, match="stopped answering health checks"):
+            await djtalu.generate_async(session, "hello")
+        result = await djtalu.generate_async(session, "hello")
+
+    assert result.completion_tokens > 0
+    [replacement] = running.backend.worker_pids()
+    assert replacement != hung
+    assert f"worker {hung} stopped answering health checks" in running.backend.stats().last_error

@@ -512,15 +512,13 @@ async def test_a_request_for_a_worker_that_stopped_reading_does_not_hold_the_eve
 
     pool = WorkerPool(tiny_model, workers=1, name="test")
     role = "r" * (4 * 1024 * 1024)
-    ticks = 0
+    advanced = asyncio.Event()
 
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
+    async def advance() -> None:
+        for _ in range(100):
             await asyncio.sleep(0)
+        advanced.set()
 
-    ticker = asyncio.create_task(tick())
     try:
         await pool.start()
         [pid] = pool.worker_pids()
@@ -529,9 +527,8 @@ async def test_a_request_for_a_worker_that_stopped_reading_does_not_hold_the_eve
         try:
             stream = pool.stream([{"role": role, "content": "hi"}], SHORT)
             outcome = asyncio.ensure_future(stream.collect())
-            sent_at = ticks
-            while ticks < sent_at + 100:  # another task runs while the request waits
-                await asyncio.sleep(0)
+            await asyncio.create_task(advance())  # another task runs while the request waits
+            assert advanced.is_set()
             assert not outcome.done()
             assert pool.stats().in_flight == 1
             assert pool.worker_pids() == [pid]
@@ -540,7 +537,6 @@ async def test_a_request_for_a_worker_that_stopped_reading_does_not_hold_the_eve
         with pytest.raises(GenerationError, match="last message must be from the user") as error:
             await outcome
     finally:
-        ticker.cancel()
         await pool.shutdown()
     assert role in str(error.value)  # the worker got the whole request
     assert blocking_sends == []
