@@ -547,17 +547,15 @@ async def test_a_hung_worker_is_replaced_after_the_health_timeout(tiny_model: Pa
     request and serves the next one from a new worker."""
     pool = WorkerPool(tiny_model, workers=1, health_interval=0.05, health_timeout=1.0)
     try:
-        # Bounds only a pool that never notices (which would otherwise hang the test).
-        async with asyncio.timeout(60):
-            await pool.start()
-            [hung] = pool.worker_pids()
-            os.kill(hung, signal.SIGSTOP)
-            stream = pool.stream(USER, SHORT)
-            with pytest.raises(WorkerCrashedError, match="stopped answering health checks") as e:
-                await stream.collect()
-            assert f"worker {hung} " in str(e.value)
-            assert "(exit code -9)" in str(e.value)
-            result = await pool.stream(USER, SHORT).collect()
+        await pool.start()
+        [hung] = pool.worker_pids()
+        os.kill(hung, signal.SIGSTOP)
+        stream = pool.stream(USER, SHORT)
+        with pytest.raises(WorkerCrashedError, match="stopped answering health checks") as e:
+            await stream.collect()
+        assert f"worker {hung} " in str(e.value)
+        assert "(exit code -9)" in str(e.value)
+        result = await pool.stream(USER, SHORT).collect()
         assert result.completion_tokens == 40
         [replacement] = pool.worker_pids()
         assert replacement != hung
