@@ -126,7 +126,7 @@ class RenderContext(dict[str, Any]):
     __slots__ = (
         "blocks",
         "environment",
-        "extends_depth",
+        "extended",
         "imports",
         "includes",
         "state",
@@ -139,8 +139,9 @@ class RenderContext(dict[str, Any]):
     state: RenderState
     #: The ``{% include %}``/``{% embed %}`` statements that led here: (template name, line).
     includes: tuple[tuple[str | None, int], ...]
-    #: How many ``{% extends %}`` this context has followed (``max_extends_depth`` bounds it).
-    extends_depth: int
+    #: The templates this context has followed ``{% extends %}`` from, most derived first
+    #: (``max_extends_depth`` bounds their number; a parent already among them is a cycle).
+    extended: tuple[Template, ...]
     #: The ``{% import %}`` statements being run that led here: (importing template, line).
     imports: tuple[tuple[Template, int], ...]
 
@@ -271,7 +272,7 @@ class RenderContext(dict[str, Any]):
         ctx.state = self.state
         ctx.blocks = {}
         ctx.includes = self.includes
-        ctx.extends_depth = 0
+        ctx.extended = ()
         ctx.imports = self.imports
         return ctx
 
@@ -284,7 +285,7 @@ class RenderContext(dict[str, Any]):
         ctx.state = self.state
         ctx.blocks = self.blocks
         ctx.includes = self.includes
-        ctx.extends_depth = self.extends_depth
+        ctx.extended = self.extended
         ctx.imports = self.imports
         return ctx
 
@@ -301,7 +302,7 @@ def new_context(
     ctx.state = RenderState()
     ctx.blocks = {}
     ctx.includes = ()
-    ctx.extends_depth = 0
+    ctx.extended = ()
     instruments = ACTIVE.get()
     if instruments is not None:
         _observe(ctx, instruments, variables)
@@ -349,7 +350,7 @@ def _detached_context(
     ctx.state.cache_stats = cache_stats
     ctx.blocks = {}
     ctx.includes = ()
-    ctx.extends_depth = 0
+    ctx.extended = ()
     ctx.imports = ()
     return ctx
 

@@ -5,11 +5,12 @@ directory, ``@alias/x`` goes through ``Environment.template_aliases``.
 """
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from kida.analysis.structure import extends_tags
 from kida.exceptions import (
     ErrorCode,
     RenderLimitError,
@@ -183,18 +184,44 @@ def register_embed(ctx: RenderContext, overrides: dict[str, BlockTuple]) -> None
         ctx.blocks.setdefault(name, []).append(BlockFunctions(name, *functions))
 
 
+def check_extends_cycle(chain: "Sequence[Template]", parent: "Template") -> None:
+    """Refuse a parent already in the inheritance chain (most derived first), naming the
+    cycle: without blocks to collide, a cycle would otherwise run to ``max_extends_depth``."""
+    start = next(
+        (
+            i
+            for i, member in enumerate(chain)
+            if member is parent or (parent.name is not None and member.name == parent.name)
+        ),
+        None,
+    )
+    if start is None:
+        return
+    steps = [_extends_step(member) for member in chain[start:]]
+    raise TemplateRuntimeError(
+        f"circular extends: {' → '.join([*steps, parent.name or '<string>'])}",
+        name=chain[-1].name,
+        hint="a template cannot extend itself, directly or through its parents; "
+        "point one of these {% extends %} at a template outside the cycle",
+        code=ErrorCode.CIRCULAR_IMPORT,
+    )
+
+
+def _extends_step(template: "Template") -> str:
+    """``name:line`` of a template's ``{% extends %}`` (just the name if it has no tree)."""
+    tag = next(extends_tags(template.tree.body), None)
+    name = template.name or "<string>"
+    return name if tag is None else f"{name}:{tag.lineno}"
+
+
 def extends(ctx: RenderContext, spec: Any) -> "Template":
     """The parent of an extending template, with its blocks registered after the child's."""
-    ctx.extends_depth += 1
-    check_extends_depth(ctx.environment.max_extends_depth, ctx.extends_depth, ctx.template.name)
+    chain = (*ctx.extended, ctx.template)
+    check_extends_depth(ctx.environment.max_extends_depth, len(chain), ctx.template.name)
     parent = load(ctx, spec)
-    registered = {id(f) for functions in ctx.blocks.values() for f in functions}
-    if parent is ctx.template or any(id(f) in registered for f in parent.block_functions.values()):
-        raise TemplateRuntimeError(
-            f"{parent.name!r} is already in this inheritance chain",
-            hint="a template cannot extend itself, directly or through its parents",
-        )
+    check_extends_cycle(chain, parent)
     register(ctx, parent)
+    ctx.extended = chain
     ctx.template = parent
     return parent
 

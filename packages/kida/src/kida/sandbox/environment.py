@@ -80,12 +80,28 @@ class SandboxedEnvironment(Environment):
             raise TypeError(
                 f"sandbox_policy must be a SandboxPolicy, got {type(sandbox_policy).__name__}"
             )
-        self.sandbox_policy: SandboxPolicy = sandbox_policy or DEFAULT_POLICY
-        self.guard = Guard(self.sandbox_policy, self.globals)
+        self._sandbox_policy: SandboxPolicy = sandbox_policy or DEFAULT_POLICY
+        self.guard = Guard(self._sandbox_policy, self.globals)
         if self.globals.get("range") is range:
             self.globals["range"] = self.guard.checked_range
         self.filters.update(guarded_filters(self.filters, self.guard))
         self.compiled_namespace = guarded_namespace(self.guard, COMPILED_NAMESPACE)
+
+    @property
+    def sandbox_policy(self) -> SandboxPolicy:
+        """The policy this environment was built with, fixed for its life: its guard, filters,
+        ``range`` and compiled namespace (and every template compiled so far) are bound to it."""
+        return self._sandbox_policy
+
+    @sandbox_policy.setter
+    def sandbox_policy(self, value: SandboxPolicy) -> None:
+        """Refused: a swapped policy would reach the output limit but not the checks already
+        bound into the guard and compiled templates, so the environment would enforce a mix."""
+        raise AttributeError(
+            "sandbox_policy of a SandboxedEnvironment is fixed at construction "
+            "(its checks are bound into the guard and compiled templates); "
+            "build a new SandboxedEnvironment(sandbox_policy=...) to use another policy"
+        )
 
     def accepts_template(self, template: Template) -> bool:
         """Only templates compiled under the same rules: this environment's, or those of a

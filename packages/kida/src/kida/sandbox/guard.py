@@ -8,6 +8,7 @@ calls and read attributes through :mod:`kida.runtime.access` directly.
 import _string  # type: ignore[import-not-found]  # the field parser str.format uses
 import re
 import types
+import weakref
 from collections.abc import Callable, Mapping
 from string import Formatter
 from typing import Any, Final, NoReturn
@@ -67,9 +68,14 @@ class Guard:
             type(blocked).__subclasscheck__ is type.__subclasscheck__
             for blocked in self._blocked_types
         )
-        self._safe_types: set[type] = set()
+        # The per-type memories are keyed by ``id(type)``, not the type: a class created at
+        # run time must stay collectable while the environment lives. Each remembered type
+        # has a weak reference whose callback forgets its id as the class is freed, before
+        # the id can be reused; a hot lookup stays one ``id()`` and one set/dict probe.
+        self._safe_types: set[int] = set()
         self._safe_names: set[str] = set()
-        self._call_kinds: dict[type, int] = {}
+        self._call_kinds: dict[int, int] = {}
+        self._type_refs: dict[int, weakref.ref[type]] = {}
         #: ``obj.name`` (key, then attribute, then item) and its soft version, checked.
         self.get_attr = self._checked_reader(access.get_attr)
         self.get_attr_soft = self._checked_reader(access.get_attr_soft)
@@ -78,6 +84,22 @@ class Guard:
         self.get_attr_optional = self._checked_reader(access.get_attr_optional)
         #: ``func(*args, **kwargs)`` from template code, checked.
         self.call = self._checked_caller()
+
+    def _remember(self, kind: type) -> int:
+        """The memory key of ``kind``, watched by a weak reference that forgets the key in
+        both memories when the class is freed (the callback holds the containers, not the
+        guard, so it keeps nothing alive)."""
+        key = id(kind)
+        if key not in self._type_refs:
+            safe_types, call_kinds, type_refs = self._safe_types, self._call_kinds, self._type_refs
+
+            def forget(_: object) -> None:
+                safe_types.discard(key)
+                call_kinds.pop(key, None)
+                type_refs.pop(key, None)
+
+            type_refs[key] = weakref.ref(kind, forget)
+        return key
 
     def _checked_reader(self, read: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
         """``read`` behind the name, object and value checks; names and types already found
@@ -92,11 +114,12 @@ class Guard:
         def checked(obj: Any, name: str) -> Any:
             if name not in safe_names:
                 check_name(name)
-            if type(obj) is dict and dicts_readable:
+            kind = type(obj)
+            if kind is dict and dicts_readable:
                 value = obj.get(name, missing)  # a key's value: data, never a bound method
                 if value is not missing:
                     return value
-            elif type(obj) not in safe_types:
+            elif id(kind) not in safe_types:
                 check_object(obj)
             value = read(obj, name)
             if name in MUTATING_METHODS:
@@ -138,7 +161,7 @@ class Guard:
     def check_object(self, obj: Any) -> None:
         """Refuse reading attributes of a class, a module or an interpreter internal."""
         kind = type(obj)
-        if kind in self._safe_types:
+        if id(kind) in self._safe_types:
             return
         if (
             issubclass(kind, type)
@@ -157,7 +180,7 @@ class Guard:
                 hint=hint,
             )
         if self._types_settled:
-            self._safe_types.add(kind)
+            self._safe_types.add(self._remember(kind))
 
     def check_value(self, obj: Any, name: str, value: Any) -> Any:
         """Refuse a mutating method bound to ``obj`` unless the policy allows them."""
@@ -242,7 +265,7 @@ class Guard:
                 f"add {kind.__name__!r} to SandboxPolicy(allow_calling=...) to allow it",
             )
         if self._types_settled:
-            self._call_kinds[kind] = _CHECKED_KIND
+            self._call_kinds[self._remember(kind)] = _CHECKED_KIND
         return None
 
     def check_callable(self, func: Any) -> None:
@@ -261,7 +284,7 @@ class Guard:
         ``"{0.__class__}".format(x)`` is refused. The globals are searched for ``func`` only
         when a check would refuse it: a callable that passes them runs either way."""
         if isinstance(func, _TEMPLATE_CALLABLES):
-            self._call_kinds[type(func)] = _TEMPLATE_KIND
+            self._call_kinds[self._remember(type(func))] = _TEMPLATE_KIND
             return
         if self._refusal(func) is not None:
             if self.is_trusted(func):
@@ -283,7 +306,7 @@ class Guard:
 
         def call(func: Any, /, *args: Any, **kwargs: Any) -> Any:
             kind = type(func)
-            verdict = kinds.get(kind)
+            verdict = kinds.get(id(kind))
             if verdict is _TEMPLATE_KIND:
                 return func(*args, **kwargs)
             if verdict is _CHECKED_KIND:

@@ -4,9 +4,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kida.analysis.structure import extends_tags
-from kida.exceptions import TemplateKeyError, TemplateNotFoundError, TemplateRuntimeError
+from kida.exceptions import TemplateKeyError, TemplateNotFoundError
 from kida.render_context import BlockFunctions, RenderContext
-from kida.runtime.composition import check_extends_depth, load, register
+from kida.runtime.composition import check_extends_cycle, check_extends_depth, load, register
 from kida.spelling import suggest
 
 if TYPE_CHECKING:
@@ -44,10 +44,7 @@ def block_chain(
             _locate_missing_parent(error, chain[-1])
             raise
         check_extends_depth(template.environment.max_extends_depth, len(chain), chain[-1].name)
-        if parent in chain:
-            raise TemplateRuntimeError(
-                f"{parent.name!r} is already in this inheritance chain", name=template.name
-            )
+        check_extends_cycle(chain, parent)
         register(ctx, parent)
         chain.append(parent)
     functions = ctx.blocks.get(name)
