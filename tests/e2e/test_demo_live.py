@@ -53,7 +53,7 @@ def test_every_tab_receives_each_broadcast(
         newest(tab, "Fresh <b>croissants</b>")
         assert tab.locator("#feed b").count() == 0  # rendered as text, not markup
     # The form is reset when the POST's answer is handled, which may come after the broadcast.
-    expect(tabs[0].locator("#announce input[name=text]")).to_have_value("")
+    expect(tabs[0].locator("#announce input[name=text]")).to_have_value("", timeout=20_000)
 
     # Another process: the command reaches the server's clients through Redis.
     output = manage(env, "demo_broadcast", "Oven is hot")
