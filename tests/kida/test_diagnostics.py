@@ -445,3 +445,19 @@ def test_diagnose_directory_runs_the_requested_analyses(tmp_path: Path) -> None:
         ("pages/a.html", "K-A11Y-001"),
         ("pages/a.html", "K-PAR-007"),
     ]
+
+
+def test_the_analyses_parse_with_the_environment_s_extensions_and_end_keywords() -> None:
+    """The analyses' own parse is the environment's: an extension tag closed by its declared
+    end keyword is not a syntax error there either."""
+    from tests.kida.test_extension_protocol import FramedExtension
+
+    env = Environment(extensions=[FramedExtension])
+    source = "{% framed 'x' %}{% if a %}y{% end %}{% endframed %}"
+    assert env.from_string(source).render(a=True) == "[x]y[/x]"
+    report = diagnose_source(
+        source, name="t.html", environment=env, options=DiagnosticOptions(strict=True)
+    )
+    assert [(d.code, d.message) for d in report.diagnostics] == [
+        ("K-PAR-007", "bare {% end %} closes {% if %}")
+    ]

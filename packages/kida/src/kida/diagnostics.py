@@ -49,8 +49,7 @@ from kida.compiler import call_validation
 from kida.environment import Environment, FileSystemLoader
 from kida.exceptions import ErrorCode, TemplateError, TemplateSyntaxError, TemplateWarning
 from kida.extensions import ExtensionDiagnosticContext
-from kida.lexer import Token, tokenize
-from kida.parser import Parser
+from kida.lexer import Token
 from kida.runtime.composition import resolve_name_in
 from kida.template import Template
 
@@ -485,15 +484,7 @@ def _analysis_findings(
     compiled template may have dropped its tree, and only the parser sees bare ends)."""
     if not (options.strict or options.typed or options.lint_fragile_paths or options.a11y):
         return []
-    tokens = tokenize(
-        source,
-        name,
-        env.delimiters,
-        trim_blocks=env.trim_blocks,
-        lstrip_blocks=env.lstrip_blocks,
-    )
-    parser = Parser(tokens, name, source)
-    parser.extra_statements = env._extension_statements
+    parser = env._parser_for(source, name)
     tree = parser.parse()
     found: list[Diagnostic] = []
     if options.strict:

@@ -46,7 +46,7 @@ from kida.exceptions import (
 )
 from kida.extensions import Extension
 from kida.lexer import Delimiters, tokenize
-from kida.parser import parse
+from kida.parser import Parser
 from kida.parser.core import StatementHandler
 from kida.passing import pass_kind
 from kida.render_context import consume
@@ -362,6 +362,22 @@ class Environment:
         """Compile ``source`` and render it: ``env.render_string("{{ x * 2 }}", x=21)``."""
         return self.from_string(source).render(*args, **context)
 
+    def _parser_for(self, source: str, name: str | None) -> Parser:
+        """A parser of ``source`` as this environment reads templates: its delimiters and
+        whitespace options, its extensions' tags and end keywords (``kida.diagnostics`` parses
+        again with it, to see what only the parser sees)."""
+        tokens = tokenize(
+            source,
+            name,
+            self.delimiters,
+            trim_blocks=self.trim_blocks,
+            lstrip_blocks=self.lstrip_blocks,
+        )
+        parser = Parser(tokens, name, source)
+        parser.extra_statements = self._extension_statements
+        parser.extension_end_keywords = self._extension_end_keywords
+        return parser
+
     def compile_template(
         self,
         source: str,
@@ -382,16 +398,7 @@ class Environment:
         first use, and named templates go through the bytecode cache."""
         code_name = code_filename(name, filename)
         with nesting_limit(name, source):
-            tokens = tokenize(
-                source,
-                name,
-                self.delimiters,
-                trim_blocks=self.trim_blocks,
-                lstrip_blocks=self.lstrip_blocks,
-            )
-            tree = parse(
-                tokens, name, source, self._extension_statements, self._extension_end_keywords
-            )
+            tree = self._parser_for(source, name).parse()
         if self.validate_calls:
             tree.warnings.extend(
                 call_validation.check(tree, name, lambda other: self._defs_of(name, other))
