@@ -82,6 +82,10 @@ class Guard:
         #: ``strict_undefined=False`` reads and strict ``obj?.name``, checked the same way.
         self.get_attr_resilient = self._checked_reader(access.get_attr_resilient)
         self.get_attr_optional = self._checked_reader(access.get_attr_optional)
+        #: ``obj[key]``, its soft version and strict ``obj?[key]``, checked.
+        self.get_item = self._checked_item_reader(access.get_item)
+        self.get_item_soft = self._checked_item_reader(access.get_item_soft)
+        self.get_item_optional = self._checked_item_reader(access.get_item_optional)
         #: ``func(*args, **kwargs)`` from template code, checked.
         self.call = self._checked_caller()
 
@@ -202,38 +206,22 @@ class Guard:
         self.check_object(obj)
         return self.check_value(obj, name, getattr(obj, name, default))
 
-    def get_item(self, obj: Any, key: Any) -> Any:
-        """``obj[key]``; the attribute fallback of a string key is checked."""
-        self.check_object(obj)
-        try:
-            return obj[key]
-        except (KeyError, IndexError, TypeError):
-            if not isinstance(key, str):  # no attribute fallback: access.get_item reports it
-                return access.get_item(obj, key)
-            self.check_name(key)
-            return self.check_value(obj, key, access.get_item(obj, key))
+    def _checked_item_reader(self, read: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        """``read`` (``obj[key]``, falling back to a string key's attribute) behind the object
+        check; the attribute fallback is checked like an attribute read."""
+        check_name, check_object, check_value = self.check_name, self.check_object, self.check_value
 
-    def get_item_soft(self, obj: Any, key: Any) -> Any:
-        """``obj[key]`` for soft lookups, checked like :meth:`get_item`."""
-        self.check_object(obj)
-        try:
-            return obj[key]
-        except (KeyError, IndexError, TypeError):
-            if not isinstance(key, str):
-                return access.get_item_soft(obj, key)
-            self.check_name(key)
-            return self.check_value(obj, key, access.get_item_soft(obj, key))
+        def checked(obj: Any, key: Any) -> Any:
+            check_object(obj)
+            try:
+                return obj[key]
+            except (KeyError, IndexError, TypeError):
+                if not isinstance(key, str):  # no attribute fallback: ``read`` reports it
+                    return read(obj, key)
+                check_name(key)
+                return check_value(obj, key, read(obj, key))
 
-    def get_item_optional(self, obj: Any, key: Any) -> Any:
-        """``obj?[key]`` under ``strict_undefined``, checked like :meth:`get_item`."""
-        self.check_object(obj)
-        try:
-            return obj[key]
-        except (KeyError, IndexError, TypeError):
-            if not isinstance(key, str):
-                return access.get_item_optional(obj, key)
-            self.check_name(key)
-            return self.check_value(obj, key, access.get_item_optional(obj, key))
+        return checked
 
     # --- calls ------------------------------------------------------------------------------
 
